@@ -1,0 +1,42 @@
+import { Module, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { AuthGuard } from './common/auth.guard';
+import { type FieldProblem, ValidationFailedError } from './common/errors';
+import { HealthModule } from './modules/health/health.module';
+import { IntakeModule } from './modules/intake/intake.module';
+import { MetricsModule } from './modules/metrics/metrics.module';
+import { ProjectsModule } from './modules/projects/projects.module';
+import { TrackersModule } from './modules/trackers/trackers.module';
+
+/** Flattens class-validator's tree into `reporter.email: must be an email`. */
+export function fieldProblems(errors: ValidationError[], parent = ''): FieldProblem[] {
+  return errors.flatMap((error) => {
+    const field = parent ? `${parent}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {}).map((message) => ({
+      field: field || 'body',
+      message: message.replace(/^property \S+ /, ''),
+    }));
+    return [...own, ...fieldProblems(error.children ?? [], field)];
+  });
+}
+
+/** HTTP: feature controllers plus the global guard, error filter and validation. */
+@Module({
+  imports: [ProjectsModule, IntakeModule, TrackersModule, HealthModule, MetricsModule],
+  providers: [
+    { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_FILTER, useClass: AllExceptionsFilter },
+    {
+      provide: APP_PIPE,
+      useValue: new ValidationPipe({
+        whitelist: true,
+        forbidNonWhitelisted: true,
+        forbidUnknownValues: true,
+        transform: true,
+        exceptionFactory: (errors) => new ValidationFailedError(fieldProblems(errors)),
+      }),
+    },
+  ],
+})
+export class ApiModule {}

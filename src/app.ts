@@ -1,0 +1,77 @@
+import { type DynamicModule, type INestApplication, type INestApplicationContext, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { ApiModule } from './api.module';
+import { bodyErrorHandler, jsonBody, requireJson } from './common/body-parsing';
+import { requestIdMiddleware } from './common/request-id';
+import type { AppConfig } from './config/config.schema';
+import { CoreModule } from './core.module';
+import { ensureDatabase, runMigrations } from './database/prepare-database';
+import { mountBullBoard } from './modules/admin/bull-board';
+import { MetricsService } from './modules/metrics/metrics.service';
+import { ProjectsService } from './modules/projects/projects.service';
+import { initSentry } from './observability/sentry';
+import { WorkerModule } from './worker.module';
+
+export type Role = 'api' | 'worker' | 'all';
+
+@Module({})
+class RootModule {
+  static forRole(config: AppConfig, role: Role): DynamicModule {
+    return {
+      module: RootModule,
+      imports: [
+        CoreModule.forRoot(config),
+        ...(role === 'worker' ? [] : [ApiModule]),
+        ...(role === 'api' ? [] : [WorkerModule]),
+      ],
+    };
+  }
+}
+
+/** Creates the database if needed and applies pending migrations (under a lock). */
+export async function prepareDatabase(config: AppConfig): Promise<void> {
+  await ensureDatabase(config.DATABASE_URL);
+  if (config.MIGRATIONS_RUN) await runMigrations(config.DATABASE_URL);
+}
+
+function configureHttp(app: NestExpressApplication, config: AppConfig): void {
+  app.disable('x-powered-by');
+  app.use(requestIdMiddleware);
+  app.use(app.get(MetricsService).httpMiddleware);
+  app.use('/v1', requireJson);
+  app.use(jsonBody(config.REPORT_BODY_LIMIT_BYTES));
+  app.use(bodyErrorHandler);
+  mountBullBoard(app, config);
+  const openApi = new DocumentBuilder()
+    .setTitle('Repro')
+    .setDescription('Bug reports in, actionable tickets out.')
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Project API key' })
+    .addSecurity('admin', { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' })
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi));
+}
+
+export interface Started {
+  app: INestApplication | INestApplicationContext;
+  /** The first API key, when this start created the default project. */
+  firstKey: { key: string; prefix: string } | null;
+}
+
+/** Builds the API, the worker, or both in one process. Does not listen yet. */
+export async function createApp(config: AppConfig, role: Role): Promise<Started> {
+  initSentry(config, role);
+  const module = RootModule.forRole(config, role);
+  const app =
+    role === 'worker'
+      ? await NestFactory.createApplicationContext(module, { bufferLogs: true })
+      : await NestFactory.create<NestExpressApplication>(module, { bodyParser: false, bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  if (role !== 'worker') configureHttp(app as NestExpressApplication, config);
+  await app.init();
+  const firstKey = role === 'worker' ? null : await app.get(ProjectsService).ensureDefaultProject();
+  return { app, firstKey };
+}

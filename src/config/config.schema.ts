@@ -1,0 +1,128 @@
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1');
+
+const int = (min: number, max: number) =>
+  z.coerce
+    .number({ message: 'must be a number' })
+    .int({ message: 'must be a whole number' })
+    .min(min, { message: `must be at least ${min}` })
+    .max(max, { message: `must be at most ${max}` });
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  );
+
+const httpUrl = url(['http:', 'https:']);
+const secret = (minLength: number) =>
+  z.string().min(minLength, { message: `must be at least ${minLength} characters` });
+
+/**
+ * Every environment variable Repro reads. Code reads the parsed, typed result (AppConfig),
+ * never process.env. Optional integrations are validated only when present.
+ */
+export const configSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: int(1, 65535).default(3000),
+    PUBLIC_URL: httpUrl.optional(),
+    DATABASE_URL: url(['postgres:', 'postgresql:']).default(
+      'postgres://postgres@127.0.0.1:5432/repro',
+    ),
+    REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+    QUEUE_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,32}$/, { message: 'must be 1-32 letters, digits, - or _' })
+      .default('repro'),
+    ADMIN_TOKEN: secret(16).optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+    MIGRATIONS_RUN: bool.default(true),
+    REPORT_BODY_LIMIT_BYTES: int(1024, 512 * 1024 * 1024).default(20 * 1024 * 1024),
+    SHUTDOWN_TIMEOUT_MS: int(0, 10 * 60_000).default(25_000),
+
+    WORKER_CONCURRENCY: int(1, 256).default(4),
+    JOB_ATTEMPTS: int(1, 100).default(12),
+    JOB_BACKOFF_MS: int(10, 3_600_000).default(1_000),
+    JOB_LOCK_MS: int(1_000, 3_600_000).default(30_000),
+    RECONCILE_EVERY_MS: int(500, 24 * 3_600_000).default(30_000),
+    RECONCILE_STUCK_AFTER_MS: int(0, 7 * 24 * 3_600_000).default(120_000),
+
+    SENTRY_DSN: httpUrl.optional(),
+    SENTRY_ENVIRONMENT: z.string().min(1).optional(),
+
+    // Integrations: validated now, consumed by their own modules as they land.
+    LINEAR_API_KEY: secret(8).optional(),
+    LINEAR_TEAM: z.string().min(1).optional(),
+    LINEAR_API_URL: httpUrl.optional(),
+    LINEAR_WEBHOOK_SECRET: secret(8).optional(),
+    GITHUB_TOKEN: secret(8).optional(),
+    GITHUB_REPO: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { message: 'must look like owner/name' })
+      .optional(),
+    GITHUB_API_URL: httpUrl.optional(),
+    GITHUB_WEBHOOK_SECRET: secret(8).optional(),
+    SENTRY_AUTH_TOKEN: secret(8).optional(),
+    SENTRY_ORG: z.string().min(1).optional(),
+    SENTRY_PROJECTS: z.string().min(1).optional(),
+    SENTRY_BASE_URL: httpUrl.optional(),
+    OPENAI_API_KEY: secret(8).optional(),
+    OPENAI_BASE_URL: httpUrl.optional(),
+    OPENAI_MODEL: z.string().min(1).optional(),
+    SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+    MAIL_FROM: z.email({ message: 'must be an email address' }).optional(),
+  })
+  .superRefine((env, ctx) => {
+    const together = (a: keyof typeof env, b: keyof typeof env) => {
+      if (env[a] !== undefined && env[b] === undefined) {
+        ctx.addIssue({ code: 'custom', path: [b], message: `is required when ${a} is set` });
+      }
+    };
+    together('LINEAR_API_KEY', 'LINEAR_TEAM');
+    together('GITHUB_TOKEN', 'GITHUB_REPO');
+    together('SENTRY_AUTH_TOKEN', 'SENTRY_ORG');
+    if (env.LINEAR_API_KEY && env.GITHUB_TOKEN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['GITHUB_TOKEN'],
+        message: 'cannot be set together with LINEAR_API_KEY: choose one tracker destination',
+      });
+    }
+  })
+  .transform((env) => ({
+    ...env,
+    PUBLIC_URL: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+  }));
+
+export type AppConfig = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; throws ConfigError naming each bad variable (never its value). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  // An empty string means "unset", as it does in docker-compose and most shells' exports.
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const result = configSchema.safeParse(cleaned);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'} ${issue.message}`),
+  );
+}

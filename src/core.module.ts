@@ -1,0 +1,46 @@
+import { BullModule } from '@nestjs/bullmq';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import type { IncomingMessage } from 'node:http';
+import { ConfigModule } from './config/config.module';
+import type { AppConfig } from './config/config.schema';
+import { dataSourceOptions } from './database/data-source';
+import { redisOptions } from './queue/redis-connection';
+
+/** Redacted from every log line: credentials never reach the logs. */
+export const LOG_REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+];
+
+/** What both the API and the worker need: config, logging, PostgreSQL, Redis. */
+@Module({})
+export class CoreModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: CoreModule,
+      global: true,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.LOG_LEVEL,
+            genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id?: string }).id ?? 'unknown',
+            customAttributeKeys: { reqId: 'requestId' },
+            quietReqLogger: true,
+            redact: { paths: LOG_REDACT, censor: '[redacted]' },
+            autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+          },
+        }),
+        TypeOrmModule.forRoot({ ...dataSourceOptions(config.DATABASE_URL), autoLoadEntities: false }),
+        BullModule.forRoot({
+          connection: { ...redisOptions(config.REDIS_URL), maxRetriesPerRequest: 1, enableOfflineQueue: false },
+          prefix: config.QUEUE_PREFIX,
+        }),
+      ],
+    };
+  }
+}

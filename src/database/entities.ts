@@ -1,0 +1,23 @@
+import { Account } from '../modules/accounts/entities/account.entity';
+import { Reporter } from '../modules/accounts/entities/reporter.entity';
+import { Report } from '../modules/intake/entities/report.entity';
+import { PipelineEvent } from '../modules/pipeline/entities/pipeline-event.entity';
+import { ApiKey } from '../modules/projects/entities/api-key.entity';
+import { Project } from '../modules/projects/entities/project.entity';
+import { Recording } from '../modules/recordings/entities/recording.entity';
+import { BuiltinIssue } from '../modules/trackers/builtin/builtin-issue.entity';
+import { ReportTicket } from '../modules/trackers/entities/report-ticket.entity';
+import { Ticket } from '../modules/trackers/entities/ticket.entity';
+
+export const ENTITIES = [
+  Project,
+  ApiKey,
+  Account,
+  Reporter,
+  Report,
+  Recording,
+  Ticket,
+  ReportTicket,
+  BuiltinIssue,
+  PipelineEvent,
+];

@@ -1,0 +1,53 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiHeader,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CurrentProject } from '../../common/auth';
+import { NotFoundError } from '../../common/errors';
+import type { AppConfig } from '../../config/config.schema';
+import { InjectConfig } from '../../config/config.module';
+import type { Project } from '../projects/entities/project.entity';
+import { CreateReportDto } from './dto/create-report.dto';
+import { ReportsService } from './reports.service';
+
+/** A malformed id is as unknown as a missing one. */
+const reportIdPipe = new ParseUUIDPipe({ exceptionFactory: () => new NotFoundError('Report') });
+
+@ApiTags('reports')
+@ApiBearerAuth()
+@Controller('v1/reports')
+export class ReportsController {
+  constructor(
+    private readonly reports: ReportsService,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  @Post()
+  @HttpCode(202)
+  @ApiOperation({ summary: 'File a bug report', description: 'Answers once the report is stored.' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retries with the same key return the same report' })
+  @ApiAcceptedResponse({ description: 'Stored and queued for triage' })
+  async create(
+    @CurrentProject() project: Project,
+    @Body() dto: CreateReportDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const { report, replayed } = await this.reports.create(project, dto, 'api', idempotencyKey);
+    const statusUrl = `${this.config.PUBLIC_URL}/v1/reports/${report.id}`;
+    res.setHeader('Location', statusUrl);
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    return { id: report.id, status: report.status, statusUrl };
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: "A report's status and, once filed, its ticket" })
+  get(@CurrentProject() project: Project, @Param('id', reportIdPipe) id: string) {
+    return this.reports.view(project.id, id);
+  }
+}

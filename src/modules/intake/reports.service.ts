@@ -1,0 +1,181 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import { DomainError, ErrorCode, NotFoundError, ValidationFailedError } from '../../common/errors';
+import { AccountsService } from '../accounts/accounts.service';
+import { PipelineService } from '../pipeline/pipeline.service';
+import { JobName } from '../../queue/queue.constants';
+import type { Project } from '../projects/entities/project.entity';
+import { RecordingsService } from '../recordings/recordings.service';
+import { TicketsService } from '../trackers/tickets.service';
+import { type CreateReportDto, reporterIdentityProblem } from './dto/create-report.dto';
+import { Report, type ReportSource } from './entities/report.entity';
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+export interface IntakeResult {
+  report: Report;
+  /** True when an earlier request with the same Idempotency-Key created it. */
+  replayed: boolean;
+}
+
+export interface ReportView {
+  id: string;
+  status: string;
+  source: string;
+  createdAt: string;
+  updatedAt: string;
+  ticket: { key: string; url: string; relation: string } | null;
+  /** Follow-up questions for the reporter; filled in once the triage agent asks any. */
+  questions: string[];
+}
+
+class IdempotentReplay extends Error {}
+
+@Injectable()
+export class ReportsService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly accounts: AccountsService,
+    private readonly recordings: RecordingsService,
+    private readonly pipeline: PipelineService,
+    private readonly tickets: TicketsService,
+  ) {}
+
+  /**
+   * Stores a report with its reporter, account and recording in one transaction, then queues
+   * it. The report is committed before anything is queued; if queueing fails, the reconciler
+   * queues it later.
+   */
+  async create(
+    project: Project,
+    dto: CreateReportDto,
+    source: ReportSource,
+    idempotencyKey?: string,
+  ): Promise<IntakeResult> {
+    const identity = reporterIdentityProblem(dto.reporter);
+    if (identity) throw new ValidationFailedError([{ field: 'reporter', message: identity }]);
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw new ValidationFailedError([
+        { field: 'Idempotency-Key', message: 'must be 1-255 printable ASCII characters' },
+      ]);
+    }
+    const requestHash = createHash('sha256').update(JSON.stringify(dto)).digest('hex');
+
+    if (idempotencyKey) {
+      const earlier = await this.findByIdempotencyKey(project.id, idempotencyKey, requestHash);
+      if (earlier) return { report: earlier, replayed: true };
+    }
+
+    let report: Report;
+    try {
+      report = await this.db.transaction((manager) =>
+        this.insert(manager, project, dto, source, idempotencyKey ?? null, requestHash),
+      );
+    } catch (error) {
+      if (!(error instanceof IdempotentReplay) || !idempotencyKey) throw error;
+      // A concurrent request with the same key committed first; ours rolled back whole.
+      const earlier = await this.findByIdempotencyKey(project.id, idempotencyKey, requestHash);
+      if (!earlier) throw error;
+      return { report: earlier, replayed: true };
+    }
+
+    await this.pipeline.enqueueSoon(JobName.AnalyzeReport, report.id);
+    return { report, replayed: false };
+  }
+
+  async view(projectId: string, reportId: string): Promise<ReportView> {
+    const report = await this.db.getRepository(Report).findOneBy({ id: reportId, projectId });
+    if (!report) throw new NotFoundError('Report');
+    const ticket = await this.tickets.forReport(report.id);
+    return {
+      id: report.id,
+      status: report.status,
+      source: report.source,
+      createdAt: report.createdAt.toISOString(),
+      updatedAt: report.updatedAt.toISOString(),
+      ticket: ticket ? { key: ticket.key, url: ticket.url, relation: ticket.relation } : null,
+      questions: [],
+    };
+  }
+
+  private async insert(
+    manager: EntityManager,
+    project: Project,
+    dto: CreateReportDto,
+    source: ReportSource,
+    idempotencyKey: string | null,
+    requestHash: string,
+  ): Promise<Report> {
+    const account = dto.account
+      ? await this.accounts.upsertAccount(manager, project.id, dto.account, dto.reporter?.email)
+      : null;
+    const reporter = dto.reporter
+      ? await this.accounts.upsertReporter(manager, project.id, dto.reporter, account?.id ?? null)
+      : null;
+
+    const inserted = await manager
+      .createQueryBuilder()
+      .insert()
+      .into(Report)
+      .values({
+        projectId: project.id,
+        source,
+        description: dto.description,
+        pageUrl: dto.page?.url ?? null,
+        pageTitle: dto.page?.title ?? null,
+        userAgent: dto.client?.userAgent ?? null,
+        client: {
+          viewport: dto.client?.viewport ? { ...dto.client.viewport } : undefined,
+          locale: dto.client?.locale,
+          timezone: dto.client?.timezone,
+        },
+        sentry: { ...dto.sentry },
+        status: 'received',
+        reporterId: reporter?.id ?? null,
+        accountId: account?.id ?? null,
+        idempotencyKey,
+        requestHash,
+      })
+      .orIgnore()
+      .returning(['id'])
+      .execute();
+    const row = (inserted.raw as { id: string }[])[0];
+    if (!row) throw new IdempotentReplay();
+    const report = await manager.findOneByOrFail(Report, { id: row.id });
+
+    await this.pipeline.audit(
+      {
+        reportId: report.id,
+        stage: 'intake',
+        event: 'transition',
+        toStatus: 'received',
+        reason: `Received from ${source}`,
+        details: { events: dto.events?.length ?? 0, idempotencyKey: idempotencyKey !== null },
+      },
+      manager,
+    );
+    if (dto.events?.length) {
+      await this.recordings.storeInline(manager, report.id, dto.events);
+    }
+    return report;
+  }
+
+  private async findByIdempotencyKey(
+    projectId: string,
+    idempotencyKey: string,
+    requestHash: string,
+  ): Promise<Report | null> {
+    const earlier = await this.db.getRepository(Report).findOneBy({ projectId, idempotencyKey });
+    if (earlier && earlier.requestHash !== requestHash) {
+      throw new DomainError(
+        422,
+        ErrorCode.IdempotencyKeyReused,
+        'This Idempotency-Key was already used with a different request body.',
+        { field: 'Idempotency-Key' },
+      );
+    }
+    return earlier;
+  }
+}

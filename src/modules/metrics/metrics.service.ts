@@ -1,0 +1,103 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Queue } from 'bullmq';
+import type { NextFunction, Request, Response } from 'express';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { QueueName } from '../../queue/queue.constants';
+import { Report } from '../intake/entities/report.entity';
+import { REPORT_STATUSES } from '../pipeline/report-state-machine';
+
+const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'prioritized'] as const;
+
+/**
+ * Prometheus metrics. Everything but HTTP latency is read from Redis and PostgreSQL at scrape
+ * time, so any API process reports the same totals however many workers there are.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+  private readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @InjectQueue(QueueName.Pipeline) pipeline: Queue,
+    @InjectQueue(QueueName.Maintenance) maintenance: Queue,
+  ) {
+    const queues = [pipeline, maintenance];
+    collectDefaultMetrics({ register: this.registry, prefix: 'repro_' });
+
+    this.httpDuration = new Histogram({
+      name: 'repro_http_request_duration_seconds',
+      help: 'HTTP request latency by route and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [this.registry],
+    });
+
+    new Gauge({
+      name: 'repro_queue_jobs',
+      help: 'Jobs per queue and state',
+      labelNames: ['queue', 'state'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const queue of queues) {
+          const counts = await queue.getJobCounts(...QUEUE_STATES);
+          for (const state of QUEUE_STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
+        }
+      },
+    });
+
+    const jobTotals = (name: string, help: string, type: 'completed' | 'failed') =>
+      new Counter({
+        name,
+        help,
+        labelNames: ['queue'],
+        registers: [this.registry],
+        async collect() {
+          this.reset();
+          for (const queue of queues) {
+            const metrics = await queue.getMetrics(type, 0, 0);
+            this.inc({ queue: queue.name }, metrics.meta.count);
+          }
+        },
+      });
+    jobTotals('repro_jobs_completed_total', 'Jobs completed, across all workers', 'completed');
+    jobTotals('repro_jobs_failed_total', 'Job attempts failed, across all workers', 'failed');
+
+    const database = this.db;
+    new Gauge({
+      name: 'repro_reports',
+      help: 'Reports by status',
+      labelNames: ['status'],
+      registers: [this.registry],
+      async collect() {
+        const rows = await database
+          .getRepository(Report)
+          .createQueryBuilder('r')
+          .select('r.status', 'status')
+          .addSelect('count(*)::int', 'count')
+          .groupBy('r.status')
+          .getRawMany<{ status: string; count: number }>();
+        const byStatus = new Map(rows.map((r) => [r.status, r.count]));
+        for (const status of REPORT_STATUSES) this.set({ status }, byStatus.get(status) ?? 0);
+      },
+    });
+  }
+
+  /** Express middleware timing every request; unmatched paths share one label. */
+  readonly httpMiddleware = (req: Request, res: Response, next: NextFunction): void => {
+    const end = this.httpDuration.startTimer();
+    res.on('finish', () => {
+      const route = (req.route as { path?: string } | undefined)?.path;
+      end({
+        method: req.method,
+        route: route ? `${req.baseUrl}${route}` : 'unmatched',
+        status: String(res.statusCode),
+      });
+    });
+    next();
+  };
+}

@@ -1,0 +1,50 @@
+import { Injectable, Logger } from '@nestjs/common';
+import * as Sentry from '@sentry/node';
+import { type Job, UnrecoverableError } from 'bullmq';
+import { JobName, type PipelineJobName, type ReportJobData } from '../../queue/queue.constants';
+import { STAGE_OF_JOB, StagesService } from './stages.service';
+
+const PIPELINE_JOBS = new Set<string>([
+  JobName.AnalyzeReport,
+  JobName.ClarifyReport,
+  JobName.DedupeReport,
+  JobName.FileTicket,
+]);
+
+function isPipelineJob(name: string): name is PipelineJobName {
+  return PIPELINE_JOBS.has(name);
+}
+
+/** Thin: routes each pipeline job to its stage and records a report's permanent failure. */
+@Injectable()
+export class PipelineProcessor {
+  private readonly logger = new Logger(PipelineProcessor.name);
+
+  constructor(private readonly stages: StagesService) {}
+
+  async process(job: Job<ReportJobData>): Promise<void> {
+    const name = job.name;
+    if (!isPipelineJob(name)) throw new UnrecoverableError(`Unknown pipeline job ${name}`);
+    const { reportId } = job.data;
+    try {
+      await this.stages.run(name, reportId);
+    } catch (error) {
+      const attempts = job.opts.attempts ?? 1;
+      const lastAttempt = error instanceof UnrecoverableError || job.attemptsMade + 1 >= attempts;
+      Sentry.withScope((scope) => {
+        scope.setTag('report_id', reportId);
+        scope.setTag('stage', STAGE_OF_JOB[name]);
+        Sentry.captureException(error);
+      });
+      this.logger.error(
+        { reportId, job: name, attempt: job.attemptsMade + 1, attempts, err: error },
+        lastAttempt ? 'Stage failed for good' : 'Stage failed; will retry',
+      );
+      if (lastAttempt) {
+        const reason = error instanceof Error ? error.message : String(error);
+        await this.stages.fail(reportId, name, `${STAGE_OF_JOB[name]} failed after ${job.attemptsMade + 1} attempt(s): ${reason}`);
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,125 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { JobName, type PipelineJobName } from '../../queue/queue.constants';
+import { Report } from '../intake/entities/report.entity';
+import { RecordingsService } from '../recordings/recordings.service';
+import { TicketFilingService } from '../trackers/ticket-filing.service';
+import { JOB_FOR_STATUS, PipelineService } from './pipeline.service';
+import { isFinal, type ReportStatus } from './report-state-machine';
+
+export const STAGE_OF_JOB: Record<PipelineJobName, string> = {
+  [JobName.AnalyzeReport]: 'analyze',
+  [JobName.ClarifyReport]: 'clarify',
+  [JobName.DedupeReport]: 'dedupe',
+  [JobName.FileTicket]: 'file',
+};
+
+/**
+ * Runs one stage of one report. Each stage checks the report is still where the job expects
+ * it, does its work, then moves the status on and queues the next stage; a second delivery of
+ * the same job therefore finds nothing to do.
+ */
+@Injectable()
+export class StagesService {
+  private readonly logger = new Logger(StagesService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly pipeline: PipelineService,
+    private readonly recordings: RecordingsService,
+    private readonly filing: TicketFilingService,
+  ) {}
+
+  async run(name: PipelineJobName, reportId: string): Promise<void> {
+    const report = await this.db.getRepository(Report).findOneBy({ id: reportId });
+    if (!report) {
+      this.logger.warn({ reportId, job: name }, 'Report is gone; nothing to do');
+      return;
+    }
+    switch (name) {
+      case JobName.AnalyzeReport:
+        return this.analyze(report);
+      case JobName.ClarifyReport:
+        return this.clarify(report);
+      case JobName.DedupeReport:
+        return this.dedupe(report);
+      case JobName.FileTicket:
+        return this.file(report);
+    }
+  }
+
+  /** Records a permanent failure; later deliveries see a final status and stop. */
+  async fail(reportId: string, name: PipelineJobName, reason: string): Promise<void> {
+    const report = await this.db.getRepository(Report).findOneBy({ id: reportId });
+    if (!report || isFinal(report.status) || report.status === 'needs_human') return;
+    await this.pipeline.transition(reportId, report.status, 'failed', STAGE_OF_JOB[name], reason);
+  }
+
+  /**
+   * True when the report is no longer at this stage. Queues the job of the stage it is at, in
+   * case the delivery that moved it crashed before queueing (a no-op when already queued).
+   */
+  private async skip(report: Report, name: PipelineJobName, expected: ReportStatus[]): Promise<boolean> {
+    if (expected.includes(report.status)) return false;
+    this.logger.log(
+      { reportId: report.id, job: name, status: report.status },
+      'Report already past this stage; skipping',
+    );
+    const current = JOB_FOR_STATUS[report.status];
+    if (current && current !== name) await this.pipeline.enqueue(current, report.id);
+    return true;
+  }
+
+  private async analyze(report: Report): Promise<void> {
+    if (await this.skip(report, JobName.AnalyzeReport, ['received', 'analyzing'])) return;
+    if (report.status === 'received') {
+      await this.pipeline.transition(report.id, 'received', 'analyzing', 'analyze', 'Analysis started');
+    }
+    const recording = await this.recordings.summary(report.id);
+    // Recording analysis (steps, errors, failed requests) plugs in here.
+    const reason = recording
+      ? `Recording kept (${recording.eventCount} events, ${Math.round(recording.durationMs / 1000)} s); no recording analyzer is enabled`
+      : 'No recording attached';
+    await this.pipeline.transition(
+      report.id,
+      'analyzing',
+      'clarifying',
+      'analyze',
+      reason,
+      recording ? { recording } : {},
+    );
+    await this.pipeline.enqueue(JobName.ClarifyReport, report.id);
+  }
+
+  private async clarify(report: Report): Promise<void> {
+    if (await this.skip(report, JobName.ClarifyReport, ['clarifying'])) return;
+    // The triage agent's follow-up questions plug in here.
+    await this.pipeline.transition(
+      report.id,
+      'clarifying',
+      'deduping',
+      'clarify',
+      'No follow-up questions: no triage agent is enabled',
+    );
+    await this.pipeline.enqueue(JobName.DedupeReport, report.id);
+  }
+
+  private async dedupe(report: Report): Promise<void> {
+    if (await this.skip(report, JobName.DedupeReport, ['deduping'])) return;
+    // Duplicate detection against the tracker's open issues plugs in here.
+    await this.pipeline.transition(
+      report.id,
+      'deduping',
+      'filing',
+      'dedupe',
+      'Treated as a new bug: duplicate detection is not enabled',
+    );
+    await this.pipeline.enqueue(JobName.FileTicket, report.id);
+  }
+
+  private async file(report: Report): Promise<void> {
+    if (await this.skip(report, JobName.FileTicket, ['filing'])) return;
+    await this.filing.fileNew(report.id);
+  }
+}

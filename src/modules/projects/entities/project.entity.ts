@@ -1,0 +1,31 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+export const TRACKER_PROVIDERS = ['builtin', 'linear', 'github'] as const;
+export type TrackerProvider = (typeof TRACKER_PROVIDERS)[number];
+
+@Entity('projects')
+export class Project {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'text' })
+  name!: string;
+
+  /** Stable handle; `default` is the project created on first run. */
+  @Column({ type: 'text', unique: true })
+  slug!: string;
+
+  /** Public key the in-app widget embeds; identifies the project, grants nothing secret. */
+  @Column({ type: 'text', unique: true })
+  widgetKey!: string;
+
+  @Column({ type: 'enum', enum: TRACKER_PROVIDERS, enumName: 'tracker_provider', default: 'builtin' })
+  trackerProvider!: TrackerProvider;
+
+  /** Non-secret destination settings (team, repo, labels). Credentials live in the environment. */
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  trackerConfig!: Record<string, unknown>;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt!: Date;
+}

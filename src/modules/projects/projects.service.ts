@@ -1,0 +1,96 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, IsNull } from 'typeorm';
+import { NotFoundError } from '../../common/errors';
+import {
+  apiKeyPrefix,
+  generateApiKey,
+  generateWidgetKey,
+  hashApiKey,
+  hashesEqual,
+  normalisePrefix,
+} from './api-key';
+import { ApiKey } from './entities/api-key.entity';
+import { Project } from './entities/project.entity';
+
+export const DEFAULT_PROJECT_SLUG = 'default';
+
+export interface IssuedKey {
+  project: Project;
+  key: string;
+  prefix: string;
+}
+
+@Injectable()
+export class ProjectsService {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /**
+   * Creates the default project on first run and returns its first API key, or null when it
+   * already existed. Safe when several processes start at once: one insert wins.
+   */
+  async ensureDefaultProject(): Promise<IssuedKey | null> {
+    const inserted = await this.db
+      .createQueryBuilder()
+      .insert()
+      .into(Project)
+      .values({ name: 'Default project', slug: DEFAULT_PROJECT_SLUG, widgetKey: generateWidgetKey() })
+      .orIgnore()
+      .returning('*')
+      .execute();
+    if (inserted.raw.length === 0) return null;
+    return this.createApiKey(DEFAULT_PROJECT_SLUG, 'first run');
+  }
+
+  async createProject(name: string, slug: string): Promise<Project> {
+    return this.db.getRepository(Project).save({ name, slug, widgetKey: generateWidgetKey() });
+  }
+
+  async findBySlug(slug: string): Promise<Project> {
+    const project = await this.db.getRepository(Project).findOneBy({ slug });
+    if (!project) throw new NotFoundError(`Project "${slug}"`);
+    return project;
+  }
+
+  async createApiKey(slug: string, label: string | null = null): Promise<IssuedKey> {
+    const project = await this.findBySlug(slug);
+    const issued = generateApiKey();
+    await this.db.getRepository(ApiKey).insert({
+      projectId: project.id,
+      prefix: issued.prefix,
+      keyHash: issued.hash,
+      label,
+    });
+    return { project, key: issued.key, prefix: issued.prefix };
+  }
+
+  /** Revokes the key with this prefix; false when there is no such live key. */
+  async revokeApiKey(prefixInput: string): Promise<boolean> {
+    const prefix = normalisePrefix(prefixInput);
+    if (!prefix) return false;
+    const result = await this.db
+      .getRepository(ApiKey)
+      .update({ prefix, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
+    return (result.affected ?? 0) > 0;
+  }
+
+  async listApiKeys(slug: string): Promise<ApiKey[]> {
+    const project = await this.findBySlug(slug);
+    return this.db.getRepository(ApiKey).find({
+      where: { projectId: project.id },
+      order: { createdAt: 'ASC' },
+    });
+  }
+
+  /** The project a live API key belongs to, or null. */
+  async authenticate(key: string): Promise<Project | null> {
+    const prefix = apiKeyPrefix(key);
+    if (!prefix) return null;
+    const row = await this.db.getRepository(ApiKey).findOne({
+      where: { prefix, revokedAt: IsNull() },
+      relations: { project: true },
+    });
+    if (!row?.project || !hashesEqual(row.keyHash, hashApiKey(key))) return null;
+    return row.project;
+  }
+}

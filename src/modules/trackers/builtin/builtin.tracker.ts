@@ -1,0 +1,59 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { AppConfig } from '../../../config/config.schema';
+import { InjectConfig } from '../../../config/config.module';
+import type { Project } from '../../projects/entities/project.entity';
+import type { TicketDraft, TrackerAdapter, TrackerIssue } from '../tracker';
+import { BuiltinIssue } from './builtin-issue.entity';
+
+export const BUILTIN_KEY_PREFIX = 'REPRO-';
+
+/** Repro's own tracker, in PostgreSQL: the destination when no Linear or GitHub is set up. */
+@Injectable()
+export class BuiltinTracker implements TrackerAdapter {
+  readonly provider = 'builtin' as const;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  async findByReport(project: Project, reportId: string): Promise<TrackerIssue | null> {
+    const issue = await this.db
+      .getRepository(BuiltinIssue)
+      .findOneBy({ projectId: project.id, originReportId: reportId });
+    return issue ? this.toIssue(issue) : null;
+  }
+
+  async createIssue(project: Project, draft: TicketDraft): Promise<TrackerIssue> {
+    // The unique origin report makes a concurrent or repeated create return the first issue.
+    await this.db
+      .createQueryBuilder()
+      .insert()
+      .into(BuiltinIssue)
+      .values({ projectId: project.id, originReportId: draft.reportId, title: draft.title, body: draft.body })
+      .orIgnore()
+      .execute();
+    const issue = await this.db
+      .getRepository(BuiltinIssue)
+      .findOneByOrFail({ projectId: project.id, originReportId: draft.reportId });
+    return this.toIssue(issue);
+  }
+
+  async body(projectId: string, externalId: string): Promise<string | null> {
+    const issue = await this.db.getRepository(BuiltinIssue).findOneBy({ projectId, id: externalId });
+    return issue?.body ?? null;
+  }
+
+  private toIssue(issue: BuiltinIssue): TrackerIssue {
+    const key = `${BUILTIN_KEY_PREFIX}${issue.number}`;
+    return {
+      externalId: issue.id,
+      key,
+      url: `${this.config.PUBLIC_URL}/v1/tickets/${key}`,
+      title: issue.title,
+      state: issue.state,
+    };
+  }
+}

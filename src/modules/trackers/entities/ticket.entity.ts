@@ -1,0 +1,48 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { TRACKER_PROVIDERS, type TrackerProvider } from '../../projects/entities/project.entity';
+
+/** Repro's record of a ticket in whichever tracker holds it. */
+@Entity('tickets')
+@Index('tickets_provider_external_id', ['projectId', 'provider', 'externalId'], { unique: true })
+@Index('tickets_project_key', ['projectId', 'key'], { unique: true })
+export class Ticket {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'uuid' })
+  projectId!: string;
+
+  @Column({ type: 'enum', enum: TRACKER_PROVIDERS, enumName: 'ticket_provider' })
+  provider!: TrackerProvider;
+
+  /** The tracker's own id for the issue. */
+  @Column({ type: 'text' })
+  externalId!: string;
+
+  /** What people call it: REPRO-12, ENG-431, acme/web#88. */
+  @Column({ type: 'text' })
+  key!: string;
+
+  @Column({ type: 'text' })
+  url!: string;
+
+  @Column({ type: 'text' })
+  title!: string;
+
+  /** The tracker's state name, e.g. open, closed, In Progress. */
+  @Column({ type: 'text' })
+  state!: string;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt!: Date;
+}

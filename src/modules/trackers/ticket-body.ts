@@ -1,0 +1,90 @@
+import type { ClientInfo, SentryRefs } from '../intake/entities/report.entity';
+
+export interface TicketFacts {
+  reportId: string;
+  description: string;
+  pageUrl: string | null;
+  pageTitle: string | null;
+  userAgent: string | null;
+  client: ClientInfo;
+  sentry: SentryRefs;
+  reporter: { name: string | null; email: string | null; externalId: string | null } | null;
+  account: {
+    name: string | null;
+    externalId: string;
+    tier: string | null;
+    revenue: string | null;
+    crmUrl: string | null;
+  } | null;
+  recording: { eventCount: number; durationMs: number } | null;
+}
+
+const TITLE_MAX = 80;
+
+/** The hidden marker that ties a tracker issue back to the Repro report that created it. */
+export function reportMarker(reportId: string): string {
+  return `<!-- repro:report=${reportId} -->`;
+}
+
+/** A one-line title from the reporter's words, cut at a word boundary. */
+export function draftTitle(description: string): string {
+  const firstLine = description.trim().split(/\r?\n/, 1)[0].replace(/\s+/g, ' ').trim();
+  if (firstLine.length <= TITLE_MAX) return firstLine || 'Bug report';
+  const cut = firstLine.slice(0, TITLE_MAX - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > TITLE_MAX / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
+}
+
+function quote(text: string): string {
+  return text
+    .trim()
+    .split(/\r?\n/)
+    .map((line) => `> ${line}`)
+    .join('\n');
+}
+
+/** Inline code that survives backticks in the value. */
+function code(value: string): string {
+  const fence = value.includes('`') ? '``' : '`';
+  return `${fence}${value}${fence}`;
+}
+
+function section(title: string, lines: (string | null | undefined | false)[]): string | null {
+  const kept = lines.filter((l): l is string => typeof l === 'string' && l.length > 0);
+  return kept.length ? `## ${title}\n\n${kept.join('\n')}` : null;
+}
+
+/** The ticket body as Markdown. Sections appear only when there is something to say. */
+export function renderTicketBody(facts: TicketFacts): string {
+  const { client, reporter, account, sentry, recording } = facts;
+  const viewport = client.viewport ? `${client.viewport.width}×${client.viewport.height}` : null;
+  const parts = [
+    section("Reporter's words", [quote(facts.description)]),
+    section('Page', [
+      facts.pageUrl && `- URL: ${facts.pageUrl}`,
+      facts.pageTitle && `- Title: ${facts.pageTitle}`,
+    ]),
+    section('Environment', [
+      facts.userAgent && `- User agent: ${code(facts.userAgent)}`,
+      viewport && `- Viewport: ${viewport}`,
+      client.locale && `- Locale: ${client.locale}`,
+      client.timezone && `- Time zone: ${client.timezone}`,
+    ]),
+    section('Evidence', [
+      recording &&
+        `- Session recording: ${recording.eventCount} events over ${Math.round(recording.durationMs / 1000)} s`,
+      sentry.eventId && `- Sentry event: ${code(sentry.eventId)}`,
+      sentry.replayId && `- Sentry replay: ${code(sentry.replayId)}`,
+      sentry.traceId && `- Trace: ${code(sentry.traceId)}`,
+    ]),
+    section('Reporter and account', [
+      reporter &&
+        `- Reporter: ${[reporter.name, reporter.email && `<${reporter.email}>`].filter(Boolean).join(' ') || reporter.externalId}`,
+      account && `- Account: ${account.name ?? account.externalId}`,
+      account?.tier && `- Tier: ${account.tier}`,
+      account?.revenue && `- Revenue: ${account.revenue}`,
+      account?.crmUrl && `- CRM: ${account.crmUrl}`,
+    ]),
+  ];
+  return [...parts.filter((p): p is string => p !== null), reportMarker(facts.reportId)].join('\n\n') + '\n';
+}

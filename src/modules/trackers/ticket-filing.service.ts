@@ -1,0 +1,110 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Report } from '../intake/entities/report.entity';
+import { PipelineService } from '../pipeline/pipeline.service';
+import { Project } from '../projects/entities/project.entity';
+import { RecordingsService } from '../recordings/recordings.service';
+import { ReportTicket } from './entities/report-ticket.entity';
+import { Ticket } from './entities/ticket.entity';
+import { draftTitle, renderTicketBody } from './ticket-body';
+import type { TicketDraft, TrackerIssue } from './tracker';
+import { TrackerRegistry } from './tracker-registry';
+
+/** Files a report as a new ticket, exactly once however often it is retried or interrupted. */
+@Injectable()
+export class TicketFilingService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly registry: TrackerRegistry,
+    private readonly pipeline: PipelineService,
+    private readonly recordings: RecordingsService,
+  ) {}
+
+  async fileNew(reportId: string): Promise<void> {
+    const report = await this.db.getRepository(Report).findOneOrFail({
+      where: { id: reportId },
+      relations: { reporter: true, account: true },
+    });
+    const project = await this.db.getRepository(Project).findOneByOrFail({ id: report.projectId });
+    const tracker = this.registry.forProject(project);
+
+    // Look before creating: a previous attempt may have created the issue and then died
+    // before recording it here.
+    const issue =
+      (await tracker.findByReport(project, report.id)) ??
+      (await tracker.createIssue(project, await this.draft(report)));
+
+    await this.db.transaction(async (manager) => {
+      const ticketId = await this.upsertTicket(manager, project, tracker.provider, issue);
+      await manager
+        .createQueryBuilder()
+        .insert()
+        .into(ReportTicket)
+        .values({ reportId: report.id, ticketId, relation: 'created' })
+        .orIgnore()
+        .execute();
+      await this.pipeline.transition(
+        report.id,
+        'filing',
+        'filed',
+        'file',
+        `Filed as ${issue.key}`,
+        { provider: tracker.provider, key: issue.key, url: issue.url },
+        manager,
+      );
+    });
+  }
+
+  private async draft(report: Report): Promise<TicketDraft> {
+    const recording = await this.recordings.summary(report.id);
+    const body = renderTicketBody({
+      reportId: report.id,
+      description: report.description,
+      pageUrl: report.pageUrl,
+      pageTitle: report.pageTitle,
+      userAgent: report.userAgent,
+      client: report.client,
+      sentry: report.sentry,
+      reporter: report.reporter
+        ? { name: report.reporter.name, email: report.reporter.email, externalId: report.reporter.externalId }
+        : null,
+      account: report.account
+        ? {
+            name: report.account.name,
+            externalId: report.account.externalId,
+            tier: report.account.tier,
+            revenue: report.account.revenue,
+            crmUrl: report.account.crmUrl,
+          }
+        : null,
+      recording,
+    });
+    return { reportId: report.id, title: draftTitle(report.description), body, labels: ['bug'] };
+  }
+
+  private async upsertTicket(
+    manager: DataSource['manager'],
+    project: Project,
+    provider: Project['trackerProvider'],
+    issue: TrackerIssue,
+  ): Promise<string> {
+    const result = await manager
+      .createQueryBuilder()
+      .insert()
+      .into(Ticket)
+      .values({
+        projectId: project.id,
+        provider,
+        externalId: issue.externalId,
+        key: issue.key,
+        url: issue.url,
+        title: issue.title,
+        state: issue.state,
+      })
+      .orUpdate(['key', 'url', 'title', 'state', 'updated_at'], ['project_id', 'provider', 'external_id'])
+      .returning(['id'])
+      .execute();
+    return (result.raw as { id: string }[])[0].id;
+  }
+}

@@ -1,0 +1,43 @@
+import type { Project, TrackerProvider } from '../projects/entities/project.entity';
+
+/** What Repro asks a tracker to create. */
+export interface TicketDraft {
+  /** Carried as a hidden marker so a retried filing finds the ticket instead of making another. */
+  reportId: string;
+  title: string;
+  /** Markdown. */
+  body: string;
+  labels: string[];
+}
+
+/** An issue as the tracker holds it. */
+export interface TrackerIssue {
+  externalId: string;
+  key: string;
+  url: string;
+  title: string;
+  state: string;
+}
+
+/** Our codes for vendor failures, so nothing outside an adapter parses a vendor's error. */
+export type TrackerErrorCode = 'RATE_LIMITED' | 'UNAUTHORIZED' | 'NOT_FOUND' | 'TEMPORARY';
+
+export class TrackerError extends Error {
+  constructor(
+    readonly code: TrackerErrorCode,
+    message: string,
+    /** For RATE_LIMITED: when the vendor says to come back. */
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = 'TrackerError';
+  }
+}
+
+/** One per destination: the built-in tracker, Linear, GitHub. */
+export interface TrackerAdapter {
+  readonly provider: TrackerProvider;
+  /** The issue this report already created, found by its marker; null if none. */
+  findByReport(project: Project, reportId: string): Promise<TrackerIssue | null>;
+  createIssue(project: Project, draft: TicketDraft): Promise<TrackerIssue>;
+}

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { PipelineModule } from '../pipeline/pipeline.module';
+import { RecordingsModule } from '../recordings/recordings.module';
+import { BuiltinTracker } from './builtin/builtin.tracker';
+import { TicketFilingService } from './ticket-filing.service';
+import { TicketsController } from './tickets.controller';
+import { TicketsService } from './tickets.service';
+import { TrackerRegistry } from './tracker-registry';
+
+@Module({
+  imports: [PipelineModule, RecordingsModule],
+  controllers: [TicketsController],
+  providers: [BuiltinTracker, TrackerRegistry, TicketFilingService, TicketsService],
+  exports: [TicketFilingService, TicketsService],
+})
+export class TrackersModule {}

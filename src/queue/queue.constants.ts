@@ -1,0 +1,29 @@
+// Values are Redis keys and stored job names: renaming one strands jobs already queued.
+export const QueueName = {
+  Pipeline: 'pipeline',
+  Maintenance: 'maintenance',
+} as const;
+export type QueueName = (typeof QueueName)[keyof typeof QueueName];
+
+export const JobName = {
+  AnalyzeReport: 'AnalyzeReport',
+  ClarifyReport: 'ClarifyReport',
+  DedupeReport: 'DedupeReport',
+  FileTicket: 'FileTicket',
+  ReconcileReports: 'ReconcileReports',
+} as const;
+export type JobName = (typeof JobName)[keyof typeof JobName];
+
+export type PipelineJobName = Exclude<JobName, 'ReconcileReports'>;
+
+/** Payloads carry ids only; the handler reloads the row and skips if it is gone. */
+export interface ReportJobData {
+  reportId: string;
+}
+
+/** One job per (stage, report): enqueueing twice is a no-op while the first is pending. */
+export function pipelineJobId(name: PipelineJobName, reportId: string): string {
+  return `${name}-${reportId}`;
+}
+
+export const RECONCILE_SCHEDULER_ID = 'reconcile-reports';
