@@ -1,4 +1,9 @@
-import { type DynamicModule, type INestApplication, type INestApplicationContext, Module } from '@nestjs/common';
+import {
+  type DynamicModule,
+  type INestApplication,
+  type INestApplicationContext,
+  Module,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -68,7 +73,10 @@ export async function createApp(config: AppConfig, role: Role): Promise<Started>
   const app =
     role === 'worker'
       ? await NestFactory.createApplicationContext(module, { bufferLogs: true })
-      : await NestFactory.create<NestExpressApplication>(module, { bodyParser: false, bufferLogs: true });
+      : await NestFactory.create<NestExpressApplication>(module, {
+          bodyParser: false,
+          bufferLogs: true,
+        });
   app.useLogger(app.get(Logger));
   if (role !== 'worker') configureHttp(app as NestExpressApplication, config);
   await app.init();

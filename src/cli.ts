@@ -38,7 +38,9 @@ export function buildCli(): Command {
         return projects.createApiKey(options.project, options.label ?? null);
       });
       process.stdout.write(`${issued.key}\n`);
-      process.stderr.write(`Created ${issued.prefix} for project ${issued.project.slug}. It is not shown again.\n`);
+      process.stderr.write(
+        `Created ${issued.prefix} for project ${issued.project.slug}. It is not shown again.\n`,
+      );
     });
 
   keys
@@ -62,7 +64,9 @@ export function buildCli(): Command {
       const rows = await withProjects((projects) => projects.listApiKeys(options.project));
       for (const row of rows) {
         const state = row.revokedAt ? `revoked ${row.revokedAt.toISOString()}` : 'live';
-        process.stdout.write(`${row.prefix}\t${state}\t${row.createdAt.toISOString()}\t${row.label ?? ''}\n`);
+        process.stdout.write(
+          `${row.prefix}\t${state}\t${row.createdAt.toISOString()}\t${row.label ?? ''}\n`,
+        );
       }
     });
 
@@ -73,7 +77,9 @@ if (require.main === module) {
   buildCli()
     .parseAsync(process.argv)
     .catch((error: unknown) => {
-      process.stderr.write(`${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(
+        `${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}\n`,
+      );
       process.exit(1);
     });
 }

@@ -28,16 +28,24 @@ export class CoreModule {
         LoggerModule.forRoot({
           pinoHttp: {
             level: config.LOG_LEVEL,
-            genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id?: string }).id ?? 'unknown',
+            genReqId: (req: IncomingMessage) =>
+              (req as IncomingMessage & { id?: string }).id ?? 'unknown',
             customAttributeKeys: { reqId: 'requestId' },
             quietReqLogger: true,
             redact: { paths: LOG_REDACT, censor: '[redacted]' },
             autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
           },
         }),
-        TypeOrmModule.forRoot({ ...dataSourceOptions(config.DATABASE_URL), autoLoadEntities: false }),
+        TypeOrmModule.forRoot({
+          ...dataSourceOptions(config.DATABASE_URL),
+          autoLoadEntities: false,
+        }),
         BullModule.forRoot({
-          connection: { ...redisOptions(config.REDIS_URL), maxRetriesPerRequest: 1, enableOfflineQueue: false },
+          connection: {
+            ...redisOptions(config.REDIS_URL),
+            maxRetriesPerRequest: 1,
+            enableOfflineQueue: false,
+          },
           prefix: config.QUEUE_PREFIX,
         }),
       ],

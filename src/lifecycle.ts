@@ -24,7 +24,11 @@ function printFirstKey(key: string, prefix: string): void {
  * SIGTERM/SIGINT: stop taking HTTP requests, let running jobs finish, close connections.
  * Past SHUTDOWN_TIMEOUT_MS the process exits anyway; unfinished jobs are redelivered.
  */
-function handleSignals(app: INestApplication | INestApplicationContext, config: AppConfig, http?: Server): void {
+function handleSignals(
+  app: INestApplication | INestApplicationContext,
+  config: AppConfig,
+  http?: Server,
+): void {
   let stopping = false;
   const stop = () => {
     if (stopping) return;

@@ -1,4 +1,10 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  Logger,
+} from '@nestjs/common';
 import * as Sentry from '@sentry/node';
 import type { Request, Response } from 'express';
 import { DomainError, ErrorCode } from './errors';
@@ -29,7 +35,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (res.headersSent) return;
 
     if (exception instanceof DomainError) {
-      return sendError(res, exception.status, exception.code, exception.message, requestId, exception.details);
+      return sendError(
+        res,
+        exception.status,
+        exception.code,
+        exception.message,
+        requestId,
+        exception.details,
+      );
     }
     if (exception instanceof HttpException && exception.getStatus() < 500) {
       const status = exception.getStatus();

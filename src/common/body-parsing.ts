@@ -59,9 +59,16 @@ export function bodyErrorHandler(
         { field: 'body', limitBytes: error.limit },
       );
     case 'entity.parse.failed':
-      return sendError(res, 400, ErrorCode.MalformedJson, 'The body is not valid JSON.', requestId, {
-        field: 'body',
-      });
+      return sendError(
+        res,
+        400,
+        ErrorCode.MalformedJson,
+        'The body is not valid JSON.',
+        requestId,
+        {
+          field: 'body',
+        },
+      );
     case 'encoding.unsupported':
       return sendError(
         res,

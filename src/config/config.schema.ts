@@ -45,7 +45,9 @@ export const configSchema = z
       .regex(/^[A-Za-z0-9_-]{1,32}$/, { message: 'must be 1-32 letters, digits, - or _' })
       .default('repro'),
     ADMIN_TOKEN: secret(16).optional(),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
 
     MIGRATIONS_RUN: bool.default(true),
     REPORT_BODY_LIMIT_BYTES: int(1024, 512 * 1024 * 1024).default(20 * 1024 * 1024),
@@ -123,6 +125,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const result = configSchema.safeParse(cleaned);
   if (result.success) return result.data;
   throw new ConfigError(
-    result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'} ${issue.message}`),
+    result.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(environment)'} ${issue.message}`,
+    ),
   );
 }

@@ -10,7 +10,7 @@ import type { AppConfig } from '../config/config.schema';
 import { InjectConfig } from '../config/config.module';
 import { MaintenanceProcessor } from '../modules/pipeline/maintenance.processor';
 import { PipelineProcessor } from '../modules/pipeline/pipeline.processor';
-import { JobName, QueueName, RECONCILE_SCHEDULER_ID } from './queue.constants';
+import { JobName, QueueName, RECONCILE_SCHEDULER_ID, type ReportJobData } from './queue.constants';
 import { redisOptions } from './redis-connection';
 
 /**
@@ -31,7 +31,11 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.start(QueueName.Pipeline, (job) => this.pipelineProcessor.process(job), this.config.WORKER_CONCURRENCY);
+    this.start(
+      QueueName.Pipeline,
+      (job) => this.pipelineProcessor.process(job as Job<ReportJobData>),
+      this.config.WORKER_CONCURRENCY,
+    );
     this.start(QueueName.Maintenance, (job) => this.maintenanceProcessor.process(job), 1);
     await this.ensureSchedule();
     // If Redis loses its data the schedule goes with it; every worker puts it back. Upserting
@@ -50,7 +54,11 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
     await Promise.all(this.workers.map((w) => w.close()));
   }
 
-  private start(queue: QueueName, processor: (job: Job) => Promise<unknown>, concurrency: number): void {
+  private start(
+    queue: QueueName,
+    processor: (job: Job) => Promise<unknown>,
+    concurrency: number,
+  ): void {
     const worker = new Worker(queue, processor, {
       connection: { ...redisOptions(this.config.REDIS_URL), maxRetriesPerRequest: null },
       prefix: this.config.QUEUE_PREFIX,

@@ -42,7 +42,8 @@ export class AccountsService {
     const domain = domainOf(reporterEmail);
     const changes: Partial<Account> = {};
     if (input.name && input.name !== account.name) changes.name = input.name;
-    if (domain && !account.emailDomains.includes(domain)) changes.emailDomains = [...account.emailDomains, domain];
+    if (domain && !account.emailDomains.includes(domain))
+      changes.emailDomains = [...account.emailDomains, domain];
     if (Object.keys(changes).length) {
       await manager.update(Account, { id: account.id }, changes);
       Object.assign(account, changes);
@@ -66,7 +67,9 @@ export class AccountsService {
       .orIgnore()
       .execute();
     const reporter = await manager.findOneOrFail(Reporter, {
-      where: externalId ? { projectId, externalId } : { projectId, email: email ?? IsNull(), externalId: IsNull() },
+      where: externalId
+        ? { projectId, externalId }
+        : { projectId, email: email ?? IsNull(), externalId: IsNull() },
     });
     const changes: Partial<Reporter> = {};
     if (input.name && input.name !== reporter.name) changes.name = input.name;

@@ -32,7 +32,9 @@ export function mountBullBoard(app: INestApplication, config: AppConfig): void {
       res,
       401,
       ErrorCode.Unauthorized,
-      config.ADMIN_TOKEN ? 'The admin token is required.' : 'Set ADMIN_TOKEN to enable the admin pages.',
+      config.ADMIN_TOKEN
+        ? 'The admin token is required.'
+        : 'Set ADMIN_TOKEN to enable the admin pages.',
       requestIdOf(req),
     );
   };

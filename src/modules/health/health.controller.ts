@@ -9,9 +9,8 @@ import { Public } from '../../common/auth';
 import { DomainError, ErrorCode } from '../../common/errors';
 import { QueueName } from '../../queue/queue.constants';
 
-type Check = 'ok' | string;
-
-async function check(probe: () => Promise<unknown>): Promise<Check> {
+/** 'ok', or what went wrong. */
+async function check(probe: () => Promise<unknown>): Promise<string> {
   try {
     await probe();
     return 'ok';

@@ -1,4 +1,14 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Res,
+} from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -16,7 +26,9 @@ import { CreateReportDto } from './dto/create-report.dto';
 import { ReportsService } from './reports.service';
 
 /** A malformed id is as unknown as a missing one. */
-const reportIdPipe = new ParseUUIDPipe({ exceptionFactory: () => new NotFoundError('Report') });
+function reportIdPipe(): ParseUUIDPipe {
+  return new ParseUUIDPipe({ exceptionFactory: () => new NotFoundError('Report') });
+}
 
 @ApiTags('reports')
 @ApiBearerAuth()
@@ -30,7 +42,11 @@ export class ReportsController {
   @Post()
   @HttpCode(202)
   @ApiOperation({ summary: 'File a bug report', description: 'Answers once the report is stored.' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retries with the same key return the same report' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Retries with the same key return the same report',
+  })
   @ApiAcceptedResponse({ description: 'Stored and queued for triage' })
   async create(
     @CurrentProject() project: Project,
@@ -47,7 +63,7 @@ export class ReportsController {
 
   @Get(':id')
   @ApiOperation({ summary: "A report's status and, once filed, its ticket" })
-  get(@CurrentProject() project: Project, @Param('id', reportIdPipe) id: string) {
+  get(@CurrentProject() project: Project, @Param('id', reportIdPipe()) id: string) {
     return this.reports.view(project.id, id);
   }
 }

@@ -5,7 +5,9 @@ import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
 
 @Module({
-  imports: [BullModule.registerQueue({ name: QueueName.Pipeline }, { name: QueueName.Maintenance })],
+  imports: [
+    BullModule.registerQueue({ name: QueueName.Pipeline }, { name: QueueName.Maintenance }),
+  ],
   controllers: [MetricsController],
   providers: [MetricsService],
   exports: [MetricsService],

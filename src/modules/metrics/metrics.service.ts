@@ -45,7 +45,8 @@ export class MetricsService {
         this.reset();
         for (const queue of queues) {
           const counts = await queue.getJobCounts(...QUEUE_STATES);
-          for (const state of QUEUE_STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
+          for (const state of QUEUE_STATES)
+            this.set({ queue: queue.name, state }, counts[state] ?? 0);
         }
       },
     });

@@ -42,7 +42,11 @@ export class PipelineProcessor {
       );
       if (lastAttempt) {
         const reason = error instanceof Error ? error.message : String(error);
-        await this.stages.fail(reportId, name, `${STAGE_OF_JOB[name]} failed after ${job.attemptsMade + 1} attempt(s): ${reason}`);
+        await this.stages.fail(
+          reportId,
+          name,
+          `${STAGE_OF_JOB[name]} failed after ${job.attemptsMade + 1} attempt(s): ${reason}`,
+        );
       }
       throw error;
     }

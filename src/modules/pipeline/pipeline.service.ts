@@ -47,15 +47,17 @@ export class PipelineService {
   ) {}
 
   async audit(entry: AuditEntry, manager: EntityManager = this.db.manager): Promise<void> {
-    await manager.save(manager.create(PipelineEvent, {
-      reportId: entry.reportId,
-      stage: entry.stage,
-      event: entry.event,
-      reason: entry.reason,
-      fromStatus: entry.fromStatus ?? null,
-      toStatus: entry.toStatus ?? null,
-      details: entry.details ?? {},
-    }));
+    await manager.save(
+      manager.create(PipelineEvent, {
+        reportId: entry.reportId,
+        stage: entry.stage,
+        event: entry.event,
+        reason: entry.reason,
+        fromStatus: entry.fromStatus ?? null,
+        toStatus: entry.toStatus ?? null,
+        details: entry.details ?? {},
+      }),
+    );
   }
 
   /**
@@ -81,7 +83,10 @@ export class PipelineService {
         .where('id = :reportId AND status = :from', { reportId, from })
         .execute();
       if (!result.affected) return false;
-      await this.audit({ reportId, stage, event: 'transition', fromStatus: from, toStatus: to, reason, details }, m);
+      await this.audit(
+        { reportId, stage, event: 'transition', fromStatus: from, toStatus: to, reason, details },
+        m,
+      );
       return true;
     };
     return manager ? run(manager) : this.db.transaction(run);

@@ -47,7 +47,13 @@ export class ReconcilerService {
       if (!name) continue;
       const job = await this.queue.getJob(pipelineJobId(name, report.id));
       const state = job ? await job.getState() : 'missing';
-      if (state === 'active' || state === 'waiting' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children') {
+      if (
+        state === 'active' ||
+        state === 'waiting' ||
+        state === 'delayed' ||
+        state === 'prioritized' ||
+        state === 'waiting-children'
+      ) {
         continue;
       }
       // Missing, or failed/completed without moving the report (a stalled or lost run):

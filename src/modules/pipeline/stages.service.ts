@@ -60,7 +60,11 @@ export class StagesService {
    * True when the report is no longer at this stage. Queues the job of the stage it is at, in
    * case the delivery that moved it crashed before queueing (a no-op when already queued).
    */
-  private async skip(report: Report, name: PipelineJobName, expected: ReportStatus[]): Promise<boolean> {
+  private async skip(
+    report: Report,
+    name: PipelineJobName,
+    expected: ReportStatus[],
+  ): Promise<boolean> {
     if (expected.includes(report.status)) return false;
     this.logger.log(
       { reportId: report.id, job: name, status: report.status },
@@ -74,7 +78,13 @@ export class StagesService {
   private async analyze(report: Report): Promise<void> {
     if (await this.skip(report, JobName.AnalyzeReport, ['received', 'analyzing'])) return;
     if (report.status === 'received') {
-      await this.pipeline.transition(report.id, 'received', 'analyzing', 'analyze', 'Analysis started');
+      await this.pipeline.transition(
+        report.id,
+        'received',
+        'analyzing',
+        'analyze',
+        'Analysis started',
+      );
     }
     const recording = await this.recordings.summary(report.id);
     // Recording analysis (steps, errors, failed requests) plugs in here.

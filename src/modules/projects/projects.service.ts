@@ -34,11 +34,15 @@ export class ProjectsService {
       .createQueryBuilder()
       .insert()
       .into(Project)
-      .values({ name: 'Default project', slug: DEFAULT_PROJECT_SLUG, widgetKey: generateWidgetKey() })
+      .values({
+        name: 'Default project',
+        slug: DEFAULT_PROJECT_SLUG,
+        widgetKey: generateWidgetKey(),
+      })
       .orIgnore()
       .returning('*')
       .execute();
-    if (inserted.raw.length === 0) return null;
+    if ((inserted.raw as unknown[]).length === 0) return null;
     return this.createApiKey(DEFAULT_PROJECT_SLUG, 'first run');
   }
 

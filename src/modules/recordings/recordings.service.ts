@@ -23,7 +23,11 @@ export class RecordingsService {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /** Compresses and stores rrweb events for a report, inside the caller's transaction. */
-  async storeInline(manager: EntityManager, reportId: string, events: unknown[]): Promise<RecordingSummary> {
+  async storeInline(
+    manager: EntityManager,
+    reportId: string,
+    events: unknown[],
+  ): Promise<RecordingSummary> {
     const json = Buffer.from(JSON.stringify(events));
     const compressed = await gzipAsync(json);
     let first = Infinity;
@@ -39,7 +43,12 @@ export class RecordingsService {
       durationMs: Number.isFinite(first) ? Math.round(last - first) : 0,
       byteSize: json.length,
     };
-    await manager.insert(Recording, { reportId, eventsGz: compressed, compressedSize: compressed.length, ...summary });
+    await manager.insert(Recording, {
+      reportId,
+      eventsGz: compressed,
+      compressedSize: compressed.length,
+      ...summary,
+    });
     return summary;
   }
 
@@ -48,6 +57,8 @@ export class RecordingsService {
       where: { reportId },
       select: { eventCount: true, durationMs: true, byteSize: true },
     });
-    return row ? { eventCount: row.eventCount, durationMs: row.durationMs, byteSize: row.byteSize } : null;
+    return row
+      ? { eventCount: row.eventCount, durationMs: row.durationMs, byteSize: row.byteSize }
+      : null;
   }
 }

@@ -86,5 +86,8 @@ export function renderTicketBody(facts: TicketFacts): string {
       account?.crmUrl && `- CRM: ${account.crmUrl}`,
     ]),
   ];
-  return [...parts.filter((p): p is string => p !== null), reportMarker(facts.reportId)].join('\n\n') + '\n';
+  return (
+    [...parts.filter((p): p is string => p !== null), reportMarker(facts.reportId)].join('\n\n') +
+    '\n'
+  );
 }

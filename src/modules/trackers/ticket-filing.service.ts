@@ -67,7 +67,11 @@ export class TicketFilingService {
       client: report.client,
       sentry: report.sentry,
       reporter: report.reporter
-        ? { name: report.reporter.name, email: report.reporter.email, externalId: report.reporter.externalId }
+        ? {
+            name: report.reporter.name,
+            email: report.reporter.email,
+            externalId: report.reporter.externalId,
+          }
         : null,
       account: report.account
         ? {
@@ -102,7 +106,10 @@ export class TicketFilingService {
         title: issue.title,
         state: issue.state,
       })
-      .orUpdate(['key', 'url', 'title', 'state', 'updated_at'], ['project_id', 'provider', 'external_id'])
+      .orUpdate(
+        ['key', 'url', 'title', 'state', 'updated_at'],
+        ['project_id', 'provider', 'external_id'],
+      )
       .returning(['id'])
       .execute();
     return (result.raw as { id: string }[])[0].id;

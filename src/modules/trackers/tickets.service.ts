@@ -34,13 +34,19 @@ function encodeCursor(cursor: Cursor): string {
 function decodeCursor(raw: string): Cursor {
   try {
     const parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<Cursor>;
-    if (typeof parsed.createdAt === 'string' && typeof parsed.id === 'string' && !isNaN(Date.parse(parsed.createdAt))) {
+    if (
+      typeof parsed.createdAt === 'string' &&
+      typeof parsed.id === 'string' &&
+      !isNaN(Date.parse(parsed.createdAt))
+    ) {
       return { createdAt: parsed.createdAt, id: parsed.id };
     }
   } catch {
     // fall through
   }
-  throw new ValidationFailedError([{ field: 'cursor', message: 'is not a cursor this API returned' }]);
+  throw new ValidationFailedError([
+    { field: 'cursor', message: 'is not a cursor this API returned' },
+  ]);
 }
 
 @Injectable()
@@ -51,7 +57,11 @@ export class TicketsService {
   ) {}
 
   /** Newest first, keyset-paginated. */
-  async list(projectId: string, limit: number, cursor?: string): Promise<{ tickets: TicketView[]; nextCursor: string | null }> {
+  async list(
+    projectId: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<{ tickets: TicketView[]; nextCursor: string | null }> {
     const query = this.db
       .getRepository(Ticket)
       .createQueryBuilder('t')
@@ -70,7 +80,9 @@ export class TicketsService {
     return {
       tickets: page.map((t) => this.view(t, counts.get(t.id) ?? 0)),
       nextCursor:
-        rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id }) : null,
+        rows.length > limit && last
+          ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id })
+          : null,
     };
   }
 
@@ -80,11 +92,16 @@ export class TicketsService {
     const links = await this.db
       .getRepository(ReportTicket)
       .find({ where: { ticketId: ticket.id }, order: { createdAt: 'ASC' } });
-    const body = ticket.provider === 'builtin' ? await this.builtin.body(projectId, ticket.externalId) : null;
+    const body =
+      ticket.provider === 'builtin' ? await this.builtin.body(projectId, ticket.externalId) : null;
     return {
       ...this.view(ticket, links.length),
       body,
-      reports: links.map((l) => ({ id: l.reportId, relation: l.relation, linkedAt: l.createdAt.toISOString() })),
+      reports: links.map((l) => ({
+        id: l.reportId,
+        relation: l.relation,
+        linkedAt: l.createdAt.toISOString(),
+      })),
     };
   }
 

@@ -19,7 +19,12 @@ export class Project {
   @Column({ type: 'text', unique: true })
   widgetKey!: string;
 
-  @Column({ type: 'enum', enum: TRACKER_PROVIDERS, enumName: 'tracker_provider', default: 'builtin' })
+  @Column({
+    type: 'enum',
+    enum: TRACKER_PROVIDERS,
+    enumName: 'tracker_provider',
+    default: 'builtin',
+  })
   trackerProvider!: TrackerProvider;
 
   /** Non-secret destination settings (team, repo, labels). Credentials live in the environment. */

@@ -32,7 +32,12 @@ export class BuiltinTracker implements TrackerAdapter {
       .createQueryBuilder()
       .insert()
       .into(BuiltinIssue)
-      .values({ projectId: project.id, originReportId: draft.reportId, title: draft.title, body: draft.body })
+      .values({
+        projectId: project.id,
+        originReportId: draft.reportId,
+        title: draft.title,
+        body: draft.body,
+      })
       .orIgnore()
       .execute();
     const issue = await this.db
@@ -42,7 +47,9 @@ export class BuiltinTracker implements TrackerAdapter {
   }
 
   async body(projectId: string, externalId: string): Promise<string | null> {
-    const issue = await this.db.getRepository(BuiltinIssue).findOneBy({ projectId, id: externalId });
+    const issue = await this.db
+      .getRepository(BuiltinIssue)
+      .findOneBy({ projectId, id: externalId });
     return issue?.body ?? null;
   }
 

@@ -1,0 +1,41 @@
+import { randomBytes } from 'node:crypto';
+
+let counter = 0;
+
+/** A realistic POST /v1/reports body; override any part. */
+export function reportPayload(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  counter += 1;
+  const user = `user${counter}-${randomBytes(2).toString('hex')}`;
+  return {
+    description: `Saving billing details fails (${counter})\nI changed the card and pressed Save; it spun and then said "Something went wrong".`,
+    reporter: { email: `${user}@acme.example`, name: 'Ana Lima', id: user },
+    account: { id: 'acct_acme', name: 'Acme Inc.' },
+    page: { url: 'https://app.acme.example/settings/billing', title: 'Billing · Acme' },
+    client: {
+      userAgent:
+        'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+      viewport: { width: 1440, height: 900 },
+      locale: 'pt-BR',
+      timezone: 'America/Sao_Paulo',
+    },
+    ...overrides,
+  };
+}
+
+/** A few rrweb-shaped events (meta, full snapshot, click) spanning `durationMs`. */
+export function rrwebEvents(durationMs = 4_000): Record<string, unknown>[] {
+  const start = Date.now() - durationMs;
+  return [
+    {
+      type: 4,
+      data: { href: 'https://app.acme.example/settings/billing', width: 1440, height: 900 },
+      timestamp: start,
+    },
+    {
+      type: 2,
+      data: { node: { type: 0, childNodes: [], id: 1 }, initialOffset: { top: 0, left: 0 } },
+      timestamp: start + 10,
+    },
+    { type: 3, data: { source: 2, type: 2, id: 1, x: 10, y: 20 }, timestamp: start + durationMs },
+  ];
+}
