@@ -1,7 +1,6 @@
 import { join } from 'node:path';
-import { DataSource, type DataSourceOptions } from 'typeorm';
+import type { DataSourceOptions } from 'typeorm';
 import { SnakeNamingStrategy } from 'typeorm-naming-strategies';
-import { loadConfig } from '../config/config.schema';
 import { ENTITIES } from './entities';
 
 export const MIGRATIONS_TABLE = 'typeorm_migrations';
@@ -24,6 +23,3 @@ export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
     extra: { max: 10 },
   };
 }
-
-/** Used by the TypeORM CLI (`npm run migration:*`). */
-export default new DataSource(dataSourceOptions(loadConfig().DATABASE_URL));

@@ -5,7 +5,12 @@ import { Client } from 'pg';
 export const TEST_PG_URL =
   process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-export const TEMPLATE_DB = 'repro_test_template';
+/** Set by global-setup; one template per jest run, so parallel runs never collide. */
+export function templateDb(): string {
+  const name = process.env.REPRO_TEST_TEMPLATE;
+  if (!name) throw new Error('REPRO_TEST_TEMPLATE is unset: run tests through jest (global-setup)');
+  return name;
+}
 
 export function databaseUrl(name: string): string {
   const url = new URL(TEST_PG_URL);
@@ -30,7 +35,7 @@ export async function createTestDatabase(): Promise<{
   drop: () => Promise<void>;
 }> {
   const name = `repro_test_${randomBytes(5).toString('hex')}`;
-  await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
+  await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${templateDb()}`);
   return {
     name,
     url: databaseUrl(name),

@@ -1,0 +1,87 @@
+import { draftTitle, renderTicketBody, reportMarker, type TicketFacts } from './ticket-body';
+
+const facts = (overrides: Partial<TicketFacts> = {}): TicketFacts => ({
+  reportId: '2f6c1d1e-3a55-4a0e-9d8e-0a4c1a3c9b10',
+  description: 'Export is broken\nThe CSV button does nothing since Monday.',
+  pageUrl: 'https://app.acme.example/reports/export',
+  pageTitle: 'Export',
+  userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0',
+  client: { viewport: { width: 1280, height: 720 }, locale: 'en-GB', timezone: 'Europe/London' },
+  sentry: { eventId: 'a1b2c3d4e5f6a7b8c9d0a1b2c3d4e5f6' },
+  reporter: { name: 'Ana Lima', email: 'ana@acme.example', externalId: 'u1' },
+  account: {
+    name: 'Acme',
+    externalId: 'acct_1',
+    tier: 'enterprise',
+    revenue: '120000.00',
+    crmUrl: 'https://crm.example/acme',
+  },
+  recording: { eventCount: 412, durationMs: 95_000 },
+  ...overrides,
+});
+
+describe('ticket body', () => {
+  it('quotes the reporter, then page, environment, evidence, and account, and ends with the marker', () => {
+    const body = renderTicketBody(facts());
+    const order = [
+      "## Reporter's words",
+      '## Page',
+      '## Environment',
+      '## Evidence',
+      '## Reporter and account',
+    ].map((heading) => body.indexOf(heading));
+    expect(order.every((index) => index >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(body).toContain('> Export is broken\n> The CSV button does nothing since Monday.');
+    expect(body).toContain('- Viewport: 1280×720');
+    expect(body).toContain('- Session recording: 412 events over 95 s');
+    expect(body).toContain('- Reporter: Ana Lima <ana@acme.example>');
+    expect(body).toContain('- Tier: enterprise');
+    expect(body.trimEnd().endsWith(reportMarker(facts().reportId))).toBe(true);
+  });
+
+  it('leaves out sections with nothing to say', () => {
+    const body = renderTicketBody(
+      facts({
+        pageUrl: null,
+        pageTitle: null,
+        userAgent: null,
+        client: {},
+        sentry: {},
+        reporter: null,
+        account: null,
+        recording: null,
+      }),
+    );
+    expect(body).not.toContain('## Page');
+    expect(body).not.toContain('## Environment');
+    expect(body).not.toContain('## Evidence');
+    expect(body).not.toContain('## Reporter and account');
+    expect(body).toContain("## Reporter's words");
+  });
+
+  it('keeps a user agent with backticks inside its code span', () => {
+    expect(renderTicketBody(facts({ userAgent: 'odd`agent' }))).toContain('``odd`agent``');
+  });
+});
+
+describe('draft title', () => {
+  it('uses the first line, whitespace collapsed', () => {
+    expect(draftTitle('  Export   is broken \nmore detail')).toBe('Export is broken');
+  });
+
+  it('cuts long lines at a word boundary with an ellipsis', () => {
+    const title = draftTitle(
+      'When I try to export the quarterly revenue report as CSV the button spins forever and nothing downloads at all',
+    );
+    expect(title.length).toBeLessThanOrEqual(80);
+    expect(title.endsWith('…')).toBe(true);
+    expect(title).toMatch(
+      /^When I try to export the quarterly revenue report as CSV the button spins\S*…$/,
+    );
+  });
+
+  it('never returns an empty title', () => {
+    expect(draftTitle('   \n  ')).toBe('Bug report');
+  });
+});

@@ -1,0 +1,120 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import request from 'supertest';
+import { ApiKey } from '../../src/modules/projects/entities/api-key.entity';
+import { Project } from '../../src/modules/projects/entities/project.entity';
+import { adminQuery, databaseUrl } from '../support/databases';
+import { createHarness, type Harness } from '../support/harness';
+
+const run = promisify(execFile);
+const ROOT = join(__dirname, '..', '..');
+
+/** Runs the `repro` command as a user would, against the given environment. */
+async function repro(args: string[], env: Record<string, string>) {
+  try {
+    const { stdout, stderr } = await run(
+      process.execPath,
+      [join(ROOT, 'bin', 'repro.js'), ...args],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', ...env },
+      },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('first run and the repro command', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness();
+  });
+  afterAll(() => h.close());
+
+  it('creates the default project on first start, returns its key once, and stores only a hash', async () => {
+    const first = await h.start('api');
+    expect(first.firstKey?.key).toMatch(/^repro_[a-z0-9]{10}_/);
+    const key = first.firstKey!.key;
+    await request(first.url).get('/v1/tickets').set('Authorization', `Bearer ${key}`).expect(200);
+    await first.close();
+
+    const second = await h.start('api');
+    expect(second.firstKey).toBeNull();
+    expect(await h.db.getRepository(Project).countBy({ slug: 'default' })).toBe(1);
+    const stored: unknown[] = await h.db.query('SELECT * FROM api_keys');
+    expect(JSON.stringify(stored)).not.toContain(key.split('_')[2]);
+    await second.close();
+  });
+
+  it('keys create prints a working key; keys revoke <prefix> stops it; keys list shows no secret', async () => {
+    const app = await h.start('api');
+    const env = { ...h.env, MIGRATIONS_RUN: 'true' };
+    const created = await repro(['keys', 'create', '--label', 'deploy script'], env);
+    expect(created.code).toBe(0);
+    const key = created.stdout.trim();
+    expect(key).toMatch(/^repro_[a-z0-9]{10}_[A-Za-z0-9_-]{43}$/);
+    await request(app.url).get('/v1/tickets').set('Authorization', `Bearer ${key}`).expect(200);
+
+    const prefix = key.split('_').slice(0, 2).join('_');
+    const listed = await repro(['keys', 'list'], env);
+    expect(listed.stdout).toContain(prefix);
+    expect(listed.stdout).toContain('deploy script');
+    expect(listed.stdout).not.toContain(key);
+
+    const revoked = await repro(['keys', 'revoke', prefix], env);
+    expect(revoked).toMatchObject({ code: 0 });
+    const refused = await request(app.url)
+      .get('/v1/tickets')
+      .set('Authorization', `Bearer ${key}`)
+      .expect(401);
+    expect(refused.body.error.code).toBe('UNAUTHORIZED');
+    expect(await h.db.getRepository(ApiKey).countBy({ prefix })).toBe(1);
+
+    const again = await repro(['keys', 'revoke', prefix], env);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('No live key');
+  });
+
+  it('keys create on a machine with no database yet creates it, migrates it and prints the default key', async () => {
+    const name = `repro_cli_${randomBytes(4).toString('hex')}`;
+    try {
+      const created = await repro(['keys', 'create'], {
+        ...h.env,
+        DATABASE_URL: databaseUrl(name),
+      });
+      expect(created.code).toBe(0);
+      expect(created.stdout.trim()).toMatch(/^repro_[a-z0-9]{10}_/);
+      expect(created.stderr).toContain('for project default');
+    } finally {
+      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    }
+  });
+
+  it('refuses to boot on a bad variable, naming it and never echoing secret values', async () => {
+    const { stderr, code } = await run(
+      process.execPath,
+      ['-r', '@swc-node/register', join(ROOT, 'src', 'main.ts')],
+      {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH ?? '',
+          PORT: 'eighty',
+          ADMIN_TOKEN: 'short-secret',
+          DATABASE_URL: h.env.DATABASE_URL,
+        },
+      },
+    ).then(
+      () => ({ stderr: '', code: 0 }),
+      (error: { stderr: string; code: number }) => error,
+    );
+    expect(code).toBe(78);
+    expect(stderr).toContain('PORT must be a number');
+    expect(stderr).toContain('ADMIN_TOKEN must be at least 16 characters');
+    expect(stderr).not.toContain('short-secret');
+  });
+});
