@@ -19,6 +19,8 @@ export function initSentry(config: AppConfig, role: string): void {
       stackFrameVariables: false,
     },
     initialScope: { tags: { role } },
+    // Repro reports errors, not traces: no module-loader hooks are needed.
+    enableRuntimeChannelInjection: false,
     beforeSend(event) {
       // Request bodies carry customers' words and recordings; headers carry credentials.
       if (event.request) {

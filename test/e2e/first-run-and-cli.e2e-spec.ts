@@ -6,7 +6,8 @@ import request from 'supertest';
 import { ApiKey } from '../../src/modules/projects/entities/api-key.entity';
 import { Project } from '../../src/modules/projects/entities/project.entity';
 import { adminQuery, databaseUrl } from '../support/databases';
-import { createHarness, type Harness } from '../support/harness';
+import { createHarness, type Harness, waitFor } from '../support/harness';
+import { freePort, runEntrypoint } from '../support/process';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
@@ -49,6 +50,49 @@ describe('first run and the repro command', () => {
     const stored: unknown[] = await h.db.query('SELECT * FROM api_keys');
     expect(JSON.stringify(stored)).not.toContain(key.split('_')[2]);
     await second.close();
+  });
+
+  it('npm start on an empty machine creates the database, prints the first key once, and stops cleanly on SIGTERM', async () => {
+    const name = `repro_boot_${randomBytes(4).toString('hex')}`;
+    const env = { ...h.env, DATABASE_URL: databaseUrl(name), LOG_LEVEL: 'info' };
+    try {
+      const port = await freePort();
+      const first = runEntrypoint('src/main.ts', { ...env, PORT: String(port) });
+      const key = await waitFor(
+        async () => /repro_[a-z0-9]{10}_[A-Za-z0-9_-]{43}/.exec(first.output())?.[0],
+        {
+          timeoutMs: 30_000,
+          what: 'the first API key on stdout',
+        },
+      );
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, {
+        what: 'readiness',
+      });
+      const res = await fetch(`http://127.0.0.1:${port}/v1/tickets`, {
+        headers: { Authorization: `Bearer ${key}` },
+      });
+      expect(res.status).toBe(200);
+      first.proc.kill('SIGTERM');
+      expect(await first.exited).toBe(0);
+      // The key is printed, never logged as a JSON line.
+      const logLines = first
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'));
+      expect(logLines.length).toBeGreaterThan(0);
+      expect(logLines.some((l) => l.includes(key))).toBe(false);
+
+      const second = runEntrypoint('src/main.ts', { ...env, PORT: String(port) });
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, {
+        timeoutMs: 30_000,
+        what: 'second start',
+      });
+      second.proc.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+      expect(second.output()).not.toMatch(/repro_[a-z0-9]{10}_[A-Za-z0-9_-]{43}/);
+    } finally {
+      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    }
   });
 
   it('keys create prints a working key; keys revoke <prefix> stops it; keys list shows no secret', async () => {

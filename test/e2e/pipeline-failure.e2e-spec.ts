@@ -1,0 +1,68 @@
+import * as Sentry from '@sentry/node';
+import request from 'supertest';
+import { PipelineEvent } from '../../src/modules/pipeline/entities/pipeline-event.entity';
+import { Project } from '../../src/modules/projects/entities/project.entity';
+import { Ticket } from '../../src/modules/trackers/entities/ticket.entity';
+import { createProject, type TestProject } from '../factories/project.factory';
+import { reportPayload } from '../factories/report.factory';
+import { FakeSentryIngest } from '../fakes/sentry-ingest.server';
+import { createHarness, type Harness, type RunningApp, waitFor } from '../support/harness';
+
+describe('a stage that cannot succeed', () => {
+  const sentry = new FakeSentryIngest();
+  let h: Harness;
+  let app: RunningApp;
+  let acme: TestProject;
+
+  beforeAll(async () => {
+    await sentry.start();
+    h = await createHarness({ SENTRY_DSN: sentry.dsn, JOB_ATTEMPTS: '3' });
+    app = await h.start('all');
+    acme = await createProject(h.db);
+    // A destination this version cannot file into: filing fails permanently.
+    await h.db
+      .getRepository(Project)
+      .update({ id: acme.project.id }, { trackerProvider: 'linear' });
+  });
+  afterAll(async () => {
+    await h.close();
+    await Sentry.close(2000);
+    await sentry.stop();
+  });
+
+  it('ends the report as failed, says why in the audit log, and files nothing', async () => {
+    const secretWords = 'my card 4111 1111 1111 1111 was charged twice';
+    const created = await request(app.url)
+      .post('/v1/reports')
+      .set(acme.auth)
+      .send(reportPayload({ description: secretWords }))
+      .expect(202);
+    const id: string = created.body.id;
+
+    await waitFor(
+      async () =>
+        (await request(app.url).get(`/v1/reports/${id}`).set(acme.auth)).body.status === 'failed',
+      { what: 'the report to fail' },
+    );
+    const last = await h.db
+      .getRepository(PipelineEvent)
+      .findOneOrFail({ where: { reportId: id, toStatus: 'failed' } });
+    expect(last.fromStatus).toBe('filing');
+    expect(last.reason).toMatch(
+      /file failed after 1 attempt\(s\): .*linear, which this version cannot do/,
+    );
+    expect(await h.db.getRepository(Ticket).countBy({ projectId: acme.project.id })).toBe(0);
+
+    // Repro's own error reaches Sentry tagged with the report and stage, without customer text.
+    await Sentry.flush(2000);
+    const event = await waitFor(
+      async () =>
+        sentry
+          .events()
+          .find((e) => (e.tags as Record<string, string> | undefined)?.report_id === id),
+      { what: 'the Sentry event' },
+    );
+    expect(event.tags).toMatchObject({ report_id: id, stage: 'file' });
+    expect(JSON.stringify(sentry.envelopes.map((e) => e.raw))).not.toContain('4111');
+  });
+});
