@@ -96,7 +96,7 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
 
 /** Polls until `probe` returns a value that is not undefined/false, or fails after `timeoutMs`. */
 export async function waitFor<T>(
-  probe: () => Promise<T | undefined | false | null>,
+  probe: () => Promise<T | undefined | false | null> | T | undefined | false | null,
   { timeoutMs = 15_000, intervalMs = 100, what = 'condition' } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
