@@ -59,7 +59,7 @@ describe('first run and the repro command', () => {
       const port = await freePort();
       const first = runEntrypoint('src/main.ts', { ...env, PORT: String(port) });
       const key = await waitFor(
-        async () => /repro_[a-z0-9]{10}_[A-Za-z0-9_-]{43}/.exec(first.output())?.[0],
+        () => /repro_[a-z0-9]{10}_[A-Za-z0-9_-]{43}/.exec(first.output())?.[0],
         {
           timeoutMs: 30_000,
           what: 'the first API key on stdout',

@@ -56,7 +56,7 @@ describe('a stage that cannot succeed', () => {
     // Repro's own error reaches Sentry tagged with the report and stage, without customer text.
     await Sentry.flush(2000);
     const event = await waitFor(
-      async () =>
+      () =>
         sentry
           .events()
           .find((e) => (e.tags as Record<string, string> | undefined)?.report_id === id),
