@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { RecordingReader } from './recording-reader';
+
+const FIXTURES = join(__dirname, '..', '..', '..', '..', 'shared', 'fixtures', 'rrweb');
+const window1 = readFileSync(join(FIXTURES, 'posthog-recording-window1.events.json'));
+const window1Events = JSON.parse(window1.toString()) as unknown[];
+
+/** Feeds `bytes` in chunks of `size`, as a socket or file stream would. */
+async function read(bytes: Buffer, size = 7) {
+  const reader = new RecordingReader();
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
+  const events: unknown[] = [];
+  for await (const event of reader.events(Readable.from(chunks))) events.push(event);
+  return { events, problems: reader.problems, bytes: reader.bytes };
+}
+
+describe('recording reader', () => {
+  it('reads a JSON array in any chunking, identical to JSON.parse', async () => {
+    for (const size of [1, 7, 4096, 1 << 20]) {
+      const { events, problems } = await read(window1, size);
+      expect(events).toEqual(window1Events);
+      expect(problems).toEqual({ malformed: 0, truncated: false });
+    }
+  });
+
+  it('reads gzip and counts inflated bytes', async () => {
+    const { events, bytes } = await read(gzipSync(window1), 100);
+    expect(events).toEqual(window1Events);
+    expect(bytes).toBe(window1.length);
+  });
+
+  it('reads JSON lines, including PostHog-style { data: [events] } lines', async () => {
+    const jsonl = readFileSync(join(FIXTURES, 'posthog-recording_snapshots.jsonl'));
+    const expected = jsonl
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .flatMap((line) => (JSON.parse(line) as { data: unknown[] }).data);
+    expect((await read(jsonl, 333)).events).toEqual(expected);
+    const plain = Buffer.from(window1Events.map((e) => JSON.stringify(e)).join('\n'));
+    expect((await read(plain, 50)).events).toEqual(window1Events);
+  });
+
+  it('reads pretty-printed JSON and strings with escaped quotes and seams inside them', async () => {
+    const tricky = [
+      {
+        type: 5,
+        data: { tag: 'x', payload: { text: 'a "quoted" },{"type": seam \\" \\\\' } },
+        timestamp: 1,
+      },
+      {
+        type: 5,
+        data: {
+          tag: 'y',
+          payload: [
+            { type: 1, data: {} },
+            { type: 2, data: {} },
+          ],
+        },
+        timestamp: 2,
+      },
+      'packed-string-event',
+    ];
+    expect((await read(Buffer.from(JSON.stringify(tricky, null, 2)), 3)).events).toEqual(tricky);
+    expect((await read(Buffer.from(JSON.stringify(tricky)), 5)).events).toEqual(tricky);
+  });
+
+  it('keeps what it could read from a cut-off array or gzip stream, and says it was truncated', async () => {
+    const cut = window1.subarray(0, Math.floor(window1.length * 0.85));
+    const array = await read(cut, 64);
+    expect(array.problems.truncated).toBe(true);
+    expect(array.events.length).toBeGreaterThan(3);
+    expect(array.events).toEqual(window1Events.slice(0, array.events.length));
+
+    const gz = gzipSync(window1);
+    const gzCut = await read(gz.subarray(0, Math.floor(gz.length * 0.9)), 64);
+    expect(gzCut.problems.truncated).toBe(true);
+    expect(gzCut.events).toEqual(window1Events.slice(0, gzCut.events.length));
+  });
+
+  it('counts malformed elements and goes on', async () => {
+    const bytes = Buffer.from(
+      '[{"type":4,"data":{},"timestamp":1},{"type":,"oops"},{"type":3,"data":{},"timestamp":2}]',
+    );
+    const { events, problems } = await read(bytes, 4);
+    expect(events).toEqual([
+      { type: 4, data: {}, timestamp: 1 },
+      { type: 3, data: {}, timestamp: 2 },
+    ]);
+    expect(problems.malformed).toBe(1);
+  });
+
+  it('yields nothing for empty input', async () => {
+    expect((await read(Buffer.alloc(0))).events).toEqual([]);
+    expect((await read(Buffer.from('[]'))).events).toEqual([]);
+  });
+});

@@ -1,0 +1,375 @@
+import { createGunzip } from 'node:zlib';
+import { Readable } from 'node:stream';
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COMMA = 0x2c;
+const NEWLINE = 0x0a;
+
+function isSpace(byte: number): boolean {
+  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+}
+
+export interface ReadProblems {
+  /** Elements that were not valid JSON. */
+  malformed: number;
+  /** The input ended inside an element (a cut-off upload or chunk). */
+  truncated: boolean;
+}
+
+/**
+ * Splits a stream holding one JSON array into its elements without parsing the whole array:
+ * memory stays at the size of the largest element, not of the recording. The byte scanner
+ * jumps between quotes with indexOf, so it costs a fraction of JSON.parse itself.
+ */
+export class JsonArraySplitter {
+  private depth = 0;
+  private inString = false;
+  /** Backslashes at the end of the previous chunk, inside a string. */
+  private carriedBackslashes = 0;
+  private pieces: Buffer[] = [];
+  private started = false;
+  private ended = false;
+  readonly problems: ReadProblems = { malformed: 0, truncated: false };
+
+  /** Feeds bytes; returns the complete elements they finished, as Buffers of JSON text. */
+  push(chunk: Buffer, out: Buffer[]): void {
+    const n = chunk.length;
+    let i = 0;
+    let elementStart = this.pieces.length ? 0 : -1;
+    while (i < n) {
+      if (this.inString) {
+        const quote = chunk.indexOf(QUOTE, i);
+        if (quote === -1) {
+          let k = n - 1;
+          while (k >= i && chunk[k] === BACKSLASH) k--;
+          const run = n - 1 - k;
+          this.carriedBackslashes = k < i ? this.carriedBackslashes + run : run;
+          break;
+        }
+        let k = quote - 1;
+        while (k >= i && chunk[k] === BACKSLASH) k--;
+        let run = quote - 1 - k;
+        if (k < i) run += this.carriedBackslashes;
+        this.carriedBackslashes = 0;
+        i = quote + 1;
+        if (run % 2 === 0) this.inString = false;
+        continue;
+      }
+      const byte = chunk[i];
+      if (this.ended) {
+        i++;
+        continue;
+      }
+      if (!this.started) {
+        if (byte === OPEN_BRACKET) {
+          this.started = true;
+          this.depth = 1;
+        } else if (!isSpace(byte)) {
+          this.problems.malformed++;
+          this.ended = true;
+        }
+        i++;
+        continue;
+      }
+      if (this.depth === 1) {
+        if (byte === COMMA || byte === CLOSE_BRACKET) {
+          if (elementStart >= 0) this.emit(chunk, elementStart, i, out);
+          elementStart = -1;
+          if (byte === CLOSE_BRACKET) this.ended = true;
+          i++;
+          continue;
+        }
+        if (elementStart < 0 && !isSpace(byte)) elementStart = i;
+      }
+      switch (byte) {
+        case QUOTE:
+          this.inString = true;
+          break;
+        case OPEN_BRACE:
+        case OPEN_BRACKET:
+          this.depth++;
+          break;
+        case CLOSE_BRACE:
+        case CLOSE_BRACKET:
+          this.depth--;
+          break;
+        default:
+          break;
+      }
+      i++;
+    }
+    if (elementStart >= 0 && !this.ended) this.pieces.push(chunk.subarray(elementStart));
+  }
+
+  /** Call at the end of input. */
+  end(): void {
+    if (!this.ended && (this.started || this.pieces.length)) this.problems.truncated = true;
+    this.pieces = [];
+  }
+
+  private emit(chunk: Buffer, start: number, end: number, out: Buffer[]): void {
+    let element: Buffer;
+    if (this.pieces.length) {
+      this.pieces.push(chunk.subarray(0, end));
+      element = Buffer.concat(this.pieces);
+      this.pieces = [];
+    } else {
+      element = chunk.subarray(start, end);
+    }
+    out.push(element);
+  }
+}
+
+/** `},{"type":` — between two top-level rrweb events in compact JSON. */
+const EVENT_SEAM = Buffer.from('},{"type":');
+const BATCH_BYTES = 1 << 20;
+
+/**
+ * Parses a JSON array of events in batches of about 1 MB with one JSON.parse each, cutting at
+ * the seam between two events. A cut in the wrong place (the seam text inside a nested object)
+ * cannot parse, since its braces do not balance; that batch, like any that fails, is handed to
+ * the byte-exact JsonArraySplitter. Compact JSON (what rrweb and JSON.stringify write) takes
+ * the fast path; pretty-printed or damaged input takes the exact one.
+ */
+export class JsonArrayBatcher {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private opened = false;
+  private exact: JsonArraySplitter | null = null;
+  readonly problems: ReadProblems = { malformed: 0, truncated: false };
+
+  push(chunk: Buffer, out: unknown[]): void {
+    if (this.exact) return this.pushExact(chunk, out);
+    if (!this.opened) {
+      let i = 0;
+      while (i < chunk.length && isSpace(chunk[i])) i++;
+      if (i === chunk.length) return;
+      if (chunk[i] !== OPEN_BRACKET) {
+        this.problems.malformed++;
+        this.exact = new JsonArraySplitter();
+        return this.pushExact(chunk, out);
+      }
+      this.opened = true;
+      chunk = chunk.subarray(i + 1);
+    }
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    if (this.pendingBytes >= BATCH_BYTES) this.flush(out, false);
+  }
+
+  end(out: unknown[]): void {
+    if (!this.exact) this.flush(out, true);
+    if (this.exact) {
+      this.exact.end();
+      this.problems.truncated ||= this.exact.problems.truncated;
+      this.problems.malformed += this.exact.problems.malformed;
+    }
+  }
+
+  private flush(out: unknown[], last: boolean): void {
+    const buffer = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending);
+    this.pending = [];
+    this.pendingBytes = 0;
+    let cut: number;
+    if (last) {
+      let end = buffer.length;
+      while (end > 0 && isSpace(buffer[end - 1])) end--;
+      if (end > 0 && buffer[end - 1] === CLOSE_BRACKET) cut = end - 1;
+      else return this.fallback(buffer, out);
+    } else {
+      const seam = buffer.lastIndexOf(EVENT_SEAM);
+      if (seam < 0) {
+        // One event larger than a batch, or no seams at all: wait for more, up to a point.
+        if (buffer.length < 64 * BATCH_BYTES) {
+          this.pending = [buffer];
+          this.pendingBytes = buffer.length;
+          return;
+        }
+        return this.fallback(buffer, out);
+      }
+      cut = seam + 1;
+    }
+    let events: unknown;
+    try {
+      events = JSON.parse(`[${buffer.toString('utf8', 0, cut)}]`);
+    } catch {
+      return this.fallback(buffer, out);
+    }
+    for (const event of events as unknown[]) out.push(event);
+    if (!last) {
+      const rest = buffer.subarray(cut + 1);
+      this.pending = [rest];
+      this.pendingBytes = rest.length;
+    }
+  }
+
+  /** From here on, split byte by byte; `buffer` starts right after a top-level '[' or ','. */
+  private fallback(buffer: Buffer, out: unknown[]): void {
+    this.exact = new JsonArraySplitter();
+    this.exact.push(Buffer.from('['), []);
+    this.pushExact(buffer, out);
+  }
+
+  private pushExact(chunk: Buffer, out: unknown[]): void {
+    const elements: Buffer[] = [];
+    this.exact!.push(chunk, elements);
+    for (const element of elements) {
+      try {
+        out.push(JSON.parse(element.toString('utf8')));
+      } catch {
+        this.problems.malformed++;
+      }
+    }
+  }
+}
+
+/**
+ * Yields rrweb events from a recording stream: a JSON array, or JSON lines (one event per line,
+ * or PostHog-style `{ "data": [events] }` lines), plain or gzip. Never throws on bad content;
+ * problems are counted in `problems`.
+ */
+export class RecordingReader {
+  readonly problems: ReadProblems = { malformed: 0, truncated: false };
+  /** Uncompressed bytes read. */
+  bytes = 0;
+
+  /** One event at a time; `batches()` is faster for large recordings. */
+  async *events(source: AsyncIterable<Buffer> | Readable): AsyncGenerator<unknown> {
+    for await (const batch of this.batches(source)) yield* batch;
+  }
+
+  /** Events in arrays, as they are parsed, so a consumer pays one await per batch. */
+  async *batches(source: AsyncIterable<Buffer> | Readable): AsyncGenerator<unknown[]> {
+    const raw = source instanceof Readable ? source : Readable.from(source);
+    const first = await this.peek(raw);
+    if (!first.head) return;
+    let stream: AsyncIterable<Buffer> = first.stream;
+    if (first.head[0] === 0x1f && first.head[1] === 0x8b) stream = this.inflate(first.stream);
+    const text = await this.peekText(stream);
+    if (!text.head) return;
+    const firstByte = text.head.find((b) => !isSpace(b));
+    if (firstByte === OPEN_BRACKET) yield* this.fromArray(text.stream);
+    else yield* this.fromLines(text.stream);
+  }
+
+  private async *fromArray(stream: AsyncIterable<Buffer>): AsyncGenerator<unknown[]> {
+    const batcher = new JsonArrayBatcher();
+    let out: unknown[] = [];
+    for await (const chunk of stream) {
+      this.bytes += chunk.length;
+      batcher.push(chunk, out);
+      if (out.length) {
+        yield out;
+        out = [];
+      }
+    }
+    batcher.end(out);
+    if (out.length) yield out;
+    this.problems.malformed += batcher.problems.malformed;
+    this.problems.truncated ||= batcher.problems.truncated;
+  }
+
+  private async *fromLines(stream: AsyncIterable<Buffer>): AsyncGenerator<unknown[]> {
+    let carry: Buffer[] = [];
+    const flush = function* (this: RecordingReader, line: Buffer): Generator<unknown> {
+      const value = this.parse(line);
+      if (value === undefined) return;
+      if (Array.isArray(value)) yield* value;
+      else if (
+        typeof value === 'object' &&
+        value !== null &&
+        Array.isArray((value as { data?: unknown }).data) &&
+        !('type' in value)
+      ) {
+        yield* (value as { data: unknown[] }).data;
+      } else yield value;
+    }.bind(this);
+    for await (const chunk of stream) {
+      this.bytes += chunk.length;
+      const batch: unknown[] = [];
+      let start = 0;
+      for (
+        let newline = chunk.indexOf(NEWLINE);
+        newline !== -1;
+        newline = chunk.indexOf(NEWLINE, start)
+      ) {
+        const line = carry.length
+          ? Buffer.concat([...carry, chunk.subarray(start, newline)])
+          : chunk.subarray(start, newline);
+        carry = [];
+        if (line.some((b) => !isSpace(b))) batch.push(...flush(line));
+        start = newline + 1;
+      }
+      if (start < chunk.length) carry.push(chunk.subarray(start));
+      if (batch.length) yield batch;
+    }
+    if (carry.length) {
+      const line = Buffer.concat(carry);
+      if (line.some((b) => !isSpace(b))) {
+        const before = this.problems.malformed;
+        const batch = [...flush(line)];
+        if (this.problems.malformed > before) {
+          this.problems.malformed = before;
+          this.problems.truncated = true;
+        }
+        if (batch.length) yield batch;
+      }
+    }
+  }
+
+  /** A cut-off or corrupt gzip stream ends the input; what was inflated before it still counts. */
+  private async *inflate(source: Readable): AsyncGenerator<Buffer> {
+    try {
+      for await (const chunk of source.pipe(createGunzip())) yield chunk as Buffer;
+    } catch {
+      this.problems.truncated = true;
+    }
+  }
+
+  private parse(json: Buffer): unknown {
+    try {
+      return JSON.parse(json.toString('utf8')) as unknown;
+    } catch {
+      this.problems.malformed++;
+      return undefined;
+    }
+  }
+
+  private async peek(stream: Readable): Promise<{ head: Buffer | null; stream: Readable }> {
+    const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    const first = await iterator.next();
+    if (first.done) return { head: null, stream };
+    const head = Buffer.isBuffer(first.value) ? first.value : Buffer.from(first.value);
+    const rest = Readable.from(
+      (async function* () {
+        yield head;
+        for (let next = await iterator.next(); !next.done; next = await iterator.next())
+          yield next.value;
+      })(),
+      { objectMode: false },
+    );
+    return { head, stream: rest };
+  }
+
+  private async peekText(
+    stream: AsyncIterable<Buffer>,
+  ): Promise<{ head: Buffer | null; stream: AsyncIterable<Buffer> }> {
+    const iterator = stream[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    if (first.done) return { head: null, stream };
+    const head = first.value;
+    return {
+      head,
+      stream: (async function* () {
+        yield head;
+        for (let next = await iterator.next(); !next.done; next = await iterator.next())
+          yield next.value;
+      })(),
+    };
+  }
+}
