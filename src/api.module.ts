@@ -1,7 +1,13 @@
-import { Module, ValidationPipe, type ValidationError } from '@nestjs/common';
+import {
+  type ArgumentMetadata,
+  Module,
+  ValidationPipe,
+  type ValidationError,
+} from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { AuthGuard } from './common/auth.guard';
+import { jsonBodyProblem } from './common/body-parsing';
 import { type FieldProblem, ValidationFailedError } from './common/errors';
 import { HealthModule } from './modules/health/health.module';
 import { IntakeModule } from './modules/intake/intake.module';
@@ -21,6 +27,17 @@ export function fieldProblems(errors: ValidationError[], parent = ''): FieldProb
   });
 }
 
+/** The global ValidationPipe, after the checks on a JSON body that class-validator cannot make. */
+class ApiValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' && metadata.metatype !== Array) {
+      const problem = jsonBodyProblem(value);
+      if (problem) throw new ValidationFailedError([problem]);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 /** HTTP: feature controllers plus the global guard, error filter and validation. */
 @Module({
   imports: [ProjectsModule, IntakeModule, TrackersModule, HealthModule, MetricsModule],
@@ -29,7 +46,7 @@ export function fieldProblems(errors: ValidationError[], parent = ''): FieldProb
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
     {
       provide: APP_PIPE,
-      useValue: new ValidationPipe({
+      useValue: new ApiValidationPipe({
         whitelist: true,
         forbidNonWhitelisted: true,
         forbidUnknownValues: true,

@@ -1,5 +1,5 @@
 import { json, type NextFunction, type Request, type Response } from 'express';
-import { ErrorCode } from './errors';
+import { ErrorCode, type FieldProblem } from './errors';
 import { sendError } from './error-body';
 import { requestIdOf } from './request-id';
 
@@ -10,6 +10,8 @@ interface BodyParserError extends Error {
 }
 
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
+// What requireJson lets through is exactly what jsonBody parses.
+const JSON_TYPES = ['application/json', '+json'];
 
 function hasBody(req: Request): boolean {
   const length = req.header('content-length');
@@ -18,7 +20,7 @@ function hasBody(req: Request): boolean {
 
 /** The API speaks JSON; anything else is refused before it is read. */
 export function requireJson(req: Request, res: Response, next: NextFunction): void {
-  if (METHODS_WITH_BODY.has(req.method) && hasBody(req) && !req.is(['application/json', '+json'])) {
+  if (METHODS_WITH_BODY.has(req.method) && hasBody(req) && !req.is(JSON_TYPES)) {
     sendError(
       res,
       415,
@@ -37,7 +39,63 @@ export function requireJson(req: Request, res: Response, next: NextFunction): vo
  * stream through zlib, so a small body that inflates to gigabytes is cut off at the limit.
  */
 export function jsonBody(limitBytes: number) {
-  return json({ limit: limitBytes, inflate: true, strict: true });
+  return json({ limit: limitBytes, inflate: true, strict: true, type: JSON_TYPES });
+}
+
+/** Deeper nesting is refused: class-transformer recurses, and overflows the stack past ~1,000. */
+export const MAX_BODY_DEPTH = 512;
+
+// Half of a surrogate pair: valid in JSON, but PostgreSQL stores it no more than NUL.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function unstorable(text: string): boolean {
+  return text.includes('\u0000') || LONE_SURROGATE.test(text);
+}
+
+interface Visit {
+  value: unknown;
+  key: string;
+  parent: Visit | null;
+  depth: number;
+}
+
+function pathOf(visit: Visit): string {
+  const keys: string[] = [];
+  for (let at: Visit | null = visit; at?.parent; at = at.parent) keys.unshift(at.key);
+  return keys.join('.') || 'body';
+}
+
+/**
+ * What a parsed JSON body holds that is valid JSON but that the API cannot take: a top-level
+ * array, nesting deeper than MAX_BODY_DEPTH, or text PostgreSQL cannot store. Null when none.
+ */
+export function jsonBodyProblem(body: unknown): FieldProblem | null {
+  if (Array.isArray(body)) return { field: 'body', message: 'must be a JSON object, not an array' };
+  // Iterative, so that the check itself cannot overflow the stack.
+  const pending: Visit[] = [{ value: body, key: '', parent: null, depth: 0 }];
+  for (let visit = pending.pop(); visit; visit = pending.pop()) {
+    const { value, depth } = visit;
+    if (typeof value === 'string' && unstorable(value)) {
+      return {
+        field: pathOf(visit),
+        message: 'must not contain NUL characters or lone surrogates',
+      };
+    }
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= MAX_BODY_DEPTH) {
+      return { field: pathOf(visit), message: `nests deeper than ${MAX_BODY_DEPTH} levels` };
+    }
+    for (const [key, child] of Object.entries(value)) {
+      if (unstorable(key)) {
+        return {
+          field: pathOf(visit),
+          message: 'has a key with NUL characters or lone surrogates',
+        };
+      }
+      pending.push({ value: child, key, parent: visit, depth: depth + 1 });
+    }
+  }
+  return null;
 }
 
 /** Turns body-parser failures into the API's error format instead of Express's HTML page. */

@@ -127,6 +127,7 @@ export class CreateReportDto {
   @ApiProperty({ description: "The reporter's own words", example: 'Export is broken' })
   @IsString()
   @IsNotEmpty()
+  @Matches(/\S/, { message: 'description must not be blank' })
   @MaxLength(20_000)
   description!: string;
 
