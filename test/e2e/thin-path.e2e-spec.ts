@@ -119,6 +119,13 @@ describe('a report travels from HTTP to a ticket (API and worker in one process)
     expect(seen.length).toBe(total);
   });
 
+  it('answers 404 for unknown ticket keys, including ones no tracker could issue', async () => {
+    for (const key of ['REPRO-999999', '%00', 'a%01b']) {
+      const res = await request(app.url).get(`/v1/tickets/${key}`).set(acme.auth).expect(404);
+      expect(res.body.error.code).toBe('NOT_FOUND');
+    }
+  });
+
   describe('Idempotency-Key', () => {
     it('returns the same report for a repeated key, and stores one', async () => {
       const payload = reportPayload();
