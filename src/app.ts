@@ -16,6 +16,7 @@ import { CoreModule } from './core.module';
 import { ensureDatabase, runMigrations } from './database/prepare-database';
 import { mountBullBoard } from './modules/admin/bull-board';
 import { MetricsService } from './modules/metrics/metrics.service';
+import { CHUNK_ROUTE } from './modules/recordings/recordings.controller';
 import { ProjectsService } from './modules/projects/projects.service';
 import { initSentry } from './observability/sentry';
 import { WorkerModule } from './worker.module';
@@ -47,7 +48,7 @@ function configureHttp(app: NestExpressApplication, config: AppConfig): void {
   app.use(requestIdMiddleware);
   app.use(app.get(MetricsService).httpMiddleware);
   app.use('/v1', requireJson);
-  app.use(jsonBody(config.REPORT_BODY_LIMIT_BYTES));
+  app.use(jsonBody(config.REPORT_BODY_LIMIT_BYTES, [CHUNK_ROUTE]));
   app.use(bodyErrorHandler);
   mountBullBoard(app, config);
   const openApi = new DocumentBuilder()

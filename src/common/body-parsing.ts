@@ -38,8 +38,13 @@ export function requireJson(req: Request, res: Response, next: NextFunction): vo
  * JSON bodies, plain or gzip/deflate/br encoded. `limit` counts inflated bytes while they
  * stream through zlib, so a small body that inflates to gigabytes is cut off at the limit.
  */
-export function jsonBody(limitBytes: number) {
-  return json({ limit: limitBytes, inflate: true, strict: true, type: JSON_TYPES });
+export function jsonBody(limitBytes: number, streamedRoutes: RegExp[] = []) {
+  const parse = json({ limit: limitBytes, inflate: true, strict: true, type: JSON_TYPES });
+  return (req: Request, res: Response, next: NextFunction): void => {
+    // Routes that read their own body as a stream (recording chunks) are left alone.
+    if (streamedRoutes.some((route) => route.test(req.path))) return next();
+    parse(req, res, next);
+  };
 }
 
 /** Deeper nesting is refused: class-transformer recurses, and overflows the stack past ~1,000. */

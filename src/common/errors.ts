@@ -8,6 +8,7 @@ export const ErrorCode = {
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
   UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
   IdempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
+  ChunkConflict: 'CHUNK_CONFLICT',
   MethodNotAllowed: 'METHOD_NOT_ALLOWED',
   Internal: 'INTERNAL',
   Unavailable: 'UNAVAILABLE',

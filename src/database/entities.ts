@@ -4,6 +4,8 @@ import { Report } from '../modules/intake/entities/report.entity';
 import { PipelineEvent } from '../modules/pipeline/entities/pipeline-event.entity';
 import { ApiKey } from '../modules/projects/entities/api-key.entity';
 import { Project } from '../modules/projects/entities/project.entity';
+import { RecordingChunk } from '../modules/recordings/entities/recording-chunk.entity';
+import { RecordingSession } from '../modules/recordings/entities/recording-session.entity';
 import { Recording } from '../modules/recordings/entities/recording.entity';
 import { BuiltinIssue } from '../modules/trackers/builtin/builtin-issue.entity';
 import { ReportTicket } from '../modules/trackers/entities/report-ticket.entity';
@@ -16,6 +18,8 @@ export const ENTITIES = [
   Reporter,
   Report,
   Recording,
+  RecordingSession,
+  RecordingChunk,
   Ticket,
   ReportTicket,
   BuiltinIssue,

@@ -27,6 +27,15 @@ export interface ReportView {
   createdAt: string;
   updatedAt: string;
   ticket: { key: string; url: string; relation: string } | null;
+  /** null when the report came without a recording. */
+  recording: {
+    status: string;
+    /** Why the recording was refused (the report itself was kept). */
+    reason: string | null;
+    events: number;
+    durationMs: number;
+    analyzed: boolean;
+  } | null;
   /** Follow-up questions for the reporter; filled in once the triage agent asks any. */
   questions: string[];
 }
@@ -56,6 +65,14 @@ export class ReportsService {
   ): Promise<IntakeResult> {
     const identity = reporterIdentityProblem(dto.reporter);
     if (identity) throw new ValidationFailedError([{ field: 'reporter', message: identity }]);
+    if (dto.events?.length && dto.sessionId) {
+      throw new ValidationFailedError([
+        {
+          field: 'sessionId',
+          message: 'send a recording inline (events) or by session id, not both',
+        },
+      ]);
+    }
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new ValidationFailedError([
         { field: 'Idempotency-Key', message: 'must be 1-255 printable ASCII characters' },
@@ -89,6 +106,7 @@ export class ReportsService {
     const report = await this.db.getRepository(Report).findOneBy({ id: reportId, projectId });
     if (!report) throw new NotFoundError('Report');
     const ticket = await this.tickets.forReport(report.id);
+    const recording = await this.recordings.summary(report.id);
     return {
       id: report.id,
       status: report.status,
@@ -96,6 +114,15 @@ export class ReportsService {
       createdAt: report.createdAt.toISOString(),
       updatedAt: report.updatedAt.toISOString(),
       ticket: ticket ? { key: ticket.key, url: ticket.url, relation: ticket.relation } : null,
+      recording: recording
+        ? {
+            status: recording.status,
+            reason: recording.refusedReason,
+            events: recording.eventCount,
+            durationMs: recording.durationMs,
+            analyzed: recording.analyzed,
+          }
+        : null,
       questions: [],
     };
   }
@@ -157,7 +184,9 @@ export class ReportsService {
       manager,
     );
     if (dto.events?.length) {
-      await this.recordings.storeInline(manager, report.id, dto.events);
+      await this.recordings.storeInline(manager, project.id, report.id, dto.events);
+    } else if (dto.sessionId) {
+      await this.recordings.linkSession(manager, project.id, report.id, dto.sessionId);
     }
     return report;
   }

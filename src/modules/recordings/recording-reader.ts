@@ -233,10 +233,25 @@ export class JsonArrayBatcher {
  * or PostHog-style `{ "data": [events] }` lines), plain or gzip. Never throws on bad content;
  * problems are counted in `problems`.
  */
+export class RecordingTooLargeError extends Error {
+  constructor(readonly limitBytes: number) {
+    super(`The recording inflates to more than ${limitBytes} bytes`);
+    this.name = 'RecordingTooLargeError';
+  }
+}
+
 export class RecordingReader {
   readonly problems: ReadProblems = { malformed: 0, truncated: false };
   /** Uncompressed bytes read. */
   bytes = 0;
+
+  /** `maxBytes`: stop with RecordingTooLargeError as soon as more inflated bytes arrive. */
+  constructor(private readonly maxBytes = Infinity) {}
+
+  private count(chunk: Buffer): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.maxBytes) throw new RecordingTooLargeError(this.maxBytes);
+  }
 
   /** One event at a time; `batches()` is faster for large recordings. */
   async *events(source: AsyncIterable<Buffer> | Readable): AsyncGenerator<unknown> {
@@ -261,7 +276,7 @@ export class RecordingReader {
     const batcher = new JsonArrayBatcher();
     let out: unknown[] = [];
     for await (const chunk of stream) {
-      this.bytes += chunk.length;
+      this.count(chunk);
       batcher.push(chunk, out);
       if (out.length) {
         yield out;
@@ -290,7 +305,7 @@ export class RecordingReader {
       } else yield value;
     }.bind(this);
     for await (const chunk of stream) {
-      this.bytes += chunk.length;
+      this.count(chunk);
       const batch: unknown[] = [];
       let start = 0;
       for (

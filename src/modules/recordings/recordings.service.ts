@@ -1,64 +1,379 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { DataSource, type EntityManager } from 'typeorm';
-import { Recording } from './entities/recording.entity';
+import { DomainError, ErrorCode, ValidationFailedError } from '../../common/errors';
+import type { AppConfig } from '../../config/config.schema';
+import { InjectConfig } from '../../config/config.module';
+import type { RecordingAnalysis } from './analyzer/types';
+import { ChunkNotEventsError, ChunkOverLimitError, ingestChunk } from './chunk-ingest';
+import { RecordingChunk } from './entities/recording-chunk.entity';
+import { RecordingSession } from './entities/recording-session.entity';
+import { Recording, type RecordingStatus } from './entities/recording.entity';
+import { RecordingReader } from './recording-reader';
 
 const gzipAsync = promisify(gzip);
 
+export const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{8,128}$/;
+export const MAX_SEQ = 1_000_000;
+
 export interface RecordingSummary {
+  status: RecordingStatus;
+  refusedReason: string | null;
   eventCount: number;
   durationMs: number;
   byteSize: number;
+  analyzed: boolean;
 }
 
-function timestampOf(event: unknown): number | null {
-  const t = (event as { timestamp?: unknown } | null)?.timestamp;
-  return typeof t === 'number' && Number.isFinite(t) ? t : null;
+export interface ChunkResult {
+  sessionId: string;
+  seq: number;
+  events: number;
+  bytes: number;
+  compressedBytes: number;
+  /** True when this (session, seq) was already stored with the same content. */
+  duplicate: boolean;
 }
 
+function durationOf(events: unknown[]): number {
+  let first = Infinity;
+  let last = -Infinity;
+  for (const event of events) {
+    const t = (event as { timestamp?: unknown } | null)?.timestamp;
+    if (typeof t !== 'number' || !Number.isFinite(t)) continue;
+    if (t < first) first = t;
+    if (t > last) last = t;
+  }
+  // Clamped: a recording's clock can be wildly wrong, the column cannot be.
+  return Number.isFinite(first) ? Math.min(Math.round(last - first), 2 ** 31 - 1) : 0;
+}
+
+function refused(limit: 'compressed' | 'inflated', limitBytes: number): string {
+  return `over the ${limit} size limit of ${limitBytes} bytes`;
+}
+
+/**
+ * Recordings arrive inline with a report or as a stream of chunks under a session id; both are
+ * stored as gzip chunks and read back in sequence order. Limits hold per recording.
+ */
 @Injectable()
 export class RecordingsService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
 
-  /** Compresses and stores rrweb events for a report, inside the caller's transaction. */
+  /** Events sent inline with a report, inside the intake transaction. Over a limit, refused. */
   async storeInline(
     manager: EntityManager,
+    projectId: string,
     reportId: string,
     events: unknown[],
-  ): Promise<RecordingSummary> {
+  ): Promise<RecordingStatus> {
+    const sessionId = reportId;
     const json = Buffer.from(JSON.stringify(events));
-    const compressed = await gzipAsync(json);
-    let first = Infinity;
-    let last = -Infinity;
-    for (const event of events) {
-      const t = timestampOf(event);
-      if (t === null) continue;
-      first = Math.min(first, t);
-      last = Math.max(last, t);
+    const gz =
+      json.length <= this.config.RECORDING_MAX_INFLATED_BYTES ? await gzipAsync(json) : null;
+    const reason =
+      gz === null
+        ? refused('inflated', this.config.RECORDING_MAX_INFLATED_BYTES)
+        : gz.length > this.config.RECORDING_MAX_COMPRESSED_BYTES
+          ? refused('compressed', this.config.RECORDING_MAX_COMPRESSED_BYTES)
+          : null;
+    await manager.insert(RecordingSession, {
+      projectId,
+      sessionId,
+      compressedBytes: String(reason ? 0 : gz!.length),
+      inflatedBytes: String(reason ? 0 : json.length),
+      chunkCount: reason ? 0 : 1,
+      refusedReason: reason,
+    });
+    if (!reason) {
+      await manager.insert(RecordingChunk, {
+        projectId,
+        sessionId,
+        seq: 0,
+        dataGz: gz!,
+        compressedSize: gz!.length,
+        byteSize: json.length,
+        eventCount: events.length,
+        contentHash: '',
+      });
     }
-    const summary: RecordingSummary = {
-      eventCount: events.length,
-      durationMs: Number.isFinite(first) ? Math.round(last - first) : 0,
-      byteSize: json.length,
-    };
+    const status: RecordingStatus = reason ? 'refused' : 'stored';
     await manager.insert(Recording, {
       reportId,
-      eventsGz: compressed,
-      compressedSize: compressed.length,
-      ...summary,
+      sessionId,
+      status,
+      refusedReason: reason,
+      byteSize: String(json.length),
+      compressedSize: String(gz?.length ?? 0),
+      eventCount: events.length,
+      durationMs: reason ? 0 : durationOf(events),
     });
-    return summary;
+    return status;
+  }
+
+  /** A report naming a chunked session: links them, whether the chunks came first or not. */
+  async linkSession(
+    manager: EntityManager,
+    projectId: string,
+    reportId: string,
+    sessionId: string,
+  ): Promise<RecordingStatus> {
+    if (!SESSION_ID_PATTERN.test(sessionId)) {
+      throw new ValidationFailedError([
+        { field: 'sessionId', message: 'must be 8-128 letters, digits, - or _' },
+      ]);
+    }
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(RecordingSession)
+      .values({ projectId, sessionId })
+      .orIgnore()
+      .execute();
+    const session = await manager.findOneByOrFail(RecordingSession, { projectId, sessionId });
+    const status: RecordingStatus = session.refusedReason
+      ? 'refused'
+      : session.chunkCount > 0
+        ? 'stored'
+        : 'pending';
+    await manager.insert(Recording, {
+      reportId,
+      sessionId,
+      status,
+      refusedReason: session.refusedReason,
+      byteSize: session.inflatedBytes,
+      compressedSize: session.compressedBytes,
+    });
+    return status;
+  }
+
+  /** `POST /v1/recordings/:sessionId/chunks?seq=N`: idempotent per (session, seq). */
+  async addChunk(
+    projectId: string,
+    sessionId: string,
+    seq: number,
+    body: AsyncIterable<Buffer>,
+    gzipped: boolean,
+  ): Promise<ChunkResult> {
+    if (!SESSION_ID_PATTERN.test(sessionId)) {
+      throw new ValidationFailedError([
+        { field: 'sessionId', message: 'must be 8-128 letters, digits, - or _' },
+      ]);
+    }
+    if (!Number.isInteger(seq) || seq < 0 || seq > MAX_SEQ) {
+      throw new ValidationFailedError([
+        { field: 'seq', message: `must be a whole number from 0 to ${MAX_SEQ}` },
+      ]);
+    }
+    const sessions = this.db.getRepository(RecordingSession);
+    await this.db
+      .createQueryBuilder()
+      .insert()
+      .into(RecordingSession)
+      .values({ projectId, sessionId })
+      .orIgnore()
+      .execute();
+    const session = await sessions.findOneByOrFail({ projectId, sessionId });
+    if (session.refusedReason) throw this.refusedError(session.refusedReason);
+
+    const existing = await this.db.getRepository(RecordingChunk).findOne({
+      where: { projectId, sessionId, seq },
+      select: {
+        id: true,
+        contentHash: true,
+        byteSize: true,
+        compressedSize: true,
+        eventCount: true,
+      },
+    });
+    const maxCompressed = this.config.RECORDING_MAX_COMPRESSED_BYTES;
+    const maxInflated = this.config.RECORDING_MAX_INFLATED_BYTES;
+    // A retry of a stored chunk is read in full only to compare it; it adds nothing.
+    const budget = existing
+      ? { compressed: maxCompressed, inflated: maxInflated }
+      : {
+          compressed: maxCompressed - Number(session.compressedBytes),
+          inflated: maxInflated - Number(session.inflatedBytes),
+        };
+
+    let chunk;
+    try {
+      chunk = await ingestChunk(body, gzipped, budget);
+    } catch (error) {
+      if (error instanceof ChunkOverLimitError) {
+        const reason = refused(
+          error.limit,
+          error.limit === 'compressed' ? maxCompressed : maxInflated,
+        );
+        if (!existing) await this.refuse(projectId, sessionId, reason);
+        throw this.refusedError(
+          reason,
+          error.limit,
+          error.limit === 'compressed' ? maxCompressed : maxInflated,
+        );
+      }
+      if (error instanceof ChunkNotEventsError)
+        throw new ValidationFailedError([{ field: 'body', message: error.message }]);
+      throw error;
+    }
+    const result = {
+      sessionId,
+      seq,
+      events: chunk.events,
+      bytes: chunk.inflatedBytes,
+      compressedBytes: chunk.gz.length,
+    };
+    if (existing) return this.compareRetry(existing.contentHash, chunk.contentHash, result);
+
+    return this.db.transaction(async (manager) => {
+      const locked = await manager
+        .getRepository(RecordingSession)
+        .createQueryBuilder('s')
+        .setLock('pessimistic_write')
+        .where('s.project_id = :projectId AND s.session_id = :sessionId', { projectId, sessionId })
+        .getOneOrFail();
+      if (locked.refusedReason) throw this.refusedError(locked.refusedReason);
+      const inserted = await manager
+        .createQueryBuilder()
+        .insert()
+        .into(RecordingChunk)
+        .values({
+          projectId,
+          sessionId,
+          seq,
+          dataGz: chunk.gz,
+          compressedSize: chunk.gz.length,
+          byteSize: chunk.inflatedBytes,
+          eventCount: chunk.events,
+          contentHash: chunk.contentHash,
+        })
+        .orIgnore()
+        .returning(['id'])
+        .execute();
+      if (!(inserted.raw as unknown[]).length) {
+        // The same (session, seq) was stored by a concurrent request.
+        const other = await manager.findOneOrFail(RecordingChunk, {
+          where: { projectId, sessionId, seq },
+          select: { id: true, contentHash: true },
+        });
+        return this.compareRetry(other.contentHash, chunk.contentHash, result);
+      }
+      const compressed = Number(locked.compressedBytes) + chunk.gz.length;
+      const inflated = Number(locked.inflatedBytes) + chunk.inflatedBytes;
+      // Concurrent chunks each fit their own budget; together they must fit too.
+      const over =
+        compressed > maxCompressed ? 'compressed' : inflated > maxInflated ? 'inflated' : null;
+      if (over) {
+        const limitBytes = over === 'compressed' ? maxCompressed : maxInflated;
+        throw this.refusedError(refused(over, limitBytes), over, limitBytes);
+      }
+      await manager.update(
+        RecordingSession,
+        { id: locked.id },
+        {
+          compressedBytes: String(compressed),
+          inflatedBytes: String(inflated),
+          chunkCount: locked.chunkCount + 1,
+        },
+      );
+      await manager.query(
+        `UPDATE recordings r SET status = 'stored', byte_size = $3, compressed_size = $4, updated_at = now()
+           FROM reports p WHERE p.id = r.report_id AND p.project_id = $1 AND r.session_id = $2 AND r.status <> 'refused'`,
+        [projectId, sessionId, inflated, compressed],
+      );
+      return { ...result, duplicate: false };
+    });
+  }
+
+  /** The session's events, chunk by chunk in sequence order; one chunk in memory at a time. */
+  async *eventBatches(
+    projectId: string,
+    sessionId: string,
+    reader = new RecordingReader(),
+  ): AsyncGenerator<unknown[]> {
+    const chunks = await this.db.getRepository(RecordingChunk).find({
+      where: { projectId, sessionId },
+      select: { id: true, seq: true },
+      order: { seq: 'ASC' },
+    });
+    for (const { id } of chunks) {
+      const chunk = await this.db
+        .getRepository(RecordingChunk)
+        .findOneOrFail({ where: { id }, select: { id: true, dataGz: true } });
+      yield* reader.batches(Readable.from([chunk.dataGz]));
+    }
+  }
+
+  async findForReport(reportId: string): Promise<Recording | null> {
+    return this.db.getRepository(Recording).findOneBy({ reportId });
   }
 
   async summary(reportId: string): Promise<RecordingSummary | null> {
-    const row = await this.db.getRepository(Recording).findOne({
-      where: { reportId },
-      select: { eventCount: true, durationMs: true, byteSize: true },
+    const row = await this.findForReport(reportId);
+    if (!row) return null;
+    return {
+      status: row.status,
+      refusedReason: row.refusedReason,
+      eventCount: row.eventCount,
+      durationMs: row.durationMs,
+      byteSize: Number(row.byteSize),
+      analyzed: row.analyzedAt !== null,
+    };
+  }
+
+  async saveAnalysis(reportId: string, analysis: RecordingAnalysis): Promise<void> {
+    await this.db.getRepository(Recording).update(
+      { reportId },
+      {
+        analysis,
+        analyzedAt: new Date(),
+        eventCount: analysis.stats.events,
+        durationMs: Math.min(Math.round(analysis.stats.ms), 2 ** 31 - 1),
+        byteSize: String(analysis.stats.bytes),
+      },
+    );
+  }
+
+  private compareRetry(
+    storedHash: string,
+    hash: string,
+    result: Omit<ChunkResult, 'duplicate'>,
+  ): ChunkResult {
+    if (storedHash !== hash) {
+      throw new DomainError(
+        409,
+        ErrorCode.ChunkConflict,
+        `Chunk ${result.seq} of this session was already stored with different content.`,
+        {
+          field: 'seq',
+        },
+      );
+    }
+    return { ...result, duplicate: true };
+  }
+
+  private async refuse(projectId: string, sessionId: string, reason: string): Promise<void> {
+    await this.db
+      .getRepository(RecordingSession)
+      .update({ projectId, sessionId }, { refusedReason: reason });
+    await this.db.query(
+      `UPDATE recordings r SET status = 'refused', refused_reason = $3, updated_at = now()
+         FROM reports p WHERE p.id = r.report_id AND p.project_id = $1 AND r.session_id = $2`,
+      [projectId, sessionId, reason],
+    );
+  }
+
+  private refusedError(reason: string, limit?: string, limitBytes?: number): DomainError {
+    return new DomainError(413, ErrorCode.PayloadTooLarge, `Recording refused: ${reason}.`, {
+      field: 'body',
+      reason,
+      ...(limit ? { limit, limitBytes } : {}),
     });
-    return row
-      ? { eventCount: row.eventCount, durationMs: row.durationMs, byteSize: row.byteSize }
-      : null;
   }
 }

@@ -165,6 +165,16 @@ export class CreateReportDto {
   @IsObject({ each: true })
   events?: Record<string, unknown>[];
 
+  @ApiPropertyOptional({
+    description:
+      'Session id of a recording uploaded in chunks (POST /v1/recordings/:sessionId/chunks); instead of events',
+    example: 'sess_8f2c1d9a7b',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{8,128}$/, { message: 'sessionId must be 8-128 letters, digits, - or _' })
+  sessionId?: string;
+
   @ApiPropertyOptional({ type: SentryDto })
   @IsOptional()
   @ValidateNested()

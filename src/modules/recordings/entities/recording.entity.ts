@@ -6,10 +6,16 @@ import {
   OneToOne,
   PrimaryGeneratedColumn,
   type Relation,
+  UpdateDateColumn,
 } from 'typeorm';
 import { Report } from '../../intake/entities/report.entity';
+import type { RecordingAnalysis } from '../analyzer/types';
 
-/** An rrweb session recording, stored gzip-compressed. */
+export const RECORDING_STATUSES = ['pending', 'stored', 'refused'] as const;
+/** pending: named by the report, chunks not analysed yet; refused: over a limit. */
+export type RecordingStatus = (typeof RECORDING_STATUSES)[number];
+
+/** A report's rrweb recording: which session holds its chunks, and what the analysis found. */
 @Entity('recordings')
 export class Recording {
   @PrimaryGeneratedColumn('uuid')
@@ -22,24 +28,45 @@ export class Recording {
   @JoinColumn()
   report?: Relation<Report>;
 
-  /** gzip of the JSON array of rrweb events. Loaded only when asked for. */
-  @Column({ type: 'bytea', select: false })
-  eventsGz!: Buffer;
+  /** The chunks' session; for events sent inline with the report, the report id. */
+  @Column({ type: 'text' })
+  sessionId!: string;
+
+  @Column({
+    type: 'enum',
+    enum: RECORDING_STATUSES,
+    enumName: 'recording_status',
+    default: 'pending',
+  })
+  status!: RecordingStatus;
+
+  @Column({ type: 'text', nullable: true })
+  refusedReason!: string | null;
 
   /** Size of the uncompressed JSON. */
-  @Column({ type: 'integer' })
-  byteSize!: number;
+  @Column({ type: 'bigint', default: 0 })
+  byteSize!: string;
 
-  @Column({ type: 'integer' })
-  compressedSize!: number;
+  @Column({ type: 'bigint', default: 0 })
+  compressedSize!: string;
 
-  @Column({ type: 'integer' })
+  @Column({ type: 'integer', default: 0 })
   eventCount!: number;
 
   /** From the first event's timestamp to the last's. */
-  @Column({ type: 'integer' })
+  @Column({ type: 'integer', default: 0 })
   durationMs!: number;
+
+  /** The analyzer's output (steps, errors, failed requests, signals, failure moment). */
+  @Column({ type: 'jsonb', nullable: true })
+  analysis!: RecordingAnalysis | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  analyzedAt!: Date | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt!: Date;
 }

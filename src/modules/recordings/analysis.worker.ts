@@ -1,0 +1,49 @@
+import { Readable } from 'node:stream';
+import { parentPort, workerData } from 'node:worker_threads';
+import { RecordingAnalyzer } from './analyzer/analyzer';
+import type { AnalyzerContext, RecordingAnalysis } from './analyzer/types';
+import { RecordingReader } from './recording-reader';
+
+export interface AnalysisJob {
+  /** gzip chunks in sequence order. */
+  chunks: Uint8Array[];
+  context: AnalyzerContext;
+  /** Sequence numbers, to name the gaps of a chunked upload. */
+  seqs: number[];
+}
+
+/** Runs in a worker thread: decompress, parse and analyse without blocking the worker's loop. */
+export async function analyzeChunks(job: AnalysisJob): Promise<RecordingAnalysis> {
+  const reader = new RecordingReader();
+  const analyzer = new RecordingAnalyzer(job.context);
+  for (const chunk of job.chunks) {
+    for await (const batch of reader.batches(Readable.from([Buffer.from(chunk)]))) {
+      for (const event of batch) analyzer.push(event);
+    }
+  }
+  const analysis = analyzer.finish();
+  analysis.stats.bytes = reader.bytes;
+  const missing = job.seqs.length ? job.seqs[job.seqs.length - 1] + 1 - job.seqs.length : 0;
+  if (missing > 0)
+    analysis.uninterpreted.push({
+      what: 'chunks never uploaded (gaps in the sequence)',
+      count: missing,
+    });
+  if (reader.problems.truncated)
+    analysis.uninterpreted.push({ what: 'a chunk cut off before its end', count: 1 });
+  if (reader.problems.malformed)
+    analysis.uninterpreted.push({
+      what: 'elements that were not JSON',
+      count: reader.problems.malformed,
+    });
+  return analysis;
+}
+
+if (parentPort && workerData) {
+  const port = parentPort;
+  analyzeChunks(workerData as AnalysisJob).then(
+    (analysis) => port.postMessage({ analysis }),
+    (error: unknown) =>
+      port.postMessage({ error: error instanceof Error ? error.message : String(error) }),
+  );
+}

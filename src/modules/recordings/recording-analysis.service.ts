@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { extname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { DataSource } from 'typeorm';
+import type { AnalyzerContext, RecordingAnalysis } from './analyzer/types';
+import type { AnalysisJob } from './analysis.worker';
+import { RecordingChunk } from './entities/recording-chunk.entity';
+import { Recording } from './entities/recording.entity';
+import { RecordingsService } from './recordings.service';
+
+const WORKER_FILE = join(__dirname, `analysis.worker${extname(__filename)}`);
+/** Bounds a pathological recording; the stage retries, then goes on without the analysis. */
+const ANALYSIS_TIMEOUT_MS = 120_000;
+
+/** Analyses a report's recording in a worker thread and stores the result with the report. */
+@Injectable()
+export class RecordingAnalysisService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly recordings: RecordingsService,
+  ) {}
+
+  /** Null when the report has no recording to analyse (none, refused, or no chunks arrived). */
+  async analyze(
+    reportId: string,
+    projectId: string,
+    context: AnalyzerContext,
+  ): Promise<RecordingAnalysis | null> {
+    const recording = await this.db.getRepository(Recording).findOneBy({ reportId });
+    if (!recording || recording.status === 'refused') return null;
+    const rows = await this.db.getRepository(RecordingChunk).find({
+      where: { projectId, sessionId: recording.sessionId },
+      select: { id: true, seq: true, dataGz: true },
+      order: { seq: 'ASC' },
+    });
+    if (!rows.length) return null;
+    const analysis = await this.runInWorker({
+      chunks: rows.map((r) => r.dataGz),
+      seqs: rows.map((r) => r.seq),
+      context,
+    });
+    await this.recordings.saveAnalysis(reportId, analysis);
+    return analysis;
+  }
+
+  private runInWorker(job: AnalysisJob): Promise<RecordingAnalysis> {
+    // From the TypeScript sources (tests, `start:dev`) the thread needs the same loader.
+    const execArgv = WORKER_FILE.endsWith('.ts') ? ['-r', '@swc-node/register'] : [];
+    return new Promise((resolve, reject) => {
+      const worker = new Worker(WORKER_FILE, { workerData: job, execArgv });
+      const timer = setTimeout(() => {
+        void worker.terminate();
+        reject(new Error(`Recording analysis took over ${ANALYSIS_TIMEOUT_MS} ms`));
+      }, ANALYSIS_TIMEOUT_MS);
+      worker.once('message', (message: { analysis?: RecordingAnalysis; error?: string }) => {
+        clearTimeout(timer);
+        void worker.terminate();
+        if (message.analysis) resolve(message.analysis);
+        else reject(new Error(`Recording analysis failed: ${message.error ?? 'unknown error'}`));
+      });
+      worker.once('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      worker.once('exit', (code) => {
+        clearTimeout(timer);
+        if (code !== 0) reject(new Error(`Recording analysis thread exited with code ${code}`));
+      });
+    });
+  }
+}

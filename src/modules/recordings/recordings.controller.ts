@@ -1,0 +1,70 @@
+import { Controller, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiConsumes,
+  ApiHeader,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { CurrentProject } from '../../common/auth';
+import { DomainError, ErrorCode, ValidationFailedError } from '../../common/errors';
+import type { Project } from '../projects/entities/project.entity';
+import { RecordingsService } from './recordings.service';
+
+/** The chunk route reads its body as a stream; the global JSON parser must leave it alone. */
+export const CHUNK_ROUTE = /^\/v1\/recordings\/[^/]+\/chunks\/?$/;
+
+@ApiTags('recordings')
+@ApiBearerAuth()
+@Controller('v1/recordings')
+export class RecordingsController {
+  constructor(private readonly recordings: RecordingsService) {}
+
+  @Post(':sessionId/chunks')
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'Upload one chunk of a recording',
+    description:
+      'The body is a JSON array of rrweb events, plain or with Content-Encoding: gzip. Chunks are idempotent per (session, seq) and are assembled in seq order. 201 when stored, 200 for a retry of a stored chunk.',
+  })
+  @ApiConsumes('application/json')
+  @ApiQuery({ name: 'seq', description: 'Sequence number of the chunk, from 0', type: Number })
+  @ApiHeader({ name: 'Content-Encoding', required: false, description: 'gzip, or none' })
+  async upload(
+    @CurrentProject() project: Project,
+    @Param('sessionId') sessionId: string,
+    @Query('seq') seq: string | undefined,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const encoding = (req.header('content-encoding') ?? 'identity').trim().toLowerCase();
+    if (encoding !== 'gzip' && encoding !== 'identity') {
+      throw new DomainError(
+        415,
+        ErrorCode.UnsupportedMediaType,
+        'Send chunks as JSON, plain or gzip.',
+        { field: 'Content-Encoding' },
+      );
+    }
+    if (seq === undefined || !/^\d{1,7}$/.test(seq)) {
+      throw new ValidationFailedError([{ field: 'seq', message: 'must be a whole number from 0' }]);
+    }
+    try {
+      const result = await this.recordings.addChunk(
+        project.id,
+        sessionId,
+        Number(seq),
+        req,
+        encoding === 'gzip',
+      );
+      if (result.duplicate) res.status(200);
+      return result;
+    } catch (error) {
+      // The rest of a refused body is not read; close the connection rather than drain it.
+      if (!req.complete) res.setHeader('Connection', 'close');
+      throw error;
+    }
+  }
+}
