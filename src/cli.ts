@@ -1,10 +1,15 @@
 import 'reflect-metadata';
 import { Command } from 'commander';
+import { createReadStream } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { ConfigError, loadConfig } from './config/config.schema';
 import { prepareDatabase } from './app';
 import { dataSourceOptions } from './database/data-source';
 import { DEFAULT_PROJECT_SLUG, ProjectsService } from './modules/projects/projects.service';
+import { RecordingAnalyzer } from './modules/recordings/analyzer/analyzer';
+import { analysisMarkdown } from './modules/recordings/analyzer/markdown';
+import type { AnalyzerContext, RecordingAnalysis } from './modules/recordings/analyzer/types';
+import { RecordingReader } from './modules/recordings/recording-reader';
 
 /** Opens the database (creating and migrating it if needed) for one command. */
 async function withProjects<T>(action: (projects: ProjectsService) => Promise<T>): Promise<T> {
@@ -70,7 +75,55 @@ export function buildCli(): Command {
       }
     });
 
+  program
+    .command('analyze <file>')
+    .description(
+      'Analyse an rrweb recording (.json, .json.gz or .jsonl) into steps, errors and signals',
+    )
+    .option('--json', "print the analyzer's object instead of Markdown")
+    .option('--user-agent <ua>', 'the browser user agent, for the environment section')
+    .option('--locale <locale>', "the reporter's locale")
+    .option('--timezone <tz>', "the reporter's time zone")
+    .action(
+      async (
+        file: string,
+        options: { json?: boolean; userAgent?: string; locale?: string; timezone?: string },
+      ) => {
+        const analysis = await analyzeFile(file, {
+          userAgent: options.userAgent,
+          locale: options.locale,
+          timezone: options.timezone,
+        });
+        process.stdout.write(
+          options.json ? `${JSON.stringify(analysis, null, 2)}\n` : analysisMarkdown(analysis),
+        );
+      },
+    );
+
   return program;
+}
+
+/** Streams a recording file through the reader and the analyzer, whatever its size. */
+export async function analyzeFile(
+  file: string,
+  context: AnalyzerContext,
+): Promise<RecordingAnalysis> {
+  const reader = new RecordingReader();
+  const analyzer = new RecordingAnalyzer(context);
+  for await (const batch of reader.batches(createReadStream(file))) {
+    for (const event of batch) analyzer.push(event);
+  }
+  const analysis = analyzer.finish();
+  analysis.stats.bytes = reader.bytes;
+  if (reader.problems.truncated)
+    analysis.uninterpreted.push({ what: 'the file ends before the recording does', count: 1 });
+  if (reader.problems.malformed) {
+    analysis.uninterpreted.push({
+      what: 'elements that were not JSON',
+      count: reader.problems.malformed,
+    });
+  }
+  return analysis;
 }
 
 if (require.main === module) {

@@ -435,6 +435,16 @@ export class RecordingAnalyzer {
     }
     if (this.input && this.input.id !== node.id) this.closeInput();
     this.closeScroll();
+    if (node.tag === 'html' || node.tag === 'body') {
+      // A click on the page's background: worth a line in the timeline, not a step.
+      this.timeline.push({
+        t,
+        kind: 'click',
+        text: 'Clicked the page background',
+        url: this.currentUrl ?? undefined,
+      });
+      return;
+    }
     const ref = this.mirror.describe(node);
     const target = describeTarget(ref);
     const href = ref.role === 'link' && ref.href ? resolveUrl(ref.href, this.currentUrl) : null;
