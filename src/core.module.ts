@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import { ConfigModule } from './config/config.module';
 import type { AppConfig } from './config/config.schema';
 import { dataSourceOptions } from './database/data-source';
-import { redisOptions } from './queue/redis-connection';
+import { ProducerConnection } from './queue/redis-connection';
 
 /** Redacted from every log line: credentials never reach the logs. */
 export const LOG_REDACT = [
@@ -20,6 +20,7 @@ export const LOG_REDACT = [
 @Module({})
 export class CoreModule {
   static forRoot(config: AppConfig): DynamicModule {
+    const producer = new ProducerConnection(config.REDIS_URL);
     return {
       module: CoreModule,
       global: true,
@@ -41,14 +42,15 @@ export class CoreModule {
           autoLoadEntities: false,
         }),
         BullModule.forRoot({
-          connection: {
-            ...redisOptions(config.REDIS_URL),
-            maxRetriesPerRequest: 1,
-            enableOfflineQueue: false,
-          },
+          connection: producer.redis,
           prefix: config.QUEUE_PREFIX,
+          // BullMQ otherwise holds every command until the first connection succeeds (and the
+          // version check is a command too): with Redis down at boot, POST would hang.
+          skipWaitingForReady: true,
+          skipVersionCheck: true,
         }),
       ],
+      providers: [{ provide: ProducerConnection, useValue: producer }],
     };
   }
 }

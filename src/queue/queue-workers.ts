@@ -37,14 +37,19 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
       this.config.WORKER_CONCURRENCY,
     );
     this.start(QueueName.Maintenance, (job) => this.maintenanceProcessor.process(job), 1);
-    await this.ensureSchedule();
+    // Its job scheduler reports Redis errors here; with no listener BullMQ prints them raw.
+    this.maintenance.on('error', (error) =>
+      this.logger.warn({ err: error }, 'Maintenance queue error'),
+    );
     // If Redis loses its data the schedule goes with it; every worker puts it back. Upserting
     // an existing schedule changes nothing, so running this on many workers is harmless.
-    this.scheduleTimer = setInterval(() => {
+    // Redis being unreachable at boot is no reason to stop either: the timer tries again.
+    const ensure = () =>
       this.ensureSchedule().catch((error: unknown) =>
         this.logger.warn({ err: error }, 'Could not check the reconcile schedule'),
       );
-    }, this.config.RECONCILE_EVERY_MS);
+    await ensure();
+    this.scheduleTimer = setInterval(() => void ensure(), this.config.RECONCILE_EVERY_MS);
     this.scheduleTimer.unref();
   }
 

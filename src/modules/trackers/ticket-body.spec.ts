@@ -1,3 +1,5 @@
+import { RrwebBuilder } from '../../../test/factories/rrweb-builder';
+import { analyzeRecording } from '../recordings/analyzer/analyzer';
 import { draftTitle, renderTicketBody, reportMarker, type TicketFacts } from './ticket-body';
 
 const facts = (overrides: Partial<TicketFacts> = {}): TicketFacts => ({
@@ -21,13 +23,13 @@ const facts = (overrides: Partial<TicketFacts> = {}): TicketFacts => ({
 });
 
 describe('ticket body', () => {
-  it('quotes the reporter, then page, environment, evidence, and account, and ends with the marker', () => {
+  it('quotes the reporter, then evidence, page, environment and account, and ends with the marker', () => {
     const body = renderTicketBody(facts());
     const order = [
       "## Reporter's words",
+      '## Evidence',
       '## Page',
       '## Environment',
-      '## Evidence',
       '## Reporter and account',
     ].map((heading) => body.indexOf(heading));
     expect(order.every((index) => index >= 0)).toBe(true);
@@ -38,6 +40,32 @@ describe('ticket body', () => {
     expect(body).toContain('- Reporter: Ana Lima <ana@acme.example>');
     expect(body).toContain('- Tier: enterprise');
     expect(body.trimEnd().endsWith(reportMarker(facts().reportId))).toBe(true);
+  });
+
+  it('puts what the recording showed first: steps, then the replay at the failure, errors and failed requests', () => {
+    const b = new RrwebBuilder()
+      .load(0, (x) => [x.el('button', {}, ['Save changes'], 'save')])
+      .click(2_000, 'save')
+      .request(2_100, 'POST', '/api/billing?x=1', 500, 300)
+      .consoleError(2_150, 'Request failed with status code 500');
+    const analysis = analyzeRecording(b.events, { userAgent: facts().userAgent });
+    const body = renderTicketBody(
+      facts({ analysis, replayUrl: 'https://repro.example/replay/r1?t=2100&exp=1&sig=s' }),
+    );
+    const at = (text: string) => body.indexOf(text);
+    expect(at('## Steps to reproduce')).toBeGreaterThan(at("## Reporter's words"));
+    expect(body).toContain('2. Clicked button "Save changes" _(00:02.0)_');
+    expect(body).toContain(
+      '- Replay at the moment of failure (00:02.1): https://repro.example/replay/r1?t=2100&exp=1&sig=s',
+    );
+    expect(body).toContain(
+      '- Failure: At 00:02.1 on https://app.acme.example/settings/billing: POST /api/billing → 500',
+    );
+    expect(at('### Errors')).toBeGreaterThan(at('## Evidence'));
+    expect(body).toContain('**Request failed with status code 500**');
+    expect(body).toContain('`POST /api/billing` → 500 in 300 ms');
+    expect(body).toContain('- Chrome 131 on Linux');
+    expect(at('## Environment')).toBeGreaterThan(at('### Failed requests'));
   });
 
   it('leaves out sections with nothing to say', () => {

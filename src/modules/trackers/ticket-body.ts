@@ -1,4 +1,6 @@
 import type { ClientInfo, SentryRefs } from '../intake/entities/report.entity';
+import { analysisSections, clock, environmentLine } from '../recordings/analyzer/markdown';
+import type { RecordingAnalysis } from '../recordings/analyzer/types';
 
 export interface TicketFacts {
   reportId: string;
@@ -17,6 +19,12 @@ export interface TicketFacts {
     crmUrl: string | null;
   } | null;
   recording: { eventCount: number; durationMs: number } | null;
+  /** What the recording showed; null without a recording or before analysis. */
+  analysis?: RecordingAnalysis | null;
+  /** Signed link to the replay at the moment of failure. */
+  replayUrl?: string | null;
+  /** Why the recording was not kept (the report was). */
+  recordingRefused?: string | null;
 }
 
 const TITLE_MAX = 80;
@@ -56,26 +64,39 @@ function section(title: string, lines: (string | null | undefined | false)[]): s
 
 /** The ticket body as Markdown. Sections appear only when there is something to say. */
 export function renderTicketBody(facts: TicketFacts): string {
-  const { client, reporter, account, sentry, recording } = facts;
+  const { client, reporter, account, sentry, recording, analysis } = facts;
   const viewport = client.viewport ? `${client.viewport.width}×${client.viewport.height}` : null;
+  const found = analysis ? analysisSections(analysis) : null;
+  const failure = analysis?.failure;
   const parts = [
     section("Reporter's words", [quote(facts.description)]),
+    found?.steps ? `## Steps to reproduce\n\n${found.steps}` : null,
+    section('Evidence', [
+      facts.replayUrl &&
+        `- Replay${failure ? ` at the moment of failure (${clock(failure.t)})` : ''}: ${facts.replayUrl}`,
+      failure && failure.reason !== 'end' && `- Failure: ${found?.failure}`,
+      recording &&
+        `- Session recording: ${recording.eventCount} events over ${Math.round(recording.durationMs / 1000)} s`,
+      facts.recordingRefused && `- Session recording refused: ${facts.recordingRefused}`,
+      sentry.eventId && `- Sentry event: ${code(sentry.eventId)}`,
+      sentry.replayId && `- Sentry replay: ${code(sentry.replayId)}`,
+      sentry.traceId && `- Trace: ${code(sentry.traceId)}`,
+    ]),
+    found?.errors ? `### Errors\n\n${found.errors}` : null,
+    found?.failedRequests ? `### Failed requests\n\n${found.failedRequests}` : null,
+    found?.signals ? `### Signals\n\n${found.signals}` : null,
     section('Page', [
       facts.pageUrl && `- URL: ${facts.pageUrl}`,
       facts.pageTitle && `- Title: ${facts.pageTitle}`,
     ]),
     section('Environment', [
+      analysis &&
+        environmentLine(analysis.environment) &&
+        `- ${environmentLine(analysis.environment)}`,
       facts.userAgent && `- User agent: ${code(facts.userAgent)}`,
-      viewport && `- Viewport: ${viewport}`,
-      client.locale && `- Locale: ${client.locale}`,
-      client.timezone && `- Time zone: ${client.timezone}`,
-    ]),
-    section('Evidence', [
-      recording &&
-        `- Session recording: ${recording.eventCount} events over ${Math.round(recording.durationMs / 1000)} s`,
-      sentry.eventId && `- Sentry event: ${code(sentry.eventId)}`,
-      sentry.replayId && `- Sentry replay: ${code(sentry.replayId)}`,
-      sentry.traceId && `- Trace: ${code(sentry.traceId)}`,
+      !analysis && viewport && `- Viewport: ${viewport}`,
+      !analysis && client.locale && `- Locale: ${client.locale}`,
+      !analysis && client.timezone && `- Time zone: ${client.timezone}`,
     ]),
     section('Reporter and account', [
       reporter &&

@@ -409,3 +409,59 @@ describe('recording analyzer', () => {
     ]);
   });
 });
+
+describe('recording analyzer: ties and fallbacks', () => {
+  it('breaks a same-millisecond tie between a failed request and the error it caused by arrival', () => {
+    const b = new RrwebBuilder()
+      .load(0, (x) => [x.el('button', {}, ['Save'], 'save')])
+      .click(1_000, 'save')
+      .request(1_200, 'POST', '/api/billing', 500)
+      .consoleError(1_200, 'Saving failed: 500');
+    expect(analyzeRecording(b.events).failure).toMatchObject({
+      t: 1_200,
+      reason: 'failed_request',
+    });
+    const reversed = new RrwebBuilder()
+      .load(0, (x) => [x.el('button', {}, ['Save'], 'save')])
+      .click(1_000, 'save')
+      .consoleError(1_200, 'TypeError: x is undefined')
+      .request(1_200, 'POST', '/api/billing', 500);
+    expect(analyzeRecording(reversed.events).failure).toMatchObject({ t: 1_200, reason: 'error' });
+  });
+
+  it('keeps the error-burst timeline entry in step with its signal', () => {
+    const b = new RrwebBuilder().load(0, (x) => [x.el('div', {}, [], 'root')]);
+    for (let i = 0; i < 5; i++) b.consoleError(1_000 + i * 300, `Failed ${i}`);
+    const analysis = analyzeRecording(b.events);
+    expect(analysis.timeline.find((e) => e.text.startsWith('Error burst'))?.text).toBe(
+      'Error burst: 5 errors within 1.2 s',
+    );
+  });
+
+  it('does not let a reload cut off the steps after it, nor take the failure from a dead click', () => {
+    const page = (x: RrwebBuilder) => [
+      x.el('button', {}, ['Export'], 'export'),
+      x.el('div', {}, [], 'out'),
+    ];
+    const b = new RrwebBuilder().load(0, page).click(500, 'export').scroll(3_000, 100);
+    b.load(4_000, page).click(5_000, 'export').render(5_100, 'out');
+    const analysis = analyzeRecording(b.events);
+    expect(analysis.failure).toMatchObject({ reason: 'signal', t: 541 });
+    expect(analysis.steps.map((s) => s.text)).toEqual([
+      'Opened https://app.acme.example/settings/billing',
+      'Clicked button "Export"',
+      'Scrolled down the page',
+      'Reloaded the page',
+      'Clicked button "Export"',
+    ]);
+  });
+
+  it('names unhandled promise rejections as such in the timeline', () => {
+    const b = new RrwebBuilder()
+      .load(0, (x) => [x.el('div', {}, [], 'root')])
+      .consoleError(1_000, 'Uncaught (in promise) Error: Report service unavailable');
+    expect(analyzeRecording(b.events).timeline.at(-1)?.text).toBe(
+      'Unhandled promise rejection: Error: Report service unavailable',
+    );
+  });
+});

@@ -85,6 +85,7 @@ interface Burst {
   first: number;
   last: number;
   signal: Signal;
+  entry?: TimelineEntry;
 }
 
 function isRawEvent(value: unknown): value is RawEvent {
@@ -121,6 +122,8 @@ export class RecordingAnalyzer {
   private readonly signals: Signal[] = [];
   private readonly uninterpreted = new Map<string, Uninterpreted>();
   private readonly urlChanges: { t: number; url: string }[] = [];
+  /** Arrival order of errors and failed requests, to break ties of equal timestamps. */
+  private readonly arrival = new WeakMap<object, number>();
 
   private events = 0;
   private startTs: number | null = null;
@@ -149,6 +152,12 @@ export class RecordingAnalyzer {
     this.events++;
     let event = raw;
     if (typeof event === 'string') {
+      // Packed events are zlib streams (first byte 0x78) or JSON; unpack logs anything else.
+      const first = event.charCodeAt(0);
+      if (first !== 0x78 && first !== 0x7b) {
+        this.note('unreadable packed event');
+        return;
+      }
       try {
         event = unpack(event);
       } catch {
@@ -289,6 +298,7 @@ export class RecordingAnalyzer {
   }
 
   private reload(t: number, href: string): void {
+    this.closeScroll();
     const last = this.timeline.at(-1);
     if (last?.kind === 'reload' && t - last.t < THRESHOLDS.linkNavigationMs) return;
     this.activity(t);
@@ -308,6 +318,7 @@ export class RecordingAnalyzer {
 
   private navigate(t: number, href: string, how: string): void {
     if (href === this.currentUrl) return;
+    this.closeScroll();
     this.unconfirmedLinkUrl = null;
     const from = this.currentUrl;
     this.setUrl(t, href);
@@ -719,6 +730,7 @@ export class RecordingAnalyzer {
     const request: FailedRequest = { t, method, url, status: payload.status, durationMs };
     if (typeof payload.error === 'string') request.error = payload.error;
     this.failedRequests.push(request);
+    this.arrival.set(request, this.events);
     const outcome =
       payload.status === 0
         ? `failed${request.error ? ` (${request.error})` : ''}`
@@ -753,12 +765,16 @@ export class RecordingAnalyzer {
       url: this.currentUrl,
     };
     this.errors.push(error);
-    const label = uncaught
-      ? 'Uncaught error'
-      : error.level === 'warn'
-        ? 'Console warning'
-        : 'Console error';
-    const shown = uncaught ? message.replace(/^Uncaught\s*/, '') : message;
+    this.arrival.set(error, this.events);
+    const rejection = /^Uncaught \(in promise\)/.test(message);
+    const label = rejection
+      ? 'Unhandled promise rejection'
+      : uncaught
+        ? 'Uncaught error'
+        : error.level === 'warn'
+          ? 'Console warning'
+          : 'Console error';
+    const shown = uncaught ? message.replace(/^Uncaught\s*(\(in promise\)\s*)?/, '') : message;
     this.timeline.push({
       t,
       kind: 'error',
@@ -774,6 +790,7 @@ export class RecordingAnalyzer {
       burst.last = t;
       burst.signal.count = (burst.signal.count ?? 0) + 1;
       burst.signal.text = `${burst.signal.count} errors within ${((t - burst.first) / 1000).toFixed(1)} s`;
+      if (burst.entry) burst.entry.text = `Error burst: ${burst.signal.text}`;
       return;
     }
     const recent = this.errors.filter(
@@ -789,8 +806,9 @@ export class RecordingAnalyzer {
       count: recent.length,
     };
     this.signals.push(signal);
-    this.timeline.push({ t: first, kind: 'signal', text: `Error burst: ${signal.text}` });
-    this.errorBurst = { key: 'errors', first, last: t, signal };
+    const entry: TimelineEntry = { t: first, kind: 'signal', text: `Error burst: ${signal.text}` };
+    this.timeline.push(entry);
+    this.errorBurst = { key: 'errors', first, last: t, signal, entry };
   }
 
   // Results
@@ -811,7 +829,13 @@ export class RecordingAnalyzer {
     const since = lastAction?.t ?? 0;
     const error = this.errors.find((e) => e.level === 'error' && e.t >= since);
     const request = this.failedRequests.find((r) => r.t >= since);
-    if (error && (!request || error.t <= request.t)) {
+    // Same millisecond: whichever the page recorded first (a request, then the app's reaction).
+    const errorFirst =
+      error &&
+      (!request ||
+        error.t < request.t ||
+        (error.t === request.t && this.arrival.get(error)! < this.arrival.get(request)!));
+    if (error && errorFirst) {
       return { t: error.t, url: this.urlAt(error.t), reason: 'error', text: error.message };
     }
     if (request) {
@@ -823,7 +847,10 @@ export class RecordingAnalyzer {
         text: `${request.method} ${request.url} → ${outcome}`,
       };
     }
-    const signal = this.signals.at(-1);
+    // Signals that look like a failure first; a reload or a resize only when there is nothing else.
+    const signal =
+      [...this.signals].reverse().find((s) => s.kind !== 'reload' && s.kind !== 'viewport') ??
+      this.signals.at(-1);
     if (signal)
       return { t: signal.t, url: this.urlAt(signal.t), reason: 'signal', text: signal.text };
     return { t: end, url: this.urlAt(end), reason: 'end', text: 'End of the recording' };
@@ -839,7 +866,11 @@ export class RecordingAnalyzer {
   }
 
   private steps(failure: Failure | null): Step[] {
-    const cutoff = failure ? failure.t : Infinity;
+    // After an error the rest is not reproduction; a signal or the end cuts nothing.
+    const cutoff =
+      failure && (failure.reason === 'error' || failure.reason === 'failed_request')
+        ? failure.t
+        : Infinity;
     return this.actions
       .filter((a) => a.t <= cutoff)
       .map((action, index) => {
