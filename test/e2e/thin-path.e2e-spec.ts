@@ -61,8 +61,12 @@ describe('a report travels from HTTP to a ticket (API and worker in one process)
     const body: string = ticket.body.body;
     expect(body).toContain('> I changed the card and pressed Save');
     expect(body).toContain('https://app.acme.example/settings/billing');
-    expect(body).toContain('Viewport: 1440×900');
-    expect(body).toContain('Time zone: America/Sao_Paulo');
+    expect(body).toContain(
+      '## Steps to reproduce\n\n1. Opened https://app.acme.example/settings/billing',
+    );
+    expect(body).toContain(
+      '- Chrome 131 on Mac OS 10.15.7, viewport 1440×900, locale pt-BR, time zone America/Sao_Paulo',
+    );
     expect(body).toContain('Account: Acme Inc.');
     expect(body).toMatch(/Session recording: 3 events over 6 s/);
     expect(body).toContain(`<!-- repro:report=${created.body.id} -->`);

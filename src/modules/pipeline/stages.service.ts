@@ -3,6 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { JobName, type PipelineJobName } from '../../queue/queue.constants';
 import { Report } from '../intake/entities/report.entity';
+import {
+  AnalysisFailedError,
+  RecordingAnalysisService,
+} from '../recordings/recording-analysis.service';
 import { RecordingsService } from '../recordings/recordings.service';
 import { TicketFilingService } from '../trackers/ticket-filing.service';
 import { JOB_FOR_STATUS, PipelineService } from './pipeline.service';
@@ -28,6 +32,7 @@ export class StagesService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly pipeline: PipelineService,
     private readonly recordings: RecordingsService,
+    private readonly analysis: RecordingAnalysisService,
     private readonly filing: TicketFilingService,
   ) {}
 
@@ -86,20 +91,56 @@ export class StagesService {
         'Analysis started',
       );
     }
-    const recording = await this.recordings.summary(report.id);
-    // Recording analysis (steps, errors, failed requests) plugs in here.
-    const reason = recording
-      ? `Recording kept (${recording.eventCount} events, ${Math.round(recording.durationMs / 1000)} s); no recording analyzer is enabled`
-      : 'No recording attached';
+    const { reason, details } = await this.analyzeRecording(report);
     await this.pipeline.transition(
       report.id,
       'analyzing',
       'clarifying',
       'analyze',
       reason,
-      recording ? { recording } : {},
+      details,
     );
     await this.pipeline.enqueue(JobName.ClarifyReport, report.id);
+  }
+
+  /** What the recording shows, stored with the report; a broken analysis does not stop the report. */
+  private async analyzeRecording(
+    report: Report,
+  ): Promise<{ reason: string; details: Record<string, unknown> }> {
+    const recording = await this.recordings.summary(report.id);
+    if (!recording) return { reason: 'No recording attached', details: {} };
+    if (recording.status === 'refused') {
+      return {
+        reason: `Recording refused at upload (${recording.refusedReason}); going on without it`,
+        details: {},
+      };
+    }
+    let analysis;
+    try {
+      analysis = await this.analysis.analyze(report.id, report.projectId, {
+        userAgent: report.userAgent,
+        viewport: report.client.viewport ?? null,
+        locale: report.client.locale ?? null,
+        timezone: report.client.timezone ?? null,
+      });
+    } catch (error) {
+      if (!(error instanceof AnalysisFailedError)) throw error;
+      return {
+        reason: `Recording could not be analysed (${error.message}); going on without it`,
+        details: {},
+      };
+    }
+    if (!analysis) return { reason: 'Recording named, but no chunks arrived', details: {} };
+    const { steps, errors, failedRequests, signals, failure, stats } = analysis;
+    return {
+      reason: `Recording analysed: ${steps.length} steps, ${errors.length} errors, ${failedRequests.length} failed requests, ${signals.length} signals`,
+      details: {
+        events: stats.events,
+        durationMs: stats.ms,
+        failure: failure ? { t: failure.t, reason: failure.reason, url: failure.url } : null,
+        signals: signals.map((s) => s.kind),
+      },
+    };
   }
 
   private async clarify(report: Report): Promise<void> {

@@ -13,6 +13,14 @@ const WORKER_FILE = join(__dirname, `analysis.worker${extname(__filename)}`);
 /** Bounds a pathological recording; the stage retries, then goes on without the analysis. */
 const ANALYSIS_TIMEOUT_MS = 120_000;
 
+/** The analysis thread failed or ran out of time; the pipeline goes on without it. */
+export class AnalysisFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AnalysisFailedError';
+  }
+}
+
 /** Analyses a report's recording in a worker thread and stores the result with the report. */
 @Injectable()
 export class RecordingAnalysisService {
@@ -51,21 +59,22 @@ export class RecordingAnalysisService {
       const worker = new Worker(WORKER_FILE, { workerData: job, execArgv });
       const timer = setTimeout(() => {
         void worker.terminate();
-        reject(new Error(`Recording analysis took over ${ANALYSIS_TIMEOUT_MS} ms`));
+        reject(new AnalysisFailedError(`took over ${ANALYSIS_TIMEOUT_MS} ms`));
       }, ANALYSIS_TIMEOUT_MS);
       worker.once('message', (message: { analysis?: RecordingAnalysis; error?: string }) => {
         clearTimeout(timer);
         void worker.terminate();
         if (message.analysis) resolve(message.analysis);
-        else reject(new Error(`Recording analysis failed: ${message.error ?? 'unknown error'}`));
+        else reject(new AnalysisFailedError(message.error ?? 'unknown error'));
       });
       worker.once('error', (error) => {
         clearTimeout(timer);
-        reject(error);
+        reject(new AnalysisFailedError(error.message));
       });
       worker.once('exit', (code) => {
         clearTimeout(timer);
-        if (code !== 0) reject(new Error(`Recording analysis thread exited with code ${code}`));
+        if (code !== 0)
+          reject(new AnalysisFailedError(`the analysis thread exited with code ${code}`));
       });
     });
   }

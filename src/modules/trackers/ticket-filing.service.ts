@@ -57,7 +57,8 @@ export class TicketFilingService {
   }
 
   private async draft(report: Report): Promise<TicketDraft> {
-    const recording = await this.recordings.summary(report.id);
+    const recording = await this.recordings.findForReport(report.id);
+    const kept = recording && recording.status !== 'refused';
     const body = renderTicketBody({
       reportId: report.id,
       description: report.description,
@@ -82,7 +83,11 @@ export class TicketFilingService {
             crmUrl: report.account.crmUrl,
           }
         : null,
-      recording,
+      recording: kept
+        ? { eventCount: recording.eventCount, durationMs: recording.durationMs }
+        : null,
+      recordingRefused: recording?.status === 'refused' ? recording.refusedReason : null,
+      analysis: recording?.analysis ?? null,
     });
     return { reportId: report.id, title: draftTitle(report.description), body, labels: ['bug'] };
   }

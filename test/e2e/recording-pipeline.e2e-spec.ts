@@ -1,0 +1,136 @@
+import request from 'supertest';
+import { PipelineEvent } from '../../src/modules/pipeline/entities/pipeline-event.entity';
+import { Recording } from '../../src/modules/recordings/entities/recording.entity';
+import { createProject, type TestProject } from '../factories/project.factory';
+import { reportPayload } from '../factories/report.factory';
+import { RrwebBuilder } from '../factories/rrweb-builder';
+import { createHarness, type Harness, type RunningApp, waitFor } from '../support/harness';
+
+/** A customer changes the card, presses Save, and the save fails with a 500. */
+function failingSave() {
+  return new RrwebBuilder()
+    .load(0, (b) => [
+      b.el('nav', {}, [b.el('a', { href: '/settings/billing' }, ['Billing'], 'billing')]),
+      b.el('form', {}, [
+        b.el('label', { for: 'card' }, ['Card number']),
+        b.el('input', { id: 'card', type: 'text' }, [], 'card'),
+        b.el('button', { type: 'submit' }, ['Save changes'], 'save'),
+      ]),
+    ])
+    .type(2_000, 'card', '4111111111111111', true)
+    .click(5_000, 'save')
+    .request(5_300, 'POST', '/api/billing?session=s3cr3t', 500, 280)
+    .consoleError(5_320, "TypeError: Cannot read properties of undefined (reading 'id')", {
+      trace: ['onSaved (https://app.acme.example/static/billing.js:88:21)'],
+    });
+}
+
+describe('the analyzing stage', () => {
+  let h: Harness;
+  let app: RunningApp;
+  let acme: TestProject;
+
+  beforeAll(async () => {
+    h = await createHarness();
+    app = await h.start('all');
+    acme = await createProject(h.db);
+  });
+  afterAll(() => h.close());
+
+  async function fileAndWait(payload: Record<string, unknown>) {
+    const created = await request(app.url)
+      .post('/v1/reports')
+      .set(acme.auth)
+      .send(payload)
+      .expect(202);
+    const view = await waitFor(
+      async () => {
+        const res = await request(app.url).get(`/v1/reports/${created.body.id}`).set(acme.auth);
+        return res.body.status === 'filed' ? res.body : undefined;
+      },
+      { what: 'the report to be filed' },
+    );
+    const ticket = await request(app.url)
+      .get(`/v1/tickets/${view.ticket.key}`)
+      .set(acme.auth)
+      .expect(200);
+    return { id: created.body.id as string, view, body: ticket.body.body as string };
+  }
+
+  it('turns an inline recording into steps, errors and failed requests on the ticket', async () => {
+    const { id, view, body } = await fileAndWait(
+      reportPayload({ description: 'Billing is broken', events: failingSave().events }),
+    );
+    expect(view.recording).toMatchObject({
+      status: 'stored',
+      analyzed: true,
+      events: failingSave().events.length,
+      durationMs: 5_320,
+    });
+    expect(body).toContain('2. Typed into "Card number"');
+    expect(body).toContain('3. Clicked button "Save changes"');
+    expect(body).toContain('`POST /api/billing` → 500 in 280 ms');
+    expect(body).toContain("**TypeError: Cannot read properties of undefined (reading 'id')**");
+    expect(body).toContain('onSaved (https://app.acme.example/static/billing.js:88:21)');
+    expect(body).toContain(
+      '- Failure: At 00:05.3 on https://app.acme.example/settings/billing: POST /api/billing → 500',
+    );
+    expect(body).not.toContain('s3cr3t');
+    expect(body).not.toContain('4111');
+
+    const stored = await h.db.getRepository(Recording).findOneByOrFail({ reportId: id });
+    expect(stored.analysis?.failure).toMatchObject({ t: 5_300, reason: 'failed_request' });
+    const audit = await h.db
+      .getRepository(PipelineEvent)
+      .findOneByOrFail({ reportId: id, toStatus: 'clarifying' });
+    expect(audit.reason).toBe(
+      'Recording analysed: 3 steps, 1 errors, 1 failed requests, 0 signals',
+    );
+    expect(audit.details).toMatchObject({ failure: { t: 5_300, reason: 'failed_request' } });
+  });
+
+  it('analyses a chunked session named by the report, in sequence order', async () => {
+    const events = failingSave().events;
+    const sessionId = `sess_pipeline_${Date.now()}`;
+    const half = Math.ceil(events.length / 2);
+    for (const [seq, part] of [
+      [1, events.slice(half)],
+      [0, events.slice(0, half)],
+    ] as const) {
+      await request(app.url)
+        .post(`/v1/recordings/${sessionId}/chunks`)
+        .query({ seq })
+        .set(acme.auth)
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify(part))
+        .expect(201);
+    }
+    const { body } = await fileAndWait(reportPayload({ sessionId }));
+    expect(body).toContain('3. Clicked button "Save changes"');
+    expect(body).toContain('`POST /api/billing` → 500 in 280 ms');
+  });
+
+  it('files the report without the recording when it was refused, and says why', async () => {
+    const sessionId = `sess_refused_${Date.now()}`;
+    const huge = 'x'.repeat(1024);
+    const small = await h.start('api', { RECORDING_MAX_INFLATED_BYTES: 2048 });
+    await request(small.url)
+      .post(`/v1/recordings/${sessionId}/chunks?seq=0`)
+      .set(acme.auth)
+      .set('Content-Type', 'application/json')
+      .send(
+        JSON.stringify(
+          [1, 2, 3].map((i) => ({ type: 5, data: { tag: 'x', payload: huge }, timestamp: i })),
+        ),
+      )
+      .expect(413);
+    const { body, id } = await fileAndWait(reportPayload({ sessionId }));
+    expect(body).toContain(
+      '- Session recording refused: over the inflated size limit of 2048 bytes',
+    );
+    const audit = await h.db
+      .getRepository(PipelineEvent)
+      .findOneByOrFail({ reportId: id, toStatus: 'clarifying' });
+    expect(audit.reason).toMatch(/^Recording refused at upload/);
+  });
+});
