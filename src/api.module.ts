@@ -13,6 +13,7 @@ import { HealthModule } from './modules/health/health.module';
 import { IntakeModule } from './modules/intake/intake.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
 import { ProjectsModule } from './modules/projects/projects.module';
+import { ReplayModule } from './modules/replay/replay.module';
 import { TrackersModule } from './modules/trackers/trackers.module';
 
 /** Flattens class-validator's tree into `reporter.email: must be an email`. */
@@ -31,7 +32,8 @@ export function fieldProblems(errors: ValidationError[], parent = ''): FieldProb
 class ApiValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' && metadata.metatype !== Array) {
-      const problem = jsonBodyProblem(value);
+      // Recordings are stored as gzip bytes: any text is fine there.
+      const problem = jsonBodyProblem(value, ['events']);
       if (problem) throw new ValidationFailedError([problem]);
     }
     return super.transform(value, metadata);
@@ -40,7 +42,14 @@ class ApiValidationPipe extends ValidationPipe {
 
 /** HTTP: feature controllers plus the global guard, error filter and validation. */
 @Module({
-  imports: [ProjectsModule, IntakeModule, TrackersModule, HealthModule, MetricsModule],
+  imports: [
+    ProjectsModule,
+    IntakeModule,
+    TrackersModule,
+    HealthModule,
+    MetricsModule,
+    ReplayModule,
+  ],
   providers: [
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_FILTER, useClass: AllExceptionsFilter },

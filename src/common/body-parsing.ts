@@ -2,6 +2,7 @@ import { json, type NextFunction, type Request, type Response } from 'express';
 import { ErrorCode, type FieldProblem } from './errors';
 import { sendError } from './error-body';
 import { requestIdOf } from './request-id';
+import { isStorableText } from './storable-text';
 
 interface BodyParserError extends Error {
   type?: string;
@@ -50,11 +51,8 @@ export function jsonBody(limitBytes: number, streamedRoutes: RegExp[] = []) {
 /** Deeper nesting is refused: class-transformer recurses, and overflows the stack past ~1,000. */
 export const MAX_BODY_DEPTH = 512;
 
-// Half of a surrogate pair: valid in JSON, but PostgreSQL stores it no more than NUL.
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
 function unstorable(text: string): boolean {
-  return text.includes('\u0000') || LONE_SURROGATE.test(text);
+  return !isStorableText(text);
 }
 
 interface Visit {
@@ -62,6 +60,8 @@ interface Visit {
   key: string;
   parent: Visit | null;
   depth: number;
+  /** Inside a field stored as bytes (a recording), where any text is fine. */
+  opaque: boolean;
 }
 
 function pathOf(visit: Visit): string {
@@ -72,15 +72,16 @@ function pathOf(visit: Visit): string {
 
 /**
  * What a parsed JSON body holds that is valid JSON but that the API cannot take: a top-level
- * array, nesting deeper than MAX_BODY_DEPTH, or text PostgreSQL cannot store. Null when none.
+ * array, nesting deeper than MAX_BODY_DEPTH, or text PostgreSQL cannot store (except under the
+ * top-level `opaque` fields, which are stored compressed as bytes). Null when none.
  */
-export function jsonBodyProblem(body: unknown): FieldProblem | null {
+export function jsonBodyProblem(body: unknown, opaque: string[] = []): FieldProblem | null {
   if (Array.isArray(body)) return { field: 'body', message: 'must be a JSON object, not an array' };
   // Iterative, so that the check itself cannot overflow the stack.
-  const pending: Visit[] = [{ value: body, key: '', parent: null, depth: 0 }];
+  const pending: Visit[] = [{ value: body, key: '', parent: null, depth: 0, opaque: false }];
   for (let visit = pending.pop(); visit; visit = pending.pop()) {
     const { value, depth } = visit;
-    if (typeof value === 'string' && unstorable(value)) {
+    if (typeof value === 'string' && !visit.opaque && unstorable(value)) {
       return {
         field: pathOf(visit),
         message: 'must not contain NUL characters or lone surrogates',
@@ -91,13 +92,14 @@ export function jsonBodyProblem(body: unknown): FieldProblem | null {
       return { field: pathOf(visit), message: `nests deeper than ${MAX_BODY_DEPTH} levels` };
     }
     for (const [key, child] of Object.entries(value)) {
-      if (unstorable(key)) {
+      if (!visit.opaque && unstorable(key)) {
         return {
           field: pathOf(visit),
           message: 'has a key with NUL characters or lone surrogates',
         };
       }
-      pending.push({ value: child, key, parent: visit, depth: depth + 1 });
+      const isOpaque = visit.opaque || (depth === 0 && opaque.includes(key));
+      pending.push({ value: child, key, parent: visit, depth: depth + 1, opaque: isOpaque });
     }
   }
   return null;

@@ -89,6 +89,17 @@ describe('the analyzing stage', () => {
     expect(audit.details).toMatchObject({ failure: { t: 5_300, reason: 'failed_request' } });
   });
 
+  it('takes recordings whose text PostgreSQL could not store as text (NUL, lone surrogates)', async () => {
+    const events = failingSave().consoleError(
+      6_000,
+      'bad \u0000 byte and \ud800 half a pair',
+    ).events;
+    const { id, body } = await fileAndWait(reportPayload({ events }));
+    const stored = await h.db.getRepository(Recording).findOneByOrFail({ reportId: id });
+    expect(stored.analysis?.errors.at(-1)?.message).toBe('bad \ufffd byte and \ufffd half a pair');
+    expect(body).toContain('3. Clicked button "Save changes"');
+  });
+
   it('analyses a chunked session named by the report, in sequence order', async () => {
     const events = failingSave().events;
     const sessionId = `sess_pipeline_${Date.now()}`;

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError, ErrorCode, ValidationFailedError } from '../../common/errors';
+import { storable } from '../../common/storable-text';
 import type { AppConfig } from '../../config/config.schema';
 import { InjectConfig } from '../../config/config.module';
 import type { RecordingAnalysis } from './analyzer/types';
@@ -331,7 +332,7 @@ export class RecordingsService {
     await this.db.getRepository(Recording).update(
       { reportId },
       {
-        analysis,
+        analysis: storable(analysis),
         analyzedAt: new Date(),
         eventCount: analysis.stats.events,
         durationMs: Math.min(Math.round(analysis.stats.ms), 2 ** 31 - 1),
