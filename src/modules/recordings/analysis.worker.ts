@@ -1,5 +1,4 @@
 import { Readable } from 'node:stream';
-import { parentPort, workerData } from 'node:worker_threads';
 import { RecordingAnalyzer } from './analyzer/analyzer';
 import type { AnalyzerContext, RecordingAnalysis } from './analyzer/types';
 import { RecordingReader } from './recording-reader';
@@ -12,7 +11,7 @@ export interface AnalysisJob {
   seqs: number[];
 }
 
-/** Runs in a worker thread: decompress, parse and analyse without blocking the worker's loop. */
+/** Runs in a worker thread (a piscina pool): decompress, parse and analyse off the worker's event loop. */
 export async function analyzeChunks(job: AnalysisJob): Promise<RecordingAnalysis> {
   const reader = new RecordingReader();
   const analyzer = new RecordingAnalyzer(job.context);
@@ -37,13 +36,4 @@ export async function analyzeChunks(job: AnalysisJob): Promise<RecordingAnalysis
       count: reader.problems.malformed,
     });
   return analysis;
-}
-
-if (parentPort && workerData) {
-  const port = parentPort;
-  analyzeChunks(workerData as AnalysisJob).then(
-    (analysis) => port.postMessage({ analysis }),
-    (error: unknown) =>
-      port.postMessage({ error: error instanceof Error ? error.message : String(error) }),
-  );
 }

@@ -9,6 +9,8 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const COMMA = 0x2c;
 const NEWLINE = 0x0a;
+/** zlib writes 16 KB pieces by default, each a thread-pool round trip; 256 KB cuts those 16-fold. */
+const INFLATE_CHUNK = 256 * 1024;
 
 function isSpace(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
@@ -106,6 +108,18 @@ export class JsonArraySplitter {
     if (elementStart >= 0 && !this.ended) this.pieces.push(chunk.subarray(elementStart));
   }
 
+  /** True once the array's closing bracket was seen. */
+  get closed(): boolean {
+    return this.ended;
+  }
+
+  /** Takes the bytes of the element not yet complete (from its first byte on), leaving none. */
+  takeRest(): Buffer {
+    const rest = Buffer.concat(this.pieces);
+    this.pieces = [];
+    return rest;
+  }
+
   /** Call at the end of input. */
   end(): void {
     if (!this.ended && (this.started || this.pieces.length)) this.problems.truncated = true;
@@ -128,6 +142,30 @@ export class JsonArraySplitter {
 /** `},{"type":` — between two top-level rrweb events in compact JSON. */
 const EVENT_SEAM = Buffer.from('},{"type":');
 const BATCH_BYTES = 1 << 20;
+/** `"timestamp":`, the last key of an rrweb event as rrweb writes it. */
+const TIMESTAMP_KEY = Buffer.from('"timestamp":');
+
+/**
+ * The last seam in `buffer` that closes a top-level event. rrweb writes events as
+ * `{"type":…,"data":…,"timestamp":<ms>}`, while serialized DOM nodes (`{"type":2,…,"id":7}`) put
+ * the same seam text all over full snapshots and mutations; a seam right after a timestamp is
+ * an event's. Falls back to the last seam of any kind (the parse still checks the cut), or -1.
+ */
+function lastEventSeam(buffer: Buffer): number {
+  const any = buffer.lastIndexOf(EVENT_SEAM);
+  for (let seam = any; seam > 0; seam = buffer.lastIndexOf(EVENT_SEAM, seam - 1)) {
+    let k = seam - 1;
+    while (k >= 0 && buffer[k] >= 0x30 && buffer[k] <= 0x39) k--;
+    const key = k + 1 - TIMESTAMP_KEY.length;
+    if (
+      k < seam - 1 &&
+      key >= 0 &&
+      buffer.compare(TIMESTAMP_KEY, 0, TIMESTAMP_KEY.length, key, k + 1) === 0
+    )
+      return seam;
+  }
+  return any;
+}
 
 /**
  * Parses a JSON array of events in batches of about 1 MB with one JSON.parse each, cutting at
@@ -180,9 +218,9 @@ export class JsonArrayBatcher {
       let end = buffer.length;
       while (end > 0 && isSpace(buffer[end - 1])) end--;
       if (end > 0 && buffer[end - 1] === CLOSE_BRACKET) cut = end - 1;
-      else return this.fallback(buffer, out);
+      else return this.fallback(buffer, out, true);
     } else {
-      const seam = buffer.lastIndexOf(EVENT_SEAM);
+      const seam = lastEventSeam(buffer);
       if (seam < 0) {
         // One event larger than a batch, or no seams at all: wait for more, up to a point.
         if (buffer.length < 64 * BATCH_BYTES) {
@@ -198,7 +236,7 @@ export class JsonArrayBatcher {
     try {
       events = JSON.parse(`[${buffer.toString('utf8', 0, cut)}]`);
     } catch {
-      return this.fallback(buffer, out);
+      return this.fallback(buffer, out, last);
     }
     for (const event of events as unknown[]) out.push(event);
     if (!last) {
@@ -208,11 +246,30 @@ export class JsonArrayBatcher {
     }
   }
 
-  /** From here on, split byte by byte; `buffer` starts right after a top-level '[' or ','. */
-  private fallback(buffer: Buffer, out: unknown[]): void {
-    this.exact = new JsonArraySplitter();
-    this.exact.push(Buffer.from('['), []);
-    this.pushExact(buffer, out);
+  /**
+   * Splits one batch byte by byte (`buffer` starts right after a top-level '[' or ','), then
+   * goes back to the fast path after its last complete element. Stays exact when the batch was
+   * all one unfinished element, or at the end of input.
+   */
+  private fallback(buffer: Buffer, out: unknown[], last = false): void {
+    const splitter = new JsonArraySplitter();
+    splitter.push(Buffer.from('['), []);
+    const elements: Buffer[] = [];
+    splitter.push(buffer, elements);
+    for (const element of elements) {
+      try {
+        out.push(JSON.parse(element.toString('utf8')));
+      } catch {
+        this.problems.malformed++;
+      }
+    }
+    if (last || !elements.length || splitter.closed) {
+      this.exact = splitter;
+      return;
+    }
+    const rest = splitter.takeRest();
+    this.pending = rest.length ? [rest] : [];
+    this.pendingBytes = rest.length;
   }
 
   private pushExact(chunk: Buffer, out: unknown[]): void {
@@ -340,7 +397,8 @@ export class RecordingReader {
   /** A cut-off or corrupt gzip stream ends the input; what was inflated before it still counts. */
   private async *inflate(source: Readable): AsyncGenerator<Buffer> {
     try {
-      for await (const chunk of source.pipe(createGunzip())) yield chunk as Buffer;
+      for await (const chunk of source.pipe(createGunzip({ chunkSize: INFLATE_CHUNK })))
+        yield chunk as Buffer;
     } catch {
       this.problems.truncated = true;
     }

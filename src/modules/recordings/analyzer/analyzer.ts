@@ -793,17 +793,24 @@ export class RecordingAnalyzer {
       if (burst.entry) burst.entry.text = `Error burst: ${burst.signal.text}`;
       return;
     }
-    const recent = this.errors.filter(
-      (e) => e.level === 'error' && t - e.t <= THRESHOLDS.errorBurstWindowMs,
-    );
-    if (recent.length < THRESHOLDS.errorBurst) return;
-    const first = recent[0].t;
+    // Errors are in time order (push clamps t): look back only as far as the window reaches.
+    let count = 0;
+    let first = t;
+    for (let i = this.errors.length - 1; i >= 0; i--) {
+      const error = this.errors[i];
+      if (t - error.t > THRESHOLDS.errorBurstWindowMs) break;
+      if (error.level === 'error') {
+        count++;
+        first = error.t;
+      }
+    }
+    if (count < THRESHOLDS.errorBurst) return;
     const signal: Signal = {
       kind: 'error_burst',
       t: first,
       target: this.currentUrl ? stripQuery(this.currentUrl) : null,
-      text: `${recent.length} errors within ${((t - first) / 1000).toFixed(1)} s`,
-      count: recent.length,
+      text: `${count} errors within ${((t - first) / 1000).toFixed(1)} s`,
+      count,
     };
     this.signals.push(signal);
     const entry: TimelineEntry = { t: first, kind: 'signal', text: `Error burst: ${signal.text}` };

@@ -1,0 +1,451 @@
+/**
+ * `npm run bench:recording [-- --sizes 1,10,100] [--strict] [--warmups 1] [--cpu-prof <dir>]`
+ *
+ * Analyses synthetic rrweb recordings of about 1, 10 and 100 MB (JSON, stored gzipped) end to
+ * end (read the .json.gz, gunzip, parse, analyse) and compares that with a bare JSON.parse of
+ * the same uncompressed bytes, measured in the same run. Every timed run happens in its own
+ * child process, after a warm-up, so its peak RSS is its own; each figure is the median of
+ * RUNS runs, interleaved so a noisy neighbour hurts both sides alike. The children run this
+ * file and the code it imports compiled to plain JavaScript, as production runs dist/: the
+ * @swc-node/register loader alone adds about 90 MB of RSS.
+ *
+ * Targets (the issue): end-to-end throughput ≥ 0.5× JSON.parse's; a 100 MB recording analysed
+ * in under 300 MB RSS. Exit code 0 unless `--strict` and a target fails.
+ */
+import { fork } from 'node:child_process';
+import { createReadStream, createWriteStream, existsSync, readFileSync, rmSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import type { Options as SwcOptions } from '@swc/core';
+
+const MB = 1_000_000;
+const RUNS = 3;
+const WARMUP_MB = 1;
+const DEFAULT_SIZES = [1, 10, 100];
+const TARGET_RATIO = 0.5;
+const TARGET_RSS_MB = 300;
+const RSS_TARGET_SIZE_MB = 100;
+const SETTLE_MS = 200;
+const ROOT = resolve(__dirname, '../..');
+
+type Kind = 'baseline' | 'repro';
+
+interface ChildRequest {
+  kind: Kind;
+  /** .json for the baseline, .json.gz for Repro. */
+  file: string;
+  /** The same kind of file, about 1 MB, handled `warmups` times before the timed run. */
+  warmup: string;
+  warmups: number;
+}
+
+interface ChildResult {
+  ms: number;
+  /** CPU time of the timed part, all threads (zlib inflates on the libuv pool). */
+  cpuMs: number;
+  /** Uncompressed bytes parsed. */
+  bytes: number;
+  events: number;
+  /** Peak RSS of this process in bytes (VmHWM on Linux). */
+  peakRss: number;
+  /** RSS after start-up and module loading, before the warm-up. */
+  startRss: number;
+  malformed: number;
+  truncated: boolean;
+}
+
+interface Recording {
+  sizeMb: number;
+  json: string;
+  gz: string;
+  jsonBytes: number;
+  gzBytes: number;
+}
+
+// Child: warm-up, one timed run, one result sent to the parent.
+
+/**
+ * The high-water mark of this process's own memory. process.resourceUsage().maxRSS is not
+ * enough on Linux: a forked child starts with the parent's high-water mark (it survives exec).
+ */
+function peakRss(): number {
+  try {
+    const hwm = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (hwm) return Number(hwm[1]) * 1024;
+  } catch {
+    // Not Linux: maxRSS below is the best there is.
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
+
+/**
+ * A pause between warm-up and timed run, the same for both sides, so that V8 finishes the
+ * collection the warm-up's garbage started on its own schedule instead of inside the timing.
+ */
+function settle(): Promise<void> {
+  return new Promise((done) => setTimeout(done, SETTLE_MS));
+}
+
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
+
+async function baselineChild(request: ChildRequest): Promise<ChildResult> {
+  const startRss = process.memoryUsage.rss();
+  const warmup = await readFile(request.warmup);
+  for (let i = 0; i < request.warmups; i++) JSON.parse(warmup.toString());
+  const buffer = await readFile(request.file);
+  await settle();
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const parsed = JSON.parse(buffer.toString()) as unknown[];
+  const ms = performance.now() - started;
+  return {
+    ms,
+    cpuMs: cpuMsSince(cpu),
+    bytes: buffer.length,
+    events: parsed.length,
+    peakRss: peakRss(),
+    startRss,
+    malformed: 0,
+    truncated: false,
+  };
+}
+
+async function reproChild(request: ChildRequest): Promise<ChildResult> {
+  // Loaded here, not at the top, so that neither the parent nor the baseline carries them.
+  const { RecordingReader } = await import('../../src/modules/recordings/recording-reader');
+  const { RecordingAnalyzer } = await import('../../src/modules/recordings/analyzer/analyzer');
+  const startRss = process.memoryUsage.rss();
+  const analyse = async (file: string) => {
+    const reader = new RecordingReader();
+    const analyzer = new RecordingAnalyzer();
+    for await (const batch of reader.batches(createReadStream(file))) {
+      for (const event of batch) analyzer.push(event);
+    }
+    return { reader, analysis: analyzer.finish() };
+  };
+  for (let i = 0; i < request.warmups; i++) await analyse(request.warmup);
+  await settle();
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const { reader, analysis } = await analyse(request.file);
+  const ms = performance.now() - started;
+  return {
+    ms,
+    cpuMs: cpuMsSince(cpu),
+    bytes: reader.bytes,
+    events: analysis.stats.events,
+    peakRss: peakRss(),
+    startRss,
+    malformed: reader.problems.malformed,
+    truncated: reader.problems.truncated,
+  };
+}
+
+// Parent
+
+interface Options {
+  sizes: number[];
+  strict: boolean;
+  warmups: number;
+  cpuProfDir: string | null;
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { sizes: DEFAULT_SIZES, strict: false, warmups: 1, cpuProfDir: null };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
+    const value = () => inline ?? argv[++i] ?? '';
+    switch (flag) {
+      case '--strict':
+        options.strict = true;
+        break;
+      case '--sizes': {
+        const text = value();
+        options.sizes = text.split(',').map(Number);
+        if (options.sizes.some((s) => !Number.isFinite(s) || s <= 0))
+          throw new Error(`--sizes wants MB values like 1,10,100; got "${text}"`);
+        break;
+      }
+      case '--warmups': {
+        const text = value();
+        options.warmups = Number(text);
+        if (!Number.isInteger(options.warmups) || options.warmups < 0)
+          throw new Error(`--warmups wants a whole number; got "${text}"`);
+        break;
+      }
+      case '--cpu-prof': {
+        const dir = value();
+        if (!dir) throw new Error('--cpu-prof wants a directory');
+        options.cpuProfDir = resolve(dir);
+        break;
+      }
+      default:
+        throw new Error(`Unknown argument ${argv[i]}`);
+    }
+  }
+  return options;
+}
+
+const RELATIVE_IMPORT = /(?:\bfrom|\bimport\s*\()\s*'(\.{1,2}\/[^']+)'/g;
+
+/**
+ * Compiles this file and, following relative imports, everything it loads into `outDir` with
+ * the same layout, so relative imports still resolve; packages resolve through NODE_PATH.
+ * Returns the compiled path of this file.
+ */
+async function compileForChildren(outDir: string): Promise<string> {
+  const { transformFile } = await import('@swc/core');
+  const swcrc = JSON.parse(await readFile(join(ROOT, '.swcrc'), 'utf8')) as SwcOptions & {
+    $schema?: string;
+  };
+  delete swcrc.$schema; // swc refuses it as an option
+  const outPath = (file: string) => join(outDir, relative(ROOT, file)).replace(/\.ts$/, '.js');
+  const seen = new Set<string>();
+  const queue = [__filename];
+  while (queue.length) {
+    const file = queue.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const source = await readFile(file, 'utf8');
+    for (const match of source.matchAll(RELATIVE_IMPORT)) {
+      const base = resolve(dirname(file), match[1]);
+      const target = [`${base}.ts`, join(base, 'index.ts')].find((f) => existsSync(f));
+      if (target) queue.push(target);
+    }
+    const { code } = await transformFile(file, {
+      ...swcrc,
+      swcrc: false,
+      sourceMaps: false,
+    });
+    await mkdir(dirname(outPath(file)), { recursive: true });
+    await writeFile(outPath(file), code);
+  }
+  return outPath(__filename);
+}
+
+/** Streams the synthetic recording to .json, then gzips that file; no 100 MB string in memory. */
+async function generate(dir: string, sizeMb: number): Promise<Recording> {
+  const { syntheticRecording } = await import('../factories/synthetic-recording');
+  const json = join(dir, `recording-${sizeMb}mb.json`);
+  const gz = `${json}.gz`;
+  await pipeline(Readable.from(syntheticRecording(sizeMb * MB)), createWriteStream(json));
+  await pipeline(createReadStream(json), createGzip(), createWriteStream(gz));
+  return { sizeMb, json, gz, jsonBytes: (await stat(json)).size, gzBytes: (await stat(gz)).size };
+}
+
+function runChild(
+  script: string,
+  request: ChildRequest,
+  cpuProfDir: string | null,
+): Promise<ChildResult> {
+  const execArgv =
+    cpuProfDir && request.kind === 'repro' ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [];
+  return new Promise((resolvePromise, reject) => {
+    const proc = fork(script, ['--child', JSON.stringify(request)], {
+      execArgv,
+      env: { ...process.env, NODE_PATH: join(ROOT, 'node_modules') },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let result: ChildResult | null = null;
+    proc.on('message', (message) => (result = message as ChildResult));
+    proc.on('error', reject);
+    proc.on('exit', (code, signal) => {
+      if (result && code === 0) resolvePromise(result);
+      else reject(new Error(`${request.kind} child for ${request.file} exited ${signal ?? code}`));
+    });
+  });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const mb = (bytes: number) => bytes / MB;
+const fixed = (n: number, digits = 0) => n.toFixed(digits);
+const COLUMNS: [string, number][] = [
+  ['', 24],
+  ['ms', 8],
+  ['MB/s', 8],
+  ['CPU ms', 8],
+  ['peak RSS', 10],
+  ['start RSS', 11],
+];
+
+function line(cells: string[]): string {
+  const [label, ...rest] = cells;
+  return `  ${label.padEnd(COLUMNS[0][1])}${rest.map((c, i) => c.padStart(COLUMNS[i + 1][1])).join('')}`;
+}
+
+interface Summary {
+  ms: number;
+  mbps: number;
+  cpuMs: number;
+  /** The highest of the runs. */
+  peakRss: number;
+  runs: ChildResult[];
+}
+
+function summarise(runs: ChildResult[], bytes: number): Summary {
+  const ms = median(runs.map((r) => r.ms));
+  return {
+    ms,
+    mbps: mb(bytes) / (ms / 1000),
+    cpuMs: median(runs.map((r) => r.cpuMs)),
+    peakRss: Math.max(...runs.map((r) => r.peakRss)),
+    runs,
+  };
+}
+
+function row(label: string, s: Summary): string {
+  return (
+    line([
+      label,
+      fixed(s.ms),
+      fixed(s.mbps, 1),
+      fixed(s.cpuMs),
+      `${fixed(mb(s.peakRss))} MB`,
+      `${fixed(mb(median(s.runs.map((r) => r.startRss))))} MB`,
+    ]) + `   runs: ${s.runs.map((r) => fixed(r.ms)).join(' / ')} ms`
+  );
+}
+
+const verdict = (pass: boolean) => (pass ? 'PASS' : 'FAIL');
+
+/** Checks that Repro read exactly what the baseline parsed; otherwise its numbers mean nothing. */
+function assertSameInput(recording: Recording, events: number, runs: ChildResult[]): void {
+  for (const r of runs) {
+    if (r.events !== events || r.bytes !== recording.jsonBytes || r.malformed || r.truncated)
+      throw new Error(
+        `Repro read ${r.events} events / ${r.bytes} bytes (malformed ${r.malformed}, ` +
+          `truncated ${r.truncated}); expected ${events} events / ${recording.jsonBytes} bytes`,
+      );
+  }
+}
+
+async function measure(
+  script: string,
+  recording: Recording,
+  warmup: Recording,
+  options: Options,
+): Promise<{ name: string; pass: boolean }[]> {
+  const baselineRuns: ChildResult[] = [];
+  const reproRuns: ChildResult[] = [];
+  const request = (kind: Kind, file: string, warmupFile: string): ChildRequest => ({
+    kind,
+    file,
+    warmup: warmupFile,
+    warmups: options.warmups,
+  });
+  for (let run = 0; run < RUNS; run++) {
+    baselineRuns.push(
+      await runChild(script, request('baseline', recording.json, warmup.json), null),
+    );
+    reproRuns.push(
+      await runChild(script, request('repro', recording.gz, warmup.gz), options.cpuProfDir),
+    );
+  }
+  const events = baselineRuns[0].events;
+  assertSameInput(recording, events, reproRuns);
+  const baseline = summarise(baselineRuns, recording.jsonBytes);
+  const repro = summarise(reproRuns, recording.jsonBytes);
+  const ratio = baseline.ms / repro.ms;
+  const verdicts = [
+    { name: `${recording.sizeMb} MB throughput ratio`, pass: ratio >= TARGET_RATIO },
+  ];
+
+  console.log(
+    `${recording.sizeMb} MB recording: ${fixed(mb(recording.jsonBytes), 1)} MB JSON, ` +
+      `${fixed(mb(recording.gzBytes), 1)} MB gzipped, ${events.toLocaleString('en')} events`,
+  );
+  console.log(line(COLUMNS.map(([title]) => title)));
+  console.log(row('JSON.parse (baseline)', baseline));
+  console.log(row('Repro end to end', repro));
+  console.log(
+    `  throughput ratio (baseline ms / Repro ms): ${fixed(ratio, 2)}×` +
+      `   target ≥ ${TARGET_RATIO}×   ${verdict(verdicts[0].pass)}` +
+      `   (by CPU time: ${fixed(baseline.cpuMs / repro.cpuMs, 2)}×)`,
+  );
+  if (recording.sizeMb === RSS_TARGET_SIZE_MB) {
+    const pass = repro.peakRss < TARGET_RSS_MB * MB;
+    verdicts.push({ name: `${recording.sizeMb} MB peak RSS`, pass });
+    console.log(
+      `  Repro peak RSS: ${fixed(mb(repro.peakRss))} MB   target < ${TARGET_RSS_MB} MB   ${verdict(pass)}`,
+    );
+  }
+  console.log('');
+  return verdicts;
+}
+
+async function main(): Promise<number> {
+  const options = parseArgs(process.argv.slice(2));
+  const dir = await mkdtemp(join(tmpdir(), 'repro-bench-'));
+  // Ctrl-C must not leave 100+ MB of recordings behind in a shared /tmp.
+  process.once('SIGINT', () => {
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(130);
+  });
+  const verdicts: { name: string; pass: boolean }[] = [];
+  try {
+    const started = performance.now();
+    const script = await compileForChildren(join(dir, 'compiled'));
+    const warmup = await generate(dir, WARMUP_MB);
+    const recordings: Recording[] = [];
+    for (const sizeMb of options.sizes)
+      recordings.push(sizeMb === WARMUP_MB ? warmup : await generate(dir, sizeMb));
+    console.log(
+      `Recording benchmark: node ${process.version}, ${availableParallelism()} cores, ` +
+        `load average ${fixed(loadavg()[0], 2)}. Recordings generated in ` +
+        `${fixed((performance.now() - started) / 1000, 1)} s.\n` +
+        `Each figure: median of ${RUNS} runs, each in its own child process after ` +
+        `${options.warmups} warm-up(s) on a ${WARMUP_MB} MB recording; peak RSS is the highest ` +
+        `of the runs. CPU ms: user + system time of all the child's threads during the timed ` +
+        `part. MB = 10^6 bytes.`,
+    );
+    if (existsSync('/proc/self/status'))
+      console.log(
+        "Peak RSS is each child's own VmHWM: process.resourceUsage().maxRSS would include " +
+          "the parent's RSS, which a child inherits across fork and exec on Linux.",
+      );
+    console.log('');
+    for (const recording of recordings)
+      verdicts.push(...(await measure(script, recording, warmup, options)));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  const failed = verdicts.filter((v) => !v.pass);
+  console.log(`Targets: ${verdicts.map((v) => `${v.name} ${verdict(v.pass)}`).join(', ')}`);
+  console.log(
+    `${failed.length ? 'FAIL' : 'PASS'} (load average now ${fixed(loadavg()[0], 2)})` +
+      (failed.length && !options.strict ? '; exit code 0 without --strict' : ''),
+  );
+  if (options.cpuProfDir) console.log(`CPU profiles of the Repro runs: ${options.cpuProfDir}`);
+  return failed.length && options.strict ? 1 : 0;
+}
+
+if (process.argv[2] === '--child') {
+  const request = JSON.parse(process.argv[3]) as ChildRequest;
+  (request.kind === 'baseline' ? baselineChild(request) : reproChild(request)).then(
+    (result) => process.send!(result, () => process.connected && process.disconnect()),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+} else {
+  main().then(
+    (code) => (process.exitCode = code),
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
+}
