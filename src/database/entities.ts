@@ -7,6 +7,7 @@ import { Project } from '../modules/projects/entities/project.entity';
 import { RecordingChunk } from '../modules/recordings/entities/recording-chunk.entity';
 import { RecordingSession } from '../modules/recordings/entities/recording-session.entity';
 import { Recording } from '../modules/recordings/entities/recording.entity';
+import { AppSecret } from '../modules/replay/entities/app-secret.entity';
 import { BuiltinIssue } from '../modules/trackers/builtin/builtin-issue.entity';
 import { ReportTicket } from '../modules/trackers/entities/report-ticket.entity';
 import { Ticket } from '../modules/trackers/entities/ticket.entity';
@@ -24,4 +25,5 @@ export const ENTITIES = [
   ReportTicket,
   BuiltinIssue,
   PipelineEvent,
+  AppSecret,
 ];

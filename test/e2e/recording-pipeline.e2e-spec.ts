@@ -77,6 +77,16 @@ describe('the analyzing stage', () => {
     );
     expect(body).not.toContain('s3cr3t');
     expect(body).not.toContain('4111');
+    // The replay link in the ticket opens the replay at the failure, without any credential.
+    const link = /- Replay at the moment of failure \(00:05\.3\): (\S+)/.exec(body)?.[1];
+    expect(link).toMatch(new RegExp(`/replay/${id}\\?t=5300&exp=\\d+&sig=[\\w-]{43}$`));
+    const replay = await fetch(link!.replace(/^https?:\/\/[^/]+/, app.url));
+    expect(replay.status).toBe(200);
+    expect(await replay.text()).toContain('Clicked button');
+    const sig = /sig=([\w-]+)/.exec(link!)![1];
+    const forged = `${sig[0] === 'A' ? 'B' : 'A'}${sig.slice(1)}`;
+    const tampered = await fetch(link!.replace(sig, forged).replace(/^https?:\/\/[^/]+/, app.url));
+    expect(tampered.status).toBe(401);
 
     const stored = await h.db.getRepository(Recording).findOneByOrFail({ reportId: id });
     expect(stored.analysis?.failure).toMatchObject({ t: 5_300, reason: 'failed_request' });

@@ -33,6 +33,9 @@ const PUBLIC_ROUTES: Record<string, number> = {
   'GET /docs/LICENSE': 404,
   'GET /docs-json': 200,
   'GET /docs-yaml': 200,
+  // rrweb-player's own script and stylesheet, for the replay page: library code, no data.
+  'GET /replay/assets/rrweb-player.js': 200,
+  'GET /replay/assets/rrweb-player.css': 200,
 };
 /** Public mounts, each with a path that must answer 200 under it. */
 const PUBLIC_MOUNTS: Record<string, string> = {

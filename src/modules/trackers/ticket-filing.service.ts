@@ -5,6 +5,7 @@ import { Report } from '../intake/entities/report.entity';
 import { PipelineService } from '../pipeline/pipeline.service';
 import { Project } from '../projects/entities/project.entity';
 import { RecordingsService } from '../recordings/recordings.service';
+import { ReplayLinksService } from '../replay/replay-links.service';
 import { ReportTicket } from './entities/report-ticket.entity';
 import { Ticket } from './entities/ticket.entity';
 import { draftTitle, renderTicketBody } from './ticket-body';
@@ -19,6 +20,7 @@ export class TicketFilingService {
     private readonly registry: TrackerRegistry,
     private readonly pipeline: PipelineService,
     private readonly recordings: RecordingsService,
+    private readonly replayLinks: ReplayLinksService,
   ) {}
 
   async fileNew(reportId: string): Promise<void> {
@@ -59,6 +61,11 @@ export class TicketFilingService {
   private async draft(report: Report): Promise<TicketDraft> {
     const recording = await this.recordings.findForReport(report.id);
     const kept = recording && recording.status !== 'refused';
+    // The replay opens at the moment of failure; the link is signed and expires.
+    const replayUrl =
+      kept && recording.analysis
+        ? await this.replayLinks.linkFor(report.id, recording.analysis.failure?.t ?? 0)
+        : null;
     const body = renderTicketBody({
       reportId: report.id,
       description: report.description,
@@ -88,6 +95,7 @@ export class TicketFilingService {
         : null,
       recordingRefused: recording?.status === 'refused' ? recording.refusedReason : null,
       analysis: recording?.analysis ?? null,
+      replayUrl,
     });
     return { reportId: report.id, title: draftTitle(report.description), body, labels: ['bug'] };
   }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { PipelineModule } from '../pipeline/pipeline.module';
 import { RecordingsModule } from '../recordings/recordings.module';
+import { ReplayModule } from '../replay/replay.module';
 import { BuiltinTracker } from './builtin/builtin.tracker';
 import { TicketFilingService } from './ticket-filing.service';
 import { TicketsController } from './tickets.controller';
@@ -8,7 +9,7 @@ import { TicketsService } from './tickets.service';
 import { TrackerRegistry } from './tracker-registry';
 
 @Module({
-  imports: [PipelineModule, RecordingsModule],
+  imports: [PipelineModule, RecordingsModule, ReplayModule],
   controllers: [TicketsController],
   providers: [BuiltinTracker, TrackerRegistry, TicketFilingService, TicketsService],
   exports: [TicketFilingService, TicketsService],
