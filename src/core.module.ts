@@ -11,10 +11,16 @@ import { ProducerConnection } from './queue/redis-connection';
 /** Redacted from every log line: credentials never reach the logs. */
 export const LOG_REDACT = [
   'req.headers.authorization',
+  'req.query.sig',
   'req.headers.cookie',
   'req.headers["x-api-key"]',
   'res.headers["set-cookie"]',
 ];
+
+/** A request URL as logged: a `sig` query parameter (a signed link's credential) redacted. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&]sig=)[^&#]*/g, '$1[redacted]');
+}
 
 /** What both the API and the worker need: config, logging, PostgreSQL, Redis. */
 @Module({})
@@ -34,6 +40,12 @@ export class CoreModule {
             customAttributeKeys: { reqId: 'requestId' },
             quietReqLogger: true,
             redact: { paths: LOG_REDACT, censor: '[redacted]' },
+            serializers: {
+              req: (req: { url?: string }) => {
+                if (req.url) req.url = redactUrl(req.url);
+                return req;
+              },
+            },
             autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
           },
         }),

@@ -75,6 +75,16 @@ describe('first run and the repro command', () => {
         headers: { Authorization: `Bearer ${key}` },
       });
       expect(res.status).toBe(200);
+      // Credentials in headers and signed-link query strings never reach the logs.
+      const sig = 'S'.repeat(43);
+      const replay = await fetch(
+        `http://127.0.0.1:${port}/replay/2f6c1d1e-3a55-4a0e-9d8e-0a4c1a3c9b10?t=0&exp=9999999999&sig=${sig}`,
+      );
+      expect(replay.status).toBe(401);
+      await waitFor(() => first.output().includes('sig=[redacted]'), {
+        what: 'the replay request log line',
+      });
+      expect(first.output()).not.toContain(sig);
       first.proc.kill('SIGTERM');
       expect(await first.exited).toBe(0);
       // The key is printed, never logged as a JSON line.
@@ -84,6 +94,7 @@ describe('first run and the repro command', () => {
         .filter((l) => l.startsWith('{'));
       expect(logLines.length).toBeGreaterThan(0);
       expect(logLines.some((l) => l.includes(key))).toBe(false);
+      expect(logLines.some((l) => l.includes('"authorization":"[redacted]"'))).toBe(true);
 
       const second = runEntrypoint('src/main.ts', { ...env, PORT: String(port) });
       await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, {
