@@ -13,20 +13,12 @@ import { redisOptions } from '../../src/queue/redis-connection';
 import { createProject, type TestProject } from '../factories/project.factory';
 import { reportPayload } from '../factories/report.factory';
 import { createHarness, type Harness, type RunningApp, waitFor } from '../support/harness';
+import { FULL_PIPELINE } from '../support/reports';
 import {
   killWorkerProcesses,
   startWorkerProcess,
   type WorkerProcess,
 } from '../support/worker-process';
-
-const FULL_PIPELINE = [
-  [null, 'received'],
-  ['received', 'analyzing'],
-  ['analyzing', 'clarifying'],
-  ['clarifying', 'deduping'],
-  ['deduping', 'filing'],
-  ['filing', 'filed'],
-];
 
 /** A transaction in its own connection holding `LOCK TABLE`: stalls whoever touches the table. */
 interface TableLock {

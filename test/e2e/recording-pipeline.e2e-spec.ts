@@ -4,7 +4,8 @@ import { Recording } from '../../src/modules/recordings/entities/recording.entit
 import { createProject, type TestProject } from '../factories/project.factory';
 import { reportPayload } from '../factories/report.factory';
 import { RrwebBuilder } from '../factories/rrweb-builder';
-import { createHarness, type Harness, type RunningApp, waitFor } from '../support/harness';
+import { createHarness, type Harness, type RunningApp } from '../support/harness';
+import { waitForReport } from '../support/reports';
 
 /** A customer changes the card, presses Save, and the save fails with a 500. */
 function failingSave() {
@@ -43,15 +44,9 @@ describe('the analyzing stage', () => {
       .set(acme.auth)
       .send(payload)
       .expect(202);
-    const view = await waitFor(
-      async () => {
-        const res = await request(app.url).get(`/v1/reports/${created.body.id}`).set(acme.auth);
-        return res.body.status === 'filed' ? res.body : undefined;
-      },
-      { what: 'the report to be filed' },
-    );
+    const view = await waitForReport(app.url, acme.auth, created.body.id as string, 'filed');
     const ticket = await request(app.url)
-      .get(`/v1/tickets/${view.ticket.key}`)
+      .get(`/v1/tickets/${view.ticket!.key}`)
       .set(acme.auth)
       .expect(200);
     return { id: created.body.id as string, view, body: ticket.body.body as string };

@@ -4,7 +4,9 @@ import { Report } from '../../src/modules/intake/entities/report.entity';
 import { BuiltinIssue } from '../../src/modules/trackers/builtin/builtin-issue.entity';
 import { createProject, type TestProject } from '../factories/project.factory';
 import { reportPayload, rrwebEvents } from '../factories/report.factory';
-import { createHarness, type Harness, type RunningApp, waitFor } from '../support/harness';
+import type { ReportStatus } from '../../src/modules/pipeline/report-state-machine';
+import { createHarness, type Harness, type RunningApp } from '../support/harness';
+import { FULL_PIPELINE, waitForReport } from '../support/reports';
 
 describe('a report travels from HTTP to a ticket (API and worker in one process)', () => {
   let h: Harness;
@@ -18,15 +20,8 @@ describe('a report travels from HTTP to a ticket (API and worker in one process)
   });
   afterAll(() => h.close());
 
-  async function waitForStatus(id: string, status: string) {
-    return waitFor(
-      async () => {
-        const res = await request(app.url).get(`/v1/reports/${id}`).set(acme.auth);
-        return res.body.status === status ? res.body : undefined;
-      },
-      { what: `report ${id} to be ${status}` },
-    );
-  }
+  const waitForStatus = (id: string, status: ReportStatus) =>
+    waitForReport(app.url, acme.auth, id, status);
 
   it('files a report as a ticket in the built-in tracker, and GET shows its key', async () => {
     const payload = reportPayload({ events: rrwebEvents(6_000) });
@@ -45,12 +40,12 @@ describe('a report travels from HTTP to a ticket (API and worker in one process)
     const filed = await waitForStatus(created.body.id, 'filed');
     expect(filed.ticket).toEqual({
       key: expect.stringMatching(/^REPRO-\d+$/),
-      url: expect.stringContaining(`/v1/tickets/${filed.ticket.key}`),
+      url: expect.stringContaining(`/v1/tickets/${filed.ticket!.key}`),
       relation: 'created',
     });
 
     const ticket = await request(app.url)
-      .get(`/v1/tickets/${filed.ticket.key}`)
+      .get(`/v1/tickets/${filed.ticket!.key}`)
       .set(acme.auth)
       .expect(200);
     expect(ticket.body.title).toBe('Saving billing details fails (1)');
@@ -72,7 +67,7 @@ describe('a report travels from HTTP to a ticket (API and worker in one process)
     expect(body).toContain(`<!-- repro:report=${created.body.id} -->`);
 
     const list = await request(app.url).get('/v1/tickets').set(acme.auth).expect(200);
-    expect(list.body.tickets.map((t: { key: string }) => t.key)).toContain(filed.ticket.key);
+    expect(list.body.tickets.map((t: { key: string }) => t.key)).toContain(filed.ticket!.key);
   });
 
   it('writes every transition of the state machine to the audit log, in order', async () => {
@@ -85,14 +80,7 @@ describe('a report travels from HTTP to a ticket (API and worker in one process)
     const events = await h.db
       .getRepository(PipelineEvent)
       .find({ where: { reportId: created.body.id, event: 'transition' }, order: { id: 'ASC' } });
-    expect(events.map((e) => [e.fromStatus, e.toStatus])).toEqual([
-      [null, 'received'],
-      ['received', 'analyzing'],
-      ['analyzing', 'clarifying'],
-      ['clarifying', 'deduping'],
-      ['deduping', 'filing'],
-      ['filing', 'filed'],
-    ]);
+    expect(events.map((e) => [e.fromStatus, e.toStatus])).toEqual(FULL_PIPELINE);
     expect(events.every((e) => e.reason.length > 0 && e.createdAt instanceof Date)).toBe(true);
   });
 

@@ -125,19 +125,7 @@ export class RecordingsService {
     reportId: string,
     sessionId: string,
   ): Promise<RecordingStatus> {
-    if (!SESSION_ID_PATTERN.test(sessionId)) {
-      throw new ValidationFailedError([
-        { field: 'sessionId', message: 'must be 8-128 letters, digits, - or _' },
-      ]);
-    }
-    await manager
-      .createQueryBuilder()
-      .insert()
-      .into(RecordingSession)
-      .values({ projectId, sessionId })
-      .orIgnore()
-      .execute();
-    const session = await manager.findOneByOrFail(RecordingSession, { projectId, sessionId });
+    const session = await this.openSession(manager, projectId, sessionId);
     const status: RecordingStatus = session.refusedReason
       ? 'refused'
       : session.chunkCount > 0
@@ -162,25 +150,12 @@ export class RecordingsService {
     body: AsyncIterable<Buffer>,
     gzipped: boolean,
   ): Promise<ChunkResult> {
-    if (!SESSION_ID_PATTERN.test(sessionId)) {
-      throw new ValidationFailedError([
-        { field: 'sessionId', message: 'must be 8-128 letters, digits, - or _' },
-      ]);
-    }
     if (!Number.isInteger(seq) || seq < 0 || seq > MAX_SEQ) {
       throw new ValidationFailedError([
         { field: 'seq', message: `must be a whole number from 0 to ${MAX_SEQ}` },
       ]);
     }
-    const sessions = this.db.getRepository(RecordingSession);
-    await this.db
-      .createQueryBuilder()
-      .insert()
-      .into(RecordingSession)
-      .values({ projectId, sessionId })
-      .orIgnore()
-      .execute();
-    const session = await sessions.findOneByOrFail({ projectId, sessionId });
+    const session = await this.openSession(this.db.manager, projectId, sessionId);
     if (session.refusedReason) throw this.refusedError(session.refusedReason);
 
     const existing = await this.db.getRepository(RecordingChunk).findOne({
@@ -339,6 +314,27 @@ export class RecordingsService {
         byteSize: String(analysis.stats.bytes),
       },
     );
+  }
+
+  /** The session row, created on first mention; the id is checked before anything is stored. */
+  private async openSession(
+    manager: EntityManager,
+    projectId: string,
+    sessionId: string,
+  ): Promise<RecordingSession> {
+    if (!SESSION_ID_PATTERN.test(sessionId)) {
+      throw new ValidationFailedError([
+        { field: 'sessionId', message: 'must be 8-128 letters, digits, - or _' },
+      ]);
+    }
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(RecordingSession)
+      .values({ projectId, sessionId })
+      .orIgnore()
+      .execute();
+    return manager.findOneByOrFail(RecordingSession, { projectId, sessionId });
   }
 
   private compareRetry(
