@@ -95,6 +95,11 @@ describe('first run and the repro command', () => {
       expect(logLines.length).toBeGreaterThan(0);
       expect(logLines.some((l) => l.includes(key))).toBe(false);
       expect(logLines.some((l) => l.includes('"authorization":"[redacted]"'))).toBe(true);
+      // Every request's log line carries its request id.
+      const ticketsLine = logLines.find((l) => l.includes('"url":"/v1/tickets"'));
+      expect(JSON.parse(ticketsLine!)).toMatchObject({
+        requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      });
 
       const second = runEntrypoint('src/main.ts', { ...env, PORT: String(port) });
       await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, {
