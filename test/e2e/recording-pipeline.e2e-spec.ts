@@ -56,6 +56,11 @@ describe('the analyzing stage', () => {
     const { id, view, body } = await fileAndWait(
       reportPayload({ description: 'Billing is broken', events: failingSave().events }),
     );
+    expect(view.ticket).not.toBeNull();
+    const ticket = await request(app.url).get(`/v1/tickets/${view.ticket!.key}`).set(acme.auth);
+    expect(ticket.body.title).toBe(
+      '"Save changes" fails with 500 (POST /api/billing) on /settings/billing',
+    );
     expect(view.recording).toMatchObject({
       status: 'stored',
       analyzed: true,

@@ -8,7 +8,8 @@ import { RecordingsService } from '../recordings/recordings.service';
 import { ReplayLinksService } from '../replay/replay-links.service';
 import { ReportTicket } from './entities/report-ticket.entity';
 import { Ticket } from './entities/ticket.entity';
-import { draftTitle, renderTicketBody } from './ticket-body';
+import { renderTicketBody } from './ticket-body';
+import { ticketTitle } from './ticket-title';
 import type { TicketDraft, TrackerIssue } from './tracker';
 import { TrackerRegistry } from './tracker-registry';
 
@@ -97,7 +98,12 @@ export class TicketFilingService {
       analysis: recording?.analysis ?? null,
       replayUrl,
     });
-    return { reportId: report.id, title: draftTitle(report.description), body, labels: ['bug'] };
+    return {
+      reportId: report.id,
+      title: ticketTitle(report.description, recording?.analysis),
+      body,
+      labels: ['bug'],
+    };
   }
 
   private async upsertTicket(
