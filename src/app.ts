@@ -18,6 +18,7 @@ import { mountBullBoard } from './modules/admin/bull-board';
 import { MetricsService } from './modules/metrics/metrics.service';
 import { CHUNK_ROUTE } from './modules/recordings/recordings.controller';
 import { ProjectsService } from './modules/projects/projects.service';
+import { TrackerRegistry } from './modules/trackers/tracker-registry';
 import { initSentry } from './observability/sentry';
 import { WorkerModule } from './worker.module';
 
@@ -81,6 +82,8 @@ export async function createApp(config: AppConfig, role: Role): Promise<Started>
   app.useLogger(app.get(Logger));
   if (role !== 'worker') configureHttp(app as NestExpressApplication, config);
   await app.init();
-  const firstKey = role === 'worker' ? null : await app.get(ProjectsService).ensureDefaultProject();
+  const projects = app.get(ProjectsService, { strict: false });
+  const firstKey = role === 'worker' ? null : await projects.ensureDefaultProject();
+  await projects.syncDefaultTracker(app.get(TrackerRegistry, { strict: false }).defaultProvider());
   return { app, firstKey };
 }

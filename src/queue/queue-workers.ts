@@ -11,6 +11,7 @@ import { InjectConfig } from '../config/config.module';
 import { MaintenanceProcessor } from '../modules/pipeline/maintenance.processor';
 import { PipelineProcessor } from '../modules/pipeline/pipeline.processor';
 import { JobName, QueueName, RECONCILE_SCHEDULER_ID, type ReportJobData } from './queue.constants';
+import { jitteredBackoff } from './backoff';
 import { redisOptions } from './redis-connection';
 
 /**
@@ -33,7 +34,7 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
   async onApplicationBootstrap(): Promise<void> {
     this.start(
       QueueName.Pipeline,
-      (job) => this.pipelineProcessor.process(job as Job<ReportJobData>),
+      (job, token) => this.pipelineProcessor.process(job as Job<ReportJobData>, token),
       this.config.WORKER_CONCURRENCY,
     );
     this.start(QueueName.Maintenance, (job) => this.maintenanceProcessor.process(job), 1);
@@ -61,7 +62,7 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
 
   private start(
     queue: QueueName,
-    processor: (job: Job) => Promise<unknown>,
+    processor: (job: Job, token?: string) => Promise<unknown>,
     concurrency: number,
   ): void {
     const worker = new Worker(queue, processor, {
@@ -72,6 +73,10 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
       stalledInterval: this.config.JOB_LOCK_MS,
       maxStalledCount: 3,
       metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
+      settings: {
+        backoffStrategy: (attemptsMade: number) =>
+          jitteredBackoff(attemptsMade, this.config.JOB_BACKOFF_MS),
+      },
     });
     worker.on('error', (error) => this.logger.error({ queue, err: error }, 'Worker error'));
     worker.on('failed', (job, error) =>

@@ -4,7 +4,8 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { DataSource } from 'typeorm';
+import { DataSource, IsNull, Not } from 'typeorm';
+import { Project } from '../projects/entities/project.entity';
 import { Public } from '../../common/auth';
 import { DomainError, ErrorCode } from '../../common/errors';
 import { QueueName } from '../../queue/queue.constants';
@@ -45,7 +46,19 @@ export class HealthController {
       }),
       redis: await check(async () => ((await this.queue.client) as unknown as Redis).ping()),
     };
-    if (Object.values(checks).every((c) => c === 'ok')) return { status: 'ready', checks };
+    // A destination refusing our credentials does not make this process unready, but says so.
+    const misconfigured = await this.db
+      .getRepository(Project)
+      .find({
+        where: { trackerError: Not(IsNull()) },
+        select: { slug: true, trackerProvider: true, trackerError: true },
+      })
+      .catch(() => []);
+    const destinations = misconfigured.length
+      ? misconfigured.map((p) => `${p.slug}: ${p.trackerError}`)
+      : 'ok';
+    if (Object.values(checks).every((c) => c === 'ok'))
+      return { status: 'ready', checks, destinations };
     throw new DomainError(503, ErrorCode.Unavailable, 'Not ready.', { checks });
   }
 }

@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import * as Sentry from '@sentry/node';
-import { type Job, UnrecoverableError } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { JobName, type PipelineJobName, type ReportJobData } from '../../queue/queue.constants';
+import { RetryLaterError } from '../../queue/retry-later.error';
 import { STAGE_OF_JOB, StagesService } from './stages.service';
 
 const PIPELINE_JOBS = new Set<string>([
@@ -22,13 +23,19 @@ export class PipelineProcessor {
 
   constructor(private readonly stages: StagesService) {}
 
-  async process(job: Job<ReportJobData>): Promise<void> {
+  async process(job: Job<ReportJobData>, token?: string): Promise<void> {
     const name = job.name;
     if (!isPipelineJob(name)) throw new UnrecoverableError(`Unknown pipeline job ${name}`);
     const { reportId } = job.data;
     try {
       await this.stages.run(name, reportId);
     } catch (error) {
+      if (error instanceof RetryLaterError && token) {
+        // Waiting is not failing: back on the queue later, with every attempt still left.
+        await this.stages.waiting(reportId, name, error);
+        await job.moveToDelayed(Date.now() + error.delayMs, token);
+        throw new DelayedError();
+      }
       const attempts = job.opts.attempts ?? 1;
       const lastAttempt = error instanceof UnrecoverableError || job.attemptsMade + 1 >= attempts;
       Sentry.withScope((scope) => {

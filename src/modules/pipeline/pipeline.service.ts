@@ -5,6 +5,7 @@ import type { Queue } from 'bullmq';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AppConfig } from '../../config/config.schema';
 import { InjectConfig } from '../../config/config.module';
+import { JITTERED_BACKOFF } from '../../queue/backoff';
 import {
   JobName,
   pipelineJobId,
@@ -103,7 +104,7 @@ export class PipelineService {
       {
         jobId: pipelineJobId(name, reportId),
         attempts: this.config.JOB_ATTEMPTS,
-        backoff: { type: 'exponential', delay: this.config.JOB_BACKOFF_MS },
+        backoff: { type: JITTERED_BACKOFF, delay: this.config.JOB_BACKOFF_MS },
         removeOnComplete: true,
         removeOnFail: { age: 7 * 24 * 3600 },
       },

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { JobName, type PipelineJobName } from '../../queue/queue.constants';
+import type { RetryLaterError } from '../../queue/retry-later.error';
 import { Report } from '../intake/entities/report.entity';
 import {
   AnalysisFailedError,
@@ -52,6 +53,17 @@ export class StagesService {
       case JobName.FileTicket:
         return this.file(report);
     }
+  }
+
+  /** Notes in the audit log that a stage is waiting (rate limit, destination misconfigured). */
+  async waiting(reportId: string, name: PipelineJobName, error: RetryLaterError): Promise<void> {
+    await this.pipeline.audit({
+      reportId,
+      stage: STAGE_OF_JOB[name],
+      event: 'waiting',
+      reason: `${error.message}; trying again in ${Math.round(error.delayMs / 1000)} s`,
+      details: { delayMs: error.delayMs },
+    });
   }
 
   /** Records a permanent failure; later deliveries see a final status and stop. */

@@ -1,5 +1,10 @@
 import { Module } from '@nestjs/common';
+import { ProjectsController } from './projects.controller';
 import { ProjectsService } from './projects.service';
 
-@Module({ providers: [ProjectsService], exports: [ProjectsService] })
+@Module({
+  controllers: [ProjectsController],
+  providers: [ProjectsService],
+  exports: [ProjectsService],
+})
 export class ProjectsModule {}

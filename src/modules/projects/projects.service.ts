@@ -11,7 +11,7 @@ import {
   normalisePrefix,
 } from './api-key';
 import { ApiKey } from './entities/api-key.entity';
-import { Project } from './entities/project.entity';
+import { Project, type TrackerProvider } from './entities/project.entity';
 
 export const DEFAULT_PROJECT_SLUG = 'default';
 
@@ -84,6 +84,30 @@ export class ProjectsService {
       where: { projectId: project.id },
       order: { createdAt: 'ASC' },
     });
+  }
+
+  /** The default project files where the environment says (LINEAR_* / GITHUB_* or built-in). */
+  async syncDefaultTracker(provider: TrackerProvider): Promise<void> {
+    await this.db
+      .getRepository(Project)
+      .createQueryBuilder()
+      .update()
+      .set({ trackerProvider: provider })
+      .where('slug = :slug AND tracker_provider <> :provider', {
+        slug: DEFAULT_PROJECT_SLUG,
+        provider,
+      })
+      .execute();
+  }
+
+  /** Marks the project's tracker destination as refusing us (null clears it). */
+  async setTrackerError(projectId: string, error: string | null): Promise<void> {
+    await this.db
+      .getRepository(Project)
+      .update(
+        { id: projectId },
+        { trackerError: error, trackerErrorAt: error ? new Date() : null },
+      );
   }
 
   /** The project a live API key belongs to, or null. */

@@ -6,11 +6,18 @@ import { PipelineService } from '../pipeline/pipeline.service';
 import { Project } from '../projects/entities/project.entity';
 import { RecordingsService } from '../recordings/recordings.service';
 import { ReplayLinksService } from '../replay/replay-links.service';
+import { ProjectsService } from '../projects/projects.service';
+import { RetryLaterError } from '../../queue/retry-later.error';
+
+/** A rate limit that names no reset time is waited out this long. */
+const RATE_LIMIT_DEFAULT_WAIT_MS = 60_000;
+/** A destination that refuses us is tried again this often, until someone fixes it. */
+const MISCONFIGURED_WAIT_MS = 5 * 60_000;
 import { ReportTicket } from './entities/report-ticket.entity';
 import { Ticket } from './entities/ticket.entity';
 import { renderTicketBody } from './ticket-body';
 import { ticketTitle } from './ticket-title';
-import type { TicketDraft, TrackerIssue } from './tracker';
+import { type TicketDraft, type TrackerAdapter, TrackerError, type TrackerIssue } from './tracker';
 import { TrackerRegistry } from './tracker-registry';
 
 /** Files a report as a new ticket, exactly once however often it is retried or interrupted. */
@@ -22,6 +29,7 @@ export class TicketFilingService {
     private readonly pipeline: PipelineService,
     private readonly recordings: RecordingsService,
     private readonly replayLinks: ReplayLinksService,
+    private readonly projects: ProjectsService,
   ) {}
 
   async fileNew(reportId: string): Promise<void> {
@@ -34,9 +42,20 @@ export class TicketFilingService {
 
     // Look before creating: a previous attempt may have created the issue and then died
     // before recording it here.
-    const issue =
-      (await tracker.findByReport(project, report.id)) ??
-      (await tracker.createIssue(project, await this.draft(report)));
+    let issue: TrackerIssue;
+    try {
+      issue =
+        (await tracker.findByReport(project, report.id)) ??
+        (await tracker.createIssue(project, await this.draft(report)));
+    } catch (error) {
+      throw await this.vendorFailure(project, tracker.provider, error);
+    }
+    try {
+      await this.linkExtras(tracker, issue, report);
+    } catch (error) {
+      throw await this.vendorFailure(project, tracker.provider, error);
+    }
+    if (project.trackerError) await this.projects.setTrackerError(project.id, null);
 
     await this.db.transaction(async (manager) => {
       const ticketId = await this.upsertTicket(manager, project, tracker.provider, issue);
@@ -57,6 +76,65 @@ export class TicketFilingService {
         manager,
       );
     });
+  }
+
+  /** The replay link and the customer, for trackers that hold them; idempotent, so retried freely. */
+  private async linkExtras(
+    tracker: TrackerAdapter,
+    issue: TrackerIssue,
+    report: Report,
+  ): Promise<void> {
+    if (tracker.linkEvidence) {
+      const recording = await this.recordings.findForReport(report.id);
+      if (recording?.analysis && recording.status !== 'refused') {
+        const url = await this.replayLinks.linkFor(report.id, recording.analysis.failure?.t ?? 0);
+        await tracker.linkEvidence(issue, [{ url, title: 'Repro replay (moment of failure)' }]);
+      }
+    }
+    if (tracker.linkReportCustomer && report.account) {
+      const { account } = report;
+      const revenue = account.revenue === null ? null : Math.round(Number(account.revenue));
+      await tracker.linkReportCustomer(
+        issue,
+        {
+          externalId: account.externalId,
+          name: account.name ?? account.externalId,
+          domains: account.emailDomains,
+          tier: account.tier,
+          revenue: Number.isFinite(revenue) ? revenue : null,
+          words: report.description,
+        },
+        report.id,
+      );
+    }
+  }
+
+  /**
+   * What a tracker's failure means for the job: a rate limit or refused credentials make it wait
+   * (the destination is flagged so operators see it) without using up its attempts; anything
+   * else is retried with backoff.
+   */
+  private async vendorFailure(
+    project: Project,
+    provider: string,
+    error: unknown,
+  ): Promise<unknown> {
+    if (!(error instanceof TrackerError)) return error;
+    switch (error.code) {
+      case 'RATE_LIMITED':
+        return new RetryLaterError(
+          error.retryAfterMs ?? RATE_LIMIT_DEFAULT_WAIT_MS,
+          `${provider} rate limit: ${error.message}`,
+        );
+      case 'UNAUTHORIZED':
+      case 'NOT_FOUND': {
+        const problem = `${provider} ${error.code === 'UNAUTHORIZED' ? 'refused our credentials' : 'has no such destination'}: ${error.message}`;
+        await this.projects.setTrackerError(project.id, problem);
+        return new RetryLaterError(MISCONFIGURED_WAIT_MS, problem);
+      }
+      case 'TEMPORARY':
+        return error;
+    }
   }
 
   private async draft(report: Report): Promise<TicketDraft> {

@@ -3,22 +3,51 @@ import { UnrecoverableError } from 'bullmq';
 import type { Project } from '../projects/entities/project.entity';
 import { BuiltinTracker } from './builtin/builtin.tracker';
 import type { TrackerAdapter } from './tracker';
+import type { AppConfig } from '../../config/config.schema';
+import { InjectConfig } from '../../config/config.module';
+import { LinearAdapter } from './linear/linear.adapter';
 
-/** Picks the adapter for a project's destination. */
+/**
+ * Picks the adapter for a project's destination. Credentials come from the environment and
+ * serve the default project (LINEAR_* or GITHUB_*); non-secret choices (team, labels, state,
+ * repo) may be set per project in its tracker config.
+ */
 @Injectable()
 export class TrackerRegistry {
-  constructor(private readonly builtin: BuiltinTracker) {}
+  constructor(
+    private readonly builtin: BuiltinTracker,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
 
   forProject(project: Project): TrackerAdapter {
+    const settings = project.trackerConfig as { team?: string; labels?: string[]; state?: string };
     switch (project.trackerProvider) {
       case 'builtin':
         return this.builtin;
       case 'linear':
-      case 'github':
-        // Their adapters have not landed; refuse loudly rather than file somewhere unexpected.
-        throw new UnrecoverableError(
-          `Project ${project.slug} is set to file into ${project.trackerProvider}, which this version cannot do`,
+        if (!this.config.LINEAR_API_KEY) break;
+        return new LinearAdapter(
+          {
+            apiKey: this.config.LINEAR_API_KEY,
+            apiUrl: this.config.LINEAR_API_URL,
+            team: settings.team ?? this.config.LINEAR_TEAM ?? '',
+            defaultLabels: settings.labels ?? ['bug'],
+            defaultState: settings.state,
+          },
+          this.config.PUBLIC_URL,
         );
+      case 'github':
+        break;
     }
+    // Refuse loudly rather than file somewhere unexpected.
+    throw new UnrecoverableError(
+      `Project ${project.slug} is set to file into ${project.trackerProvider}, which has no credentials or adapter in this version`,
+    );
+  }
+
+  /** The destination the environment gives the default project. */
+  defaultProvider(): Project['trackerProvider'] {
+    if (this.config.LINEAR_API_KEY) return 'linear';
+    return 'builtin';
   }
 }

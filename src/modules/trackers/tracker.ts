@@ -34,10 +34,32 @@ export class TrackerError extends Error {
   }
 }
 
+/** The customer account behind a report, for trackers that know customers (Linear). */
+export interface TicketCustomer {
+  externalId: string;
+  name: string;
+  domains: string[];
+  tier: string | null;
+  /** Annual revenue in whole currency units. */
+  revenue: number | null;
+  /** The reporter's own words. */
+  words: string;
+}
+
 /** One per destination: the built-in tracker, Linear, GitHub. */
 export interface TrackerAdapter {
   readonly provider: TrackerProvider;
   /** The issue this report already created, found by its marker; null if none. */
   findByReport(project: Project, reportId: string): Promise<TrackerIssue | null>;
   createIssue(project: Project, draft: TicketDraft): Promise<TrackerIssue>;
+  /**
+   * After create (and on every retry, so each must be idempotent): link evidence such as the
+   * replay, and the customer. Trackers without such notions leave these out.
+   */
+  linkEvidence?(issue: TrackerIssue, links: { url: string; title: string }[]): Promise<void>;
+  linkReportCustomer?(
+    issue: TrackerIssue,
+    customer: TicketCustomer,
+    reportId: string,
+  ): Promise<void>;
 }

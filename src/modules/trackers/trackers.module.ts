@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { PipelineModule } from '../pipeline/pipeline.module';
+import { ProjectsModule } from '../projects/projects.module';
 import { RecordingsModule } from '../recordings/recordings.module';
 import { ReplayModule } from '../replay/replay.module';
 import { BuiltinTracker } from './builtin/builtin.tracker';
@@ -9,7 +10,7 @@ import { TicketsService } from './tickets.service';
 import { TrackerRegistry } from './tracker-registry';
 
 @Module({
-  imports: [PipelineModule, RecordingsModule, ReplayModule],
+  imports: [PipelineModule, RecordingsModule, ReplayModule, ProjectsModule],
   controllers: [TicketsController],
   providers: [BuiltinTracker, TrackerRegistry, TicketFilingService, TicketsService],
   exports: [TicketFilingService, TicketsService],

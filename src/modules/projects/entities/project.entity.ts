@@ -31,6 +31,13 @@ export class Project {
   @Column({ type: 'jsonb', default: () => "'{}'" })
   trackerConfig!: Record<string, unknown>;
 
+  /** Set when the destination refused our credentials (401/403); jobs wait until it works again. */
+  @Column({ type: 'text', nullable: true })
+  trackerError!: string | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  trackerErrorAt!: Date | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
 }

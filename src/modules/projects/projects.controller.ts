@@ -1,0 +1,26 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentProject } from '../../common/auth';
+import type { Project } from './entities/project.entity';
+
+@ApiTags('projects')
+@ApiBearerAuth()
+@Controller('v1/projects')
+export class ProjectsController {
+  @Get('current')
+  @ApiOperation({ summary: 'The project of this API key, and the state of its ticket destination' })
+  current(@CurrentProject() project: Project) {
+    return {
+      id: project.id,
+      name: project.name,
+      slug: project.slug,
+      widgetKey: project.widgetKey,
+      tracker: {
+        provider: project.trackerProvider,
+        status: project.trackerError ? 'misconfigured' : 'ok',
+        error: project.trackerError,
+        since: project.trackerErrorAt?.toISOString() ?? null,
+      },
+    };
+  }
+}
