@@ -49,7 +49,7 @@ describe('a stage that cannot succeed', () => {
       .findOneOrFail({ where: { reportId: id, toStatus: 'failed' } });
     expect(last.fromStatus).toBe('filing');
     expect(last.reason).toMatch(
-      /file failed after 1 attempt\(s\): .*linear, which this version cannot do/,
+      /file failed after 1 attempt\(s\): Project acme-[0-9a-f]+ is set to file into linear, which has no credentials or adapter in this version/,
     );
     expect(await h.db.getRepository(Ticket).countBy({ projectId: acme.project.id })).toBe(0);
 

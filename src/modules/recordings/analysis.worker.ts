@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import { RecordingAnalyzer } from './analyzer/analyzer';
 import type { AnalyzerContext, RecordingAnalysis } from './analyzer/types';
 import { RecordingReader } from './recording-reader';
@@ -16,7 +15,9 @@ export async function analyzeChunks(job: AnalysisJob): Promise<RecordingAnalysis
   const reader = new RecordingReader();
   const analyzer = new RecordingAnalyzer(job.context);
   for (const chunk of job.chunks) {
-    for await (const batch of reader.batches(Readable.from([Buffer.from(chunk)]))) {
+    for await (const batch of reader.batchesOfBuffer(
+      Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength),
+    )) {
       for (const event of batch) analyzer.push(event);
     }
   }

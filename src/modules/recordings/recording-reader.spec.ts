@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { RecordingReader } from './recording-reader';
+import { RecordingReader, RecordingTooLargeError } from './recording-reader';
 
 const FIXTURES = join(__dirname, '..', '..', '..', '..', 'shared', 'fixtures', 'rrweb');
 const window1 = readFileSync(join(FIXTURES, 'posthog-recording-window1.events.json'));
@@ -92,6 +92,28 @@ describe('recording reader', () => {
       { type: 3, data: {}, timestamp: 2 },
     ]);
     expect(problems.malformed).toBe(1);
+  });
+
+  it('reads a recording already in memory whole when small, and streams it otherwise', async () => {
+    const whole = async (data: Buffer, reader = new RecordingReader()) => {
+      const events: unknown[] = [];
+      for await (const batch of reader.batchesOfBuffer(data)) events.push(...batch);
+      return { events, reader };
+    };
+    const small = await whole(gzipSync(window1));
+    expect(small.events).toEqual(window1Events);
+    expect(small.reader.bytes).toBe(window1.length);
+    expect((await whole(window1)).events).toEqual(window1Events);
+    // Not an array as a whole (JSON lines, a cut-off file): the streaming reader takes over.
+    const lines = Buffer.from(window1Events.map((e) => JSON.stringify(e)).join('\n'));
+    expect((await whole(gzipSync(lines))).events).toEqual(window1Events);
+    const cut = await whole(gzipSync(window1.subarray(0, Math.floor(window1.length * 0.85))));
+    expect(cut.reader.problems.truncated).toBe(true);
+    expect(cut.events).toEqual(window1Events.slice(0, cut.events.length));
+    // Over the reader's limit: never inflated whole.
+    await expect(whole(gzipSync(window1), new RecordingReader(1_000))).rejects.toThrow(
+      RecordingTooLargeError,
+    );
   });
 
   it('yields nothing for empty input', async () => {

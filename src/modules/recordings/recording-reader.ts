@@ -1,4 +1,4 @@
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
 
 const QUOTE = 0x22;
@@ -142,6 +142,8 @@ export class JsonArraySplitter {
 /** `},{"type":` — between two top-level rrweb events in compact JSON. */
 const EVENT_SEAM = Buffer.from('},{"type":');
 const BATCH_BYTES = 1 << 20;
+/** Recordings up to this size (inflated) may be parsed whole when they are already in memory. */
+const WHOLE_PARSE_MAX_BYTES = 16 << 20;
 /** `"timestamp":`, the last key of an rrweb event as rrweb writes it. */
 const TIMESTAMP_KEY = Buffer.from('"timestamp":');
 
@@ -308,6 +310,33 @@ export class RecordingReader {
   private count(chunk: Buffer): void {
     this.bytes += chunk.length;
     if (this.bytes > this.maxBytes) throw new RecordingTooLargeError(this.maxBytes);
+  }
+
+  /**
+   * A recording already in memory (as stored chunks are). A small one is inflated and parsed in
+   * one go, which is what JSON.parse does best; a large one, or one that does not parse as a
+   * whole, streams through `batches()` so memory stays bounded.
+   */
+  async *batchesOfBuffer(data: Buffer): AsyncGenerator<unknown[]> {
+    const gzipped = data.length > 18 && data[0] === 0x1f && data[1] === 0x8b;
+    // A gzip member ends with its inflated size (mod 2^32); maxOutputLength guards the rest.
+    const inflatedSize = gzipped ? data.readUInt32LE(data.length - 4) : data.length;
+    if (inflatedSize <= WHOLE_PARSE_MAX_BYTES && inflatedSize <= this.maxBytes) {
+      let parsed: unknown;
+      let text: Buffer | null = null;
+      try {
+        text = gzipped ? gunzipSync(data, { maxOutputLength: WHOLE_PARSE_MAX_BYTES }) : data;
+        parsed = JSON.parse(text.toString('utf8'));
+      } catch {
+        parsed = undefined;
+      }
+      if (text && Array.isArray(parsed)) {
+        this.count(text);
+        if (parsed.length) yield parsed;
+        return;
+      }
+    }
+    yield* this.batches(Readable.from([data]));
   }
 
   /** One event at a time; `batches()` is faster for large recordings. */
