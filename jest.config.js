@@ -11,10 +11,22 @@ const swc = [
   },
 ];
 
+// Octokit (and the small packages it imports) ships ESM only; jest loads CommonJS, so these
+// are compiled ESM -> CommonJS like our own TypeScript. Everything else in node_modules is not.
+const esmOnly = ['@octokit', 'universal-user-agent', 'before-after-hook', 'json-with-bigint'];
+const swcEsm = [
+  '@swc/jest',
+  { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+];
+
 module.exports = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': swc },
-  moduleFileExtensions: ['ts', 'js', 'json'],
+  transform: { '^.+\\.ts$': swc, '^.+/node_modules/.+\\.m?js$': swcEsm },
+  // @octokit/request also nests an ESM-only `content-type` (v3); express's top-level one is CJS.
+  transformIgnorePatterns: [
+    `^(?!.*/node_modules/@octokit/[^/]+/node_modules/content-type/).*/node_modules/(?!(${esmOnly.join('|')})/)`,
+  ],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',

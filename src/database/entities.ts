@@ -9,6 +9,7 @@ import { RecordingSession } from '../modules/recordings/entities/recording-sessi
 import { Recording } from '../modules/recordings/entities/recording.entity';
 import { AppSecret } from '../modules/replay/entities/app-secret.entity';
 import { BuiltinIssue } from '../modules/trackers/builtin/builtin-issue.entity';
+import { PendingCreateRow } from '../modules/trackers/github/pending-create.entity';
 import { ReportTicket } from '../modules/trackers/entities/report-ticket.entity';
 import { Ticket } from '../modules/trackers/entities/ticket.entity';
 
@@ -24,6 +25,7 @@ export const ENTITIES = [
   Ticket,
   ReportTicket,
   BuiltinIssue,
+  PendingCreateRow,
   PipelineEvent,
   AppSecret,
 ];

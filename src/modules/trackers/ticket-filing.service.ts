@@ -181,6 +181,7 @@ export class TicketFilingService {
       title: ticketTitle(report.description, recording?.analysis),
       body,
       labels: ['bug'],
+      accountName: report.account?.name ?? report.account?.externalId ?? null,
     };
   }
 

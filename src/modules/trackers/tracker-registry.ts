@@ -6,6 +6,10 @@ import type { TrackerAdapter } from './tracker';
 import type { AppConfig } from '../../config/config.schema';
 import { InjectConfig } from '../../config/config.module';
 import { LinearAdapter } from './linear/linear.adapter';
+import { GitHubAdapter } from './github/github.adapter';
+import { PgPendingCreates } from './github/pg-pending-creates';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 
 /**
  * Picks the adapter for a project's destination. Credentials come from the environment and
@@ -17,6 +21,7 @@ export class TrackerRegistry {
   constructor(
     private readonly builtin: BuiltinTracker,
     @InjectConfig() private readonly config: AppConfig,
+    @InjectDataSource() private readonly db: DataSource,
   ) {}
 
   forProject(project: Project): TrackerAdapter {
@@ -36,8 +41,23 @@ export class TrackerRegistry {
           },
           this.config.PUBLIC_URL,
         );
-      case 'github':
-        break;
+      case 'github': {
+        const github = project.trackerConfig as {
+          repo?: string;
+          labels?: string[];
+          assignees?: string[];
+        };
+        const repo = github.repo ?? this.config.GITHUB_REPO;
+        if (!this.config.GITHUB_TOKEN || !repo) break;
+        return new GitHubAdapter({
+          token: this.config.GITHUB_TOKEN,
+          repo,
+          baseUrl: this.config.GITHUB_API_URL,
+          labels: github.labels,
+          assignees: github.assignees,
+          pending: new PgPendingCreates(this.db),
+        });
+      }
     }
     // Refuse loudly rather than file somewhere unexpected.
     throw new UnrecoverableError(
@@ -48,6 +68,7 @@ export class TrackerRegistry {
   /** The destination the environment gives the default project. */
   defaultProvider(): Project['trackerProvider'] {
     if (this.config.LINEAR_API_KEY) return 'linear';
+    if (this.config.GITHUB_TOKEN) return 'github';
     return 'builtin';
   }
 }

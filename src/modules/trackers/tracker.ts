@@ -8,6 +8,8 @@ export interface TicketDraft {
   /** Markdown. */
   body: string;
   labels: string[];
+  /** The customer account's name, for trackers that label by account (GitHub). */
+  accountName?: string | null;
 }
 
 /** An issue as the tracker holds it. */

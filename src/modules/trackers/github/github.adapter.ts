@@ -1,0 +1,284 @@
+import { Logger } from '@nestjs/common';
+import { Octokit } from '@octokit/rest';
+import type { Project } from '../../projects/entities/project.entity';
+import { reportMarker } from '../ticket-body';
+import type { TicketDraft, TrackerAdapter, TrackerIssue } from '../tracker';
+import { toTrackerError } from './github-errors';
+import type { PendingCreates } from './pending-creates';
+
+export const GITHUB_API_URL = 'https://api.github.com';
+
+export interface GitHubAdapterOptions {
+  token: string;
+  /** `owner/name`. */
+  repo: string;
+  /** GITHUB_API_URL; for GitHub Enterprise Server, `https://<host>/api/v3`. */
+  baseUrl?: string;
+  /** Put on every issue. Default `['bug']`. */
+  labels?: string[];
+  /** Marks issues Repro filed. Default `repro`. */
+  reproLabel?: string;
+  assignees?: string[];
+  /** Written before each create, so a retry after a crash finds the issue without search. */
+  pending: PendingCreates;
+  /** Per request. Default 15 s. */
+  timeoutMs?: number;
+  /**
+   * Login the token creates issues as. Looked up with `GET /user` when absent; a GitHub App
+   * installation token cannot call that and must name its bot (`<app>[bot]`) here.
+   */
+  creator?: string;
+}
+
+/** Extra facts for the create that the draft does not carry as data. */
+export interface GitHubCreateContext {
+  /** Becomes the label `account:<name>`. */
+  accountName?: string | null;
+}
+
+/** GitHub counts characters; it refuses bodies over 65,536. Leave room for the marker. */
+const BODY_MAX = 65_000;
+/** GitHub's longest label name. */
+const LABEL_MAX = 50;
+/** Our clock and GitHub's may disagree; look this much further back for a pending create. */
+const CLOCK_SKEW_MS = 10 * 60_000;
+
+type GitHubIssue = Awaited<ReturnType<Octokit['rest']['issues']['create']>>['data'];
+
+/** Files Repro tickets as GitHub issues (github.com or Enterprise Server) through Octokit. */
+export class GitHubAdapter implements TrackerAdapter {
+  readonly provider = 'github' as const;
+  readonly owner: string;
+  readonly name: string;
+  private readonly octokit: Octokit;
+  private readonly logger = new Logger(GitHubAdapter.name);
+  private creator?: string;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: GitHubAdapterOptions) {
+    const [owner, name, ...extra] = options.repo.split('/');
+    if (!owner || !name || extra.length) {
+      throw new Error(`GitHub repository must be "owner/name", got "${options.repo}"`);
+    }
+    this.owner = owner;
+    this.name = name;
+    this.creator = options.creator;
+    // @octokit/rest bundles no retry or throttling plugin: our job queue retries with backoff,
+    // told how long to wait by TrackerError.retryAfterMs.
+    this.octokit = new Octokit({
+      auth: options.token,
+      baseUrl: (options.baseUrl ?? GITHUB_API_URL).replace(/\/+$/, ''),
+      userAgent: 'repro-triage',
+      log: {
+        debug: () => undefined,
+        info: () => undefined,
+        warn: (message: string) => this.logger.warn(message),
+        // Failures are thrown as TrackerErrors and logged by whoever handles them.
+        error: () => undefined,
+      },
+    });
+    this.timeoutMs = options.timeoutMs ?? 15_000;
+  }
+
+  get repo(): string {
+    return `${this.owner}/${this.name}`;
+  }
+
+  /**
+   * The issue this report created: from the pending-create record if it has the number, else
+   * by the marker through search, else (search lags) by listing the token's recent issues.
+   */
+  async findByReport(_project: Project, reportId: string): Promise<TrackerIssue | null> {
+    const pending = await this.options.pending.find(reportId, this.repo);
+    if (pending?.number != null) {
+      return this.toIssue(
+        await this.call('get issue', (request) => this.getIssue(pending.number!, request)),
+      );
+    }
+    const marker = reportMarker(reportId);
+    const found =
+      (await this.searchByMarker(marker)) ??
+      (pending ? await this.listCreatedSince(marker, pending.startedAt) : null);
+    if (!found) return null;
+    if (pending) await this.options.pending.done(reportId, this.repo, found.number);
+    return this.toIssue(found);
+  }
+
+  /**
+   * Creates the issue, recording the intent first and the number after, so that a crash in
+   * between leaves enough behind for findByReport to find the issue instead of making another.
+   */
+  async createIssue(
+    project: Project,
+    draft: TicketDraft,
+    context: GitHubCreateContext = {},
+  ): Promise<TrackerIssue> {
+    const earlier = await this.options.pending.find(draft.reportId, this.repo);
+    if (earlier) {
+      const existing = await this.findByReport(project, draft.reportId);
+      if (existing) return existing;
+    }
+    await this.options.pending.begin(draft.reportId, this.repo);
+    const issue = await this.postIssue(draft, context);
+    await this.options.pending.done(draft.reportId, this.repo, issue.number);
+    return this.toIssue(issue);
+  }
+
+  /** Only the `POST /repos/{owner}/{repo}/issues`; createIssue wraps it with the record. */
+  async postIssue(draft: TicketDraft, context: GitHubCreateContext = {}): Promise<GitHubIssue> {
+    const { data } = await this.call('create issue', (request) =>
+      this.octokit.rest.issues.create({
+        owner: this.owner,
+        repo: this.name,
+        title: draft.title,
+        body: withMarker(draft.body, draft.reportId),
+        labels: this.labelsFor(draft, context),
+        assignees: this.options.assignees?.length ? this.options.assignees : undefined,
+        request,
+      }),
+    );
+    return data;
+  }
+
+  /** Adds a comment (a duplicate report, say); returns the comment's URL. */
+  async comment(issueNumber: number, body: string): Promise<{ url: string }> {
+    const { data } = await this.call('comment on issue', (request) =>
+      this.octokit.rest.issues.createComment({
+        owner: this.owner,
+        repo: this.name,
+        issue_number: issueNumber,
+        body,
+        request,
+      }),
+    );
+    return { url: data.html_url };
+  }
+
+  /** The issue number from a key this adapter made (`owner/name#12`), or null. */
+  numberFromKey(key: string): number | null {
+    const match = key.match(/^(.+)#(\d+)$/);
+    return match && match[1].toLowerCase() === this.repo.toLowerCase() ? Number(match[2]) : null;
+  }
+
+  labelsFor(draft: TicketDraft, context: GitHubCreateContext = {}): string[] {
+    const accountName = (context.accountName ?? draft.accountName)?.trim();
+    const account = accountName ? `account:${accountName}`.slice(0, LABEL_MAX) : null;
+    const labels = [
+      ...(this.options.labels ?? ['bug']),
+      ...draft.labels,
+      this.options.reproLabel ?? 'repro',
+      account,
+    ];
+    // GitHub treats label names case-insensitively.
+    const seen = new Set<string>();
+    return labels.filter((l): l is string => {
+      if (!l || seen.has(l.toLowerCase())) return false;
+      seen.add(l.toLowerCase());
+      return true;
+    });
+  }
+
+  private async getIssue(
+    issueNumber: number,
+    request: { signal: AbortSignal },
+  ): Promise<GitHubIssue> {
+    const { data } = await this.octokit.rest.issues.get({
+      owner: this.owner,
+      repo: this.name,
+      issue_number: issueNumber,
+      request,
+    });
+    return data;
+  }
+
+  private async searchByMarker(marker: string): Promise<GitHubIssue | null> {
+    const phrase = marker.replace(/^<!--\s*|\s*-->$/g, '');
+    const q = `"${phrase}" in:body repo:${this.repo} type:issue`;
+    const { data } = await this.call('search issues', (request) =>
+      this.octokit.rest.search.issuesAndPullRequests({ q, per_page: 10, request }),
+    );
+    // Search matches words loosely; only the exact marker counts. The oldest wins.
+    const hits = (data.items as GitHubIssue[])
+      .filter((i) => i.body?.includes(marker))
+      .sort((a, b) => a.number - b.number);
+    return hits[0] ?? null;
+  }
+
+  /** Issues the token created since the pending create began, newest first, without search. */
+  private async listCreatedSince(marker: string, startedAt: Date): Promise<GitHubIssue | null> {
+    const creator = await this.tokenLogin();
+    const since = new Date(startedAt.getTime() - CLOCK_SKEW_MS).toISOString();
+    return this.call('list issues', async (request) => {
+      // `since` filters on updated_at, which is never before created_at: nothing is missed.
+      const pages = this.octokit.paginate.iterator(this.octokit.rest.issues.listForRepo, {
+        owner: this.owner,
+        repo: this.name,
+        creator,
+        since,
+        state: 'all',
+        sort: 'created',
+        direction: 'asc',
+        per_page: 100,
+        request,
+      });
+      for await (const page of pages) {
+        const hit = page.data.find((i) => !i.pull_request && i.body?.includes(marker));
+        if (hit) return hit;
+      }
+      return null;
+    });
+  }
+
+  private async tokenLogin(): Promise<string> {
+    if (!this.creator) {
+      const { data } = await this.call('read token user', (request) =>
+        this.octokit.rest.users.getAuthenticated({ request }),
+      );
+      this.creator = data.login;
+    }
+    return this.creator;
+  }
+
+  /**
+   * Runs one GitHub call under a deadline and turns its failure into a TrackerError. The
+   * signal goes in each call's `request` option: before-after-hook gives every `request` hook
+   * the caller's options, so a hook cannot add one.
+   */
+  private async call<T>(
+    doing: string,
+    fn: (request: { signal: AbortSignal }) => Promise<T>,
+  ): Promise<T> {
+    const deadline = new AbortController();
+    const timer = setTimeout(
+      () => deadline.abort(new Error(`no answer within ${this.timeoutMs} ms`)),
+      this.timeoutMs,
+    );
+    try {
+      return await fn({ signal: deadline.signal });
+    } catch (error) {
+      throw toTrackerError(error, doing);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private toIssue(issue: GitHubIssue): TrackerIssue {
+    return {
+      // node_id is unique across repositories and survives renames; the number is in the key.
+      externalId: issue.node_id,
+      key: `${this.repo}#${issue.number}`,
+      url: issue.html_url,
+      title: issue.title,
+      state: issue.state,
+    };
+  }
+}
+
+/** The body with the marker at its end, shortened to what GitHub accepts if need be. */
+function withMarker(body: string, reportId: string): string {
+  const marker = reportMarker(reportId);
+  const text = body.includes(marker) ? body.replace(marker, '').trimEnd() : body.trimEnd();
+  const room = BODY_MAX - marker.length - 40;
+  const kept = text.length > room ? `${text.slice(0, room)}\n\n…(shortened for GitHub)` : text;
+  return `${kept}\n\n${marker}\n`;
+}
