@@ -12,6 +12,7 @@ import { BuiltinIssue } from '../modules/trackers/builtin/builtin-issue.entity';
 import { PendingCreateRow } from '../modules/trackers/github/pending-create.entity';
 import { ReportTicket } from '../modules/trackers/entities/report-ticket.entity';
 import { Ticket } from '../modules/trackers/entities/ticket.entity';
+import { TrackerIssueRow } from '../modules/trackers/entities/tracker-issue.entity';
 
 export const ENTITIES = [
   Project,
@@ -23,6 +24,7 @@ export const ENTITIES = [
   RecordingSession,
   RecordingChunk,
   Ticket,
+  TrackerIssueRow,
   ReportTicket,
   BuiltinIssue,
   PendingCreateRow,

@@ -1,0 +1,65 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { TRACKER_PROVIDERS, type TrackerProvider } from '../../projects/entities/project.entity';
+
+/**
+ * The mirror of the destination's issues, kept by an initial sync, webhooks and a periodic
+ * reconciliation, so that dedupe can search every open issue in PostgreSQL.
+ */
+@Entity('tracker_issues')
+@Index('tracker_issues_project_external', ['projectId', 'provider', 'externalId'], { unique: true })
+@Index('tracker_issues_open', ['projectId', 'open'])
+export class TrackerIssueRow {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'uuid' })
+  projectId!: string;
+
+  @Column({ type: 'enum', enum: TRACKER_PROVIDERS, enumName: 'mirror_provider' })
+  provider!: TrackerProvider;
+
+  /** The tracker's id (Linear issue id, GitHub node_id). */
+  @Column({ type: 'text' })
+  externalId!: string;
+
+  /** ENG-431, acme/web#88. */
+  @Column({ type: 'text' })
+  key!: string;
+
+  @Column({ type: 'text' })
+  url!: string;
+
+  @Column({ type: 'text' })
+  title!: string;
+
+  @Column({ type: 'text', default: '' })
+  body!: string;
+
+  /** The tracker's own state name (Todo, In Progress, open, closed). */
+  @Column({ type: 'text' })
+  state!: string;
+
+  /** Not done, closed or cancelled. */
+  @Column({ type: 'boolean' })
+  open!: boolean;
+
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  labels!: string[];
+
+  /** The tracker's last-modified time; an older update never overwrites a newer one. */
+  @Column({ type: 'timestamptz' })
+  remoteUpdatedAt!: Date;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt!: Date;
+}
