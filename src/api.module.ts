@@ -15,6 +15,7 @@ import { MetricsModule } from './modules/metrics/metrics.module';
 import { ProjectsModule } from './modules/projects/projects.module';
 import { ReplayModule } from './modules/replay/replay.module';
 import { TrackersModule } from './modules/trackers/trackers.module';
+import { WebhooksModule } from './modules/webhooks/webhooks.module';
 
 /** Flattens class-validator's tree into `reporter.email: must be an email`. */
 export function fieldProblems(errors: ValidationError[], parent = ''): FieldProblem[] {
@@ -49,6 +50,7 @@ class ApiValidationPipe extends ValidationPipe {
     HealthModule,
     MetricsModule,
     ReplayModule,
+    WebhooksModule,
   ],
   providers: [
     { provide: APP_GUARD, useClass: AuthGuard },

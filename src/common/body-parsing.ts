@@ -1,4 +1,5 @@
 import { json, type NextFunction, type Request, type Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode, type FieldProblem } from './errors';
 import { sendError } from './error-body';
 import { requestIdOf } from './request-id';
@@ -35,12 +36,30 @@ export function requireJson(req: Request, res: Response, next: NextFunction): vo
   next();
 }
 
+/** A request whose exact bytes were kept, for a route that checks a signature over them. */
+export interface RawBodyRequest extends Request {
+  rawBody?: Buffer;
+}
+
+const WEBHOOK_PATH = /^\/v1\/webhooks\//;
+
+// Webhook signatures cover the bytes as sent; re-serialising the parsed body would not match.
+function keepWebhookRawBody(req: IncomingMessage, _res: ServerResponse, raw: Buffer): void {
+  if (WEBHOOK_PATH.test(req.url ?? '')) (req as RawBodyRequest).rawBody = raw;
+}
+
 /**
  * JSON bodies, plain or gzip/deflate/br encoded. `limit` counts inflated bytes while they
  * stream through zlib, so a small body that inflates to gigabytes is cut off at the limit.
  */
 export function jsonBody(limitBytes: number, streamedRoutes: RegExp[] = []) {
-  const parse = json({ limit: limitBytes, inflate: true, strict: true, type: JSON_TYPES });
+  const parse = json({
+    limit: limitBytes,
+    inflate: true,
+    strict: true,
+    type: JSON_TYPES,
+    verify: keepWebhookRawBody,
+  });
   return (req: Request, res: Response, next: NextFunction): void => {
     // Routes that read their own body as a stream (recording chunks) are left alone.
     if (streamedRoutes.some((route) => route.test(req.path))) return next();

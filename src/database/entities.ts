@@ -12,7 +12,11 @@ import { BuiltinIssue } from '../modules/trackers/builtin/builtin-issue.entity';
 import { PendingCreateRow } from '../modules/trackers/github/pending-create.entity';
 import { ReportTicket } from '../modules/trackers/entities/report-ticket.entity';
 import { Ticket } from '../modules/trackers/entities/ticket.entity';
+import { TicketAccount } from '../modules/trackers/entities/ticket-account.entity';
+import { BuiltinComment } from '../modules/trackers/builtin/builtin-comment.entity';
 import { TrackerIssueRow } from '../modules/trackers/entities/tracker-issue.entity';
+import { TrackerSyncState } from '../modules/trackers/mirror/tracker-sync-state.entity';
+import { WebhookDelivery } from '../modules/webhooks/entities/webhook-delivery.entity';
 
 export const ENTITIES = [
   Project,
@@ -24,10 +28,14 @@ export const ENTITIES = [
   RecordingSession,
   RecordingChunk,
   Ticket,
+  TicketAccount,
+  BuiltinComment,
   TrackerIssueRow,
+  TrackerSyncState,
   ReportTicket,
   BuiltinIssue,
   PendingCreateRow,
   PipelineEvent,
   AppSecret,
+  WebhookDelivery,
 ];

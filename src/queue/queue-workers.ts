@@ -10,7 +10,14 @@ import type { AppConfig } from '../config/config.schema';
 import { InjectConfig } from '../config/config.module';
 import { MaintenanceProcessor } from '../modules/pipeline/maintenance.processor';
 import { PipelineProcessor } from '../modules/pipeline/pipeline.processor';
-import { JobName, QueueName, RECONCILE_SCHEDULER_ID, type ReportJobData } from './queue.constants';
+import {
+  JobName,
+  MIRROR_SCHEDULER_ID,
+  MIRROR_SYNC_EVERY_MS,
+  QueueName,
+  RECONCILE_SCHEDULER_ID,
+  type ReportJobData,
+} from './queue.constants';
 import { jitteredBackoff } from './backoff';
 import { redisOptions } from './redis-connection';
 
@@ -86,12 +93,25 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   private async ensureSchedule(): Promise<void> {
+    await this.ensureMirrorSchedule();
     const existing = await this.maintenance.getJobScheduler(RECONCILE_SCHEDULER_ID);
     if (existing?.every === this.config.RECONCILE_EVERY_MS) return;
     await this.maintenance.upsertJobScheduler(
       RECONCILE_SCHEDULER_ID,
       { every: this.config.RECONCILE_EVERY_MS },
       { name: JobName.ReconcileReports, opts: { removeOnComplete: 100, removeOnFail: 100 } },
+    );
+  }
+
+  private async ensureMirrorSchedule(): Promise<void> {
+    // The tracker mirror's periodic reconciliation; the sync itself takes a PostgreSQL lock,
+    // so a run that overlaps another worker's finds it busy and returns.
+    const mirror = await this.maintenance.getJobScheduler(MIRROR_SCHEDULER_ID);
+    if (mirror?.every === MIRROR_SYNC_EVERY_MS) return;
+    await this.maintenance.upsertJobScheduler(
+      MIRROR_SCHEDULER_ID,
+      { every: MIRROR_SYNC_EVERY_MS },
+      { name: JobName.SyncTrackerMirror, opts: { removeOnComplete: 100, removeOnFail: 100 } },
     );
   }
 }

@@ -11,10 +11,11 @@ export const JobName = {
   DedupeReport: 'DedupeReport',
   FileTicket: 'FileTicket',
   ReconcileReports: 'ReconcileReports',
+  SyncTrackerMirror: 'SyncTrackerMirror',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
-export type PipelineJobName = Exclude<JobName, 'ReconcileReports'>;
+export type PipelineJobName = Exclude<JobName, 'ReconcileReports' | 'SyncTrackerMirror'>;
 
 /** Payloads carry ids only; the handler reloads the row and skips if it is gone. */
 export interface ReportJobData {
@@ -27,3 +28,7 @@ export function pipelineJobId(name: PipelineJobName, reportId: string): string {
 }
 
 export const RECONCILE_SCHEDULER_ID = 'reconcile-reports';
+
+export const MIRROR_SCHEDULER_ID = 'sync-tracker-mirror';
+/** How often the tracker mirror catches up with the destination (incremental once synced). */
+export const MIRROR_SYNC_EVERY_MS = 5 * 60_000;

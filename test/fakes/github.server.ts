@@ -29,6 +29,10 @@ export interface FakeIssue {
   /** False while GitHub's search index has not caught up with this issue. */
   indexed: boolean;
   comments: string[];
+  /** Last change; creation time when absent. */
+  updatedAt?: Date;
+  /** A pull request, which GitHub lists among issues. */
+  pullRequest?: boolean;
 }
 
 export interface RecordedRequest {
@@ -102,6 +106,37 @@ export class FakeGitHub {
   /** GitHub's search index catches up with every issue. */
   indexAll(): void {
     for (const issue of this.issues) issue.indexed = true;
+  }
+
+  /** Puts an issue (or pull request) straight into the repository. */
+  seedIssue(
+    repo: string,
+    input: {
+      title: string;
+      state?: 'open' | 'closed';
+      labels?: string[];
+      updatedAt?: Date;
+      pullRequest?: boolean;
+    },
+  ): FakeIssue {
+    const createdAt = input.updatedAt ?? new Date();
+    const issue: FakeIssue = {
+      repo,
+      number: this.issues.filter((i) => i.repo === repo).length + 1,
+      title: input.title,
+      body: `About ${input.title}`,
+      labels: input.labels ?? [],
+      assignees: [],
+      state: input.state ?? 'open',
+      creator: this.login,
+      createdAt,
+      updatedAt: createdAt,
+      indexed: true,
+      comments: [],
+      pullRequest: input.pullRequest,
+    };
+    this.issues.push(issue);
+    return issue;
   }
 
   reset(): void {
@@ -179,6 +214,13 @@ export class FakeGitHub {
     const issue = this.issues.find((i) => i.repo === repo && i.number === Number(m[1]));
     if (!issue) return this.notFound(res);
     if (!m[2] && method === 'GET') return this.send(res, 200, this.issueJson(issue));
+    if (m[2] === '/comments' && method === 'GET') {
+      return this.send(
+        res,
+        200,
+        issue.comments.map((text) => this.commentJson(issue, text)),
+      );
+    }
     if (m[2] === '/comments' && method === 'POST') {
       const text = (body as { body?: string } | undefined)?.body;
       if (!text) return this.invalid(res, 'IssueComment', 'body');
@@ -245,10 +287,15 @@ export class FakeGitHub {
       .filter((i) => state === 'all' || i.state === state)
       .filter((i) => !creator || i.creator === creator)
       // `since` compares with updated_at, which for these issues is their creation time.
-      .filter((i) => !since || i.createdAt >= since)
+      .filter((i) => !since || (i.updatedAt ?? i.createdAt) >= since)
       .sort((a, b) =>
         query.get('direction') === 'asc' ? a.number - b.number : b.number - a.number,
       );
+    if (query.get('sort') === 'updated') {
+      const updated = (i: FakeIssue) => (i.updatedAt ?? i.createdAt).getTime();
+      const asc = query.get('direction') === 'asc';
+      matching.sort((a, b) => (asc ? 1 : -1) * (updated(a) - updated(b) || a.number - b.number));
+    }
     const last = Math.max(Math.ceil(matching.length / perPage), 1);
     const link = (p: number, rel: string) => {
       const params = new URLSearchParams(query);
@@ -332,7 +379,18 @@ export class FakeGitHub {
       assignees: issue.assignees.map((login) => ({ ...this.user(), login })),
       comments: issue.comments.length,
       created_at: issue.createdAt.toISOString().replace(/\.\d+Z$/, 'Z'),
-      updated_at: issue.createdAt.toISOString().replace(/\.\d+Z$/, 'Z'),
+      updated_at: (issue.updatedAt ?? issue.createdAt).toISOString().replace(/\.\d+Z$/, 'Z'),
+      ...(issue.pullRequest
+        ? {
+            pull_request: {
+              url: `https://api.github.com/repos/${issue.repo}/pulls/${issue.number}`,
+              html_url: `https://github.com/${issue.repo}/pull/${issue.number}`,
+              diff_url: `https://github.com/${issue.repo}/pull/${issue.number}.diff`,
+              patch_url: `https://github.com/${issue.repo}/pull/${issue.number}.patch`,
+              merged_at: null,
+            },
+          }
+        : {}),
     };
   }
 

@@ -79,6 +79,8 @@ interface Issue extends Row {
   team: Team;
   state: State;
   labelIds: string[];
+  /** ISO time of the last change; seeded and touched issues have one (mirror sync tests). */
+  updatedAt?: string;
 }
 interface Attachment extends Row {
   url: string;
@@ -146,6 +148,10 @@ function matches(value: unknown, filter: Filter | undefined): boolean {
         return text.startsWith(wanted);
       case 'null':
         return (value === null || value === undefined) === expected;
+      case 'gt':
+        return typeof value === 'string' && Date.parse(value) > Date.parse(wanted);
+      case 'gte':
+        return typeof value === 'string' && Date.parse(value) >= Date.parse(wanted);
       default: {
         // A nested field filter, e.g. { team: { key: { eq: "ENG" } } }.
         const inner = value && typeof value === 'object' ? (value as Row)[op] : undefined;
@@ -164,6 +170,32 @@ function connection<T>(nodes: T[]): {
     nodes,
     edges: nodes.map((node, i) => ({ node, cursor: String(i) })),
     pageInfo: { hasNextPage: false, hasPreviousPage: false },
+  };
+}
+
+/**
+ * A page of a connection the way Linear pages: `first` and `after` (the cursor is the node's
+ * id here; Linear's is opaque), with `pageInfo.endCursor` and `hasNextPage`.
+ */
+function page<T extends { id: string }>(
+  nodes: T[],
+  args: { first?: number; after?: string },
+): ReturnType<typeof connection<T>> & {
+  pageInfo: { endCursor: string | null; startCursor: string | null };
+} {
+  const start = args.after ? nodes.findIndex((n) => n.id === args.after) + 1 : 0;
+  if (args.after && start === 0) throw inputError('Invalid cursor');
+  const end = args.first ? start + args.first : nodes.length;
+  const slice = nodes.slice(start, end);
+  return {
+    nodes: slice,
+    edges: slice.map((node) => ({ node, cursor: node.id })),
+    pageInfo: {
+      hasNextPage: end < nodes.length,
+      hasPreviousPage: start > 0,
+      startCursor: slice[0]?.id ?? null,
+      endCursor: slice.at(-1)?.id ?? null,
+    },
   };
 }
 
@@ -230,6 +262,7 @@ export class FakeLinear {
       ['Todo', 'unstarted'],
       ['In Progress', 'started'],
       ['Done', 'completed'],
+      ['Canceled', 'canceled'],
     ]) {
       this.states.push({ id: randomUUID(), name, type, team });
     }
@@ -240,6 +273,43 @@ export class FakeLinear {
     const label: Label = { id: randomUUID(), name, team, isGroup: false };
     this.labels.push(label);
     return label;
+  }
+
+  /** Puts an issue straight into the workspace, in the team's state of that name. */
+  seedIssue(
+    team: Team,
+    input: { title: string; state?: string; labels?: Label[]; updatedAt?: Date },
+  ): Issue {
+    const state = this.states.find((s) => s.team === team && s.name === (input.state ?? 'Todo'));
+    if (!state) throw new Error(`No state ${input.state} in ${team.key}`);
+    const number = ++team.issueCount;
+    const identifier = `${team.key}-${number}`;
+    const issue: Issue = {
+      id: randomUUID(),
+      identifier,
+      number,
+      title: input.title,
+      description: `About ${input.title}`,
+      url: `https://linear.app/acme/issue/${identifier.toLowerCase()}`,
+      priority: 0,
+      team,
+      state,
+      labelIds: (input.labels ?? []).map((l) => l.id),
+      updatedAt: (input.updatedAt ?? new Date()).toISOString(),
+    };
+    this.issues.push(issue);
+    return issue;
+  }
+
+  /** Changes an issue as a person in Linear would: a new state and/or title, updatedAt now. */
+  touchIssue(issue: Issue, change: { state?: string; title?: string }, at = new Date()): void {
+    if (change.state) {
+      const state = this.states.find((s) => s.team === issue.team && s.name === change.state);
+      if (!state) throw new Error(`No state ${change.state}`);
+      issue.state = state;
+    }
+    if (change.title) issue.title = change.title;
+    issue.updatedAt = at.toISOString();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -504,12 +574,21 @@ export class FakeLinear {
         if (!label) throw inputError('Entity not found: IssueLabel');
         return this.labelView(label);
       },
-      issues: (args: { filter?: Filter }) =>
-        connection(
-          this.issues
-            .filter((i) => matches(issueFilterView(i), args.filter))
-            .map((i) => this.issueView(i)),
-        ),
+      issues: (args: { filter?: Filter; first?: number; after?: string; orderBy?: string }) => {
+        const found = this.issues.filter((i) => matches(issueFilterView(i), args.filter));
+        // Ordered by last change, most recent first, then by id so that pages are stable.
+        if (args.orderBy === 'updatedAt') {
+          found.sort(
+            (a, b) =>
+              Date.parse(b.updatedAt ?? NOW) - Date.parse(a.updatedAt ?? NOW) ||
+              a.id.localeCompare(b.id),
+          );
+        }
+        return page(
+          found.map((i) => this.issueView(i) as Row),
+          args,
+        );
+      },
       issue: (args: { id: string }) => this.issueView(this.findIssue(args.id)),
       attachment: (args: { id: string }) => {
         const attachment = this.attachments.find((a) => a.id === args.id);

@@ -14,8 +14,10 @@ const RATE_LIMIT_DEFAULT_WAIT_MS = 60_000;
 /** A destination that refuses us is tried again this often, until someone fixes it. */
 const MISCONFIGURED_WAIT_MS = 5 * 60_000;
 import { ReportTicket } from './entities/report-ticket.entity';
+import { TicketAccount } from './entities/ticket-account.entity';
 import { Ticket } from './entities/ticket.entity';
 import { renderTicketBody } from './ticket-body';
+import { accountKeyOf, customerOf } from './ticket-customer';
 import { ticketTitle } from './ticket-title';
 import { type TicketDraft, type TrackerAdapter, TrackerError, type TrackerIssue } from './tracker';
 import { TrackerRegistry } from './tracker-registry';
@@ -66,6 +68,19 @@ export class TicketFilingService {
         .values({ reportId: report.id, ticketId, relation: 'created' })
         .orIgnore()
         .execute();
+      // The reporting account is on the ticket already: its later duplicates add no comment.
+      await manager
+        .createQueryBuilder()
+        .insert()
+        .into(TicketAccount)
+        .values({
+          ticketId,
+          accountKey: accountKeyOf(report),
+          reportId: report.id,
+          announcedAt: new Date(),
+        })
+        .orIgnore()
+        .execute();
       await this.pipeline.transition(
         report.id,
         'filing',
@@ -91,22 +106,9 @@ export class TicketFilingService {
         await tracker.linkEvidence(issue, [{ url, title: 'Repro replay (moment of failure)' }]);
       }
     }
-    if (tracker.linkReportCustomer && report.account) {
-      const { account } = report;
-      const revenue = account.revenue === null ? null : Math.round(Number(account.revenue));
-      await tracker.linkReportCustomer(
-        issue,
-        {
-          externalId: account.externalId,
-          name: account.name ?? account.externalId,
-          domains: account.emailDomains,
-          tier: account.tier,
-          revenue: Number.isFinite(revenue) ? revenue : null,
-          words: report.description,
-        },
-        report.id,
-      );
-    }
+    const customer = customerOf(report);
+    if (tracker.linkReportCustomer && customer)
+      await tracker.linkReportCustomer(issue, customer, report.id);
   }
 
   /**

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { NotFoundError, ValidationFailedError } from '../../common/errors';
 import { BuiltinTracker } from './builtin/builtin.tracker';
 import { ReportTicket } from './entities/report-ticket.entity';
+import { TicketAccount } from './entities/ticket-account.entity';
 import { Ticket } from './entities/ticket.entity';
 
 export interface TicketView {
@@ -19,6 +20,10 @@ export interface TicketView {
 export interface TicketDetail extends TicketView {
   /** Markdown body; only the built-in tracker's is kept here. */
   body: string | null;
+  /** Distinct customer accounts that reported it. */
+  accountCount: number;
+  /** Comments (duplicates announcing themselves); only the built-in tracker's are kept here. */
+  comments: { body: string; createdAt: string }[];
   reports: { id: string; relation: string; linkedAt: string }[];
 }
 
@@ -96,11 +101,17 @@ export class TicketsService {
     const links = await this.db
       .getRepository(ReportTicket)
       .find({ where: { ticketId: ticket.id }, order: { createdAt: 'ASC' } });
-    const body =
-      ticket.provider === 'builtin' ? await this.builtin.body(projectId, ticket.externalId) : null;
+    const builtin = ticket.provider === 'builtin';
+    const body = builtin ? await this.builtin.body(projectId, ticket.externalId) : null;
+    const comments = builtin ? await this.builtin.comments(ticket.externalId) : [];
+    const accountCount = await this.db
+      .getRepository(TicketAccount)
+      .countBy({ ticketId: ticket.id });
     return {
       ...this.view(ticket, links.length),
       body,
+      accountCount,
+      comments,
       reports: links.map((l) => ({
         id: l.reportId,
         relation: l.relation,

@@ -64,4 +64,6 @@ export interface TrackerAdapter {
     customer: TicketCustomer,
     reportId: string,
   ): Promise<void>;
+  /** A comment, stored once per `idempotencyKey` however often it is retried. */
+  addComment(issue: TrackerIssue, body: string, idempotencyKey: string): Promise<void>;
 }

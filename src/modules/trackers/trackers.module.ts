@@ -4,6 +4,7 @@ import { ProjectsModule } from '../projects/projects.module';
 import { RecordingsModule } from '../recordings/recordings.module';
 import { ReplayModule } from '../replay/replay.module';
 import { BuiltinTracker } from './builtin/builtin.tracker';
+import { DuplicateActionsService } from './duplicate-actions.service';
 import { TicketFilingService } from './ticket-filing.service';
 import { TicketsController } from './tickets.controller';
 import { TicketsService } from './tickets.service';
@@ -12,7 +13,13 @@ import { TrackerRegistry } from './tracker-registry';
 @Module({
   imports: [PipelineModule, RecordingsModule, ReplayModule, ProjectsModule],
   controllers: [TicketsController],
-  providers: [BuiltinTracker, TrackerRegistry, TicketFilingService, TicketsService],
-  exports: [TicketFilingService, TicketsService],
+  providers: [
+    BuiltinTracker,
+    TrackerRegistry,
+    TicketFilingService,
+    TicketsService,
+    DuplicateActionsService,
+  ],
+  exports: [TicketFilingService, TicketsService, DuplicateActionsService, TrackerRegistry],
 })
 export class TrackersModule {}

@@ -5,6 +5,7 @@ import type { AppConfig } from '../../../config/config.schema';
 import { InjectConfig } from '../../../config/config.module';
 import type { Project } from '../../projects/entities/project.entity';
 import type { TicketDraft, TrackerAdapter, TrackerIssue } from '../tracker';
+import { BuiltinComment } from './builtin-comment.entity';
 import { BuiltinIssue } from './builtin-issue.entity';
 
 export const BUILTIN_KEY_PREFIX = 'REPRO-';
@@ -44,6 +45,23 @@ export class BuiltinTracker implements TrackerAdapter {
       .getRepository(BuiltinIssue)
       .findOneByOrFail({ projectId: project.id, originReportId: draft.reportId });
     return this.toIssue(issue);
+  }
+
+  async addComment(issue: TrackerIssue, body: string, idempotencyKey: string): Promise<void> {
+    await this.db
+      .createQueryBuilder()
+      .insert()
+      .into(BuiltinComment)
+      .values({ issueId: issue.externalId, body, idempotencyKey })
+      .orIgnore()
+      .execute();
+  }
+
+  async comments(issueId: string): Promise<{ body: string; createdAt: string }[]> {
+    const rows = await this.db
+      .getRepository(BuiltinComment)
+      .find({ where: { issueId }, order: { createdAt: 'ASC' } });
+    return rows.map((c) => ({ body: c.body, createdAt: c.createdAt.toISOString() }));
   }
 
   async body(projectId: string, externalId: string): Promise<string | null> {

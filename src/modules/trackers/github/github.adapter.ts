@@ -2,9 +2,10 @@ import { Logger } from '@nestjs/common';
 import { Octokit } from '@octokit/rest';
 import type { Project } from '../../projects/entities/project.entity';
 import { reportMarker } from '../ticket-body';
-import type { TicketDraft, TrackerAdapter, TrackerIssue } from '../tracker';
+import { type TicketDraft, type TrackerAdapter, TrackerError, type TrackerIssue } from '../tracker';
 import { toTrackerError } from './github-errors';
 import type { PendingCreates } from './pending-creates';
+import type { MirrorPage, MirrorPageRequest } from '../mirror/mirrored-issue';
 
 export const GITHUB_API_URL = 'https://api.github.com';
 
@@ -154,6 +155,28 @@ export class GitHubAdapter implements TrackerAdapter {
     return { url: data.html_url };
   }
 
+  /**
+   * TrackerAdapter: a comment carrying a hidden marker for `idempotencyKey`; posted only when no
+   * comment on the issue carries it yet, so a retry after a crash never comments twice.
+   */
+  async addComment(issue: TrackerIssue, body: string, idempotencyKey: string): Promise<void> {
+    const number = this.numberFromKey(issue.key);
+    if (number === null)
+      throw new TrackerError('NOT_FOUND', `Not a GitHub issue key: ${issue.key}`);
+    const marker = `<!-- repro:comment=${idempotencyKey} -->`;
+    const existing = await this.call('list comments', (request) =>
+      this.octokit.paginate(this.octokit.rest.issues.listComments, {
+        owner: this.owner,
+        repo: this.name,
+        issue_number: number,
+        per_page: 100,
+        request,
+      }),
+    );
+    if (existing.some((c) => c.body?.includes(marker))) return;
+    await this.comment(number, `${body}\n\n${marker}`);
+  }
+
   /** The issue number from a key this adapter made (`owner/name#12`), or null. */
   numberFromKey(key: string): number | null {
     const match = key.match(/^(.+)#(\d+)$/);
@@ -176,6 +199,62 @@ export class GitHubAdapter implements TrackerAdapter {
       seen.add(l.toLowerCase());
       return true;
     });
+  }
+
+  /**
+   * One page of the repository's issues (pull requests left out), least recently updated
+   * first, for the open-issue mirror. The cursor is `<updated_at of the page's last issue>|1`:
+   * restarting from a time rather than a page number means an issue updated mid-sync (which
+   * moves to the end) cannot shift an unread one back onto a page already read. Only when a
+   * whole page shares one updated_at does the page number advance instead.
+   */
+  async listIssuesPage(request: MirrorPageRequest): Promise<MirrorPage> {
+    const [sinceText, pageText] = request.cursor ? request.cursor.split('|') : [];
+    const since = sinceText ?? request.updatedSince?.toISOString();
+    const page = pageText ? Number(pageText) : 1;
+    if (!Number.isInteger(page) || page < 1 || (since && Number.isNaN(Date.parse(since)))) {
+      throw new Error(`GitHub mirror cursor is not "<time>|<page>": "${request.cursor}"`);
+    }
+    const { data, headers } = await this.call('list issues', (req) =>
+      this.octokit.rest.issues.listForRepo({
+        owner: this.owner,
+        repo: this.name,
+        state: 'all',
+        sort: 'updated',
+        direction: 'asc',
+        since,
+        per_page: Math.min(request.pageSize, 100),
+        page,
+        request: req,
+      }),
+    );
+    const hasNext = /rel="next"/.test(headers.link ?? '');
+    const lastUpdated = data.at(-1)?.updated_at;
+    let nextCursor: string | null = null;
+    if (hasNext && lastUpdated) {
+      nextCursor =
+        since && Date.parse(lastUpdated) <= Date.parse(since)
+          ? `${since}|${page + 1}`
+          : `${new Date(lastUpdated).toISOString()}|1`;
+    }
+    return {
+      issues: data
+        .filter((i) => !i.pull_request)
+        .map((i) => ({
+          externalId: i.node_id,
+          key: `${this.repo}#${i.number}`,
+          url: i.html_url,
+          title: i.title,
+          body: i.body ?? '',
+          state: i.state,
+          open: i.state === 'open',
+          labels: i.labels
+            .map((l) => (typeof l === 'string' ? l : l.name))
+            .filter((n): n is string => !!n),
+          remoteUpdatedAt: new Date(i.updated_at),
+        })),
+      nextCursor,
+    };
   }
 
   private async getIssue(

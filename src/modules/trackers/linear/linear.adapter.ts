@@ -4,6 +4,7 @@ import type { Project } from '../../projects/entities/project.entity';
 import type { TicketCustomer, TicketDraft, TrackerAdapter, TrackerIssue } from '../tracker';
 import { TrackerError } from '../tracker';
 import { toTrackerError } from './linear-errors';
+import type { MirrorPage, MirrorPageRequest } from '../mirror/mirrored-issue';
 
 export interface LinearAdapterOptions {
   apiKey: string;
@@ -57,6 +58,47 @@ export function deterministicLinearId(name: string): string {
 export function linearIssueIdFor(reportId: string): string {
   return deterministicLinearId(`issue:${reportId}`);
 }
+
+/**
+ * One request per page with the state and labels inline: the SDK's `issues()` models fetch
+ * each issue's state lazily, one request per issue, which a rate-limited sync cannot afford.
+ */
+const MIRROR_ISSUES_QUERY = `
+  query MirrorIssues($filter: IssueFilter, $first: Int, $after: String, $orderBy: PaginationOrderBy) {
+    issues(filter: $filter, first: $first, after: $after, orderBy: $orderBy) {
+      nodes {
+        id
+        identifier
+        url
+        title
+        description
+        updatedAt
+        state { name type }
+        labels(first: 50) { nodes { name } }
+      }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`;
+
+interface MirrorIssuesResult {
+  issues: {
+    nodes: {
+      id: string;
+      identifier: string;
+      url: string;
+      title: string;
+      description: string | null;
+      updatedAt: string;
+      state: { name: string; type: string } | null;
+      labels: { nodes: { name: string }[] };
+    }[];
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  };
+}
+
+/** Workflow state types of issues that are no longer open. */
+const CLOSED_STATE_TYPES = new Set(['completed', 'canceled']);
 
 /** Makes a create safe to repeat: the same key gives the same Linear id. */
 export interface IdempotentCall {
@@ -157,6 +199,11 @@ export class LinearAdapter implements TrackerAdapter {
   }
 
   /** Comments on the issue; with an idempotency key, running it again adds no second comment. */
+  /** TrackerAdapter: a comment, once per key (a deterministic comment id). */
+  async addComment(issue: TrackerIssue, body: string, idempotencyKey: string): Promise<void> {
+    await this.comment(issue.externalId, body, { idempotencyKey });
+  }
+
   /** TrackerAdapter: evidence links (the replay) as attachments; relinking a URL updates it. */
   async linkEvidence(issue: TrackerIssue, links: { url: string; title: string }[]): Promise<void> {
     for (const link of links) await this.addLinkAttachment(issue.externalId, link.url, link.title);
@@ -196,6 +243,45 @@ export class LinearAdapter implements TrackerAdapter {
           (await client.comments({ filter: { id: { eq: commentId } }, first: 1 })).nodes.length > 0,
       );
       return { commentId };
+    });
+  }
+
+  /**
+   * One page of the team's issues, most recently updated first, for the open-issue mirror.
+   * The cursor is Linear's opaque `endCursor`.
+   */
+  async listIssuesPage(request: MirrorPageRequest): Promise<MirrorPage> {
+    return this.call('listIssuesPage', async (client) => {
+      const { team } = this.options;
+      const filter: Record<string, unknown> = {
+        team: UUID_RE.test(team) ? { id: { eq: team } } : { key: { eq: team } },
+        ...(request.updatedSince ? { updatedAt: { gte: request.updatedSince.toISOString() } } : {}),
+      };
+      const { data } = await client.client.rawRequest<MirrorIssuesResult, Record<string, unknown>>(
+        MIRROR_ISSUES_QUERY,
+        {
+          filter,
+          first: request.pageSize,
+          after: request.cursor ?? undefined,
+          orderBy: 'updatedAt',
+        },
+      );
+      if (!data) throw new TrackerError('TEMPORARY', 'Linear answered the issue list without data');
+      const { nodes, pageInfo } = data.issues;
+      return {
+        issues: nodes.map((n) => ({
+          externalId: n.id,
+          key: n.identifier,
+          url: n.url,
+          title: n.title,
+          body: n.description ?? '',
+          state: n.state?.name ?? 'unknown',
+          open: !CLOSED_STATE_TYPES.has(n.state?.type ?? ''),
+          labels: n.labels.nodes.map((l) => l.name),
+          remoteUpdatedAt: new Date(n.updatedAt),
+        })),
+        nextCursor: pageInfo.hasNextPage ? pageInfo.endCursor : null,
+      };
     });
   }
 

@@ -1,0 +1,144 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { Report } from '../intake/entities/report.entity';
+import { PipelineService } from '../pipeline/pipeline.service';
+import type { ReportStatus } from '../pipeline/report-state-machine';
+import { Project } from '../projects/entities/project.entity';
+import { RecordingsService } from '../recordings/recordings.service';
+import { ReplayLinksService } from '../replay/replay-links.service';
+import { ReportTicket } from './entities/report-ticket.entity';
+import { TicketAccount } from './entities/ticket-account.entity';
+import { Ticket } from './entities/ticket.entity';
+import { clock, escapeMarkdown } from '../recordings/analyzer/markdown';
+import type { TrackerAdapter, TrackerIssue } from './tracker';
+import { accountKeyOf, customerOf } from './ticket-customer';
+import { TrackerRegistry } from './tracker-registry';
+
+/** Statuses from which a report may be merged into an existing ticket. */
+const MERGEABLE: ReportStatus[] = ['deduping', 'needs_human'];
+
+/**
+ * What happens to the existing ticket when a report duplicates it: the first report of each
+ * customer account comments what is new (who, their words, a replay, the steps it recorded) and,
+ * on Linear, becomes a customer need; the link is stored with its counts. Nothing is ever
+ * closed, reopened or reassigned on the tracker. Safe to run again after any crash.
+ */
+@Injectable()
+export class DuplicateActionsService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly registry: TrackerRegistry,
+    private readonly pipeline: PipelineService,
+    private readonly recordings: RecordingsService,
+    private readonly replayLinks: ReplayLinksService,
+  ) {}
+
+  async mergeIntoTicket(reportId: string, ticketId: string, reason: string): Promise<void> {
+    const report = await this.db.getRepository(Report).findOneOrFail({
+      where: { id: reportId },
+      relations: { reporter: true, account: true },
+    });
+    if (!MERGEABLE.includes(report.status)) return;
+    const ticket = await this.db
+      .getRepository(Ticket)
+      .findOneByOrFail({ id: ticketId, projectId: report.projectId });
+    const project = await this.db.getRepository(Project).findOneByOrFail({ id: report.projectId });
+    const tracker = this.registry.forProject(project);
+    const issue: TrackerIssue = {
+      externalId: ticket.externalId,
+      key: ticket.key,
+      url: ticket.url,
+      title: ticket.title,
+      state: ticket.state,
+    };
+
+    // Claim the account's first appearance on this ticket; a later report of it stays quiet.
+    const accountKey = accountKeyOf(report);
+    await this.db
+      .createQueryBuilder()
+      .insert()
+      .into(TicketAccount)
+      .values({ ticketId, accountKey, reportId })
+      .orIgnore()
+      .execute();
+    const claim = await this.db
+      .getRepository(TicketAccount)
+      .findOneByOrFail({ ticketId, accountKey });
+    const announces = claim.reportId === report.id;
+    if (announces && !claim.announcedAt) {
+      await this.announce(tracker, issue, report);
+      await this.db
+        .getRepository(TicketAccount)
+        .update({ ticketId, accountKey }, { announcedAt: new Date() });
+    }
+
+    await this.db.transaction(async (manager) => {
+      await manager
+        .createQueryBuilder()
+        .insert()
+        .into(ReportTicket)
+        .values({ reportId: report.id, ticketId, relation: 'duplicate' })
+        .orIgnore()
+        .execute();
+      const counts = await this.counts(manager, ticketId);
+      await this.pipeline.transition(
+        report.id,
+        report.status,
+        'duplicate',
+        'dedupe',
+        `Duplicate of ${ticket.key}: ${reason}${announces ? '' : ' (this account was already on the ticket; no new comment)'}`,
+        { ticket: ticket.key, ...counts },
+        manager,
+      );
+    });
+  }
+
+  /** Reports and distinct accounts behind a ticket. */
+  async counts(
+    manager: EntityManager,
+    ticketId: string,
+  ): Promise<{ reports: number; accounts: number }> {
+    const reports = await manager.getRepository(ReportTicket).countBy({ ticketId });
+    const accounts = await manager.getRepository(TicketAccount).countBy({ ticketId });
+    return { reports, accounts };
+  }
+
+  private async announce(
+    tracker: TrackerAdapter,
+    issue: TrackerIssue,
+    report: Report,
+  ): Promise<void> {
+    const recording = await this.recordings.findForReport(report.id);
+    const analysis = recording?.status !== 'refused' ? recording?.analysis : null;
+    const who = report.account
+      ? `**${escapeMarkdown(report.account.name ?? report.account.externalId)}**${report.account.tier ? ` (${escapeMarkdown(report.account.tier)})` : ''}`
+      : 'another customer';
+    const lines = [
+      `Another report of this bug, from ${who}${report.reporter?.name ? `, by ${escapeMarkdown(report.reporter.name)}` : ''}:`,
+      '',
+      ...report.description
+        .trim()
+        .split(/\r?\n/)
+        .map((line) => `> ${line}`),
+    ];
+    if (analysis) {
+      const url = await this.replayLinks.linkFor(report.id, analysis.failure?.t ?? 0);
+      lines.push(
+        '',
+        `Replay${analysis.failure ? ` at the moment of failure (${clock(analysis.failure.t)})` : ''}: ${url}`,
+      );
+      if (analysis.steps.length) {
+        lines.push(
+          '',
+          'Steps this time:',
+          ...analysis.steps.map((s) => `${s.n}. ${escapeMarkdown(s.text)}`),
+        );
+      }
+    }
+    await tracker.addComment(issue, lines.join('\n'), `duplicate:${report.id}`);
+    const customer = customerOf(report);
+    if (tracker.linkReportCustomer && customer)
+      await tracker.linkReportCustomer(issue, customer, report.id);
+  }
+}

@@ -1,0 +1,167 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { PipelineService } from '../pipeline/pipeline.service';
+import { Project } from '../projects/entities/project.entity';
+import { DEFAULT_PROJECT_SLUG } from '../projects/projects.service';
+import { NotFoundError } from '../../common/errors';
+import type { IssueChange } from './webhook-payloads';
+
+export type ApplyResult =
+  { status: 'applied'; mirrored: boolean; ticketsUpdated: number } | { status: 'replay' };
+
+interface ChangedTicket {
+  id: string;
+  key: string;
+  previous: string;
+}
+
+/**
+ * Applies verified webhook deliveries: records the delivery (so a replay is ignored), keeps
+ * the `tracker_issues` mirror current, and follows state changes of Repro's own tickets into
+ * the linked reports' history.
+ */
+@Injectable()
+export class WebhooksService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly pipeline: PipelineService,
+  ) {}
+
+  /** Webhooks belong to the default project: the one whose destination comes from the environment. */
+  private async defaultProjectId(manager: EntityManager): Promise<string> {
+    const project = await manager.getRepository(Project).findOneBy({ slug: DEFAULT_PROJECT_SLUG });
+    if (!project) throw new NotFoundError('The default project');
+    return project.id;
+  }
+
+  async apply(
+    provider: IssueChange['provider'],
+    deliveryId: string,
+    event: string,
+    change: IssueChange,
+  ): Promise<ApplyResult> {
+    return this.db.transaction(async (manager) => {
+      // First, so that a concurrent or later copy of this delivery finds it and stops here.
+      const recorded = await manager.query<unknown[]>(
+        `INSERT INTO webhook_deliveries (provider, delivery_id, event) VALUES ($1, $2, $3)
+         ON CONFLICT DO NOTHING RETURNING delivery_id`,
+        [provider, deliveryId, event],
+      );
+      if (recorded.length === 0) return { status: 'replay' };
+
+      const projectId = await this.defaultProjectId(manager);
+      const mirrored = change.removed
+        ? await this.markRemoved(manager, projectId, change)
+        : await this.upsert(manager, projectId, change);
+      // An update older than what the mirror holds says nothing new about our ticket either.
+      const ticketsUpdated =
+        mirrored || change.removed
+          ? await this.followTicket(manager, projectId, change, deliveryId)
+          : 0;
+      return { status: 'applied', mirrored, ticketsUpdated };
+    });
+  }
+
+  /** Inserts or updates the issue unless the mirror already holds a newer version of it. */
+  private async upsert(
+    manager: EntityManager,
+    projectId: string,
+    change: IssueChange,
+  ): Promise<boolean> {
+    const rows = await manager.query<unknown[]>(
+      `INSERT INTO tracker_issues
+         (project_id, provider, external_id, key, url, title, body, state, open, labels, remote_updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT (project_id, provider, external_id) DO UPDATE SET
+         key = EXCLUDED.key, url = EXCLUDED.url, title = EXCLUDED.title, body = EXCLUDED.body,
+         state = EXCLUDED.state, open = EXCLUDED.open, labels = EXCLUDED.labels,
+         remote_updated_at = EXCLUDED.remote_updated_at, updated_at = now()
+       WHERE tracker_issues.remote_updated_at <= EXCLUDED.remote_updated_at
+       RETURNING id`,
+      [
+        projectId,
+        change.provider,
+        change.externalId,
+        change.key,
+        change.url,
+        change.title,
+        change.body,
+        change.state,
+        change.open,
+        change.labels,
+        change.remoteUpdatedAt,
+      ],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Deleted issues stay in the mirror, closed, so that a late update of the same issue cannot
+   * bring it back; one the mirror never held is not inserted.
+   */
+  private async markRemoved(
+    manager: EntityManager,
+    projectId: string,
+    change: IssueChange,
+  ): Promise<boolean> {
+    const [rows] = await manager.query<[unknown[], number]>(
+      `UPDATE tracker_issues SET open = false, state = $4,
+         remote_updated_at = GREATEST(remote_updated_at, now()), updated_at = now()
+       WHERE project_id = $1 AND provider = $2 AND external_id = $3
+       RETURNING id`,
+      [projectId, change.provider, change.externalId, change.state],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * When the issue is one of Repro's tickets and its state changed, records the new state and
+   * adds it to the history of every report linked to the ticket. Report statuses are final once
+   * filed, so the change is history, not a new status.
+   */
+  private async followTicket(
+    manager: EntityManager,
+    projectId: string,
+    change: IssueChange,
+    deliveryId: string,
+  ): Promise<number> {
+    const [tickets] = await manager.query<[ChangedTicket[], number]>(
+      `UPDATE tickets t SET state = $4, updated_at = now()
+       FROM (SELECT id, state FROM tickets
+             WHERE project_id = $1 AND provider = $2 AND external_id = $3 FOR UPDATE) previous
+       WHERE t.id = previous.id AND previous.state <> $4
+       RETURNING t.id, t.key, previous.state AS previous`,
+      [projectId, change.provider, change.externalId, change.state],
+    );
+    for (const ticket of tickets) {
+      const links = await manager.query<{ report_id: string }[]>(
+        `SELECT report_id FROM report_tickets WHERE ticket_id = $1 ORDER BY report_id`,
+        [ticket.id],
+      );
+      const detail = change.stateDetail ? ` (${change.stateDetail})` : '';
+      for (const { report_id: reportId } of links) {
+        await this.pipeline.audit(
+          {
+            reportId,
+            stage: 'tracker',
+            event: 'ticket_state',
+            reason: `${ticket.key} moved to ${change.state}${detail}`,
+            details: {
+              ticketId: ticket.id,
+              ticketKey: ticket.key,
+              provider: change.provider,
+              from: ticket.previous,
+              to: change.state,
+              stateDetail: change.stateDetail,
+              open: change.open,
+              deliveryId,
+            },
+          },
+          manager,
+        );
+      }
+    }
+    return tickets.length;
+  }
+}
