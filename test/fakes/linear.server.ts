@@ -218,6 +218,7 @@ export class FakeLinear {
   private server?: Server;
   private port = 0;
   private readonly hung = new Set<ServerResponse>();
+  private held: { operationName: string; arrived: () => void } | null = null;
 
   constructor(readonly apiKey = 'lin_api_test_key') {}
 
@@ -246,6 +247,16 @@ export class FakeLinear {
     for (const res of this.hung) res.destroy();
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+
+  /**
+   * The next operation named `operationName` is held: never answered (until stop), so a test
+   * can kill its caller in exactly that window. Resolves when it arrives.
+   */
+  hold(operationName: string): Promise<void> {
+    return new Promise((resolve) => {
+      this.held = { operationName, arrived: resolve };
+    });
   }
 
   /** The next `times` requests fail this way, then the server answers normally again. */
@@ -350,6 +361,12 @@ export class FakeLinear {
       });
     }
 
+    if (this.held?.operationName === op.operationName) {
+      this.hung.add(res);
+      this.held.arrived();
+      this.held = null;
+      return;
+    }
     const fault = this.faults.shift();
     if (fault) return this.answerFault(res, op, fault);
     if (req.headers.authorization !== this.apiKey) return this.unauthorized(res, op);
