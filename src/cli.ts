@@ -27,6 +27,46 @@ async function withProjects<T>(action: (projects: ProjectsService) => Promise<T>
 export function buildCli(): Command {
   const program = new Command('repro').description('Repro command line').showHelpAfterError();
 
+  program
+    .command('tracker')
+    .description(
+      "Show or set a project's destination choices (credentials stay in the environment): team, labels, state, repo, assignees",
+    )
+    .option('-p, --project <slug>', 'project', DEFAULT_PROJECT_SLUG)
+    .option('--team <key>', 'Linear team key or id (default LINEAR_TEAM)')
+    .option('--labels <names>', 'comma-separated labels put on every ticket')
+    .option('--state <name>', 'Linear workflow state for new issues')
+    .option('--repo <owner/name>', 'GitHub repository (default GITHUB_REPO)')
+    .option('--assignees <logins>', 'comma-separated GitHub assignees')
+    .action(
+      async (options: {
+        project: string;
+        team?: string;
+        labels?: string;
+        state?: string;
+        repo?: string;
+        assignees?: string;
+      }) => {
+        const list = (value?: string) =>
+          value === undefined
+            ? undefined
+            : value
+                .split(',')
+                .map((v) => v.trim())
+                .filter(Boolean);
+        const settings = await withProjects((projects) =>
+          projects.updateTrackerConfig(options.project, {
+            team: options.team,
+            labels: list(options.labels),
+            state: options.state,
+            repo: options.repo,
+            assignees: list(options.assignees),
+          }),
+        );
+        process.stdout.write(`${JSON.stringify(settings, null, 2)}\n`);
+      },
+    );
+
   const keys = program.command('keys').description('Project API keys');
 
   keys

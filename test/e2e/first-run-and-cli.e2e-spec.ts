@@ -143,6 +143,28 @@ describe('first run and the repro command', () => {
     expect(again.stderr).toContain('No live key');
   });
 
+  it("tracker sets a project's destination choices and keeps what it was not told", async () => {
+    const env = { ...h.env, MIGRATIONS_RUN: 'true' };
+    const first = await repro(['tracker', '--labels', 'bug, customer', '--state', 'Triage'], env);
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toEqual({ labels: ['bug', 'customer'], state: 'Triage' });
+    const second = await repro(['tracker', '--team', 'OPS'], env);
+    expect(JSON.parse(second.stdout)).toEqual({
+      labels: ['bug', 'customer'],
+      state: 'Triage',
+      team: 'OPS',
+    });
+    const project = await h.db.getRepository(Project).findOneByOrFail({ slug: 'default' });
+    expect(project.trackerConfig).toEqual({
+      labels: ['bug', 'customer'],
+      state: 'Triage',
+      team: 'OPS',
+    });
+    const bad = await repro(['tracker', '--repo', 'not a repo'], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('invalid fields');
+  });
+
   it('keys create on a machine with no database yet creates it, migrates it and prints the default key', async () => {
     const name = `repro_cli_${randomBytes(4).toString('hex')}`;
     try {

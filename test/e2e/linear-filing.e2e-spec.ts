@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { PipelineEvent } from '../../src/modules/pipeline/entities/pipeline-event.entity';
 import { Project } from '../../src/modules/projects/entities/project.entity';
+import { ProjectsService } from '../../src/modules/projects/projects.service';
 import { Ticket } from '../../src/modules/trackers/entities/ticket.entity';
 import { reportPayload } from '../factories/report.factory';
 import { RrwebBuilder } from '../factories/rrweb-builder';
@@ -79,6 +80,25 @@ describe('filing into Linear (the default project, configured from the environme
     expect(
       await h.db.getRepository(Ticket).findOneByOrFail({ key: view.ticket!.key }),
     ).toMatchObject({ provider: 'linear' });
+  });
+
+  it("uses the project's labels and state", async () => {
+    await app.app
+      .get(ProjectsService, { strict: false })
+      .updateTrackerConfig('default', { labels: ['bug', 'customer-reported'], state: 'Triage' });
+    const created = await request(app.url)
+      .post('/v1/reports')
+      .set(auth)
+      .send(reportPayload())
+      .expect(202);
+    const view = await waitForReport(app.url, auth, created.body.id, 'filed');
+    const issue = linear.issues.find((i) => i.identifier === view.ticket!.key)!;
+    const names = issue.labelIds.map((id) => linear.labels.find((l) => l.id === id)!.name);
+    expect(names.sort()).toEqual(['bug', 'customer-reported']);
+    expect(issue.state.name).toBe('Triage');
+    await app.app
+      .get(ProjectsService, { strict: false })
+      .updateTrackerConfig('default', { labels: ['bug'], state: undefined });
   });
 
   it('waits out a 429 for its Retry-After, audited as waiting rather than failing, then files once', async () => {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull } from 'typeorm';
-import { NotFoundError } from '../../common/errors';
+import { NotFoundError, ValidationFailedError } from '../../common/errors';
 import {
   apiKeyPrefix,
   generateApiKey,
@@ -14,6 +14,15 @@ import { ApiKey } from './entities/api-key.entity';
 import { Project, type TrackerProvider } from './entities/project.entity';
 
 export const DEFAULT_PROJECT_SLUG = 'default';
+
+/** Non-secret choices about where and how a project's tickets are filed. */
+export interface TrackerSettings {
+  team?: string;
+  labels?: string[];
+  state?: string;
+  repo?: string;
+  assignees?: string[];
+}
 
 export interface IssuedKey {
   project: Project;
@@ -98,6 +107,21 @@ export class ProjectsService {
         provider,
       })
       .execute();
+  }
+
+  /**
+   * Merges non-secret destination choices into the project's tracker config (undefined leaves a
+   * choice as it is) and returns the result.
+   */
+  async updateTrackerConfig(slug: string, changes: TrackerSettings): Promise<TrackerSettings> {
+    const project = await this.findBySlug(slug);
+    if (changes.repo !== undefined && !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(changes.repo)) {
+      throw new ValidationFailedError([{ field: 'repo', message: 'must look like owner/name' }]);
+    }
+    const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+    const settings = { ...(project.trackerConfig as TrackerSettings), ...defined };
+    await this.db.getRepository(Project).update({ id: project.id }, { trackerConfig: settings });
+    return settings;
   }
 
   /** Marks the project's tracker destination as refusing us (null clears it). */
