@@ -98,7 +98,7 @@ describe('GitHub adapter', () => {
       assignees: ['octocat'],
     });
     const stored = github.issues[0];
-    expect(stored.body).toContain("## Reporter's words");
+    expect(stored.body).toContain('## Summary');
     expect(stored.body?.trimEnd().endsWith(reportMarker(d.reportId))).toBe(true);
     expect(issue.externalId).toBe(
       Buffer.from(`04:Issue${1000}`).toString('base64'), // the issue's node_id

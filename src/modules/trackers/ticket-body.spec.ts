@@ -26,7 +26,7 @@ describe('ticket body', () => {
   it('quotes the reporter, then evidence, page, environment and account, and ends with the marker', () => {
     const body = renderTicketBody(facts());
     const order = [
-      "## Reporter's words",
+      '## Summary',
       '## Evidence',
       '## Page',
       '## Environment',
@@ -53,7 +53,7 @@ describe('ticket body', () => {
       facts({ analysis, replayUrl: 'https://repro.example/replay/r1?t=2100&exp=1&sig=s' }),
     );
     const at = (text: string) => body.indexOf(text);
-    expect(at('## Steps to reproduce')).toBeGreaterThan(at("## Reporter's words"));
+    expect(at('## Steps to reproduce')).toBeGreaterThan(at('## Summary'));
     expect(body).toContain('2. Clicked button "Save changes" _(00:02.0)_');
     expect(body).toContain(
       '- Replay at the moment of failure (00:02.1): https://repro.example/replay/r1?t=2100&exp=1&sig=s',
@@ -85,7 +85,7 @@ describe('ticket body', () => {
     expect(body).not.toContain('## Environment');
     expect(body).not.toContain('## Evidence');
     expect(body).not.toContain('## Reporter and account');
-    expect(body).toContain("## Reporter's words");
+    expect(body).toContain('## Summary');
   });
 
   it('keeps a user agent with backticks inside its code span', () => {

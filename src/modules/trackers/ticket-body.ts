@@ -69,7 +69,13 @@ export function renderTicketBody(facts: TicketFacts): string {
   const found = analysis ? analysisSections(analysis) : null;
   const failure = analysis?.failure;
   const parts = [
-    section("Reporter's words", [quote(facts.description)]),
+    section('Summary', [
+      quote(facts.description),
+      failure &&
+        failure.reason !== 'end' &&
+        found?.failure &&
+        `\nThe recording shows it: ${found.failure}.`,
+    ]),
     found?.steps ? `## Steps to reproduce\n\n${found.steps}` : null,
     section('Evidence', [
       facts.replayUrl &&
