@@ -93,9 +93,22 @@ export class FakeGitHub {
     this.port = (this.server.address() as AddressInfo).port;
   }
 
+  private holdCreate: (() => void) | null = null;
+
   async stop(): Promise<void> {
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+
+  /**
+   * The next issue create is carried out, but its answer is never sent (until stop): the caller
+   * can be killed in exactly the window between GitHub's "created" and its own commit.
+   * Resolves when the issue exists.
+   */
+  holdNextCreate(): Promise<void> {
+    return new Promise((resolve) => {
+      this.holdCreate = resolve;
+    });
   }
 
   /** The next `count` requests answer with `fault`. */
@@ -268,6 +281,12 @@ export class FakeGitHub {
     };
     this.issues.push(issue);
     const json = this.issueJson(issue);
+    if (this.holdCreate) {
+      const arrived = this.holdCreate;
+      this.holdCreate = null;
+      arrived();
+      return;
+    }
     this.send(res, 201, json, { location: json.url as string });
   }
 

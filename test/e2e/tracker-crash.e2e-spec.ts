@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { Ticket } from '../../src/modules/trackers/entities/ticket.entity';
 import { reportPayload } from '../factories/report.factory';
+import { FakeGitHub } from '../fakes/github.server';
 import { FakeLinear } from '../fakes/linear.server';
 import { createHarness, type Harness, type RunningApp } from '../support/harness';
 import { waitForReport } from '../support/reports';
@@ -55,5 +56,47 @@ describe('a worker killed between Linear creating the issue and Repro recording 
     );
     expect(markers).toHaveLength(1);
     expect(linear.validationFailures).toEqual([]);
+  }, 90_000);
+});
+
+describe('a worker killed between GitHub creating the issue and Repro recording it', () => {
+  const github = new FakeGitHub('ghp_crash_token', ['acme/web']);
+  let h: Harness;
+  let api: RunningApp;
+
+  beforeAll(async () => {
+    await github.start();
+    h = await createHarness({
+      GITHUB_TOKEN: github.token,
+      GITHUB_REPO: 'acme/web',
+      GITHUB_API_URL: github.url,
+    });
+    api = await h.start('api');
+  });
+  afterEach(() => killWorkerProcesses());
+  afterAll(async () => {
+    await h.close();
+    await github.stop();
+  });
+
+  it('still yields exactly one GitHub issue and one ticket, even while search has not indexed it', async () => {
+    const auth = { Authorization: `Bearer ${api.firstKey!.key}` };
+    github.searchLag = true;
+    const held = github.holdNextCreate();
+    const first = await startWorkerProcess(h);
+    const created = await request(api.url)
+      .post('/v1/reports')
+      .set(auth)
+      .send(reportPayload())
+      .expect(202);
+    await held;
+    expect(github.issues).toHaveLength(1);
+    await first.kill('SIGKILL');
+
+    await startWorkerProcess(h);
+    const view = await waitForReport(api.url, auth, created.body.id, 'filed');
+    expect(github.issues).toHaveLength(1);
+    expect(view.ticket!.key).toBe(`acme/web#${github.issues[0].number}`);
+    expect(await h.db.getRepository(Ticket).countBy({ provider: 'github' })).toBe(1);
   }, 90_000);
 });
