@@ -6,6 +6,7 @@ import { Project } from '../projects/entities/project.entity';
 import { DEFAULT_PROJECT_SLUG } from '../projects/projects.service';
 import { NotFoundError } from '../../common/errors';
 import type { IssueChange } from './webhook-payloads';
+import { upsertMirroredIssue } from '../trackers/mirror/mirror-store';
 
 export type ApplyResult =
   { status: 'applied'; mirrored: boolean; ticketsUpdated: number } | { status: 'replay' };
@@ -53,7 +54,7 @@ export class WebhooksService {
       const projectId = await this.defaultProjectId(manager);
       const mirrored = change.removed
         ? await this.markRemoved(manager, projectId, change)
-        : await this.upsert(manager, projectId, change);
+        : await upsertMirroredIssue(manager, projectId, change.provider, change);
       // An update older than what the mirror holds says nothing new about our ticket either.
       const ticketsUpdated =
         mirrored || change.removed
@@ -61,39 +62,6 @@ export class WebhooksService {
           : 0;
       return { status: 'applied', mirrored, ticketsUpdated };
     });
-  }
-
-  /** Inserts or updates the issue unless the mirror already holds a newer version of it. */
-  private async upsert(
-    manager: EntityManager,
-    projectId: string,
-    change: IssueChange,
-  ): Promise<boolean> {
-    const rows = await manager.query<unknown[]>(
-      `INSERT INTO tracker_issues
-         (project_id, provider, external_id, key, url, title, body, state, open, labels, remote_updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-       ON CONFLICT (project_id, provider, external_id) DO UPDATE SET
-         key = EXCLUDED.key, url = EXCLUDED.url, title = EXCLUDED.title, body = EXCLUDED.body,
-         state = EXCLUDED.state, open = EXCLUDED.open, labels = EXCLUDED.labels,
-         remote_updated_at = EXCLUDED.remote_updated_at, updated_at = now()
-       WHERE tracker_issues.remote_updated_at <= EXCLUDED.remote_updated_at
-       RETURNING id`,
-      [
-        projectId,
-        change.provider,
-        change.externalId,
-        change.key,
-        change.url,
-        change.title,
-        change.body,
-        change.state,
-        change.open,
-        change.labels,
-        change.remoteUpdatedAt,
-      ],
-    );
-    return rows.length > 0;
   }
 
   /**

@@ -1,12 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 import { DEFAULT_PROJECT_SLUG } from '../../projects/projects.service';
 import { Project, type TrackerProvider } from '../../projects/entities/project.entity';
 import { TrackerError, type TrackerAdapter } from '../tracker';
 import { TrackerRegistry } from '../tracker-registry';
-import type { MirrorPage, MirrorSource, MirroredIssue } from './mirrored-issue';
+import { upsertMirroredIssue } from './mirror-store';
+import type { MirrorPage, MirrorSource } from './mirrored-issue';
 import { TrackerSyncState } from './tracker-sync-state.entity';
 
 export interface MirrorSyncOptions {
@@ -190,7 +191,8 @@ export class MirrorSyncService {
         throw error;
       }
       await runner.manager.transaction(async (tx) => {
-        await this.upsert(tx, projectId, provider, page.issues);
+        // An older copy never overwrites a newer one (webhooks may have got there first).
+        for (const issue of page.issues) await upsertMirroredIssue(tx, projectId, provider, issue);
         state.cursor = page.nextCursor;
         state.pagesSynced += 1;
         if (page.nextCursor === null) {
@@ -211,40 +213,5 @@ export class MirrorSyncService {
       }
     }
     return { status: 'partial', pages, issues, mode };
-  }
-
-  /** An older copy of an issue never overwrites a newer one (webhooks may have got there first). */
-  private async upsert(
-    tx: EntityManager,
-    projectId: string,
-    provider: TrackerProvider,
-    issues: MirroredIssue[],
-  ): Promise<void> {
-    for (const issue of issues) {
-      await tx.query(
-        `INSERT INTO tracker_issues
-           (project_id, provider, external_id, key, url, title, body, state, open, labels,
-            remote_updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-         ON CONFLICT (project_id, provider, external_id) DO UPDATE SET
-           key = EXCLUDED.key, url = EXCLUDED.url, title = EXCLUDED.title, body = EXCLUDED.body,
-           state = EXCLUDED.state, open = EXCLUDED.open, labels = EXCLUDED.labels,
-           remote_updated_at = EXCLUDED.remote_updated_at, updated_at = now()
-         WHERE tracker_issues.remote_updated_at <= EXCLUDED.remote_updated_at`,
-        [
-          projectId,
-          provider,
-          issue.externalId,
-          issue.key,
-          issue.url,
-          issue.title,
-          issue.body,
-          issue.state,
-          issue.open,
-          issue.labels,
-          issue.remoteUpdatedAt,
-        ],
-      );
-    }
   }
 }
