@@ -335,7 +335,7 @@ describe('webhooks keep the tracker mirror and our tickets current', () => {
     });
   });
 
-  it('follows a state change of one of our tickets into the ticket and the linked report history', async () => {
+  it('moves the linked report with its ticket (resolved, reopened, closed), each step in its history', async () => {
     const externalId = randomUUID();
     const ticket = await h.db.getRepository(Ticket).save({
       projectId,
@@ -370,17 +370,48 @@ describe('webhooks keep the tracker mirror and our tickets current', () => {
     });
     const history = await h.db
       .getRepository(PipelineEvent)
-      .findBy({ reportId: report.id, event: 'ticket_state' });
+      .find({ where: { reportId: report.id, stage: 'tracker' }, order: { id: 'ASC' } });
     expect(history).toEqual([
       expect.objectContaining({
-        stage: 'tracker',
+        event: 'transition',
+        fromStatus: 'filed',
+        toStatus: 'resolved',
         reason: 'ENG-431 moved to Done (completed)',
         details: expect.objectContaining({ from: 'Todo', to: 'Done', ticketKey: 'ENG-431' }),
       }),
     ]);
-    // A filed report stays filed: the change is history, not a new status.
     expect(await h.db.getRepository(Report).findOneByOrFail({ id: report.id })).toMatchObject({
-      status: 'filed',
+      status: 'resolved',
     });
+
+    // Reopened, then cancelled: the report follows, and every step is in its history.
+    await postLinear(
+      linearIssue('update', {
+        id: externalId,
+        identifier: 'ENG-431',
+        state: { name: 'Todo', type: 'unstarted' },
+      }),
+    ).expect(200);
+    expect((await h.db.getRepository(Report).findOneByOrFail({ id: report.id })).status).toBe(
+      'filed',
+    );
+    await postLinear(
+      linearIssue('update', {
+        id: externalId,
+        identifier: 'ENG-431',
+        state: { name: 'Canceled', type: 'canceled' },
+      }),
+    ).expect(200);
+    expect((await h.db.getRepository(Report).findOneByOrFail({ id: report.id })).status).toBe(
+      'closed',
+    );
+    const steps = await h.db
+      .getRepository(PipelineEvent)
+      .find({ where: { reportId: report.id, stage: 'tracker' }, order: { id: 'ASC' } });
+    expect(steps.map((e) => [e.fromStatus, e.toStatus])).toEqual([
+      ['filed', 'resolved'],
+      ['resolved', 'filed'],
+      ['filed', 'closed'],
+    ]);
   });
 });

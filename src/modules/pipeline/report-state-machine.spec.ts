@@ -21,13 +21,31 @@ describe('report state machine', () => {
     expect(canTransition('needs_human', 'filing')).toBe(true);
   });
 
-  it('never leaves a final status, and never skips a stage', () => {
+  it('never goes back into the pipeline from a final status, and never skips a stage', () => {
+    const pipeline = [
+      'received',
+      'analyzing',
+      'clarifying',
+      'deduping',
+      'filing',
+      'needs_human',
+      'failed',
+    ] as const;
     for (const final of FINAL_STATUSES) {
-      for (const to of REPORT_STATUSES) expect(canTransition(final, to)).toBe(false);
+      for (const to of pipeline) expect(canTransition(final, to)).toBe(false);
     }
+    for (const to of REPORT_STATUSES) expect(canTransition('failed', to)).toBe(false);
     expect(canTransition('received', 'filed')).toBe(false);
     expect(canTransition('analyzing', 'filing')).toBe(false);
     expect(() => assertTransition('filed', 'filing')).toThrow(IllegalTransitionError);
+  });
+
+  it('follows the ticket after filing: resolved, closed, reopened', () => {
+    expect(canTransition('filed', 'resolved')).toBe(true);
+    expect(canTransition('duplicate', 'closed')).toBe(true);
+    expect(canTransition('resolved', 'filed')).toBe(true);
+    expect(canTransition('closed', 'duplicate')).toBe(true);
+    expect(canTransition('received', 'resolved')).toBe(false);
   });
 
   it('can fail from every active status', () => {

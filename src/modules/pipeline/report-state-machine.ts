@@ -12,10 +12,20 @@ export const REPORT_STATUSES = [
   'duplicate',
   'needs_human',
   'failed',
+  // After filing, from the tracker: the ticket was done, or closed without a fix.
+  'resolved',
+  'closed',
 ] as const;
 export type ReportStatus = (typeof REPORT_STATUSES)[number];
 
-export const FINAL_STATUSES: readonly ReportStatus[] = ['filed', 'duplicate', 'failed'];
+/** No stage of the pipeline moves a report on from these (the tracker still may). */
+export const FINAL_STATUSES: readonly ReportStatus[] = [
+  'filed',
+  'duplicate',
+  'failed',
+  'resolved',
+  'closed',
+];
 
 /** Statuses a worker is expected to move on; `needs_human` waits for a person instead. */
 export const ACTIVE_STATUSES: readonly ReportStatus[] = [
@@ -33,8 +43,11 @@ const TRANSITIONS: Record<ReportStatus, readonly ReportStatus[]> = {
   deduping: ['filing', 'duplicate', 'needs_human', 'failed'],
   filing: ['filed', 'needs_human', 'failed'],
   needs_human: ['filing', 'duplicate', 'failed'],
-  filed: [],
-  duplicate: [],
+  // The ticket's fate: done, closed, or reopened (back to how the report reached it).
+  filed: ['resolved', 'closed'],
+  duplicate: ['resolved', 'closed'],
+  resolved: ['filed', 'duplicate', 'closed'],
+  closed: ['filed', 'duplicate', 'resolved'],
   failed: [],
 };
 

@@ -7,6 +7,7 @@ import { DEFAULT_PROJECT_SLUG } from '../projects/projects.service';
 import { NotFoundError } from '../../common/errors';
 import type { IssueChange } from './webhook-payloads';
 import { upsertMirroredIssue } from '../trackers/mirror/mirror-store';
+import { canTransition, type ReportStatus } from '../pipeline/report-state-machine';
 
 export type ApplyResult =
   { status: 'applied'; mirrored: boolean; ticketsUpdated: number } | { status: 'replay' };
@@ -85,8 +86,8 @@ export class WebhooksService {
 
   /**
    * When the issue is one of Repro's tickets and its state changed, records the new state and
-   * adds it to the history of every report linked to the ticket. Report statuses are final once
-   * filed, so the change is history, not a new status.
+   * moves every linked report with it (resolved, closed, or back on reopening), each change in
+   * the report's history.
    */
   private async followTicket(
     manager: EntityManager,
@@ -103,33 +104,60 @@ export class WebhooksService {
       [projectId, change.provider, change.externalId, change.state],
     );
     for (const ticket of tickets) {
-      const links = await manager.query<{ report_id: string }[]>(
-        `SELECT report_id FROM report_tickets WHERE ticket_id = $1 ORDER BY report_id`,
+      const links = await manager.query<
+        { report_id: string; relation: 'created' | 'duplicate'; status: ReportStatus }[]
+      >(
+        `SELECT l.report_id, l.relation, r.status FROM report_tickets l JOIN reports r ON r.id = l.report_id
+          WHERE l.ticket_id = $1 ORDER BY l.report_id`,
         [ticket.id],
       );
       const detail = change.stateDetail ? ` (${change.stateDetail})` : '';
-      for (const { report_id: reportId } of links) {
-        await this.pipeline.audit(
-          {
+      const reason = `${ticket.key} moved to ${change.state}${detail}`;
+      const details = {
+        ticketId: ticket.id,
+        ticketKey: ticket.key,
+        provider: change.provider,
+        from: ticket.previous,
+        to: change.state,
+        stateDetail: change.stateDetail,
+        open: change.open,
+        deliveryId,
+      };
+      for (const { report_id: reportId, relation, status } of links) {
+        const target = reportStatusFor(change, relation);
+        if (target !== status && canTransition(status, target)) {
+          await this.pipeline.transition(
             reportId,
-            stage: 'tracker',
-            event: 'ticket_state',
-            reason: `${ticket.key} moved to ${change.state}${detail}`,
-            details: {
-              ticketId: ticket.id,
-              ticketKey: ticket.key,
-              provider: change.provider,
-              from: ticket.previous,
-              to: change.state,
-              stateDetail: change.stateDetail,
-              open: change.open,
-              deliveryId,
-            },
-          },
-          manager,
-        );
+            status,
+            target,
+            'tracker',
+            reason,
+            details,
+            manager,
+          );
+        } else {
+          await this.pipeline.audit(
+            { reportId, stage: 'tracker', event: 'ticket_state', reason, details },
+            manager,
+          );
+        }
       }
     }
     return tickets.length;
   }
+}
+
+/**
+ * The report status a ticket state means: done → resolved; closed without a fix (cancelled,
+ * not planned, deleted) → closed; open again → back to how the report reached the ticket.
+ */
+export function reportStatusFor(
+  change: IssueChange,
+  relation: 'created' | 'duplicate',
+): ReportStatus {
+  if (change.open) return relation === 'created' ? 'filed' : 'duplicate';
+  const detail = (change.stateDetail ?? '').toLowerCase();
+  if (change.removed || ['canceled', 'cancelled', 'not_planned', 'duplicate'].includes(detail))
+    return 'closed';
+  return 'resolved';
 }
