@@ -23,19 +23,16 @@ const facts = (overrides: Partial<TicketFacts> = {}): TicketFacts => ({
 });
 
 describe('ticket body', () => {
-  it('quotes the reporter, then evidence, page, environment and account, and ends with the marker', () => {
+  it('has the summary, evidence, environment and account in that order, and ends with the marker', () => {
     const body = renderTicketBody(facts());
-    const order = [
-      '## Summary',
-      '## Evidence',
-      '## Page',
-      '## Environment',
-      '## Reporter and account',
-    ].map((heading) => body.indexOf(heading));
+    const order = ['## Summary', '## Evidence', '## Environment', '## Reporter and account'].map(
+      (heading) => body.indexOf(heading),
+    );
     expect(order.every((index) => index >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(body).toContain('> Export is broken\n> The CSV button does nothing since Monday.');
     expect(body).toContain('- Viewport: 1280×720');
+    expect(body).toContain('- Page: https://app.acme.example/reports/export (Export)');
     expect(body).toContain('- Session recording: 412 events over 95 s');
     expect(body).toContain('- Reporter: Ana Lima <ana@acme.example>');
     expect(body).toContain('- Tier: enterprise');
@@ -81,7 +78,7 @@ describe('ticket body', () => {
         recording: null,
       }),
     );
-    expect(body).not.toContain('## Page');
+    expect(body).not.toContain('- Page:');
     expect(body).not.toContain('## Environment');
     expect(body).not.toContain('## Evidence');
     expect(body).not.toContain('## Reporter and account');

@@ -91,11 +91,8 @@ export function renderTicketBody(facts: TicketFacts): string {
     found?.errors ? `### Errors\n\n${found.errors}` : null,
     found?.failedRequests ? `### Failed requests\n\n${found.failedRequests}` : null,
     found?.signals ? `### Signals\n\n${found.signals}` : null,
-    section('Page', [
-      facts.pageUrl && `- URL: ${facts.pageUrl}`,
-      facts.pageTitle && `- Title: ${facts.pageTitle}`,
-    ]),
     section('Environment', [
+      facts.pageUrl && `- Page: ${facts.pageUrl}${facts.pageTitle ? ` (${facts.pageTitle})` : ''}`,
       analysis &&
         environmentLine(analysis.environment) &&
         `- ${environmentLine(analysis.environment)}`,
