@@ -49,10 +49,6 @@ export class TicketFilingService {
       issue =
         (await tracker.findByReport(project, report.id)) ??
         (await tracker.createIssue(project, await this.draft(report)));
-    } catch (error) {
-      throw await this.vendorFailure(project, tracker.provider, error);
-    }
-    try {
       await this.linkExtras(tracker, issue, report);
     } catch (error) {
       throw await this.vendorFailure(project, tracker.provider, error);
