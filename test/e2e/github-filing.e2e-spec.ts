@@ -61,7 +61,12 @@ describe('filing into GitHub Issues (the default project, configured from the en
   });
 
   it('waits out a secondary rate limit (403 + retry-after) and files once', async () => {
-    github.failNext(1, { kind: 'rate-limit', status: 403, retryAfterSeconds: 1 });
+    // Aimed at the create: the worker's mirror sync talks to the same fake meanwhile.
+    github.failNext(
+      1,
+      { kind: 'rate-limit', status: 403, retryAfterSeconds: 1 },
+      { method: 'POST', path: /\/issues$/ },
+    );
     const created = await request(app.url)
       .post('/v1/reports')
       .set(auth)

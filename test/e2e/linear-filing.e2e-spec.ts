@@ -102,7 +102,7 @@ describe('filing into Linear (the default project, configured from the environme
   });
 
   it('waits out a 429 for its Retry-After, audited as waiting rather than failing, then files once', async () => {
-    linear.fail({ kind: 'ratelimit', retryAfterSeconds: 1 }, 1);
+    linear.fail({ kind: 'ratelimit', retryAfterSeconds: 1 }, 1, 'createIssue');
     const created = await request(app.url)
       .post('/v1/reports')
       .set(auth)
@@ -122,7 +122,7 @@ describe('filing into Linear (the default project, configured from the environme
   });
 
   it('retries a 500 with backoff, then files once', async () => {
-    linear.fail({ kind: 'server-error' }, 2);
+    linear.fail({ kind: 'server-error' }, 2, 'createIssue');
     const created = await request(app.url)
       .post('/v1/reports')
       .set(auth)
@@ -133,7 +133,7 @@ describe('filing into Linear (the default project, configured from the environme
   });
 
   it('flags the destination on 401, shows it, holds the report, and recovers', async () => {
-    linear.fail({ kind: 'unauthorized' }, 1);
+    linear.fail({ kind: 'unauthorized' }, 1, 'createIssue');
     const created = await request(app.url)
       .post('/v1/reports')
       .set(auth)

@@ -66,7 +66,7 @@ export class FakeGitHub {
   readonly labels = new Map<string, Set<string>>();
   /** While true, issues created are not yet visible to search (GitHub indexes asynchronously). */
   searchLag = false;
-  private faults: Fault[] = [];
+  private faults: { fault: Fault; method?: string; path?: RegExp }[] = [];
   private server?: Server;
   private port = 0;
 
@@ -112,8 +112,8 @@ export class FakeGitHub {
   }
 
   /** The next `count` requests answer with `fault`. */
-  failNext(count: number, fault: Fault): void {
-    for (let i = 0; i < count; i++) this.faults.push(fault);
+  failNext(count: number, fault: Fault, only: { method?: string; path?: RegExp } = {}): void {
+    for (let i = 0; i < count; i++) this.faults.push({ fault, ...only });
   }
 
   /** GitHub's search index catches up with every issue. */
@@ -188,8 +188,11 @@ export class FakeGitHub {
     if (auth !== `token ${this.token}` && auth !== `Bearer ${this.token}`) {
       return this.send(res, 401, { message: 'Bad credentials', documentation_url: DOCS });
     }
-    const fault = this.faults.shift();
-    if (fault) return this.sendFault(res, fault);
+    // A fault aimed at one route (e.g. issue creation) waits for a request to that route.
+    const index = this.faults.findIndex(
+      (f) => (!f.method || f.method === method) && (!f.path || f.path.test(path)),
+    );
+    if (index >= 0) return this.sendFault(res, this.faults.splice(index, 1)[0].fault);
 
     const api = `${this.url}${prefix}`;
     let m: RegExpMatchArray | null;

@@ -214,7 +214,7 @@ export class FakeLinear {
   readonly customers: Customer[] = [];
   readonly needs: Need[] = [];
   readonly comments: Comment[] = [];
-  private faults: Fault[] = [];
+  private faults: { fault: Fault; operationName?: string }[] = [];
   private server?: Server;
   private port = 0;
   private readonly hung = new Set<ServerResponse>();
@@ -260,8 +260,8 @@ export class FakeLinear {
   }
 
   /** The next `times` requests fail this way, then the server answers normally again. */
-  fail(fault: Fault, times = 1): void {
-    for (let i = 0; i < times; i++) this.faults.push(fault);
+  fail(fault: Fault, times = 1, operationName?: string): void {
+    for (let i = 0; i < times; i++) this.faults.push({ fault, operationName });
   }
 
   addTeam(key: string, name = key): Team {
@@ -367,8 +367,11 @@ export class FakeLinear {
       this.held = null;
       return;
     }
-    const fault = this.faults.shift();
-    if (fault) return this.answerFault(res, op, fault);
+    // A fault aimed at one operation waits for it (other callers, e.g. a mirror sync, pass by).
+    const index = this.faults.findIndex(
+      (f) => !f.operationName || f.operationName === op.operationName,
+    );
+    if (index >= 0) return this.answerFault(res, op, this.faults.splice(index, 1)[0].fault);
     if (req.headers.authorization !== this.apiKey) return this.unauthorized(res, op);
 
     const result = await graphql({
