@@ -45,6 +45,15 @@ export class ReplayLinksService {
     return `${this.config.PUBLIC_URL}/replay/${encodeURIComponent(reportId)}?t=${t}&exp=${exp}&sig=${sig}`;
   }
 
+  /** The ticket's replay link: at the moment of failure, for a kept, analysed recording; else null. */
+  async linkAtFailure(
+    reportId: string,
+    recording: { status: string; analysis: { failure: { t: number } | null } | null } | null,
+  ): Promise<string | null> {
+    if (!recording?.analysis || recording.status === 'refused') return null;
+    return this.linkFor(reportId, recording.analysis.failure?.t ?? 0);
+  }
+
   /** A signature valid until `now + ttlSeconds`. */
   async token(reportId: string, ttlSeconds: number, now = Date.now()): Promise<ReplayToken> {
     const exp = Math.floor(now / 1000) + ttlSeconds;

@@ -122,8 +122,8 @@ export class DuplicateActionsService {
         .split(/\r?\n/)
         .map((line) => `> ${line}`),
     ];
-    if (analysis) {
-      const url = await this.replayLinks.linkFor(report.id, analysis.failure?.t ?? 0);
+    const url = await this.replayLinks.linkAtFailure(report.id, recording);
+    if (analysis && url) {
       lines.push(
         '',
         `Replay${analysis.failure ? ` at the moment of failure (${clock(analysis.failure.t)})` : ''}: ${url}`,

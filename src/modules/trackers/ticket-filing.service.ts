@@ -5,6 +5,7 @@ import { Report } from '../intake/entities/report.entity';
 import { PipelineService } from '../pipeline/pipeline.service';
 import { Project } from '../projects/entities/project.entity';
 import { RecordingsService } from '../recordings/recordings.service';
+import type { Recording } from '../recordings/entities/recording.entity';
 import { ReplayLinksService } from '../replay/replay-links.service';
 import { ProjectsService } from '../projects/projects.service';
 import { RetryLaterError } from '../../queue/retry-later.error';
@@ -44,12 +45,15 @@ export class TicketFilingService {
 
     // Look before creating: a previous attempt may have created the issue and then died
     // before recording it here.
+    // Read once: the draft and the evidence links both need the recording and its replay link.
+    const recording = await this.recordings.findForReport(report.id);
+    const replayUrl = await this.replayLinks.linkAtFailure(report.id, recording);
     let issue: TrackerIssue;
     try {
       issue =
         (await tracker.findByReport(project, report.id)) ??
-        (await tracker.createIssue(project, await this.draft(report)));
-      await this.linkExtras(tracker, issue, report);
+        (await tracker.createIssue(project, this.draft(report, recording, replayUrl)));
+      await this.linkExtras(tracker, issue, report, replayUrl);
     } catch (error) {
       throw await this.vendorFailure(project, tracker.provider, error);
     }
@@ -94,13 +98,12 @@ export class TicketFilingService {
     tracker: TrackerAdapter,
     issue: TrackerIssue,
     report: Report,
+    replayUrl: string | null,
   ): Promise<void> {
-    if (tracker.linkEvidence) {
-      const recording = await this.recordings.findForReport(report.id);
-      if (recording?.analysis && recording.status !== 'refused') {
-        const url = await this.replayLinks.linkFor(report.id, recording.analysis.failure?.t ?? 0);
-        await tracker.linkEvidence(issue, [{ url, title: 'Repro replay (moment of failure)' }]);
-      }
+    if (tracker.linkEvidence && replayUrl) {
+      await tracker.linkEvidence(issue, [
+        { url: replayUrl, title: 'Repro replay (moment of failure)' },
+      ]);
     }
     const customer = customerOf(report);
     if (tracker.linkReportCustomer && customer)
@@ -135,14 +138,12 @@ export class TicketFilingService {
     }
   }
 
-  private async draft(report: Report): Promise<TicketDraft> {
-    const recording = await this.recordings.findForReport(report.id);
+  private draft(
+    report: Report,
+    recording: Recording | null,
+    replayUrl: string | null,
+  ): TicketDraft {
     const kept = recording && recording.status !== 'refused';
-    // The replay opens at the moment of failure; the link is signed and expires.
-    const replayUrl =
-      kept && recording.analysis
-        ? await this.replayLinks.linkFor(report.id, recording.analysis.failure?.t ?? 0)
-        : null;
     const body = renderTicketBody({
       reportId: report.id,
       description: report.description,
