@@ -14,6 +14,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { SESSION_ID_PATTERN } from '../../recordings/recordings.service';
 
 const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
@@ -172,7 +173,7 @@ export class CreateReportDto {
   })
   @IsOptional()
   @IsString()
-  @Matches(/^[A-Za-z0-9_-]{8,128}$/, { message: 'sessionId must be 8-128 letters, digits, - or _' })
+  @Matches(SESSION_ID_PATTERN, { message: 'sessionId must be 8-128 letters, digits, - or _' })
   sessionId?: string;
 
   @ApiPropertyOptional({ type: SentryDto })
