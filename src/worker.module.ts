@@ -4,13 +4,14 @@ import { PipelineModule } from './modules/pipeline/pipeline.module';
 import { PipelineProcessor } from './modules/pipeline/pipeline.processor';
 import { StagesService } from './modules/pipeline/stages.service';
 import { RecordingsModule } from './modules/recordings/recordings.module';
+import { SentryModule } from './modules/sentry/sentry.module';
 import { MirrorModule } from './modules/trackers/mirror/mirror.module';
 import { TrackersModule } from './modules/trackers/trackers.module';
 import { QueueWorkers } from './queue/queue-workers';
 
 /** Background work: every processor is registered here and only here. */
 @Module({
-  imports: [PipelineModule, RecordingsModule, TrackersModule, MirrorModule],
+  imports: [PipelineModule, RecordingsModule, SentryModule, TrackersModule, MirrorModule],
   providers: [StagesService, PipelineProcessor, MaintenanceProcessor, QueueWorkers],
 })
 export class WorkerModule {}

@@ -7,6 +7,7 @@ import { Project } from '../modules/projects/entities/project.entity';
 import { RecordingChunk } from '../modules/recordings/entities/recording-chunk.entity';
 import { RecordingSession } from '../modules/recordings/entities/recording-session.entity';
 import { Recording } from '../modules/recordings/entities/recording.entity';
+import { SentryMatch } from '../modules/sentry/entities/sentry-match.entity';
 import { AppSecret } from '../modules/replay/entities/app-secret.entity';
 import { BuiltinIssue } from '../modules/trackers/builtin/builtin-issue.entity';
 import { PendingCreateRow } from '../modules/trackers/github/pending-create.entity';
@@ -38,4 +39,5 @@ export const ENTITIES = [
   PipelineEvent,
   AppSecret,
   WebhookDelivery,
+  SentryMatch,
 ];

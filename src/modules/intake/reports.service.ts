@@ -8,6 +8,7 @@ import { PipelineService } from '../pipeline/pipeline.service';
 import { JobName } from '../../queue/queue.constants';
 import type { Project } from '../projects/entities/project.entity';
 import { RecordingsService } from '../recordings/recordings.service';
+import { SentryMatchingService } from '../sentry/sentry-matching.service';
 import { TicketsService } from '../trackers/tickets.service';
 import { type CreateReportDto, reporterIdentityProblem } from './dto/create-report.dto';
 import { Report, type ReportSource } from './entities/report.entity';
@@ -36,6 +37,29 @@ export interface ReportView {
     durationMs: number;
     analyzed: boolean;
   } | null;
+  /**
+   * The Sentry issue behind the report and the other candidates considered; null when Sentry
+   * is not configured or matching has not run yet.
+   */
+  sentry: {
+    status: string;
+    issue: {
+      id: string;
+      shortId: string;
+      title: string;
+      permalink: string;
+      score: number;
+      reasons: string[];
+    } | null;
+    candidates: {
+      issueId: string;
+      shortId: string | null;
+      title: string | null;
+      score: number;
+      reasons: string[];
+    }[];
+    problem: string | null;
+  } | null;
   /** Follow-up questions for the reporter; filled in once the triage agent asks any. */
   questions: string[];
 }
@@ -50,6 +74,7 @@ export class ReportsService {
     private readonly recordings: RecordingsService,
     private readonly pipeline: PipelineService,
     private readonly tickets: TicketsService,
+    private readonly sentry: SentryMatchingService,
   ) {}
 
   /**
@@ -107,6 +132,7 @@ export class ReportsService {
     if (!report) throw new NotFoundError('Report');
     const ticket = await this.tickets.forReport(report.id);
     const recording = await this.recordings.summary(report.id);
+    const sentry = await this.sentry.find(report.id);
     return {
       id: report.id,
       status: report.status,
@@ -121,6 +147,29 @@ export class ReportsService {
             events: recording.eventCount,
             durationMs: recording.durationMs,
             analyzed: recording.analyzed,
+          }
+        : null,
+      sentry: sentry
+        ? {
+            status: sentry.status,
+            issue: sentry.issue
+              ? {
+                  id: sentry.issue.id,
+                  shortId: sentry.issue.shortId,
+                  title: sentry.issue.title,
+                  permalink: sentry.issue.permalink,
+                  score: sentry.issue.score,
+                  reasons: sentry.issue.reasons,
+                }
+              : null,
+            candidates: sentry.candidates.map((c) => ({
+              issueId: c.issueId,
+              shortId: c.shortId,
+              title: c.title,
+              score: c.score,
+              reasons: c.reasons,
+            })),
+            problem: sentry.problem,
           }
         : null,
       questions: [],

@@ -9,6 +9,7 @@ import {
   RecordingAnalysisService,
 } from '../recordings/recording-analysis.service';
 import { RecordingsService } from '../recordings/recordings.service';
+import { SentryMatchingService } from '../sentry/sentry-matching.service';
 import { TicketFilingService } from '../trackers/ticket-filing.service';
 import { JOB_FOR_STATUS, PipelineService } from './pipeline.service';
 import { isFinal, type ReportStatus } from './report-state-machine';
@@ -35,6 +36,7 @@ export class StagesService {
     private readonly recordings: RecordingsService,
     private readonly analysis: RecordingAnalysisService,
     private readonly filing: TicketFilingService,
+    private readonly sentry: SentryMatchingService,
   ) {}
 
   async run(name: PipelineJobName, reportId: string): Promise<void> {
@@ -104,6 +106,7 @@ export class StagesService {
       );
     }
     const { reason, details } = await this.analyzeRecording(report);
+    await this.matchSentry(report);
     await this.pipeline.transition(
       report.id,
       'analyzing',
@@ -153,6 +156,22 @@ export class StagesService {
         signals: signals.map((s) => s.kind),
       },
     };
+  }
+
+  /**
+   * The Sentry issue behind the report, after the recording (whose errors it compares). Never
+   * fails the stage: Sentry down or rate limited is recorded, and the report goes on.
+   */
+  private async matchSentry(report: Report): Promise<void> {
+    const outcome = await this.sentry.match(report.id);
+    if (!outcome) return;
+    await this.pipeline.audit({
+      reportId: report.id,
+      stage: 'sentry',
+      event: 'sentry_match',
+      reason: outcome.reason,
+      details: outcome.details,
+    });
   }
 
   private async clarify(report: Report): Promise<void> {

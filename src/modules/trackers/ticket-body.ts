@@ -1,6 +1,12 @@
 import type { ClientInfo, SentryRefs } from '../intake/entities/report.entity';
-import { analysisSections, clock, environmentLine } from '../recordings/analyzer/markdown';
+import {
+  analysisSections,
+  clock,
+  environmentLine,
+  escapeMarkdown,
+} from '../recordings/analyzer/markdown';
 import type { RecordingAnalysis } from '../recordings/analyzer/types';
+import type { SentryAttachment } from '../sentry/sentry-attachment';
 
 export interface TicketFacts {
   reportId: string;
@@ -25,6 +31,8 @@ export interface TicketFacts {
   replayUrl?: string | null;
   /** Why the recording was not kept (the report was). */
   recordingRefused?: string | null;
+  /** The Sentry issue matched to the report, with its stack and breadcrumbs. */
+  sentryIssue?: SentryAttachment | null;
 }
 
 const TITLE_MAX = 80;
@@ -84,10 +92,15 @@ export function renderTicketBody(facts: TicketFacts): string {
       recording &&
         `- Session recording: ${recording.eventCount} events over ${Math.round(recording.durationMs / 1000)} s`,
       facts.recordingRefused && `- Session recording refused: ${facts.recordingRefused}`,
+      ...sentryLines(facts.sentryIssue ?? null),
       sentry.eventId && `- Sentry event: ${code(sentry.eventId)}`,
-      sentry.replayId && `- Sentry replay: ${code(sentry.replayId)}`,
+      sentry.replayId &&
+        !facts.sentryIssue?.replayUrl &&
+        `- Sentry replay: ${code(sentry.replayId)}`,
       sentry.traceId && `- Trace: ${code(sentry.traceId)}`,
     ]),
+    sentryStack(facts.sentryIssue ?? null),
+    sentryBreadcrumbs(facts.sentryIssue ?? null),
     found?.errors ? `### Errors\n\n${found.errors}` : null,
     found?.failedRequests ? `### Failed requests\n\n${found.failedRequests}` : null,
     found?.signals ? `### Signals\n\n${found.signals}` : null,
@@ -114,4 +127,41 @@ export function renderTicketBody(facts: TicketFacts): string {
     [...parts.filter((p): p is string => p !== null), reportMarker(facts.reportId)].join('\n\n') +
     '\n'
   );
+}
+
+/** The matched Sentry issue: what it is, how big, and why we think it is this report's. */
+function sentryLines(issue: SentryAttachment | null): string[] {
+  if (!issue) return [];
+  const size = [
+    issue.events !== null && `${issue.events} events`,
+    issue.usersAffected !== null && `${issue.usersAffected} users`,
+    issue.firstSeen && `first seen ${issue.firstSeen}`,
+    issue.lastSeen && `last seen ${issue.lastSeen}`,
+  ].filter(Boolean);
+  const where = [
+    issue.release && `release ${code(issue.release)}`,
+    issue.environment && `environment ${code(issue.environment)}`,
+    issue.culprit && `culprit ${code(issue.culprit)}`,
+  ].filter(Boolean);
+  return [
+    `- Sentry issue: [${issue.shortId}](${issue.permalink}) ${escapeMarkdown(issue.title)}`,
+    size.length ? `  - ${size.join(', ')}` : '',
+    where.length ? `  - ${where.join(', ')}` : '',
+    `  - Matched with score ${issue.score.toFixed(2)}: ${issue.reasons.map(escapeMarkdown).join('; ')}`,
+    issue.replayUrl ? `- Sentry replay: ${issue.replayUrl}` : '',
+  ];
+}
+
+function sentryStack(issue: SentryAttachment | null): string | null {
+  if (!issue?.frames.length) return null;
+  const fence = issue.frames.some((f) => f.includes('```')) ? '````' : '```';
+  return `### Stack trace (Sentry ${issue.shortId})\n\n${fence}\n${issue.frames.join('\n')}\n${fence}`;
+}
+
+function sentryBreadcrumbs(issue: SentryAttachment | null): string | null {
+  if (!issue?.breadcrumbs.length) return null;
+  const lines = issue.breadcrumbs.map((b) =>
+    `- ${b.at.slice(11, 19)} ${code(b.category)} ${escapeMarkdown(b.message)}`.trimEnd(),
+  );
+  return `### Breadcrumbs before the error (Sentry)\n\n${lines.join('\n')}`;
 }

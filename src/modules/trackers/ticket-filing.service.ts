@@ -8,6 +8,8 @@ import { RecordingsService } from '../recordings/recordings.service';
 import type { Recording } from '../recordings/entities/recording.entity';
 import { ReplayLinksService } from '../replay/replay-links.service';
 import { ProjectsService } from '../projects/projects.service';
+import type { SentryAttachment } from '../sentry/sentry-attachment';
+import { SentryMatch } from '../sentry/entities/sentry-match.entity';
 import { RetryLaterError } from '../../queue/retry-later.error';
 
 /** A rate limit that names no reset time is waited out this long. */
@@ -48,12 +50,14 @@ export class TicketFilingService {
     // Read once: the draft and the evidence links both need the recording and its replay link.
     const recording = await this.recordings.findForReport(report.id);
     const replayUrl = await this.replayLinks.linkAtFailure(report.id, recording);
+    const sentryIssue =
+      (await this.db.getRepository(SentryMatch).findOneBy({ reportId: report.id }))?.issue ?? null;
     let issue: TrackerIssue;
     try {
       issue =
         (await tracker.findByReport(project, report.id)) ??
-        (await tracker.createIssue(project, this.draft(report, recording, replayUrl)));
-      await this.linkExtras(tracker, issue, report, replayUrl);
+        (await tracker.createIssue(project, this.draft(report, recording, replayUrl, sentryIssue)));
+      await this.linkExtras(tracker, issue, report, replayUrl, sentryIssue);
     } catch (error) {
       throw await this.vendorFailure(project, tracker.provider, error);
     }
@@ -99,12 +103,16 @@ export class TicketFilingService {
     issue: TrackerIssue,
     report: Report,
     replayUrl: string | null,
+    sentryIssue: SentryAttachment | null,
   ): Promise<void> {
-    if (tracker.linkEvidence && replayUrl) {
-      await tracker.linkEvidence(issue, [
-        { url: replayUrl, title: 'Repro replay (moment of failure)' },
-      ]);
-    }
+    const links = [
+      replayUrl && { url: replayUrl, title: 'Repro replay (moment of failure)' },
+      sentryIssue && {
+        url: sentryIssue.permalink,
+        title: `Sentry ${sentryIssue.shortId}: ${sentryIssue.title}`.slice(0, 250),
+      },
+    ].filter((l): l is { url: string; title: string } => !!l);
+    if (tracker.linkEvidence && links.length) await tracker.linkEvidence(issue, links);
     const customer = customerOf(report);
     if (tracker.linkReportCustomer && customer)
       await tracker.linkReportCustomer(issue, customer, report.id);
@@ -142,6 +150,7 @@ export class TicketFilingService {
     report: Report,
     recording: Recording | null,
     replayUrl: string | null,
+    sentryIssue: SentryAttachment | null,
   ): TicketDraft {
     const kept = recording && recording.status !== 'refused';
     const body = renderTicketBody({
@@ -174,6 +183,7 @@ export class TicketFilingService {
       recordingRefused: recording?.status === 'refused' ? recording.refusedReason : null,
       analysis: recording?.analysis ?? null,
       replayUrl,
+      sentryIssue,
     });
     return {
       reportId: report.id,

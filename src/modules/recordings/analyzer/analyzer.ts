@@ -211,6 +211,7 @@ export class RecordingAnalyzer {
     const steps = this.steps(failure);
     return {
       version: 1,
+      startedAt: this.startTs,
       startUrl: this.startUrl,
       timeline: this.timeline,
       steps,

@@ -137,6 +137,11 @@ export interface Uninterpreted {
 export interface RecordingAnalysis {
   /** Bump when the meaning of a field changes. */
   version: 1;
+  /**
+   * When the first event was recorded, epoch ms by the customer's clock; null for an empty
+   * recording. Absent from analyses stored before it was added.
+   */
+  startedAt?: number | null;
   startUrl: string | null;
   timeline: TimelineEntry[];
   steps: Step[];
