@@ -128,10 +128,7 @@ export class SentryApiClient {
   }
 
   /** One event of an issue: an event id, or `latest`, `oldest`, `recommended`. */
-  async getIssueEvent(
-    issueId: string,
-    eventId: string,
-  ): Promise<SentryEvent | null> {
+  async getIssueEvent(issueId: string, eventId: string): Promise<SentryEvent | null> {
     return this.getOrNull(`${this.org()}/issues/${seg(issueId)}/events/${seg(eventId)}/`);
   }
 
@@ -220,11 +217,7 @@ export class SentryApiClient {
           signal: AbortSignal.timeout(this.timeoutMs),
         });
       } catch (error) {
-        const timedOut = error instanceof Error && error.name === 'TimeoutError';
-        lastError = new SentryApiError(
-          'TEMPORARY',
-          `${endpoint}: ${timedOut ? `no answer within ${this.timeoutMs} ms` : 'Sentry unreachable'}`,
-        );
+        lastError = new SentryApiError('TEMPORARY', `${endpoint}: ${this.networkProblem(error)}`);
         if (!(await this.backoff(attempt, deadline))) break;
         continue;
       }
@@ -271,6 +264,14 @@ export class SentryApiClient {
       );
     }
     throw lastError ?? new SentryApiError('TEMPORARY', `${endpoint}: gave up`);
+  }
+
+  private networkProblem(error: unknown): string {
+    // Duck-typed: the DOMException fetch rejects with may come from another realm.
+    const failure = error as { name?: unknown; cause?: { code?: unknown } } | null;
+    if (failure?.name === 'TimeoutError') return `no answer within ${this.timeoutMs} ms`;
+    const cause = failure?.cause;
+    return `Sentry unreachable${typeof cause?.code === 'string' ? ` (${cause.code})` : ''}`;
   }
 
   /** Sleeps before the next attempt; false when no attempt or budget is left. */
