@@ -6,24 +6,30 @@ import { Ticket } from '../../src/modules/trackers/entities/ticket.entity';
 import { reportPayload } from '../factories/report.factory';
 import { RrwebBuilder } from '../factories/rrweb-builder';
 import { FakeLinear } from '../fakes/linear.server';
+import { FakeSentryApi } from '../fakes/sentry-api.server';
 import { createHarness, type Harness, type RunningApp, waitFor } from '../support/harness';
 import { waitForReport } from '../support/reports';
 
 /** The default project files into Linear when LINEAR_* is set; this drives the real SDK end to end. */
 describe('filing into Linear (the default project, configured from the environment)', () => {
   const linear = new FakeLinear();
+  const sentry = new FakeSentryApi();
   let h: Harness;
   let app: RunningApp;
   let auth: Record<string, string>;
 
   beforeAll(async () => {
     await linear.start();
+    await sentry.start();
     const eng = linear.addTeam('ENG', 'Engineering');
     linear.addLabel('bug', eng);
     h = await createHarness({
       LINEAR_API_KEY: linear.apiKey,
       LINEAR_TEAM: 'ENG',
       LINEAR_API_URL: linear.url,
+      SENTRY_AUTH_TOKEN: sentry.token,
+      SENTRY_ORG: sentry.org,
+      SENTRY_BASE_URL: sentry.baseUrl,
     });
     app = await h.start('all');
     auth = { Authorization: `Bearer ${app.firstKey!.key}` };
@@ -32,6 +38,7 @@ describe('filing into Linear (the default project, configured from the environme
     await h.close();
     expect(linear.validationFailures).toEqual([]);
     await linear.stop();
+    await sentry.stop();
   });
 
   const failingSave = () =>
@@ -80,6 +87,30 @@ describe('filing into Linear (the default project, configured from the environme
     expect(
       await h.db.getRepository(Ticket).findOneByOrFail({ key: view.ticket!.key }),
     ).toMatchObject({ provider: 'linear' });
+  });
+
+  it('attaches the Sentry issue behind the report to the Linear issue', async () => {
+    const sentryIssue = sentry.addIssue({ title: 'TypeError: card is null' });
+    const { eventID } = sentry.addEvent(sentryIssue.id, { at: new Date(Date.now() - 60_000) });
+    const created = await request(app.url)
+      .post('/v1/reports')
+      .set(auth)
+      .send(reportPayload({ sentry: { eventId: eventID } }))
+      .expect(202);
+    const view = await waitForReport(app.url, auth, created.body.id, 'filed');
+    const issue = linear.issues.find((i) => i.identifier === view.ticket!.key)!;
+    const links = linear.attachments.filter(
+      (a) => a.issue === issue || (a as { issueId?: string }).issueId === issue.id,
+    );
+    expect(links).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          url: sentryIssue.permalink,
+          title: `Sentry ${sentryIssue.shortId}: TypeError: card is null`,
+        }),
+      ]),
+    );
+    expect(issue.description).toContain(`[${sentryIssue.shortId}](${sentryIssue.permalink})`);
   });
 
   it("uses the project's labels and state", async () => {

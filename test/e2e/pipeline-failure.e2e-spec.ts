@@ -5,18 +5,29 @@ import { Project } from '../../src/modules/projects/entities/project.entity';
 import { Ticket } from '../../src/modules/trackers/entities/ticket.entity';
 import { createProject, type TestProject } from '../factories/project.factory';
 import { reportPayload } from '../factories/report.factory';
+import { FakeSentryApi } from '../fakes/sentry-api.server';
 import { FakeSentryIngest } from '../fakes/sentry-ingest.server';
 import { createHarness, type Harness, type RunningApp, waitFor } from '../support/harness';
 
 describe('a stage that cannot succeed', () => {
   const sentry = new FakeSentryIngest();
+  // Matching runs too, so Repro's own calls to Sentry's API (which carry the reporter's email in
+  // their query) happen before the failure, where breadcrumbs could pick them up.
+  const sentryApi = new FakeSentryApi();
   let h: Harness;
   let app: RunningApp;
   let acme: TestProject;
 
   beforeAll(async () => {
     await sentry.start();
-    h = await createHarness({ SENTRY_DSN: sentry.dsn, JOB_ATTEMPTS: '3' });
+    await sentryApi.start();
+    h = await createHarness({
+      SENTRY_DSN: sentry.dsn,
+      JOB_ATTEMPTS: '3',
+      SENTRY_AUTH_TOKEN: sentryApi.token,
+      SENTRY_ORG: sentryApi.org,
+      SENTRY_BASE_URL: sentryApi.baseUrl,
+    });
     app = await h.start('all');
     acme = await createProject(h.db);
     // A destination this version cannot file into: filing fails permanently.
@@ -28,6 +39,7 @@ describe('a stage that cannot succeed', () => {
     await h.close();
     await Sentry.close(2000);
     await sentry.stop();
+    await sentryApi.stop();
   });
 
   it('ends the report as failed, says why in the audit log, and files nothing', async () => {
@@ -35,7 +47,12 @@ describe('a stage that cannot succeed', () => {
     const created = await request(app.url)
       .post('/v1/reports')
       .set(acme.auth)
-      .send(reportPayload({ description: secretWords }))
+      .send(
+        reportPayload({
+          description: secretWords,
+          reporter: { email: 'ana.private@customer.example', name: 'Ana Private' },
+        }),
+      )
       .expect(202);
     const id: string = created.body.id;
 
@@ -63,6 +80,12 @@ describe('a stage that cannot succeed', () => {
       { what: 'the Sentry event' },
     );
     expect(event.tags).toMatchObject({ report_id: id, stage: 'file' });
-    expect(JSON.stringify(sentry.envelopes.map((e) => e.raw))).not.toContain('4111');
+    expect(sentryApi.requests.some((r) => r.query.get('query')?.includes('ana.private'))).toBe(
+      true,
+    );
+    const sent = JSON.stringify(sentry.envelopes.map((e) => e.raw));
+    expect(sent).not.toContain('4111');
+    expect(sent).not.toMatch(/ana\.private|ana%2Eprivate|ana\.private%40|Ana Private/i);
+    expect(sent).not.toContain(sentryApi.token);
   });
 });
