@@ -109,4 +109,54 @@ describe('draft title', () => {
   it('never returns an empty title', () => {
     expect(draftTitle('   \n  ')).toBe('Bug report');
   });
+
+  it('shows the matched Sentry issue, why it matched, its frames and breadcrumbs, escaped', () => {
+    const body = renderTicketBody(
+      facts({
+        sentryIssue: {
+          id: '4500000007',
+          shortId: 'WEB-7',
+          title: 'TypeError: Cannot read properties of undefined (reading *id*)',
+          permalink: 'https://sentry.io/organizations/acme/issues/4500000007/',
+          culprit: 'saveCard(app/billing)',
+          events: 128,
+          usersAffected: 17,
+          firstSeen: '2026-11-01T10:00:00Z',
+          lastSeen: '2026-11-20T14:03:00Z',
+          release: 'web@4.2.0',
+          environment: 'production',
+          eventId: 'a1b2c3d4e5f6a7b8c9d0a1b2c3d4e5f6',
+          frames: ['app/billing/card.ts:12 saveCard', 'app/billing/form.ts:40 onSubmit'],
+          breadcrumbs: [
+            {
+              at: '2026-11-20T14:02:58.120Z',
+              category: 'fetch',
+              message: 'POST /api/billing → 500',
+            },
+          ],
+          replayUrl: 'https://sentry.io/organizations/acme/replays/0f1e2d3c/',
+          score: 0.93,
+          reasons: ['same user ana@…, 2 min before report', 'error text matches: x'],
+        },
+      }),
+    );
+    expect(body).toContain(
+      '- Sentry issue: [WEB-7](https://sentry.io/organizations/acme/issues/4500000007/) TypeError: Cannot read properties of undefined (reading \\*id\\*)',
+    );
+    expect(body).toContain(
+      '  - 128 events, 17 users, first seen 2026-11-01T10:00:00Z, last seen 2026-11-20T14:03:00Z',
+    );
+    expect(body).toContain(
+      '  - Matched with score 0.93: same user ana@…, 2 min before report; error text matches: x',
+    );
+    expect(body).toContain(
+      '- Sentry replay: https://sentry.io/organizations/acme/replays/0f1e2d3c/',
+    );
+    expect(body).toContain(
+      '### Stack trace (Sentry WEB-7)\n\n```\napp/billing/card.ts:12 saveCard\napp/billing/form.ts:40 onSubmit\n```',
+    );
+    expect(body).toContain('- 14:02:58 `fetch` POST /api/billing → 500');
+    // The stack and breadcrumbs sit inside the evidence, before the environment.
+    expect(body.indexOf('### Stack trace')).toBeLessThan(body.indexOf('## Environment'));
+  });
 });
