@@ -21,6 +21,10 @@ const swcEsm = [
 
 module.exports = {
   testEnvironment: 'node',
+  // Jest's soft clean-up of globals between files wraps their setters in a way that recurses
+  // forever when a library (undici, the Sentry SDK) sets the same global again in the next
+  // file, hanging that file. Each file closes what it opens, so the clean-up buys nothing here.
+  testEnvironmentOptions: { globalsCleanup: 'off' },
   transform: { '^.+\\.ts$': swc, '^.+/node_modules/.+\\.m?js$': swcEsm },
   // @octokit/request also nests an ESM-only `content-type` (v3); express's top-level one is CJS.
   transformIgnorePatterns: [
