@@ -5,6 +5,13 @@ import { DataSource } from 'typeorm';
 import { ConfigError, loadConfig } from './config/config.schema';
 import { prepareDatabase } from './app';
 import { dataSourceOptions } from './database/data-source';
+import {
+  type Distractor,
+  type DuplicatePair,
+  evaluateDedupe,
+  formatReport,
+  readJsonl,
+} from './modules/dedupe/eval/dedupe-eval';
 import { DEFAULT_PROJECT_SLUG, ProjectsService } from './modules/projects/projects.service';
 import { RecordingAnalyzer } from './modules/recordings/analyzer/analyzer';
 import { analysisMarkdown } from './modules/recordings/analyzer/markdown';
@@ -136,6 +143,51 @@ export function buildCli(): Command {
         });
         process.stdout.write(
           options.json ? `${JSON.stringify(analysis, null, 2)}\n` : analysisMarkdown(analysis),
+        );
+      },
+    );
+
+  const evaluate = program.command('eval').description('Measure how well Repro works on your data');
+  evaluate
+    .command('dedupe')
+    .description(
+      'Replay known duplicate pairs against a pool of open issues (in a scratch schema) and measure retrieval and the automatic-merge decision, beside plain full-text ranking',
+    )
+    .requiredOption(
+      '--pairs <file.jsonl>',
+      'duplicate pairs: repo, dup_title, dup_body, orig_number, orig_title, orig_body',
+    )
+    .option(
+      '--distractors <file.jsonl...>',
+      'other open issues for the pool: repo, number, title, body (several files allowed)',
+    )
+    .option('--per-repo', 'one tracker per repository instead of one pool for all')
+    .option('--json', 'print the figures as JSON')
+    .action(
+      async (options: {
+        pairs: string;
+        distractors?: string[];
+        perRepo?: boolean;
+        json?: boolean;
+      }) => {
+        const config = loadConfig();
+        await prepareDatabase(config);
+        const pairs = await readJsonl<DuplicatePair>(options.pairs);
+        const distractors = (
+          await Promise.all((options.distractors ?? []).map((f) => readJsonl<Distractor>(f)))
+        ).flat();
+        const report = await evaluateDedupe({
+          databaseUrl: config.DATABASE_URL,
+          pairs,
+          distractors,
+          perRepo: options.perRepo ?? false,
+          thresholds: {
+            duplicate: config.DEDUPE_DUPLICATE_THRESHOLD,
+            possible: config.DEDUPE_POSSIBLE_THRESHOLD,
+          },
+        });
+        process.stdout.write(
+          options.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report),
         );
       },
     );

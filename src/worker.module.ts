@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DedupeModule } from './modules/dedupe/dedupe.module';
 import { MaintenanceProcessor } from './modules/pipeline/maintenance.processor';
 import { PipelineModule } from './modules/pipeline/pipeline.module';
 import { PipelineProcessor } from './modules/pipeline/pipeline.processor';
@@ -11,7 +12,14 @@ import { QueueWorkers } from './queue/queue-workers';
 
 /** Background work: every processor is registered here and only here. */
 @Module({
-  imports: [PipelineModule, RecordingsModule, SentryModule, TrackersModule, MirrorModule],
+  imports: [
+    PipelineModule,
+    RecordingsModule,
+    SentryModule,
+    DedupeModule,
+    TrackersModule,
+    MirrorModule,
+  ],
   providers: [StagesService, PipelineProcessor, MaintenanceProcessor, QueueWorkers],
 })
 export class WorkerModule {}

@@ -84,6 +84,8 @@ export const configSchema = z
     SENTRY_MATCH_BEFORE_MINUTES: int(0, 7 * 24 * 60).default(30),
     SENTRY_MATCH_AFTER_MINUTES: int(0, 24 * 60).default(5),
     SENTRY_MATCH_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
+    DEDUPE_DUPLICATE_THRESHOLD: z.coerce.number().min(0).max(1).default(0.9),
+    DEDUPE_POSSIBLE_THRESHOLD: z.coerce.number().min(0).max(1).default(0.6),
     SENTRY_TIMEOUT_MS: int(100, 120_000).default(5_000),
     SENTRY_RETRY_BUDGET_MS: int(0, 10 * 60_000).default(15_000),
     OPENAI_API_KEY: secret(8).optional(),

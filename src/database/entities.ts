@@ -7,6 +7,9 @@ import { Project } from '../modules/projects/entities/project.entity';
 import { RecordingChunk } from '../modules/recordings/entities/recording-chunk.entity';
 import { RecordingSession } from '../modules/recordings/entities/recording-session.entity';
 import { Recording } from '../modules/recordings/entities/recording.entity';
+import { DedupeResult } from '../modules/dedupe/entities/dedupe-result.entity';
+import { ReportSignal } from '../modules/dedupe/entities/report-signal.entity';
+import { CorpusStat, TermStat } from '../modules/dedupe/entities/term-stat.entity';
 import { SentryMatch } from '../modules/sentry/entities/sentry-match.entity';
 import { AppSecret } from '../modules/replay/entities/app-secret.entity';
 import { BuiltinIssue } from '../modules/trackers/builtin/builtin-issue.entity';
@@ -40,4 +43,8 @@ export const ENTITIES = [
   AppSecret,
   WebhookDelivery,
   SentryMatch,
+  ReportSignal,
+  DedupeResult,
+  TermStat,
+  CorpusStat,
 ];

@@ -8,6 +8,7 @@ import { PipelineService } from '../pipeline/pipeline.service';
 import { JobName } from '../../queue/queue.constants';
 import type { Project } from '../projects/entities/project.entity';
 import { RecordingsService } from '../recordings/recordings.service';
+import { DedupeResult } from '../dedupe/entities/dedupe-result.entity';
 import { SentryMatchingService } from '../sentry/sentry-matching.service';
 import { TicketsService } from '../trackers/tickets.service';
 import { type CreateReportDto, reporterIdentityProblem } from './dto/create-report.dto';
@@ -59,6 +60,19 @@ export interface ReportView {
       reasons: string[];
     }[];
     problem: string | null;
+  } | null;
+  /** The duplicate decision and the candidates weighed, best first; null before dedupe ran. */
+  dedupe: {
+    decision: string;
+    score: number | null;
+    candidates: {
+      kind: 'issue' | 'report';
+      key: string | null;
+      title: string;
+      url: string | null;
+      score: number;
+      reasons: string[];
+    }[];
   } | null;
   /** Follow-up questions for the reporter; filled in once the triage agent asks any. */
   questions: string[];
@@ -133,6 +147,7 @@ export class ReportsService {
     const ticket = await this.tickets.forReport(report.id);
     const recording = await this.recordings.summary(report.id);
     const sentry = await this.sentry.find(report.id);
+    const dedupe = await this.db.getRepository(DedupeResult).findOneBy({ reportId: report.id });
     return {
       id: report.id,
       status: report.status,
@@ -170,6 +185,20 @@ export class ReportsService {
               reasons: c.reasons,
             })),
             problem: sentry.problem,
+          }
+        : null,
+      dedupe: dedupe
+        ? {
+            decision: dedupe.decision,
+            score: dedupe.score,
+            candidates: dedupe.candidates.map((c) => ({
+              kind: c.kind,
+              key: c.key,
+              title: c.title,
+              url: c.url,
+              score: c.score,
+              reasons: c.reasons,
+            })),
           }
         : null,
       questions: [],

@@ -9,6 +9,7 @@ import {
   RecordingAnalysisService,
 } from '../recordings/recording-analysis.service';
 import { RecordingsService } from '../recordings/recordings.service';
+import { DedupeService } from '../dedupe/dedupe.service';
 import { SentryMatchingService } from '../sentry/sentry-matching.service';
 import { TicketFilingService } from '../trackers/ticket-filing.service';
 import { JOB_FOR_STATUS, PipelineService } from './pipeline.service';
@@ -37,6 +38,7 @@ export class StagesService {
     private readonly analysis: RecordingAnalysisService,
     private readonly filing: TicketFilingService,
     private readonly sentry: SentryMatchingService,
+    private readonly dedupeService: DedupeService,
   ) {}
 
   async run(name: PipelineJobName, reportId: string): Promise<void> {
@@ -107,6 +109,7 @@ export class StagesService {
     }
     const { reason, details } = await this.analyzeRecording(report);
     await this.matchSentry(report);
+    await this.dedupeService.storeSignals(report.id);
     await this.pipeline.transition(
       report.id,
       'analyzing',
@@ -189,15 +192,7 @@ export class StagesService {
 
   private async dedupe(report: Report): Promise<void> {
     if (await this.skip(report, JobName.DedupeReport, ['deduping'])) return;
-    // Duplicate detection against the tracker's open issues plugs in here.
-    await this.pipeline.transition(
-      report.id,
-      'deduping',
-      'filing',
-      'dedupe',
-      'Treated as a new bug: duplicate detection is not enabled',
-    );
-    await this.pipeline.enqueue(JobName.FileTicket, report.id);
+    await this.dedupeService.run(report.id);
   }
 
   private async file(report: Report): Promise<void> {

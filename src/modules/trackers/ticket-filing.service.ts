@@ -17,6 +17,7 @@ const RATE_LIMIT_DEFAULT_WAIT_MS = 60_000;
 /** A destination that refuses us is tried again this often, until someone fixes it. */
 const MISCONFIGURED_WAIT_MS = 5 * 60_000;
 import { ReportTicket } from './entities/report-ticket.entity';
+import { upsertMirroredIssue } from './mirror/mirror-store';
 import { TicketAccount } from './entities/ticket-account.entity';
 import { Ticket } from './entities/ticket.entity';
 import { renderTicketBody } from './ticket-body';
@@ -52,11 +53,12 @@ export class TicketFilingService {
     const replayUrl = await this.replayLinks.linkAtFailure(report.id, recording);
     const sentryIssue =
       (await this.db.getRepository(SentryMatch).findOneBy({ reportId: report.id }))?.issue ?? null;
+    const draft = this.draft(report, recording, replayUrl, sentryIssue);
     let issue: TrackerIssue;
     try {
       issue =
         (await tracker.findByReport(project, report.id)) ??
-        (await tracker.createIssue(project, this.draft(report, recording, replayUrl, sentryIssue)));
+        (await tracker.createIssue(project, draft));
       await this.linkExtras(tracker, issue, report, replayUrl, sentryIssue);
     } catch (error) {
       throw await this.vendorFailure(project, tracker.provider, error);
@@ -65,6 +67,19 @@ export class TicketFilingService {
 
     await this.db.transaction(async (manager) => {
       const ticketId = await this.upsertTicket(manager, project, tracker.provider, issue);
+      // Into the open-issue mirror at once, so the next report of this bug finds it. The epoch
+      // timestamp means "insert if absent": any sync or webhook news about the issue wins.
+      await upsertMirroredIssue(manager, project.id, tracker.provider, {
+        externalId: issue.externalId,
+        key: issue.key,
+        url: issue.url,
+        title: issue.title,
+        body: draft.body,
+        state: issue.state,
+        open: true,
+        labels: draft.labels,
+        remoteUpdatedAt: new Date(0),
+      });
       await manager
         .createQueryBuilder()
         .insert()

@@ -15,6 +15,10 @@ import { TRACKER_PROVIDERS, type TrackerProvider } from '../../projects/entities
 @Entity('tracker_issues')
 @Index('tracker_issues_project_external', ['projectId', 'provider', 'externalId'], { unique: true })
 @Index('tracker_issues_open', ['projectId', 'open'])
+// Dedupe's full-text and title-trigram indexes (GIN, open issues only) are made by hand in the
+// migration: TypeORM cannot express their operator classes, so it is told to leave them be.
+@Index('tracker_issues_search', { synchronize: false })
+@Index('tracker_issues_title_trgm', { synchronize: false })
 export class TrackerIssueRow {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -52,6 +56,13 @@ export class TrackerIssueRow {
 
   @Column({ type: 'text', array: true, default: () => "'{}'" })
   labels!: string[];
+
+  /**
+   * Title (weight A) and the start of the body (weight B), stemmed, for dedupe's search. Kept by
+   * a trigger (see the Dedupe migration), so every writer gets it right without thinking of it.
+   */
+  @Column({ type: 'tsvector', nullable: true, select: false, insert: false, update: false })
+  search?: string;
 
   /** The tracker's last-modified time; an older update never overwrites a newer one. */
   @Column({ type: 'timestamptz' })

@@ -1,0 +1,299 @@
+import type { SignalKind } from './entities/report-signal.entity';
+import type { CandidateFeatures, QueryTerm, TermMatch } from './dedupe-scorer';
+
+/** Anything that runs SQL: a TypeORM DataSource or EntityManager, or a wrapped pg client. */
+export interface Queryable {
+  query<T = unknown>(sql: string, params?: unknown[]): Promise<T>;
+}
+
+/** What a report or issue says, as dedupe queries with it. */
+export interface DedupeQuery {
+  title: string;
+  body: string;
+  signals: { kind: SignalKind; value: string; label?: string }[];
+}
+
+export interface SearchOptions {
+  /** A report never matches itself. */
+  excludeReportId?: string;
+  /** An issue never matches itself (evaluation: a distractor queried against the pool). */
+  excludeIssueId?: string;
+  /** Also consider reports not filed yet. */
+  includeReports?: boolean;
+}
+
+/** How many words of a report go into the query. */
+const MAX_TERMS = 12;
+/** The AND query uses the title's most telling words. */
+const AND_TERMS = 3;
+/** Rows the OR query may rank: bounds its cost on common words in a large tracker. */
+const OR_CANDIDATE_CAP = 600;
+/** Words in more than this share of open issues tell nothing apart. */
+const MAX_DOC_SHARE = 0.3;
+/** Only the start of a long body counts (as in the search column). */
+const BODY_CHARS = 6000;
+const IN_FLIGHT = ['received', 'analyzing', 'clarifying', 'deduping', 'filing', 'needs_human'];
+
+/**
+ * Retrieves duplicate candidates from PostgreSQL: full text over the open-issue mirror (the
+ * title's telling words ANDed, then the report's telling words ORed over a bounded set, title
+ * weighted above body, English stemming), trigram similarity of titles (pg_trgm), and exact
+ * structured signals shared with earlier reports. Unqualified table names, so an evaluation can
+ * point it at a scratch schema through `search_path`.
+ */
+export class CandidateSearch {
+  constructor(private readonly db: Queryable) {}
+
+  /** The report's telling words, weighted by how rare they are among the project's open issues. */
+  async terms(projectId: string, title: string, body: string): Promise<QueryTerm[]> {
+    const rows = await this.db.query<
+      {
+        lexeme: string;
+        in_title: boolean;
+        tf: number;
+        docs: number | null;
+        corpus: number | null;
+      }[]
+    >(
+      `WITH q AS (
+         SELECT lexeme, bool_or(src = 't') AS in_title, sum(cardinality(positions))::int AS tf
+         FROM (
+           SELECT 't' AS src, lexeme, positions FROM unnest(to_tsvector('english', $2))
+           UNION ALL
+           SELECT 'b', lexeme, positions FROM unnest(to_tsvector('english', left($3, ${BODY_CHARS})))
+         ) words
+         WHERE length(lexeme) > 1 AND lexeme !~ '^[0-9._-]+$'
+         GROUP BY lexeme
+       )
+       SELECT q.lexeme, q.in_title, q.tf, s.docs,
+              (SELECT docs FROM dedupe_corpus_stats WHERE project_id = $1) AS corpus
+       FROM q LEFT JOIN dedupe_term_stats s ON s.project_id = $1 AND s.lexeme = q.lexeme`,
+      [projectId, title, body],
+    );
+    const corpus = rows[0]?.corpus ?? 0;
+    const terms = rows
+      .filter(
+        (r) => corpus === 0 || (r.docs !== null && r.docs <= Math.max(1, corpus * MAX_DOC_SHARE)),
+      )
+      .map((r) => ({
+        lexeme: r.lexeme,
+        inTitle: r.in_title,
+        idf: corpus === 0 ? 1 : Math.log(1 + (corpus - r.docs! + 0.5) / (r.docs! + 0.5)),
+        weight: 0,
+        tf: r.tf,
+      }));
+    for (const t of terms) t.weight = t.idf * (t.inTitle ? 2 : 1) * (1 + Math.log(t.tf));
+    return terms
+      .sort((a, b) => b.weight - a.weight || a.lexeme.localeCompare(b.lexeme))
+      .slice(0, MAX_TERMS)
+      .map(({ lexeme, idf, inTitle }) => ({ lexeme, idf, inTitle }));
+  }
+
+  /** Open issues that may be the same bug, with what the scorer needs. */
+  async issues(
+    projectId: string,
+    query: DedupeQuery,
+    terms: QueryTerm[],
+    options: SearchOptions = {},
+  ): Promise<CandidateFeatures[]> {
+    const titleTerms = terms.filter((t) => t.inTitle).sort((a, b) => b.idf - a.idf);
+    const andQuery =
+      titleTerms.length >= 2
+        ? titleTerms
+            .slice(0, AND_TERMS)
+            .map((t) => lit(t.lexeme))
+            .join(' & ')
+        : null;
+    const orQuery = terms.length ? terms.map((t) => lit(t.lexeme)).join(' | ') : null;
+    const title = query.title.toLowerCase().slice(0, 300);
+    const signalKeys = query.signals.map((s) => `${s.kind}\u001f${s.value}`);
+
+    const rows = await this.db.query<
+      {
+        id: string;
+        key: string;
+        title: string;
+        url: string;
+        title_sim: number;
+        matches: number[];
+      }[]
+    >(
+      `WITH
+       by_and AS (
+         SELECT id FROM tracker_issues
+         WHERE $2::text IS NOT NULL AND project_id = $1 AND open AND search @@ $2::tsquery
+         ORDER BY ts_rank_cd(search, $2::tsquery) DESC LIMIT 30),
+       by_or AS (
+         SELECT id FROM (
+           SELECT id, search FROM tracker_issues
+           WHERE $3::text IS NOT NULL AND project_id = $1 AND open AND search @@ $3::tsquery
+           LIMIT ${OR_CANDIDATE_CAP}) m
+         ORDER BY ts_rank(m.search, $3::tsquery) DESC LIMIT 60),
+       by_title AS (
+         SELECT id FROM tracker_issues
+         WHERE project_id = $1 AND open AND lower(title) % $4
+         ORDER BY similarity(lower(title), $4) DESC LIMIT 20),
+       by_signal AS (
+         SELECT ti.id FROM report_signals rs
+         JOIN report_tickets rt ON rt.report_id = rs.report_id
+         JOIN tickets t ON t.id = rt.ticket_id
+         JOIN tracker_issues ti
+           ON ti.project_id = t.project_id AND ti.provider::text = t.provider::text AND ti.external_id = t.external_id
+         WHERE cardinality($5::text[]) > 0 AND rs.project_id = $1
+           AND rs.kind::text || chr(31) || rs.value = ANY($5::text[]) AND ti.open
+         LIMIT 50),
+       found AS (
+         SELECT id FROM by_and UNION SELECT id FROM by_or
+         UNION SELECT id FROM by_title UNION SELECT id FROM by_signal)
+       SELECT ti.id, ti.key, ti.title, ti.url, similarity(lower(ti.title), $4) AS title_sim,
+         ARRAY(
+           SELECT CASE WHEN ti.search @@ (q.lexeme || ':A')::tsquery THEN 2
+                       WHEN ti.search @@ q.lexeme::tsquery THEN 1 ELSE 0 END
+           FROM unnest($6::text[]) WITH ORDINALITY AS q(lexeme, n) ORDER BY q.n) AS matches
+       FROM found JOIN tracker_issues ti ON ti.id = found.id
+       WHERE ($7::uuid IS NULL OR ti.id <> $7::uuid)`,
+      [
+        projectId,
+        andQuery,
+        orQuery,
+        title,
+        signalKeys,
+        terms.map((t) => lit(t.lexeme)),
+        options.excludeIssueId ?? null,
+      ],
+    );
+    const shared = await this.sharedIssueSignals(
+      projectId,
+      query,
+      rows.map((r) => r.id),
+    );
+    return rows.map((r) => ({
+      kind: 'issue' as const,
+      id: r.id,
+      key: r.key,
+      title: r.title,
+      url: r.url,
+      titleSimilarity: Number(r.title_sim),
+      termMatches: r.matches as TermMatch[],
+      sharedSignals: shared.get(r.id) ?? [],
+    }));
+  }
+
+  /** Reports still in the pipeline that may be the same bug (filed ones are found as issues). */
+  async reports(
+    projectId: string,
+    query: DedupeQuery,
+    terms: QueryTerm[],
+    options: SearchOptions = {},
+  ): Promise<CandidateFeatures[]> {
+    const orQuery = terms.length ? terms.map((t) => lit(t.lexeme)).join(' | ') : null;
+    const signalKeys = query.signals.map((s) => `${s.kind}\u001f${s.value}`);
+    const title = query.title.toLowerCase().slice(0, 300);
+    const rows = await this.db.query<
+      {
+        id: string;
+        title: string;
+        title_sim: number;
+        matches: number[];
+        signals: string[] | null;
+      }[]
+    >(
+      `WITH inflight AS (
+         SELECT r.id, split_part(r.description, E'\\n', 1) AS title,
+           setweight(to_tsvector('english', split_part(r.description, E'\\n', 1)), 'A') ||
+           setweight(to_tsvector('english', left(r.description, ${BODY_CHARS})), 'B') AS search
+         FROM reports r
+         WHERE r.project_id = $1 AND r.status::text = ANY($6::text[])
+           AND ($5::uuid IS NULL OR r.id <> $5::uuid)
+           AND r.created_at > now() - interval '14 days'
+         ORDER BY r.created_at DESC LIMIT 500),
+       shared AS (
+         SELECT rs.report_id, array_agg(rs.kind::text || chr(31) || rs.value) AS signals
+         FROM report_signals rs
+         WHERE cardinality($3::text[]) > 0 AND rs.project_id = $1
+           AND rs.kind::text || chr(31) || rs.value = ANY($3::text[])
+         GROUP BY rs.report_id)
+       SELECT i.id, i.title, similarity(lower(i.title), $4) AS title_sim, s.signals,
+         ARRAY(
+           SELECT CASE WHEN i.search @@ (q.lexeme || ':A')::tsquery THEN 2
+                       WHEN i.search @@ q.lexeme::tsquery THEN 1 ELSE 0 END
+           FROM unnest($7::text[]) WITH ORDINALITY AS q(lexeme, n) ORDER BY q.n) AS matches
+       FROM inflight i LEFT JOIN shared s ON s.report_id = i.id
+       WHERE s.report_id IS NOT NULL
+          OR ($2::text IS NOT NULL AND i.search @@ $2::tsquery)
+          OR lower(i.title) % $4
+       LIMIT 50`,
+      [
+        projectId,
+        orQuery,
+        signalKeys,
+        title,
+        options.excludeReportId ?? null,
+        IN_FLIGHT,
+        terms.map((t) => lit(t.lexeme)),
+      ],
+    );
+    const labels = new Map(query.signals.map((s) => [`${s.kind}\u001f${s.value}`, s]));
+    return rows.map((r) => ({
+      kind: 'report' as const,
+      id: r.id,
+      key: null,
+      title: r.title,
+      url: null,
+      titleSimilarity: Number(r.title_sim),
+      termMatches: r.matches as TermMatch[],
+      sharedSignals: (r.signals ?? []).flatMap((k) => {
+        const s = labels.get(k);
+        return s ? [s] : [];
+      }),
+    }));
+  }
+
+  /** Plain PostgreSQL full-text ranking over title and body: the baseline the evaluation compares. */
+  async baseline(projectId: string, text: string, excludeIssueId?: string): Promise<string[]> {
+    const rows = await this.db.query<{ id: string }[]>(
+      `WITH q AS (
+         SELECT NULLIF(replace(plainto_tsquery('english', $2)::text, ' & ', ' | '), '')::tsquery AS q)
+       SELECT ti.id FROM tracker_issues ti, q
+       WHERE q.q IS NOT NULL AND ti.project_id = $1 AND ti.open
+         AND to_tsvector('english', ti.title || ' ' || ti.body) @@ q.q
+         AND ($3::uuid IS NULL OR ti.id <> $3::uuid)
+       ORDER BY ts_rank(to_tsvector('english', ti.title || ' ' || ti.body), q.q) DESC, ti.id
+       LIMIT 10`,
+      [projectId, text, excludeIssueId ?? null],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  private async sharedIssueSignals(
+    projectId: string,
+    query: DedupeQuery,
+    issueIds: string[],
+  ): Promise<Map<string, DedupeQuery['signals']>> {
+    const result = new Map<string, DedupeQuery['signals']>();
+    if (!query.signals.length || !issueIds.length) return result;
+    const rows = await this.db.query<{ issue_id: string; key: string }[]>(
+      `SELECT DISTINCT ti.id AS issue_id, rs.kind::text || chr(31) || rs.value AS key
+       FROM tracker_issues ti
+       JOIN tickets t ON t.project_id = ti.project_id AND t.provider::text = ti.provider::text
+                     AND t.external_id = ti.external_id
+       JOIN report_tickets rt ON rt.ticket_id = t.id
+       JOIN report_signals rs ON rs.report_id = rt.report_id
+       WHERE ti.id = ANY($2::uuid[]) AND rs.project_id = $1
+         AND rs.kind::text || chr(31) || rs.value = ANY($3::text[])`,
+      [projectId, issueIds, query.signals.map((s) => `${s.kind}\u001f${s.value}`)],
+    );
+    const labels = new Map(query.signals.map((s) => [`${s.kind}\u001f${s.value}`, s]));
+    for (const row of rows) {
+      const signal = labels.get(row.key);
+      if (!signal) continue;
+      result.set(row.issue_id, [...(result.get(row.issue_id) ?? []), signal]);
+    }
+    return result;
+  }
+}
+
+/** A lexeme as a tsquery literal: quoted, so punctuation in it is not query syntax. */
+function lit(lexeme: string): string {
+  return `'${lexeme.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}

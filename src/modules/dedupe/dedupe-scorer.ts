@@ -1,0 +1,160 @@
+import type { SignalKind } from './entities/report-signal.entity';
+
+/**
+ * Scores candidates for "is this report the same bug as that issue?" from what retrieval found,
+ * and decides. Pure: no database, no Nest. A wrong merge costs more than a missed one, so text
+ * alone reaches the automatic threshold only when the two read almost the same.
+ */
+
+/** A stemmed query word and how telling it is. */
+export interface QueryTerm {
+  lexeme: string;
+  /** Inverse document frequency over the project's open issues (1 when unknown). */
+  idf: number;
+  /** In the report's title (its first line), not only its body. */
+  inTitle: boolean;
+}
+
+/** Per query term, where the candidate has it: 2 in its title, 1 in its body only, 0 not at all. */
+export type TermMatch = 0 | 1 | 2;
+
+export interface CandidateFeatures {
+  kind: 'issue' | 'report';
+  /** tracker_issues.id, or the report's id. */
+  id: string;
+  /** ENG-42 for issues; null for reports not filed yet. */
+  key: string | null;
+  title: string;
+  url: string | null;
+  /** pg_trgm similarity of the two titles, 0..1. */
+  titleSimilarity: number;
+  /** Aligned with the query's terms. */
+  termMatches: TermMatch[];
+  /** Structured signals the candidate shares with the report. */
+  sharedSignals: { kind: SignalKind; value: string; label?: string }[];
+}
+
+export interface ScoredCandidate {
+  kind: 'issue' | 'report';
+  id: string;
+  key: string | null;
+  title: string;
+  url: string | null;
+  score: number;
+  textScore: number;
+  reasons: string[];
+}
+
+export interface Thresholds {
+  /** At or above: merged automatically. */
+  duplicate: number;
+  /** At or above (and below `duplicate`): a person confirms. */
+  possible: number;
+}
+
+export type Decision = 'duplicate' | 'possible_duplicate' | 'new';
+
+export const SIGNAL_WEIGHTS: Record<SignalKind, number> = {
+  sentry_issue: 0.9,
+  error_fingerprint: 0.8,
+  failing_request: 0.5,
+  clicked_element: 0.35,
+  route: 0.15,
+};
+
+const SIGNAL_WORDS: Record<SignalKind, string> = {
+  sentry_issue: 'same Sentry issue',
+  error_fingerprint: 'same error',
+  failing_request: 'same failing request',
+  clicked_element: 'same click',
+  route: 'same page',
+};
+
+/** How much of the text evidence can count on its own: below 1, so text alone stays cautious. */
+export const TEXT_WEIGHT = 0.92;
+const TITLE_TERM = 1;
+const BODY_TERM = 0.45;
+
+/**
+ * The share of the report's (idf-weighted) words the candidate has, title words counting double
+ * on both sides. 1 when every telling word of the report is in the candidate's title.
+ */
+export function termCoverage(terms: QueryTerm[], matches: TermMatch[]): number {
+  let total = 0;
+  let found = 0;
+  terms.forEach((term, i) => {
+    const weight = term.idf * (term.inTitle ? 2 : 1);
+    total += weight;
+    const match = matches[i] ?? 0;
+    found += weight * (match === 2 ? TITLE_TERM : match === 1 ? BODY_TERM : 0);
+  });
+  return total > 0 ? found / total : 0;
+}
+
+/** Text similarity in 0..1 from word coverage and title trigrams. */
+export function textScore(terms: QueryTerm[], c: CandidateFeatures): number {
+  const coverage = termCoverage(terms, c.termMatches);
+  // Either measure alone can be fooled (short titles, boilerplate bodies); together less so.
+  return Math.min(
+    1,
+    0.6 * coverage + 0.4 * c.titleSimilarity + 0.25 * coverage * c.titleSimilarity,
+  );
+}
+
+export function scoreCandidate(terms: QueryTerm[], c: CandidateFeatures): ScoredCandidate {
+  const text = textScore(terms, c);
+  const best = new Map<SignalKind, CandidateFeatures['sharedSignals'][number]>();
+  for (const s of c.sharedSignals) if (!best.has(s.kind)) best.set(s.kind, s);
+  const signals = [...best.values()].sort(
+    (a, b) => SIGNAL_WEIGHTS[b.kind] - SIGNAL_WEIGHTS[a.kind],
+  );
+  const miss = signals.reduce((m, s) => m * (1 - SIGNAL_WEIGHTS[s.kind]), 1 - text * TEXT_WEIGHT);
+  const reasons = [
+    ...signals.map((s) => `${SIGNAL_WORDS[s.kind]} ${s.label ?? s.value}`),
+    ...textReasons(terms, c),
+  ];
+  return {
+    kind: c.kind,
+    id: c.id,
+    key: c.key,
+    title: c.title,
+    url: c.url,
+    score: round(1 - miss),
+    textScore: round(text),
+    reasons,
+  };
+}
+
+/** Every candidate scored, best first. */
+export function rankCandidates(
+  terms: QueryTerm[],
+  candidates: CandidateFeatures[],
+): ScoredCandidate[] {
+  return candidates
+    .map((c) => scoreCandidate(terms, c))
+    .sort((a, b) => b.score - a.score || b.textScore - a.textScore || a.id.localeCompare(b.id));
+}
+
+export function decide(best: ScoredCandidate | undefined, thresholds: Thresholds): Decision {
+  if (!best) return 'new';
+  if (best.score >= thresholds.duplicate) return 'duplicate';
+  if (best.score >= thresholds.possible) return 'possible_duplicate';
+  return 'new';
+}
+
+function textReasons(terms: QueryTerm[], c: CandidateFeatures): string[] {
+  const reasons: string[] = [];
+  if (c.titleSimilarity >= 0.3) reasons.push(`title similarity ${c.titleSimilarity.toFixed(2)}`);
+  const shared = terms
+    .map((t, i) => ({ t, m: c.termMatches[i] ?? 0 }))
+    .filter((x) => x.m > 0)
+    .sort((a, b) => b.t.idf - a.t.idf)
+    .slice(0, 5)
+    .map((x) => x.t.lexeme);
+  if (shared.length) reasons.push(`shares the words ${shared.join(', ')}`);
+  return reasons;
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}

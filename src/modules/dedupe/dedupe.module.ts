@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { PipelineModule } from '../pipeline/pipeline.module';
+import { TrackersModule } from '../trackers/trackers.module';
+import { DedupeService } from './dedupe.service';
+
+/** One bug, one ticket: duplicate detection against the open-issue mirror and reports in flight. */
+@Module({
+  imports: [PipelineModule, TrackersModule],
+  providers: [DedupeService],
+  exports: [DedupeService],
+})
+export class DedupeModule {}
