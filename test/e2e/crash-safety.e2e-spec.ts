@@ -77,7 +77,11 @@ describe('crash safety: a report is filed exactly once whatever dies on the way'
     const client = new Client({ connectionString: h.config.DATABASE_URL });
     await client.connect();
     await client.query('BEGIN');
-    await client.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
+    // Writers wait; readers (dedupe looks tickets up before filing) go on. Recordings block
+    // every access, so analysis itself waits.
+    await client.query(
+      `LOCK TABLE ${table} IN ${table === 'tickets' ? 'EXCLUSIVE' : 'ACCESS EXCLUSIVE'} MODE`,
+    );
     const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
     const holder = rows[0].pid;
     let released = false;

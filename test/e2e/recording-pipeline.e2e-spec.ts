@@ -38,16 +38,20 @@ describe('the analyzing stage', () => {
   });
   afterAll(() => h.close());
 
-  async function fileAndWait(payload: Record<string, unknown>) {
+  /**
+   * Files into `project` (default: acme). The same recording sent again into one project is a
+   * duplicate of the first ticket, so tests that reuse it file into a project of their own.
+   */
+  async function fileAndWait(payload: Record<string, unknown>, project: TestProject = acme) {
     const created = await request(app.url)
       .post('/v1/reports')
-      .set(acme.auth)
+      .set(project.auth)
       .send(payload)
       .expect(202);
-    const view = await waitForReport(app.url, acme.auth, created.body.id as string, 'filed');
+    const view = await waitForReport(app.url, project.auth, created.body.id as string, 'filed');
     const ticket = await request(app.url)
       .get(`/v1/tickets/${view.ticket!.key}`)
-      .set(acme.auth)
+      .set(project.auth)
       .expect(200);
     return { id: created.body.id as string, view, body: ticket.body.body as string };
   }
@@ -104,7 +108,7 @@ describe('the analyzing stage', () => {
       6_000,
       'bad \u0000 byte and \ud800 half a pair',
     ).events;
-    const { id, body } = await fileAndWait(reportPayload({ events }));
+    const { id, body } = await fileAndWait(reportPayload({ events }), await createProject(h.db));
     const stored = await h.db.getRepository(Recording).findOneByOrFail({ reportId: id });
     expect(stored.analysis?.errors.at(-1)?.message).toBe('bad \ufffd byte and \ufffd half a pair');
     expect(body).toContain('3. Clicked button "Save changes"');
@@ -114,6 +118,7 @@ describe('the analyzing stage', () => {
     const events = failingSave().events;
     const sessionId = `sess_pipeline_${Date.now()}`;
     const half = Math.ceil(events.length / 2);
+    const other = await createProject(h.db);
     for (const [seq, part] of [
       [1, events.slice(half)],
       [0, events.slice(0, half)],
@@ -121,12 +126,12 @@ describe('the analyzing stage', () => {
       await request(app.url)
         .post(`/v1/recordings/${sessionId}/chunks`)
         .query({ seq })
-        .set(acme.auth)
+        .set(other.auth)
         .set('Content-Type', 'application/json')
         .send(JSON.stringify(part))
         .expect(201);
     }
-    const { body } = await fileAndWait(reportPayload({ sessionId }));
+    const { body } = await fileAndWait(reportPayload({ sessionId }), other);
     expect(body).toContain('3. Clicked button "Save changes"');
     expect(body).toContain('`POST /api/billing` → 500 in 280 ms');
   });

@@ -95,10 +95,7 @@ export function termCoverage(terms: QueryTerm[], matches: TermMatch[]): number {
 export function textScore(terms: QueryTerm[], c: CandidateFeatures): number {
   const coverage = termCoverage(terms, c.termMatches);
   // Either measure alone can be fooled (short titles, boilerplate bodies); together less so.
-  return Math.min(
-    1,
-    0.6 * coverage + 0.4 * c.titleSimilarity + 0.25 * coverage * c.titleSimilarity,
-  );
+  return 0.5 * coverage + 0.3 * c.titleSimilarity + 0.2 * coverage * c.titleSimilarity;
 }
 
 export function scoreCandidate(terms: QueryTerm[], c: CandidateFeatures): ScoredCandidate {
