@@ -34,7 +34,7 @@ describe('dedupe scoring', () => {
     expect(termCoverage(terms, [2, 2, 2])).toBe(1);
     expect(termCoverage(terms, [0, 0, 2])).toBeLessThan(0.05);
     expect(termCoverage(terms, [2, 0, 0])).toBeGreaterThan(0.5);
-    expect(termCoverage(terms, [1, 1, 1])).toBeCloseTo(0.45);
+    expect(termCoverage(terms, [1, 1, 1])).toBeCloseTo(6.8 / 14.5);
   });
 
   it('never merges on text alone unless the two read the same', () => {

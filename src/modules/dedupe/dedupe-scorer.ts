@@ -72,12 +72,12 @@ const SIGNAL_WORDS: Record<SignalKind, string> = {
 
 /** How much of the text evidence can count on its own: below 1, so text alone stays cautious. */
 export const TEXT_WEIGHT = 0.92;
-const TITLE_TERM = 1;
 const BODY_TERM = 0.45;
 
 /**
- * The share of the report's (idf-weighted) words the candidate has, title words counting double
- * on both sides. 1 when every telling word of the report is in the candidate's title.
+ * The share of the report's (idf-weighted) words the candidate has, the report's title words
+ * counting double and fully only when in the candidate's title too. 1 when the candidate has
+ * every telling word of the report where the report has it.
  */
 export function termCoverage(terms: QueryTerm[], matches: TermMatch[]): number {
   let total = 0;
@@ -86,7 +86,8 @@ export function termCoverage(terms: QueryTerm[], matches: TermMatch[]): number {
     const weight = term.idf * (term.inTitle ? 2 : 1);
     total += weight;
     const match = matches[i] ?? 0;
-    found += weight * (match === 2 ? TITLE_TERM : match === 1 ? BODY_TERM : 0);
+    // A title word found only in the candidate's body is a weaker match; a body word anywhere is one.
+    found += weight * (match === 2 || (match === 1 && !term.inTitle) ? 1 : match === 1 ? BODY_TERM : 0);
   });
   return total > 0 ? found / total : 0;
 }
