@@ -113,6 +113,51 @@ describe('filing into Linear (the default project, configured from the environme
     expect(issue.description).toContain(`[${sentryIssue.shortId}](${sentryIssue.permalink})`);
   });
 
+  it('turns a second report of the same bug into a comment and a customer need on the Linear issue, not a new issue', async () => {
+    const crash = () => {
+      const b = new RrwebBuilder('https://app.acme.example/reports/annual');
+      b.t0 = Date.now() - 10_000;
+      return b
+        .load(0, (x) => [x.el('button', {}, ['Download annual report'], 'dl')])
+        .click(1_000, 'dl')
+        .request(1_100, 'GET', '/api/reports/annual.pdf', 502)
+        .consoleError(1_200, 'Error: annual report renderer crashed').events;
+    };
+    const first = await request(app.url)
+      .post('/v1/reports')
+      .set(auth)
+      .send(reportPayload({ description: 'Annual report will not download', events: crash() }))
+      .expect(202);
+    const filed = await waitForReport(app.url, auth, first.body.id, 'filed');
+    const issues = linear.issues.length;
+
+    const second = await request(app.url)
+      .post('/v1/reports')
+      .set(auth)
+      .send(
+        reportPayload({
+          description: 'PDF export of the yearly report fails',
+          account: { id: 'acct_globex', name: 'Globex' },
+          events: crash(),
+        }),
+      )
+      .expect(202);
+    const merged = await waitForReport(app.url, auth, second.body.id, 'duplicate');
+    expect(merged.ticket).toMatchObject({ key: filed.ticket!.key, relation: 'duplicate' });
+    expect(linear.issues.length).toBe(issues);
+    const issue = linear.issues.find((i) => i.identifier === filed.ticket!.key)!;
+    const comments = linear.comments.filter((c) => c.issueId === issue.id);
+    expect(comments).toHaveLength(1);
+    expect(comments[0].body).toContain('> PDF export of the yearly report fails');
+    const globex = linear.customers.find((c) => c.externalIds.includes('acct_globex'));
+    expect(globex).toBeDefined();
+    expect(linear.needs).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ customerId: globex!.id, issueId: issue.id }),
+      ]),
+    );
+  });
+
   it("uses the project's labels and state", async () => {
     await app.app
       .get(ProjectsService, { strict: false })

@@ -1,0 +1,260 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { CandidateSearch, type DedupeQuery } from '../../src/modules/dedupe/candidate-search';
+import { rankCandidates } from '../../src/modules/dedupe/dedupe-scorer';
+import type { SignalKind } from '../../src/modules/dedupe/entities/report-signal.entity';
+import { Report } from '../../src/modules/intake/entities/report.entity';
+import { BuiltinIssue } from '../../src/modules/trackers/builtin/builtin-issue.entity';
+import { BuiltinComment } from '../../src/modules/trackers/builtin/builtin-comment.entity';
+import { createProject, type TestProject } from '../factories/project.factory';
+import { reportPayload } from '../factories/report.factory';
+import { RrwebBuilder } from '../factories/rrweb-builder';
+import { createHarness, type Harness, type RunningApp } from '../support/harness';
+import { waitForReport } from '../support/reports';
+
+const KINDS: { kind: SignalKind; target: string; other: (i: number) => string; reason: string }[] =
+  [
+    {
+      kind: 'sentry_issue',
+      target: '4500000777',
+      other: (i) => `45000${i}`,
+      reason: 'same Sentry issue',
+    },
+    {
+      kind: 'error_fingerprint',
+      target: 'f'.repeat(32),
+      other: (i) => i.toString(16).padStart(32, '0'),
+      reason: 'same error',
+    },
+    {
+      kind: 'failing_request',
+      target: 'POST /api/billing/:id/card 500',
+      other: (i) => `POST /api/thing${i}/:id 500`,
+      reason: 'same failing request',
+    },
+    {
+      kind: 'clicked_element',
+      target: '/settings/billing button "Save card"',
+      other: (i) => `/area${i} button "Go ${i}"`,
+      reason: 'same click',
+    },
+    {
+      kind: 'route',
+      target: '/projects/:id/exports',
+      other: (i) => `/area${i}/:id`,
+      reason: 'same page',
+    },
+  ];
+
+const WORDS = [
+  'chart',
+  'invite',
+  'token',
+  'avatar',
+  'webhook',
+  'sidebar',
+  'filter',
+  'calendar',
+  'upload',
+  'theme',
+];
+const words = (i: number) =>
+  `${WORDS[i % 10]} ${WORDS[(i * 3 + 1) % 10]} ${WORDS[(i * 7 + 2) % 10]}`;
+
+describe('dedupe retrieval', () => {
+  let h: Harness;
+  let projectId: string;
+  const DISTRACTORS = 150;
+
+  /** A filed ticket in the mirror whose report carries one signal of every kind. */
+  async function ticketWithSignals(
+    title: string,
+    values: Record<SignalKind, string>,
+  ): Promise<string> {
+    const report = await h.db.getRepository(Report).save({
+      projectId,
+      source: 'api',
+      description: title,
+      status: 'filed',
+    });
+    const externalId = randomUUID();
+    const [ticket] = await h.db.query<{ id: string }[]>(
+      `INSERT INTO tickets (project_id, provider, external_id, key, url, title, state)
+       VALUES ($1, 'builtin', $2, $3, 'http://t', $4, 'open') RETURNING id`,
+      [projectId, externalId, `REPRO-${randomBytes(3).toString('hex')}`, title],
+    );
+    await h.db.query(
+      `INSERT INTO report_tickets (report_id, ticket_id, relation) VALUES ($1, $2, 'created')`,
+      [report.id, ticket.id],
+    );
+    const [issue] = await h.db.query<{ id: string }[]>(
+      `INSERT INTO tracker_issues (project_id, provider, external_id, key, url, title, body, state, open, labels, remote_updated_at)
+       SELECT project_id, provider::text::mirror_provider, external_id, key, url, title, '', 'open', true, '{}', now() FROM tickets WHERE id = $1
+       RETURNING id`,
+      [ticket.id],
+    );
+    for (const [kind, value] of Object.entries(values)) {
+      await h.db.query(
+        `INSERT INTO report_signals (report_id, project_id, kind, value) VALUES ($1, $2, $3, $4)`,
+        [report.id, projectId, kind, value],
+      );
+    }
+    return issue.id;
+  }
+
+  let targetIssue: string;
+
+  beforeAll(async () => {
+    h = await createHarness();
+    projectId = (await createProject(h.db)).project.id;
+    for (let i = 0; i < DISTRACTORS; i++) {
+      await ticketWithSignals(
+        `The ${words(i)} page misbehaves (${i})`,
+        Object.fromEntries(KINDS.map((k) => [k.kind, k.other(i)])) as Record<SignalKind, string>,
+      );
+    }
+    targetIssue = await ticketWithSignals(
+      'The sidebar chart page misbehaves (target)',
+      Object.fromEntries(KINDS.map((k) => [k.kind, k.target])) as Record<SignalKind, string>,
+    );
+  });
+  afterAll(() => h.close());
+
+  it.each(KINDS)(
+    'finds the one ticket sharing the $kind among 150 lookalikes by that signal alone',
+    async ({ kind, target, reason }) => {
+      const search = new CandidateSearch(h.db);
+      // Words that every ticket shares, so text cannot tell them apart.
+      const query: DedupeQuery = {
+        title: 'The page misbehaves',
+        body: '',
+        signals: [{ kind, value: target, label: target }],
+      };
+      const terms = await search.terms(projectId, query.title, query.body);
+      const ranked = rankCandidates(terms, await search.issues(projectId, query, terms));
+      expect(ranked[0].id).toBe(targetIssue);
+      expect(ranked[0].reasons[0]).toBe(`${reason} ${target}`);
+      expect(ranked[1]?.score ?? 0).toBeLessThan(ranked[0].score);
+    },
+  );
+});
+
+/** A save that fails with its own console error, request and click: the evidence of one bug. */
+function failingSave(tag: string) {
+  const b = new RrwebBuilder('https://app.acme.example/settings/billing');
+  b.t0 = Date.now() - 10_000;
+  return b
+    .load(0, (x) => [x.el('button', {}, [`Save ${tag}`], 'save')])
+    .click(1_000, 'save')
+    .request(1_200, 'POST', `https://app.acme.example/api/${tag}/card`, 500)
+    .consoleError(1_300, `TypeError: ${tag}.card is undefined`).events;
+}
+
+describe('dedupe decisions in the pipeline (built-in tracker)', () => {
+  let h: Harness;
+  let app: RunningApp;
+  let acme: TestProject;
+
+  beforeAll(async () => {
+    h = await createHarness();
+    app = await h.start('all');
+    acme = await createProject(h.db);
+  });
+  afterAll(() => h.close());
+
+  async function post(payload: Record<string, unknown>): Promise<string> {
+    const res = await request(app.url)
+      .post('/v1/reports')
+      .set(acme.auth)
+      .send(reportPayload(payload))
+      .expect(202);
+    return res.body.id as string;
+  }
+
+  it('merges a report with the same error and failing request into the existing ticket, as a comment', async () => {
+    const tag = `billing${randomBytes(2).toString('hex')}`;
+    const first = await post({
+      description: 'Cannot save my card',
+      events: failingSave(tag),
+      account: { id: 'acct_a', name: 'Acme' },
+    });
+    const filed = await waitForReport(app.url, acme.auth, first, 'filed');
+
+    const second = await post({
+      description: 'Card update does nothing',
+      events: failingSave(tag),
+      account: { id: 'acct_globex', name: 'Globex' },
+    });
+    const view = await waitForReport(app.url, acme.auth, second, 'duplicate');
+    expect(view.ticket).toEqual({
+      key: filed.ticket!.key,
+      url: filed.ticket!.url,
+      relation: 'duplicate',
+    });
+    expect(view.dedupe?.decision).toBe('duplicate');
+    expect(view.dedupe?.candidates[0]).toMatchObject({ kind: 'issue', key: filed.ticket!.key });
+    expect(view.dedupe?.candidates[0].reasons).toEqual(
+      expect.arrayContaining([
+        `same error TypeError: ${tag}.card is undefined`,
+        `same failing request POST /api/${tag}/card 500`,
+      ]),
+    );
+    const issue = await h.db.getRepository(BuiltinIssue).findOneByOrFail({ originReportId: first });
+    const comments = await h.db.getRepository(BuiltinComment).findBy({ issueId: issue.id });
+    expect(comments).toHaveLength(1);
+    expect(comments[0].body).toContain('Globex');
+    expect(comments[0].body).toContain('> Card update does nothing');
+    expect(await h.db.getRepository(BuiltinIssue).countBy({ originReportId: second })).toBe(0);
+  });
+
+  it('sends a report that reads like an open ticket, with no shared evidence, to a person with the candidates', async () => {
+    const first = await post({
+      description: 'Exporting the quarterly revenue report to CSV gives an empty file',
+    });
+    const filed = await waitForReport(app.url, acme.auth, first, 'filed');
+    const second = await post({
+      description: 'Exporting quarterly revenue report to CSV produces an empty file',
+    });
+    const view = await waitForReport(app.url, acme.auth, second, 'needs_human');
+    expect(view.ticket).toBeNull();
+    expect(view.dedupe).toMatchObject({ decision: 'possible_duplicate' });
+    expect(view.dedupe?.candidates[0]).toMatchObject({ key: filed.ticket!.key });
+    expect(view.dedupe!.score).toBeGreaterThanOrEqual(0.6);
+    expect(view.dedupe!.score).toBeLessThan(0.9);
+    expect(view.dedupe?.candidates[0].reasons).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^title similarity 0\.\d\d$/)]),
+    );
+  });
+
+  it('files a report about something else as a new ticket, saying what came closest', async () => {
+    const id = await post({
+      description: 'Two-factor codes from the authenticator app are rejected',
+    });
+    const view = await waitForReport(app.url, acme.auth, id, 'filed');
+    expect(view.ticket?.relation).toBe('created');
+    expect(view.dedupe?.decision).toBe('new');
+  });
+
+  it('holds a report that arrives while an earlier one of the same bug is still in the pipeline, then merges it', async () => {
+    const tag = `avatar${randomBytes(2).toString('hex')}`;
+    // Back to back: the second reaches dedupe before the first has a ticket.
+    const [first, second] = await Promise.all([
+      post({
+        description: 'Avatar upload crashes',
+        events: failingSave(tag),
+        account: { id: 'acct_1', name: 'One' },
+      }),
+      new Promise<string>((resolve) => setTimeout(resolve, 30)).then(() =>
+        post({
+          description: 'Avatar upload broken',
+          events: failingSave(tag),
+          account: { id: 'acct_2', name: 'Two' },
+        }),
+      ),
+    ]);
+    const filed = await waitForReport(app.url, acme.auth, first, 'filed');
+    const merged = await waitForReport(app.url, acme.auth, second, 'duplicate');
+    expect(merged.ticket?.key).toBe(filed.ticket!.key);
+    expect(await h.db.getRepository(BuiltinIssue).countBy({ originReportId: second })).toBe(0);
+  });
+});
