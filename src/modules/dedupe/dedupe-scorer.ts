@@ -87,7 +87,8 @@ export function termCoverage(terms: QueryTerm[], matches: TermMatch[]): number {
     total += weight;
     const match = matches[i] ?? 0;
     // A title word found only in the candidate's body is a weaker match; a body word anywhere is one.
-    found += weight * (match === 2 || (match === 1 && !term.inTitle) ? 1 : match === 1 ? BODY_TERM : 0);
+    found +=
+      weight * (match === 2 || (match === 1 && !term.inTitle) ? 1 : match === 1 ? BODY_TERM : 0);
   });
   return total > 0 ? found / total : 0;
 }

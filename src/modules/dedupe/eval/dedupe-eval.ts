@@ -154,7 +154,9 @@ export async function evaluateDedupe(options: EvalOptions): Promise<EvalReport> 
         self,
       );
       all.negatives.push(outcome);
-      byRepo.get(issue.repo)?.negatives.push(outcome);
+      const repo = byRepo.get(issue.repo) ?? { pairs: [], baseline: [], negatives: [] };
+      byRepo.set(issue.repo, repo);
+      repo.negatives.push(outcome);
     }
 
     const summarize = (bucket: typeof all, poolSize: number) => ({
