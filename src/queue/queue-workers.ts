@@ -13,6 +13,8 @@ import { PipelineProcessor } from '../modules/pipeline/pipeline.processor';
 import {
   JobName,
   MIRROR_SCHEDULER_ID,
+  DEDUPE_STATS_EVERY_MS,
+  DEDUPE_STATS_SCHEDULER_ID,
   MIRROR_SYNC_EVERY_MS,
   QueueName,
   RECONCILE_SCHEDULER_ID,
@@ -94,12 +96,23 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
 
   private async ensureSchedule(): Promise<void> {
     await this.ensureMirrorSchedule();
+    await this.ensureDedupeStatsSchedule();
     const existing = await this.maintenance.getJobScheduler(RECONCILE_SCHEDULER_ID);
     if (existing?.every === this.config.RECONCILE_EVERY_MS) return;
     await this.maintenance.upsertJobScheduler(
       RECONCILE_SCHEDULER_ID,
       { every: this.config.RECONCILE_EVERY_MS },
       { name: JobName.ReconcileReports, opts: { removeOnComplete: 100, removeOnFail: 100 } },
+    );
+  }
+
+  private async ensureDedupeStatsSchedule(): Promise<void> {
+    const existing = await this.maintenance.getJobScheduler(DEDUPE_STATS_SCHEDULER_ID);
+    if (existing?.every === DEDUPE_STATS_EVERY_MS) return;
+    await this.maintenance.upsertJobScheduler(
+      DEDUPE_STATS_SCHEDULER_ID,
+      { every: DEDUPE_STATS_EVERY_MS },
+      { name: JobName.RefreshDedupeStats, opts: { removeOnComplete: 100, removeOnFail: 100 } },
     );
   }
 

@@ -12,10 +12,14 @@ export const JobName = {
   FileTicket: 'FileTicket',
   ReconcileReports: 'ReconcileReports',
   SyncTrackerMirror: 'SyncTrackerMirror',
+  RefreshDedupeStats: 'RefreshDedupeStats',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
-export type PipelineJobName = Exclude<JobName, 'ReconcileReports' | 'SyncTrackerMirror'>;
+export type PipelineJobName = Exclude<
+  JobName,
+  'ReconcileReports' | 'SyncTrackerMirror' | 'RefreshDedupeStats'
+>;
 
 /** Payloads carry ids only; the handler reloads the row and skips if it is gone. */
 export interface ReportJobData {
@@ -32,3 +36,7 @@ export const RECONCILE_SCHEDULER_ID = 'reconcile-reports';
 export const MIRROR_SCHEDULER_ID = 'sync-tracker-mirror';
 /** How often the tracker mirror catches up with the destination (incremental once synced). */
 export const MIRROR_SYNC_EVERY_MS = 5 * 60_000;
+
+export const DEDUPE_STATS_SCHEDULER_ID = 'refresh-dedupe-stats';
+/** How often workers look for projects whose dedupe word counts need recounting. */
+export const DEDUPE_STATS_EVERY_MS = 10 * 60_000;

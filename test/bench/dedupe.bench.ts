@@ -233,16 +233,28 @@ function sentence(rand: () => number, min: number, max: number): string {
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
     const r = rand();
-    if (r < 0.06) out.push(COMPONENTS.pick(rand));
-    else if (r < 0.1) out.push(OBJECTS.pick(rand));
-    else if (r < 0.12) out.push(FIELDS.pick(rand));
+    if (r < 0.025) out.push(COMPONENTS.pick(rand));
+    else if (r < 0.08) out.push(OBJECTS.pick(rand));
+    else if (r < 0.095) out.push(FIELDS.pick(rand));
     else out.push(PROSE.pick(rand));
   }
   const text = out.join(' ');
   return text[0].toUpperCase() + text.slice(1) + '.';
 }
 
+/** Titles vary as real ones do: a template, then now and then a qualifier that narrows it down. */
 function title(rand: () => number, component: string): string {
+  let text = titleTemplate(rand, component);
+  const r = rand();
+  if (r < 0.2) text += ` since ${1 + Math.floor(rand() * 4)}.${Math.floor(rand() * 30)}`;
+  else if (r < 0.4) text += ` for ${FIELDS.pick(rand)}`;
+  else if (r < 0.55) text += ` (${PROSE.pick(rand)} ${PROSE.pick(rand)} ${OBJECTS.pick(rand)})`;
+  else if (r < 0.65) text += ` in ${COMPONENTS.pick(rand)}`;
+  else if (r < 0.75) text += ` on ${OSES.pick(rand)}`;
+  return text;
+}
+
+function titleTemplate(rand: () => number, component: string): string {
   const browser = BROWSERS.pick(rand);
   switch (Math.floor(rand() * 6)) {
     case 0:

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { CandidateSearch, type DedupeQuery } from '../../src/modules/dedupe/candidate-search';
 import { rankCandidates } from '../../src/modules/dedupe/dedupe-scorer';
+import { DedupeStatsService } from '../../src/modules/dedupe/dedupe-stats.service';
 import type { SignalKind } from '../../src/modules/dedupe/entities/report-signal.entity';
 import { Report } from '../../src/modules/intake/entities/report.entity';
 import { BuiltinIssue } from '../../src/modules/trackers/builtin/builtin-issue.entity';
@@ -137,6 +138,37 @@ describe('dedupe retrieval', () => {
       expect(ranked[1]?.score ?? 0).toBeLessThan(ranked[0].score);
     },
   );
+
+  it('recounts word weights only when they are missing, an hour old, or the open issues moved by 10 %', async () => {
+    const stats = new DedupeStatsService(h.db);
+    const corpus = async () =>
+      (
+        await h.db.query<{ docs: number }[]>(
+          'SELECT docs FROM dedupe_corpus_stats WHERE project_id = $1',
+          [projectId],
+        )
+      )[0]?.docs;
+    const docsWith = async (lexeme: string) =>
+      (
+        await h.db.query<{ docs: number }[]>(
+          'SELECT docs FROM dedupe_term_stats WHERE project_id = $1 AND lexeme = $2',
+          [projectId, lexeme],
+        )
+      )[0]?.docs;
+    expect(await stats.refreshStale()).toContain(projectId);
+    expect(await corpus()).toBe(DISTRACTORS + 1);
+    expect(await docsWith('misbehav')).toBe(DISTRACTORS + 1);
+    expect(await docsWith('target')).toBe(1);
+
+    expect(await stats.refreshStale()).not.toContain(projectId);
+    for (let i = 0; i < 20; i++) {
+      await ticketWithSignals(`A brand new rebase problem ${i}`, {} as Record<SignalKind, string>);
+    }
+    expect(await stats.refreshStale()).toContain(projectId);
+    expect(await docsWith('rebas')).toBe(20);
+    expect(await stats.refreshStale()).not.toContain(projectId);
+    expect(await stats.refreshStale(new Date(Date.now() + 61 * 60_000))).toContain(projectId);
+  });
 });
 
 /** A save that fails with its own console error, request and click: the evidence of one bug. */
@@ -244,7 +276,7 @@ describe('dedupe decisions in the pipeline (built-in tracker)', () => {
         events: failingSave(tag),
         account: { id: 'acct_1', name: 'One' },
       }),
-      new Promise<string>((resolve) => setTimeout(resolve, 30)).then(() =>
+      new Promise<void>((resolve) => setTimeout(resolve, 30)).then(() =>
         post({
           description: 'Avatar upload broken',
           events: failingSave(tag),

@@ -8,6 +8,7 @@ import {
   MirrorSyncService,
   mirrorFollowUpAt,
 } from '../trackers/mirror/mirror-sync.service';
+import { DedupeStatsService } from '../dedupe/dedupe-stats.service';
 import { type ReconcileOutcome, ReconcilerService } from './reconciler.service';
 
 @Injectable()
@@ -15,11 +16,14 @@ export class MaintenanceProcessor {
   constructor(
     private readonly reconciler: ReconcilerService,
     private readonly mirror: MirrorSyncService,
+    private readonly dedupeStats: DedupeStatsService,
     @InjectQueue(QueueName.Maintenance) private readonly maintenance: Queue,
   ) {}
 
-  async process(job: Job): Promise<ReconcileOutcome | MirrorSyncOutcome> {
+  async process(job: Job): Promise<ReconcileOutcome | MirrorSyncOutcome | { refreshed: string[] }> {
     switch (job.name) {
+      case JobName.RefreshDedupeStats:
+        return { refreshed: await this.dedupeStats.refreshStale() };
       case JobName.ReconcileReports:
         return this.reconciler.reconcile();
       case JobName.SyncTrackerMirror: {
