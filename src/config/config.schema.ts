@@ -91,6 +91,7 @@ export const configSchema = z
     OPENAI_API_KEY: secret(8).optional(),
     OPENAI_BASE_URL: httpUrl.optional(),
     OPENAI_MODEL: z.string().min(1).optional(),
+    OPENAI_EMBEDDING_MODEL: z.string().min(1).default('text-embedding-3-small'),
     SMTP_URL: url(['smtp:', 'smtps:']).optional(),
     MAIL_FROM: z.email({ message: 'must be an email address' }).optional(),
   })

@@ -7,6 +7,7 @@ import { Project } from '../modules/projects/entities/project.entity';
 import { RecordingChunk } from '../modules/recordings/entities/recording-chunk.entity';
 import { RecordingSession } from '../modules/recordings/entities/recording-session.entity';
 import { Recording } from '../modules/recordings/entities/recording.entity';
+import { DedupeEmbedding } from '../modules/dedupe/entities/embedding.entity';
 import { DedupeResult } from '../modules/dedupe/entities/dedupe-result.entity';
 import { ReportSignal } from '../modules/dedupe/entities/report-signal.entity';
 import { CorpusStat, TermStat } from '../modules/dedupe/entities/term-stat.entity';
@@ -47,4 +48,5 @@ export const ENTITIES = [
   DedupeResult,
   TermStat,
   CorpusStat,
+  DedupeEmbedding,
 ];

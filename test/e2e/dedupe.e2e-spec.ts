@@ -5,12 +5,15 @@ import { rankCandidates } from '../../src/modules/dedupe/dedupe-scorer';
 import { DedupeStatsService } from '../../src/modules/dedupe/dedupe-stats.service';
 import type { SignalKind } from '../../src/modules/dedupe/entities/report-signal.entity';
 import { Report } from '../../src/modules/intake/entities/report.entity';
+import type { ReportView } from '../../src/modules/intake/reports.service';
 import { BuiltinIssue } from '../../src/modules/trackers/builtin/builtin-issue.entity';
 import { BuiltinComment } from '../../src/modules/trackers/builtin/builtin-comment.entity';
+import { PipelineEvent } from '../../src/modules/pipeline/entities/pipeline-event.entity';
 import { createProject, type TestProject } from '../factories/project.factory';
 import { reportPayload } from '../factories/report.factory';
 import { RrwebBuilder } from '../factories/rrweb-builder';
-import { createHarness, type Harness, type RunningApp } from '../support/harness';
+import { FakeOpenAi } from '../fakes/openai.server';
+import { createHarness, type Harness, type RunningApp, waitFor } from '../support/harness';
 import { waitForReport } from '../support/reports';
 
 const KINDS: { kind: SignalKind; target: string; other: (i: number) => string; reason: string }[] =
@@ -288,5 +291,78 @@ describe('dedupe decisions in the pipeline (built-in tracker)', () => {
     const merged = await waitForReport(app.url, acme.auth, second, 'duplicate');
     expect(merged.ticket?.key).toBe(filed.ticket!.key);
     expect(await h.db.getRepository(BuiltinIssue).countBy({ originReportId: second })).toBe(0);
+  });
+});
+
+describe('semantic re-ranking with embeddings (OPENAI_API_KEY set)', () => {
+  const openai = new FakeOpenAi();
+  let h: Harness;
+  let app: RunningApp;
+  let acme: TestProject;
+
+  beforeAll(async () => {
+    await openai.start();
+    // What the texts mean, as the embedding model would say: a frozen checkout is one thing,
+    // a wrongly coloured button another, whatever words they share.
+    openai.scriptEmbedding(/freez|unresponsive/i, [1, 0]);
+    openai.scriptEmbedding(/colour/i, [0, 1]);
+    h = await createHarness({ OPENAI_API_KEY: openai.apiKey, OPENAI_BASE_URL: openai.baseUrl });
+    app = await h.start('all');
+    acme = await createProject(h.db);
+  });
+  afterAll(async () => {
+    await h.close();
+    await openai.stop();
+  });
+
+  /** Posts a report and waits until dedupe has decided (filed, or handed to a person). */
+  async function file(description: string): Promise<ReportView> {
+    const res = await request(app.url)
+      .post('/v1/reports')
+      .set(acme.auth)
+      .send(reportPayload({ description }))
+      .expect(202);
+    return waitFor(
+      async () => {
+        const view = (await request(app.url).get(`/v1/reports/${res.body.id}`).set(acme.auth))
+          .body as ReportView;
+        return ['filed', 'needs_human'].includes(view.status) ? view : undefined;
+      },
+      { what: `report ${res.body.id} to be decided` },
+    );
+  }
+  it('moves the candidate that means the same above one that only shares words, and caches embeddings per issue', async () => {
+    const colour = await file('Checkout button colour is wrong on mobile');
+    const frozen = await file('Payment page freezes after entering the card');
+    const view = await file('Checkout button unresponsive when paying');
+
+    const keys = view.dedupe!.candidates.map((c) => c.key);
+    expect(keys.indexOf(frozen.ticket!.key)).toBeLessThan(keys.indexOf(colour.ticket!.key));
+    expect(view.dedupe!.candidates[0]).toMatchObject({ key: frozen.ticket!.key });
+    expect(view.dedupe!.candidates[0].reasons).toContain('meaning similarity 1.00');
+
+    // Another report: the known issues' embeddings come from the cache, not the API.
+    const before = openai.embeddedTexts().length;
+    await file('Checkout button unresponsive on the second try');
+    const sent = openai.embeddedTexts().slice(before);
+    expect(sent[0]).toBe('Checkout button unresponsive on the second try');
+    expect(sent.some((t) => /^(Checkout button colour|Payment page freezes)/.test(t))).toBe(false);
+    expect(
+      openai.embeddedTexts().filter((t) => t.startsWith('Checkout button colour is wrong')),
+    ).toHaveLength(1);
+    // Nothing personal goes out to be embedded.
+    expect(openai.embeddedTexts().join('\n')).not.toMatch(/@acme\.example/);
+  });
+
+  it('ranks lexically and says why when the embeddings service fails', async () => {
+    openai.failNext(3, 500);
+    const view = await file('Calendar invites arrive without a time zone');
+    expect(view.dedupe?.candidates.length).toBeGreaterThan(0);
+    const audit = await h.db
+      .getRepository(PipelineEvent)
+      .findOneByOrFail({ reportId: view.id, stage: 'dedupe', event: 'transition' });
+    expect(audit.details).toMatchObject({
+      semantic: expect.stringMatching(/^semantic re-ranking skipped: 500/),
+    });
   });
 });

@@ -32,6 +32,8 @@ export interface CandidateFeatures {
   termMatches: TermMatch[];
   /** Structured signals the candidate shares with the report. */
   sharedSignals: { kind: SignalKind; value: string; label?: string }[];
+  /** Cosine similarity of the two texts' embeddings, when semantic re-ranking ran. */
+  semantic?: number;
 }
 
 export interface ScoredCandidate {
@@ -93,8 +95,19 @@ export function termCoverage(terms: QueryTerm[], matches: TermMatch[]): number {
   return total > 0 ? found / total : 0;
 }
 
-/** Text similarity in 0..1 from word coverage and title trigrams. */
+/** Embedding cosines below this say "unrelated"; the scale runs from here to 1. */
+const SEMANTIC_FLOOR = 0.3;
+const SEMANTIC_WEIGHT = 0.5;
+
+/** Text similarity in 0..1 from word coverage and title trigrams (and meaning, when embedded). */
 export function textScore(terms: QueryTerm[], c: CandidateFeatures): number {
+  const lexical = lexicalScore(terms, c);
+  if (c.semantic === undefined) return lexical;
+  const meaning = Math.max(0, Math.min(1, (c.semantic - SEMANTIC_FLOOR) / (1 - SEMANTIC_FLOOR)));
+  return (1 - SEMANTIC_WEIGHT) * lexical + SEMANTIC_WEIGHT * meaning;
+}
+
+function lexicalScore(terms: QueryTerm[], c: CandidateFeatures): number {
   const coverage = termCoverage(terms, c.termMatches);
   // Either measure alone can be fooled (short titles, boilerplate bodies); together less so.
   return 0.5 * coverage + 0.3 * c.titleSimilarity + 0.2 * coverage * c.titleSimilarity;
@@ -143,6 +156,9 @@ export function decide(best: ScoredCandidate | undefined, thresholds: Thresholds
 
 function textReasons(terms: QueryTerm[], c: CandidateFeatures): string[] {
   const reasons: string[] = [];
+  if (c.semantic !== undefined && c.semantic >= 0.5) {
+    reasons.push(`meaning similarity ${c.semantic.toFixed(2)}`);
+  }
   if (c.titleSimilarity >= 0.3) reasons.push(`title similarity ${c.titleSimilarity.toFixed(2)}`);
   const shared = terms
     .map((t, i) => ({ t, m: c.termMatches[i] ?? 0 }))

@@ -1,13 +1,15 @@
 import { Module } from '@nestjs/common';
+import { AgentModule } from '../agent/agent.module';
 import { PipelineModule } from '../pipeline/pipeline.module';
 import { TrackersModule } from '../trackers/trackers.module';
 import { DedupeStatsService } from './dedupe-stats.service';
 import { DedupeService } from './dedupe.service';
+import { SemanticReranker } from './semantic-reranker.service';
 
 /** One bug, one ticket: duplicate detection against the open-issue mirror and reports in flight. */
 @Module({
-  imports: [PipelineModule, TrackersModule],
-  providers: [DedupeService, DedupeStatsService],
+  imports: [AgentModule, PipelineModule, TrackersModule],
+  providers: [DedupeService, DedupeStatsService, SemanticReranker],
   exports: [DedupeService, DedupeStatsService],
 })
 export class DedupeModule {}

@@ -19,6 +19,7 @@ import { decide, type Decision, rankCandidates, type ScoredCandidate } from './d
 import { DedupeResult } from './entities/dedupe-result.entity';
 import { ReportSignal } from './entities/report-signal.entity';
 import { reportSignals } from './report-signals';
+import { SEMANTIC_TOP, SemanticReranker } from './semantic-reranker.service';
 
 /** Candidates kept with the report and shown to people. */
 const KEPT = 5;
@@ -36,6 +37,7 @@ export class DedupeService {
     @InjectConfig() private readonly config: AppConfig,
     private readonly pipeline: PipelineService,
     private readonly duplicates: DuplicateActionsService,
+    private readonly semantic: SemanticReranker,
   ) {}
 
   /** Stores the report's structured signals (analysis time), so later reports find it cheaply. */
@@ -72,10 +74,25 @@ export class DedupeService {
       report,
       reports.map((r) => r.id),
     );
-    const ranked = rankCandidates(terms, [
-      ...issues,
-      ...reports.filter((r) => earlier.has(r.id)),
-    ]).slice(0, KEPT);
+    const features = [...issues, ...reports.filter((r) => earlier.has(r.id))];
+    let semanticNote: string | null = null;
+    if (this.semantic.enabled) {
+      const top = new Set(
+        rankCandidates(terms, features)
+          .slice(0, SEMANTIC_TOP)
+          .map((c) => c.id),
+      );
+      try {
+        await this.semantic.annotate(
+          { kind: 'report', id: report.id, text: report.description },
+          features.filter((f) => top.has(f.id)),
+        );
+      } catch (error) {
+        // Meaning is a refinement: without it the lexical and structural ranking stands.
+        semanticNote = `semantic re-ranking skipped: ${error instanceof Error ? error.message : String(error)}`;
+      }
+    }
+    const ranked = rankCandidates(terms, features).slice(0, KEPT);
     const thresholds = {
       duplicate: this.config.DEDUPE_DUPLICATE_THRESHOLD,
       possible: this.config.DEDUPE_POSSIBLE_THRESHOLD,
@@ -103,7 +120,7 @@ export class DedupeService {
           'needs_human',
           'dedupe',
           `Possibly a duplicate: ${describe(best)}; a person confirms`,
-          details(decision, ranked),
+          details(decision, ranked, semanticNote),
         );
         return;
       case 'new':
@@ -116,7 +133,7 @@ export class DedupeService {
             best
               ? `A new bug: the closest candidate, ${describe(best)}, is below ${thresholds.possible}`
               : 'A new bug: no similar open issue or report',
-            details(decision, ranked),
+            details(decision, ranked, semanticNote),
           )
         ) {
           await this.pipeline.enqueue(JobName.FileTicket, report.id);
@@ -209,7 +226,7 @@ export class DedupeService {
       report,
       query: {
         // The title the ticket would get, and the reporter's own first line, both count as title.
-        title: `${ticketTitle(report.description, analysis)} ${first}`.trim(),
+        title: [...new Set([ticketTitle(report.description, analysis), first.trim()])].join(' '),
         body: [rest.join('\n'), ...evidence].filter(Boolean).join('\n'),
         signals,
       },
@@ -222,9 +239,14 @@ function describe(c: ScoredCandidate): string {
   return `${name} (score ${c.score.toFixed(2)}: ${c.reasons.join('; ')})`;
 }
 
-function details(decision: Decision, ranked: ScoredCandidate[]): Record<string, unknown> {
+function details(
+  decision: Decision,
+  ranked: ScoredCandidate[],
+  semanticNote: string | null = null,
+): Record<string, unknown> {
   return {
     decision,
+    ...(semanticNote ? { semantic: semanticNote } : {}),
     candidates: ranked.map((c) => ({
       kind: c.kind,
       id: c.id,

@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import type { AppConfig } from '../../config/config.schema';
+import { APP_CONFIG } from '../../config/config.module';
+import { OpenAiClient } from './openai.client';
+
+export const OPENAI_CLIENT = Symbol('OPENAI_CLIENT');
+
+/** The LLM side of Repro. Without OPENAI_API_KEY the client is null and everything stays deterministic. */
+@Module({
+  providers: [
+    {
+      provide: OPENAI_CLIENT,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig): OpenAiClient | null =>
+        config.OPENAI_API_KEY
+          ? new OpenAiClient({ apiKey: config.OPENAI_API_KEY, baseUrl: config.OPENAI_BASE_URL })
+          : null,
+    },
+  ],
+  exports: [OPENAI_CLIENT],
+})
+export class AgentModule {}
