@@ -58,7 +58,7 @@ function describeBug(n: number): string {
   const area = AREAS[(n * 7) % AREAS.length];
   const symptom = SYMPTOMS[(n * 13 + Math.floor(n / AREAS.length)) % SYMPTOMS.length];
   const ref = randomBytes(3).toString('hex');
-  return `The ${area} ${symptom} (${n}, ref ${ref})\nSeen by several people on our team since this morning.`;
+  return `The ${area} ${symptom} (#${n}-${ref})`;
 }
 
 /** A realistic POST /v1/reports body; override any part. */

@@ -32,6 +32,8 @@ const OR_CANDIDATE_CAP = 600;
 const MAX_DOC_SHARE = 0.3;
 /** Only the start of a long body counts (as in the search column). */
 const BODY_CHARS = 6000;
+/** Up to this many open issues, words are counted live when the background counts are missing. */
+const LIVE_COUNT_LIMIT = 20_000;
 const IN_FLIGHT = ['received', 'analyzing', 'clarifying', 'deduping', 'filing', 'needs_human'];
 
 /**
@@ -70,7 +72,18 @@ export class CandidateSearch {
        FROM q LEFT JOIN dedupe_term_stats s ON s.project_id = $1 AND s.lexeme = q.lexeme`,
       [projectId, title, body],
     );
-    const corpus = rows[0]?.corpus ?? 0;
+    let corpus = rows[0]?.corpus ?? 0;
+    if (rows.length && rows[0].corpus === null) {
+      // No counts yet (a new project, before the background recount): count live when small.
+      const live = await this.liveCounts(
+        projectId,
+        rows.map((r) => r.lexeme),
+      );
+      if (live) {
+        corpus = live.corpus;
+        rows.forEach((r, i) => (r.docs = live.docs[i] > 0 ? live.docs[i] : null));
+      }
+    }
     const terms = rows
       .filter(
         (r) => corpus === 0 || (r.docs !== null && r.docs <= Math.max(1, corpus * MAX_DOC_SHARE)),
@@ -87,6 +100,30 @@ export class CandidateSearch {
       .sort((a, b) => b.weight - a.weight || a.lexeme.localeCompare(b.lexeme))
       .slice(0, MAX_TERMS)
       .map(({ lexeme, idf, inTitle }) => ({ lexeme, idf, inTitle }));
+  }
+
+  /**
+   * Document counts of the given words among a project's open issues, counted now; null when
+   * the project is too large for that (its background counts will come).
+   */
+  private async liveCounts(
+    projectId: string,
+    lexemes: string[],
+  ): Promise<{ corpus: number; docs: number[] } | null> {
+    const [{ open }] = await this.db.query<{ open: number }[]>(
+      `SELECT count(*)::int AS open FROM (
+         SELECT 1 FROM tracker_issues WHERE project_id = $1 AND open LIMIT ${LIVE_COUNT_LIMIT + 1}) s`,
+      [projectId],
+    );
+    if (open === 0 || open > LIVE_COUNT_LIMIT) return null;
+    const [{ docs }] = await this.db.query<{ docs: number[] }[]>(
+      `SELECT ARRAY(
+         SELECT (SELECT count(*) FROM tracker_issues
+                 WHERE project_id = $1 AND open AND search @@ l.lexeme::tsquery)::int
+         FROM unnest($2::text[]) WITH ORDINALITY AS l(lexeme, n) ORDER BY l.n) AS docs`,
+      [projectId, lexemes.map(lit)],
+    );
+    return { corpus: open, docs };
   }
 
   /** Open issues that may be the same bug, with what the scorer needs. */
@@ -140,7 +177,10 @@ export class CandidateSearch {
          JOIN tracker_issues ti
            ON ti.project_id = t.project_id AND ti.provider::text = t.provider::text AND ti.external_id = t.external_id
          WHERE cardinality($5::text[]) > 0 AND rs.project_id = $1
-           AND rs.kind::text || chr(31) || rs.value = ANY($5::text[]) AND ti.open
+           AND (rs.kind, rs.value) IN (
+             SELECT split_part(k, chr(31), 1)::report_signal_kind, substr(k, strpos(k, chr(31)) + 1)
+             FROM unnest($5::text[]) AS k)
+           AND ti.open
          LIMIT 50),
        found AS (
          SELECT id FROM by_and UNION SELECT id FROM by_or
@@ -162,7 +202,7 @@ export class CandidateSearch {
         options.excludeIssueId ?? null,
       ],
     );
-    const shared = await this.sharedIssueSignals(
+    const signals = await this.issueSignals(
       projectId,
       query,
       rows.map((r) => r.id),
@@ -175,7 +215,8 @@ export class CandidateSearch {
       url: r.url,
       titleSimilarity: Number(r.title_sim),
       termMatches: r.matches as TermMatch[],
-      sharedSignals: shared.get(r.id) ?? [],
+      sharedSignals: signals.get(r.id)?.shared ?? [],
+      signalKinds: signals.get(r.id)?.kinds ?? [],
     }));
   }
 
@@ -211,7 +252,9 @@ export class CandidateSearch {
          SELECT rs.report_id, array_agg(rs.kind::text || chr(31) || rs.value) AS signals
          FROM report_signals rs
          WHERE cardinality($3::text[]) > 0 AND rs.project_id = $1
-           AND rs.kind::text || chr(31) || rs.value = ANY($3::text[])
+           AND (rs.kind, rs.value) IN (
+             SELECT split_part(k, chr(31), 1)::report_signal_kind, substr(k, strpos(k, chr(31)) + 1)
+             FROM unnest($3::text[]) AS k)
          GROUP BY rs.report_id)
        SELECT i.id, i.title, similarity(lower(i.title), $4) AS title_sim, s.signals,
          ARRAY(
@@ -233,7 +276,14 @@ export class CandidateSearch {
         terms.map((t) => lit(t.lexeme)),
       ],
     );
-    const labels = new Map(query.signals.map((s) => [`${s.kind}\u001f${s.value}`, s]));
+    const own = rows.length
+      ? await this.db.query<{ id: string; kind: SignalKind; value: string }[]>(
+          `SELECT report_id AS id, kind::text AS kind, value FROM report_signals
+           WHERE project_id = $1 AND report_id = ANY($2::uuid[])`,
+          [projectId, rows.map((r) => r.id)],
+        )
+      : [];
+    const signals = collectSignals(query, own);
     return rows.map((r) => ({
       kind: 'report' as const,
       id: r.id,
@@ -242,10 +292,8 @@ export class CandidateSearch {
       url: null,
       titleSimilarity: Number(r.title_sim),
       termMatches: r.matches as TermMatch[],
-      sharedSignals: (r.signals ?? []).flatMap((k) => {
-        const s = labels.get(k);
-        return s ? [s] : [];
-      }),
+      sharedSignals: signals.get(r.id)?.shared ?? [],
+      signalKinds: signals.get(r.id)?.kinds ?? [],
     }));
   }
 
@@ -265,32 +313,66 @@ export class CandidateSearch {
     return rows.map((r) => r.id);
   }
 
-  private async sharedIssueSignals(
+  /**
+   * Per candidate issue: the report's signals it shares, and which kinds of telling signal it
+   * has at all (an error, a failing request, a Sentry issue), so the scorer can see evidence
+   * that disagrees.
+   */
+  private async issueSignals(
     projectId: string,
     query: DedupeQuery,
     issueIds: string[],
-  ): Promise<Map<string, DedupeQuery['signals']>> {
-    const result = new Map<string, DedupeQuery['signals']>();
+  ): Promise<Map<string, { shared: DedupeQuery['signals']; kinds: SignalKind[] }>> {
+    const result = new Map<string, { shared: DedupeQuery['signals']; kinds: SignalKind[] }>();
     if (!query.signals.length || !issueIds.length) return result;
-    const rows = await this.db.query<{ issue_id: string; key: string }[]>(
-      `SELECT DISTINCT ti.id AS issue_id, rs.kind::text || chr(31) || rs.value AS key
+    const rows = await this.db.query<{ issue_id: string; kind: SignalKind; value: string }[]>(
+      `SELECT DISTINCT ti.id AS issue_id, rs.kind::text AS kind, rs.value
        FROM tracker_issues ti
        JOIN tickets t ON t.project_id = ti.project_id AND t.provider::text = ti.provider::text
                      AND t.external_id = ti.external_id
        JOIN report_tickets rt ON rt.ticket_id = t.id
        JOIN report_signals rs ON rs.report_id = rt.report_id
        WHERE ti.id = ANY($2::uuid[]) AND rs.project_id = $1
-         AND rs.kind::text || chr(31) || rs.value = ANY($3::text[])`,
-      [projectId, issueIds, query.signals.map((s) => `${s.kind}\u001f${s.value}`)],
+         AND (rs.kind::text = ANY($4::text[]) OR (rs.kind, rs.value) IN (
+           SELECT split_part(k, chr(31), 1)::report_signal_kind, substr(k, strpos(k, chr(31)) + 1)
+           FROM unnest($3::text[]) AS k))`,
+      [
+        projectId,
+        issueIds,
+        query.signals.map((s) => `${s.kind}\u001f${s.value}`),
+        [...TELLING_KINDS],
+      ],
     );
-    const labels = new Map(query.signals.map((s) => [`${s.kind}\u001f${s.value}`, s]));
-    for (const row of rows) {
-      const signal = labels.get(row.key);
-      if (!signal) continue;
-      result.set(row.issue_id, [...(result.get(row.issue_id) ?? []), signal]);
-    }
-    return result;
+    return collectSignals(
+      query,
+      rows.map((r) => ({ id: r.issue_id, kind: r.kind, value: r.value })),
+    );
   }
+}
+
+/** Kinds of signal that, present on both sides but different, say "another bug". */
+const TELLING_KINDS: readonly SignalKind[] = [
+  'sentry_issue',
+  'error_fingerprint',
+  'failing_request',
+];
+
+/** Per candidate: the query's signals it shares, and the telling kinds it has at all. */
+function collectSignals(
+  query: DedupeQuery,
+  rows: { id: string; kind: SignalKind; value: string }[],
+): Map<string, { shared: DedupeQuery['signals']; kinds: SignalKind[] }> {
+  const labels = new Map(query.signals.map((s) => [`${s.kind}\u001f${s.value}`, s]));
+  const result = new Map<string, { shared: DedupeQuery['signals']; kinds: SignalKind[] }>();
+  for (const row of rows) {
+    const entry = result.get(row.id) ?? { shared: [], kinds: [] };
+    result.set(row.id, entry);
+    const signal = labels.get(`${row.kind}\u001f${row.value}`);
+    if (signal && !entry.shared.includes(signal)) entry.shared.push(signal);
+    if (TELLING_KINDS.includes(row.kind) && !entry.kinds.includes(row.kind))
+      entry.kinds.push(row.kind);
+  }
+  return result;
 }
 
 /** A lexeme as a tsquery literal: quoted, so punctuation in it is not query syntax. */

@@ -80,4 +80,17 @@ describe('dedupe scoring', () => {
     expect(decide(ranked[1], thresholds)).toBe('new');
     expect(decide(undefined, thresholds)).toBe('new');
   });
+
+  it('trusts text less when both sides have an error or failing request and they differ', () => {
+    const alike = candidate({ titleSimilarity: 0.8, termMatches: [2, 2, 1] });
+    const agreeing = scoreCandidate(terms, alike, []);
+    const disagreeing = scoreCandidate(terms, { ...alike, signalKinds: ['failing_request'] }, [
+      'failing_request',
+    ]);
+    expect(disagreeing.score).toBeLessThan(agreeing.score / 1.5);
+    expect(decide(disagreeing, thresholds)).toBe('new');
+    expect(disagreeing.reasons.at(-1)).toBe('but a different failing request');
+    // A candidate without that kind of evidence disagrees with nothing.
+    expect(scoreCandidate(terms, alike, ['failing_request']).score).toBe(agreeing.score);
+  });
 });

@@ -34,6 +34,8 @@ export interface CandidateFeatures {
   sharedSignals: { kind: SignalKind; value: string; label?: string }[];
   /** Cosine similarity of the two texts' embeddings, when semantic re-ranking ran. */
   semantic?: number;
+  /** Kinds of telling signal (error, failing request, Sentry issue) the candidate has at all. */
+  signalKinds?: SignalKind[];
 }
 
 export interface ScoredCandidate {
@@ -113,8 +115,27 @@ function lexicalScore(terms: QueryTerm[], c: CandidateFeatures): number {
   return 0.5 * coverage + 0.3 * c.titleSimilarity + 0.2 * coverage * c.titleSimilarity;
 }
 
-export function scoreCandidate(terms: QueryTerm[], c: CandidateFeatures): ScoredCandidate {
-  const text = textScore(terms, c);
+/** Telling evidence on both sides that differs: the same words, but another bug. */
+const CONFLICT_WORDS: Partial<Record<SignalKind, string>> = {
+  sentry_issue: 'a different Sentry issue',
+  error_fingerprint: 'a different error',
+  failing_request: 'a different failing request',
+};
+/** What text similarity keeps per kind of disagreeing evidence. */
+const CONFLICT_FACTOR = 0.5;
+
+export function scoreCandidate(
+  terms: QueryTerm[],
+  c: CandidateFeatures,
+  queryKinds: SignalKind[] = [],
+): ScoredCandidate {
+  const conflicts = (Object.keys(CONFLICT_WORDS) as SignalKind[]).filter(
+    (kind) =>
+      queryKinds.includes(kind) &&
+      (c.signalKinds ?? []).includes(kind) &&
+      !c.sharedSignals.some((s) => s.kind === kind),
+  );
+  const text = textScore(terms, c) * CONFLICT_FACTOR ** conflicts.length;
   const best = new Map<SignalKind, CandidateFeatures['sharedSignals'][number]>();
   for (const s of c.sharedSignals) if (!best.has(s.kind)) best.set(s.kind, s);
   const signals = [...best.values()].sort(
@@ -124,6 +145,7 @@ export function scoreCandidate(terms: QueryTerm[], c: CandidateFeatures): Scored
   const reasons = [
     ...signals.map((s) => `${SIGNAL_WORDS[s.kind]} ${s.label ?? s.value}`),
     ...textReasons(terms, c),
+    ...conflicts.map((kind) => `but ${CONFLICT_WORDS[kind]}`),
   ];
   return {
     kind: c.kind,
@@ -141,9 +163,10 @@ export function scoreCandidate(terms: QueryTerm[], c: CandidateFeatures): Scored
 export function rankCandidates(
   terms: QueryTerm[],
   candidates: CandidateFeatures[],
+  queryKinds: SignalKind[] = [],
 ): ScoredCandidate[] {
   return candidates
-    .map((c) => scoreCandidate(terms, c))
+    .map((c) => scoreCandidate(terms, c, queryKinds))
     .sort((a, b) => b.score - a.score || b.textScore - a.textScore || a.id.localeCompare(b.id));
 }
 

@@ -75,10 +75,11 @@ export class DedupeService {
       reports.map((r) => r.id),
     );
     const features = [...issues, ...reports.filter((r) => earlier.has(r.id))];
+    const kinds = [...new Set(query.signals.map((q) => q.kind))];
     let semanticNote: string | null = null;
     if (this.semantic.enabled) {
       const top = new Set(
-        rankCandidates(terms, features)
+        rankCandidates(terms, features, kinds)
           .slice(0, SEMANTIC_TOP)
           .map((c) => c.id),
       );
@@ -92,7 +93,7 @@ export class DedupeService {
         semanticNote = `semantic re-ranking skipped: ${error instanceof Error ? error.message : String(error)}`;
       }
     }
-    const ranked = rankCandidates(terms, features).slice(0, KEPT);
+    const ranked = rankCandidates(terms, features, kinds).slice(0, KEPT);
     const thresholds = {
       duplicate: this.config.DEDUPE_DUPLICATE_THRESHOLD,
       possible: this.config.DEDUPE_POSSIBLE_THRESHOLD,
