@@ -306,7 +306,7 @@ export class CandidateSearch {
        WHERE q.q IS NOT NULL AND ti.project_id = $1 AND ti.open
          AND to_tsvector('english', ti.title || ' ' || ti.body) @@ q.q
          AND ($3::uuid IS NULL OR ti.id <> $3::uuid)
-       ORDER BY ts_rank(to_tsvector('english', ti.title || ' ' || ti.body), q.q) DESC, ti.id
+       ORDER BY ts_rank(to_tsvector('english', ti.title || ' ' || ti.body), q.q) DESC, length(ti.key), ti.key
        LIMIT 10`,
       [projectId, text, excludeIssueId ?? null],
     );

@@ -167,7 +167,14 @@ export function rankCandidates(
 ): ScoredCandidate[] {
   return candidates
     .map((c) => scoreCandidate(terms, c, queryKinds))
-    .sort((a, b) => b.score - a.score || b.textScore - a.textScore || a.id.localeCompare(b.id));
+    .sort(
+      (a, b) =>
+        b.score - a.score ||
+        b.textScore - a.textScore ||
+        // Equal evidence: the older ticket (ENG-9 before ENG-10), which duplicates usually point to.
+        (a.key ?? '\uffff').localeCompare(b.key ?? '\uffff', 'en', { numeric: true }) ||
+        a.id.localeCompare(b.id),
+    );
 }
 
 export function decide(best: ScoredCandidate | undefined, thresholds: Thresholds): Decision {
