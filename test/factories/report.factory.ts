@@ -2,50 +2,48 @@ import { randomBytes } from 'node:crypto';
 
 let counter = 0;
 
-const AREAS = [
-  'quarterly revenue chart',
-  'team invitation email',
-  'calendar sync',
-  'avatar upload',
-  'CSV export',
-  'dark mode toggle',
-  'webhook retry list',
-  'password reset link',
-  'audit log filter',
-  'invoice PDF',
-  'Slack notification',
-  'search autocomplete',
-  'two-factor prompt',
-  'kanban drag handle',
-  'timezone picker',
-  'bulk archive',
-  'API token page',
-  'comment mentions',
-  'file preview',
-  'usage meter',
+const SYLLABLES = [
+  'ka',
+  'lo',
+  'vex',
+  'tam',
+  'sin',
+  'pri',
+  'do',
+  'mur',
+  'zen',
+  'qua',
+  'fel',
+  'rho',
+  'bi',
+  'nox',
+  'tel',
+  'gar',
 ];
-const SYMPTOMS = [
-  'shows stale numbers after switching workspace',
-  'never arrives although the toast says sent',
-  'duplicates every recurring meeting',
-  'rotates portrait photos sideways',
-  'drops accented characters',
-  'forgets the choice after reload',
-  'lists deleted endpoints',
-  'expires before it is opened',
-  'ignores the date range',
-  'renders totals in the wrong currency',
-  'posts twice into the channel',
-  'suggests archived customers',
-  'loops back to the login screen',
-  'snaps cards into the wrong column',
-  'offsets meetings by an hour',
-  'archives the unselected rows',
-  'hides the copy button',
-  'notifies nobody',
-  'spins forever on large images',
-  'counts seats of removed members',
+const VERBS = [
+  'drops',
+  'duplicates',
+  'hides',
+  'freezes',
+  'forgets',
+  'misorders',
+  'truncates',
+  'rejects',
+  'mislabels',
+  'resets',
+  'overwrites',
+  'ignores',
+  'delays',
+  'crops',
+  'blanks',
+  'mangles',
 ];
+
+/** A made-up product word, so two generated reports share no telling word by chance. */
+function word(): string {
+  const bytes = randomBytes(3);
+  return Array.from(bytes, (b) => SYLLABLES[b % SYLLABLES.length]).join('');
+}
 
 /**
  * A different bug each time (so dedupe files them separately), except the first: "Saving
@@ -55,13 +53,10 @@ function describeBug(n: number): string {
   if (n === 1) {
     return 'Saving billing details fails (1)\nI changed the card and pressed Save; it spun and then said "Something went wrong".';
   }
-  const area = AREAS[(n * 7) % AREAS.length];
-  const symptom = SYMPTOMS[(n * 13 + Math.floor(n / AREAS.length)) % SYMPTOMS.length];
-  const ref = randomBytes(3).toString('hex');
-  return `The ${area} ${symptom} (#${n}-${ref})`;
+  const name = word();
+  return `${name[0].toUpperCase()}${name.slice(1)} ${VERBS[n % VERBS.length]} the ${word()} ${word()} (${n})`;
 }
 
-/** A realistic POST /v1/reports body; override any part. */
 export function reportPayload(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   counter += 1;
   const user = `user${counter}-${randomBytes(2).toString('hex')}`;
