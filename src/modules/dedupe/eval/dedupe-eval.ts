@@ -71,6 +71,17 @@ interface PoolIssue {
   body: string;
 }
 
+/** Outcomes of one pool (or all): the duplicates, the baseline on them, the negatives. */
+interface Bucket {
+  pairs: Outcome[];
+  baseline: Outcome[];
+  negatives: Outcome[];
+}
+
+function emptyBucket(): Bucket {
+  return { pairs: [], baseline: [], negatives: [] };
+}
+
 interface Outcome {
   rank: number | null;
   ms: number;
@@ -111,8 +122,13 @@ export async function evaluateDedupe(options: EvalOptions): Promise<EvalReport> 
     const pools = await loadPools(db, options);
     const search = new CandidateSearch(db);
 
-    const all = { pairs: [] as Outcome[], baseline: [] as Outcome[], negatives: [] as Outcome[] };
-    const byRepo = new Map<string, typeof all>();
+    const all = emptyBucket();
+    const byRepo = new Map<string, Bucket>();
+    const bucketOf = (repo: string): Bucket => {
+      const bucket = byRepo.get(repo) ?? emptyBucket();
+      byRepo.set(repo, bucket);
+      return bucket;
+    };
     const perOriginal = new Map<string, Outcome[]>();
     for (const pair of options.pairs) {
       const pool = pools.forRepo(pair.repo);
@@ -132,9 +148,7 @@ export async function evaluateDedupe(options: EvalOptions): Promise<EvalReport> 
         pair.dup_body,
         target,
       );
-      const repo = byRepo.get(pair.repo) ?? { pairs: [], baseline: [], negatives: [] };
-      byRepo.set(pair.repo, repo);
-      for (const bucket of [all, repo]) {
+      for (const bucket of [all, bucketOf(pair.repo)]) {
         bucket.pairs.push(outcome);
         bucket.baseline.push(baseline);
       }
@@ -154,12 +168,10 @@ export async function evaluateDedupe(options: EvalOptions): Promise<EvalReport> 
         self,
       );
       all.negatives.push(outcome);
-      const repo = byRepo.get(issue.repo) ?? { pairs: [], baseline: [], negatives: [] };
-      byRepo.set(issue.repo, repo);
-      repo.negatives.push(outcome);
+      bucketOf(issue.repo).negatives.push(outcome);
     }
 
-    const summarize = (bucket: typeof all, poolSize: number) => ({
+    const summarize = (bucket: Bucket, poolSize: number) => ({
       ...figures(bucket.pairs, bucket.negatives, poolSize),
       baseline: figures(bucket.baseline, [], poolSize, false),
       negatives: bucket.negatives.length,
