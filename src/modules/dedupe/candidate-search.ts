@@ -181,6 +181,11 @@ export class CandidateSearch {
              SELECT split_part(k, chr(31), 1)::report_signal_kind, substr(k, strpos(k, chr(31)) + 1)
              FROM unnest($5::text[]) AS k)
            AND ti.open
+         -- The strongest evidence first, then the most recent: a page many tickets share must
+         -- not crowd out the one ticket with the same Sentry issue.
+         ORDER BY CASE rs.kind WHEN 'sentry_issue' THEN 0 WHEN 'error_fingerprint' THEN 1
+                  WHEN 'failing_request' THEN 2 WHEN 'clicked_element' THEN 3 ELSE 4 END,
+                  rs.created_at DESC
          LIMIT 50),
        found AS (
          SELECT id FROM by_and UNION SELECT id FROM by_or
