@@ -172,6 +172,34 @@ describe('dedupe retrieval', () => {
     expect(await stats.refreshStale()).not.toContain(projectId);
     expect(await stats.refreshStale(new Date(Date.now() + 61 * 60_000))).toContain(projectId);
   });
+
+  it('keeps the ticket with the same Sentry issue in view when sixty tickets share the page', async () => {
+    for (let i = 0; i < 60; i++) {
+      await ticketWithSignals(`Crowded page issue ${i}`, { route: '/crowded/:id' } as Record<
+        SignalKind,
+        string
+      >);
+    }
+    const needle = await ticketWithSignals('Crowded page crash', {
+      route: '/crowded/:id',
+      sentry_issue: '4500009999',
+    } as Record<SignalKind, string>);
+    const search = new CandidateSearch(h.db);
+    const query: DedupeQuery = {
+      title: 'Something broke',
+      body: '',
+      signals: [
+        { kind: 'route', value: '/crowded/:id', label: '/crowded/:id' },
+        { kind: 'sentry_issue', value: '4500009999', label: 'WEB-9999' },
+      ],
+    };
+    const terms = await search.terms(projectId, query.title, query.body);
+    const ranked = rankCandidates(terms, await search.issues(projectId, query, terms));
+    expect(ranked[0]).toMatchObject({
+      id: needle,
+      reasons: ['same Sentry issue WEB-9999', 'same page /crowded/:id'],
+    });
+  });
 });
 
 /** A save that fails with its own console error, request and click: the evidence of one bug. */
