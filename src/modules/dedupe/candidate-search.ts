@@ -32,6 +32,8 @@ const OR_CANDIDATE_CAP = 600;
 const MAX_DOC_SHARE = 0.3;
 /** Only the start of a long body counts (as in the search column). */
 const BODY_CHARS = 6000;
+/** Up to this many open issues, titles are also searched by trigrams. */
+const TITLE_RETRIEVAL_LIMIT = 20_000;
 /** Up to this many open issues, words are counted live when the background counts are missing. */
 const LIVE_COUNT_LIMIT = 20_000;
 const IN_FLIGHT = ['received', 'analyzing', 'clarifying', 'deduping', 'filing', 'needs_human'];
@@ -44,6 +46,9 @@ const IN_FLIGHT = ['received', 'analyzing', 'clarifying', 'deduping', 'filing', 
  * point it at a scratch schema through `search_path`.
  */
 export class CandidateSearch {
+  /** Open issues per project, as `terms()` last saw them. */
+  private readonly corpusSize = new Map<string, number>();
+
   constructor(private readonly db: Queryable) {}
 
   /** The report's telling words, weighted by how rare they are among the project's open issues. */
@@ -82,8 +87,11 @@ export class CandidateSearch {
       if (live) {
         corpus = live.corpus;
         rows.forEach((r, i) => (r.docs = live.docs[i] > 0 ? live.docs[i] : null));
+      } else {
+        corpus = Number.POSITIVE_INFINITY;
       }
     }
+    this.corpusSize.set(projectId, corpus);
     const terms = rows
       .filter(
         (r) => corpus === 0 || (r.docs !== null && r.docs <= Math.max(1, corpus * MAX_DOC_SHARE)),
@@ -168,7 +176,7 @@ export class CandidateSearch {
          ORDER BY ts_rank(m.search, $3::tsquery) DESC LIMIT 60),
        by_title AS (
          SELECT id FROM tracker_issues
-         WHERE project_id = $1 AND open AND lower(title) % $4
+         WHERE $8::boolean AND project_id = $1 AND open AND lower(title) % $4
          ORDER BY similarity(lower(title), $4) DESC LIMIT 20),
        by_signal AS (
          SELECT ti.id FROM report_signals rs
@@ -205,6 +213,10 @@ export class CandidateSearch {
         signalKeys,
         terms.map((t) => lit(t.lexeme)),
         options.excludeIssueId ?? null,
+        // A trigram search's index scan grows with the table (a common phrase matches a third
+        // of a million titles): it retrieves only in trackers small enough; title similarity
+        // is still computed for every candidate the other paths find.
+        (this.corpusSize.get(projectId) ?? 0) <= TITLE_RETRIEVAL_LIMIT,
       ],
     );
     const signals = await this.issueSignals(
