@@ -27,7 +27,7 @@ const MAX_TERMS = 12;
 /** The AND query uses the title's most telling words. */
 const AND_TERMS = 3;
 /** Rows the OR query may rank: bounds its cost on common words in a large tracker. */
-const OR_CANDIDATE_CAP = 600;
+const OR_CANDIDATE_CAP = 300;
 /** Words in more than this share of open issues tell nothing apart. */
 const MAX_DOC_SHARE = 0.3;
 /** Only the start of a long body counts (as in the search column). */
@@ -199,10 +199,13 @@ export class CandidateSearch {
          SELECT id FROM by_and UNION SELECT id FROM by_or
          UNION SELECT id FROM by_title UNION SELECT id FROM by_signal)
        SELECT ti.id, ti.key, ti.title, ti.url, similarity(lower(ti.title), $4) AS title_sim,
-         ARRAY(
-           SELECT CASE WHEN ti.search @@ (q.lexeme || ':A')::tsquery THEN 2
-                       WHEN ti.search @@ q.lexeme::tsquery THEN 1 ELSE 0 END
-           FROM unnest($6::text[]) WITH ORDINALITY AS q(lexeme, n) ORDER BY q.n) AS matches
+         -- The search vector is read once per row (unnest), not once per term.
+         (SELECT array_agg(coalesce(m.w, 0) ORDER BY q.n)
+          FROM unnest($6::text[]) WITH ORDINALITY AS q(lexeme, n)
+          LEFT JOIN (
+            SELECT u.lexeme, CASE WHEN 'A' = ANY(u.weights) THEN 2 ELSE 1 END AS w
+            FROM unnest(ti.search) u WHERE u.lexeme = ANY($6::text[])) m
+            ON m.lexeme = q.lexeme) AS matches
        FROM found JOIN tracker_issues ti ON ti.id = found.id
        WHERE ($7::uuid IS NULL OR ti.id <> $7::uuid)`,
       [
@@ -211,7 +214,7 @@ export class CandidateSearch {
         orQuery,
         title,
         signalKeys,
-        terms.map((t) => lit(t.lexeme)),
+        terms.map((t) => t.lexeme),
         options.excludeIssueId ?? null,
         // A trigram search's index scan grows with the table (a common phrase matches a third
         // of a million titles): it retrieves only in trackers small enough; title similarity
