@@ -26,8 +26,8 @@ export interface SearchOptions {
 const MAX_TERMS = 12;
 /** The AND query uses the title's most telling words. */
 const AND_TERMS = 3;
-/** Rows the OR query may rank: bounds its cost on common words in a large tracker. */
-const OR_CANDIDATE_CAP = 300;
+/** Rows each full-text query may rank: bounds its cost on common words in a large tracker. */
+const RANKED_CAP = 150;
 /** Words in more than this share of open issues tell nothing apart. */
 const MAX_DOC_SHARE = 0.3;
 /** Only the start of a long body counts (as in the search column). */
@@ -165,14 +165,16 @@ export class CandidateSearch {
     >(
       `WITH
        by_and AS (
-         SELECT id FROM tracker_issues
-         WHERE $2::text IS NOT NULL AND project_id = $1 AND open AND search @@ $2::tsquery
-         ORDER BY ts_rank_cd(search, $2::tsquery) DESC LIMIT 30),
+         SELECT id FROM (
+           SELECT id, search FROM tracker_issues
+           WHERE $2::text IS NOT NULL AND project_id = $1 AND open AND search @@ $2::tsquery
+           LIMIT ${RANKED_CAP}) m
+         ORDER BY ts_rank_cd(m.search, $2::tsquery) DESC LIMIT 30),
        by_or AS (
          SELECT id FROM (
            SELECT id, search FROM tracker_issues
            WHERE $3::text IS NOT NULL AND project_id = $1 AND open AND search @@ $3::tsquery
-           LIMIT ${OR_CANDIDATE_CAP}) m
+           LIMIT ${RANKED_CAP}) m
          ORDER BY ts_rank(m.search, $3::tsquery) DESC LIMIT 60),
        by_title AS (
          SELECT id FROM tracker_issues
