@@ -1,4 +1,5 @@
 import type { SignalKind } from './entities/report-signal.entity';
+import { signalKey } from './report-signals';
 import type { CandidateFeatures, QueryTerm, TermMatch } from './dedupe-scorer';
 
 /** Anything that runs SQL: a TypeORM DataSource or EntityManager, or a wrapped pg client. */
@@ -151,7 +152,7 @@ export class CandidateSearch {
         : null;
     const orQuery = terms.length ? terms.map((t) => lit(t.lexeme)).join(' | ') : null;
     const title = query.title.toLowerCase().slice(0, 300);
-    const signalKeys = query.signals.map((s) => `${s.kind}\u001f${s.value}`);
+    const signalKeys = query.signals.map(signalKey);
 
     const rows = await this.db.query<
       {
@@ -187,9 +188,7 @@ export class CandidateSearch {
          JOIN tracker_issues ti
            ON ti.project_id = t.project_id AND ti.provider::text = t.provider::text AND ti.external_id = t.external_id
          WHERE cardinality($5::text[]) > 0 AND rs.project_id = $1
-           AND (rs.kind, rs.value) IN (
-             SELECT split_part(k, chr(31), 1)::report_signal_kind, substr(k, strpos(k, chr(31)) + 1)
-             FROM unnest($5::text[]) AS k)
+           AND ${signalIn('$5')}
            AND ti.open
          -- The strongest evidence first, then the most recent: a page many tickets share must
          -- not crowd out the one ticket with the same Sentry issue.
@@ -250,7 +249,7 @@ export class CandidateSearch {
     options: SearchOptions = {},
   ): Promise<CandidateFeatures[]> {
     const orQuery = terms.length ? terms.map((t) => lit(t.lexeme)).join(' | ') : null;
-    const signalKeys = query.signals.map((s) => `${s.kind}\u001f${s.value}`);
+    const signalKeys = query.signals.map(signalKey);
     const title = query.title.toLowerCase().slice(0, 300);
     const rows = await this.db.query<
       {
@@ -274,9 +273,7 @@ export class CandidateSearch {
          SELECT rs.report_id, array_agg(rs.kind::text || chr(31) || rs.value) AS signals
          FROM report_signals rs
          WHERE cardinality($3::text[]) > 0 AND rs.project_id = $1
-           AND (rs.kind, rs.value) IN (
-             SELECT split_part(k, chr(31), 1)::report_signal_kind, substr(k, strpos(k, chr(31)) + 1)
-             FROM unnest($3::text[]) AS k)
+           AND ${signalIn('$3')}
          GROUP BY rs.report_id)
        SELECT i.id, i.title, similarity(lower(i.title), $4) AS title_sim, s.signals,
          ARRAY(
@@ -355,21 +352,24 @@ export class CandidateSearch {
        JOIN report_tickets rt ON rt.ticket_id = t.id
        JOIN report_signals rs ON rs.report_id = rt.report_id
        WHERE ti.id = ANY($2::uuid[]) AND rs.project_id = $1
-         AND (rs.kind::text = ANY($4::text[]) OR (rs.kind, rs.value) IN (
-           SELECT split_part(k, chr(31), 1)::report_signal_kind, substr(k, strpos(k, chr(31)) + 1)
-           FROM unnest($3::text[]) AS k))`,
-      [
-        projectId,
-        issueIds,
-        query.signals.map((s) => `${s.kind}\u001f${s.value}`),
-        [...TELLING_KINDS],
-      ],
+         AND (rs.kind::text = ANY($4::text[]) OR ${signalIn('$3')})`,
+      [projectId, issueIds, query.signals.map(signalKey), [...TELLING_KINDS]],
     );
     return collectSignals(
       query,
       rows.map((r) => ({ id: r.issue_id, kind: r.kind, value: r.value })),
     );
   }
+}
+
+/**
+ * SQL: the report signal `rs` is one of the keys in the text[] parameter `param` (made by
+ * `signalKey`), as (kind, value) pairs so the (project_id, kind, value) index serves it.
+ */
+function signalIn(param: string): string {
+  return `(rs.kind, rs.value) IN (
+    SELECT split_part(k, chr(31), 1)::report_signal_kind, substr(k, strpos(k, chr(31)) + 1)
+    FROM unnest(${param}::text[]) AS k)`;
 }
 
 /** Kinds of signal that, present on both sides but different, say "another bug". */
@@ -384,12 +384,12 @@ function collectSignals(
   query: DedupeQuery,
   rows: { id: string; kind: SignalKind; value: string }[],
 ): Map<string, { shared: DedupeQuery['signals']; kinds: SignalKind[] }> {
-  const labels = new Map(query.signals.map((s) => [`${s.kind}\u001f${s.value}`, s]));
+  const labels = new Map(query.signals.map((s) => [signalKey(s), s]));
   const result = new Map<string, { shared: DedupeQuery['signals']; kinds: SignalKind[] }>();
   for (const row of rows) {
     const entry = result.get(row.id) ?? { shared: [], kinds: [] };
     result.set(row.id, entry);
-    const signal = labels.get(`${row.kind}\u001f${row.value}`);
+    const signal = labels.get(signalKey(row));
     if (signal && !entry.shared.includes(signal)) entry.shared.push(signal);
     if (TELLING_KINDS.includes(row.kind) && !entry.kinds.includes(row.kind))
       entry.kinds.push(row.kind);

@@ -142,11 +142,6 @@ export class DedupeService {
     }
   }
 
-  /** The dedupe decision shown with a report; null before dedupe ran. */
-  async find(reportId: string): Promise<DedupeResult | null> {
-    return this.db.getRepository(DedupeResult).findOneBy({ reportId });
-  }
-
   private async merge(report: Report, best: ScoredCandidate): Promise<void> {
     const reason = `${describe(best)}`;
     if (best.kind === 'issue') {

@@ -72,10 +72,15 @@ function lastClick(analysis: RecordingAnalysis | null): EvidenceSignal | null {
   return { kind: 'clicked_element', value: `${route} ${what}`, label: `${what} on ${route}` };
 }
 
+/** One string per (kind, value), for lookups; the separator (unit separator) appears in neither. */
+export function signalKey(s: { kind: SignalKind; value: string }): string {
+  return `${s.kind}\u001f${s.value}`;
+}
+
 function dedupe(signals: EvidenceSignal[]): EvidenceSignal[] {
   const seen = new Set<string>();
   return signals.filter((s) => {
-    const key = `${s.kind}\u001f${s.value}`;
+    const key = signalKey(s);
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

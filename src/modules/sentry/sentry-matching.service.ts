@@ -56,10 +56,6 @@ export class SentryMatchingService {
     @Inject(SENTRY_API_CLIENT) private readonly client: SentryApiClient | null,
   ) {}
 
-  get enabled(): boolean {
-    return this.client !== null;
-  }
-
   /** Null when Sentry is not configured: the stage skips it without a word. */
   async match(reportId: string): Promise<SentryMatchOutcome | null> {
     const client = this.client;
