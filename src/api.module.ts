@@ -9,6 +9,8 @@ import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { AuthGuard } from './common/auth.guard';
 import { jsonBodyProblem } from './common/body-parsing';
 import { type FieldProblem, ValidationFailedError } from './common/errors';
+import { TriageModule } from './modules/agent/triage.module';
+import { ConversationModule } from './modules/conversation/conversation.module';
 import { HealthModule } from './modules/health/health.module';
 import { IntakeModule } from './modules/intake/intake.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
@@ -47,6 +49,8 @@ class ApiValidationPipe extends ValidationPipe {
     ProjectsModule,
     IntakeModule,
     TrackersModule,
+    TriageModule,
+    ConversationModule,
     HealthModule,
     MetricsModule,
     ReplayModule,

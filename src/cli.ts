@@ -1,6 +1,15 @@
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { OpenAiClient } from './modules/agent/openai.client';
+import {
+  type PolicyOverrides,
+  policyDefaults,
+  policySchema,
+  resolvePolicy,
+} from './modules/agent/policy';
+import { dryRunTriage, formatDryRun } from './modules/agent/triage-dry-run';
 import { DataSource } from 'typeorm';
 import { ConfigError, loadConfig } from './config/config.schema';
 import { prepareDatabase } from './app';
@@ -71,6 +80,126 @@ export function buildCli(): Command {
           }),
         );
         process.stdout.write(`${JSON.stringify(settings, null, 2)}\n`);
+      },
+    );
+
+  program
+    .command('policy')
+    .description(
+      'Show or set what the triage agent may do alone in a project (unset settings take the AGENT_* defaults)',
+    )
+    .option('-p, --project <slug>', 'project', DEFAULT_PROJECT_SLUG)
+    .option('--auto-file-threshold <0-1>', 'file without a person at or above this confidence')
+    .option('--approval-severities <list>', 'severities a person approves: urgent,high… or none')
+    .option('--approval-tiers <list>', 'account tiers whose reports a person approves, or none')
+    .option('--max-questions <n>', 'questions asked of the reporter in total')
+    .option('--allowed-tools <list>', 'tools the agent may use (comma-separated)')
+    .option('--allow-reporter-email <yes|no>', "keep the reporter's own email in text for the LLM")
+    .option('--on-clarify-timeout <proceed|needs_human>', 'when the reporter does not answer')
+    .option('--reset <settings>', 'comma-separated settings returned to the default')
+    .action(async (options: Record<string, string | undefined> & { project: string }) => {
+      const list = (v?: string) =>
+        v === undefined
+          ? undefined
+          : v === 'none'
+            ? []
+            : v
+                .split(',')
+                .map((x) => x.trim())
+                .filter(Boolean);
+      const num = (v?: string) => (v === undefined ? undefined : Number(v));
+      const changes: Record<string, unknown> = {
+        autoFileThreshold: num(options.autoFileThreshold),
+        approvalSeverities: list(options.approvalSeverities),
+        approvalTiers: list(options.approvalTiers),
+        maxQuestions: num(options.maxQuestions),
+        allowedTools: list(options.allowedTools),
+        allowReporterEmail:
+          options.allowReporterEmail === undefined
+            ? undefined
+            : ['yes', 'true', '1'].includes(options.allowReporterEmail),
+        onClarifyTimeout: options.onClarifyTimeout,
+      };
+      for (const key of list(options.reset) ?? []) changes[key] = null;
+      const config = loadConfig();
+      const own = await withProjects((projects) =>
+        projects.updateAgentPolicy(options.project, changes),
+      );
+      process.stdout.write(
+        `${JSON.stringify({ project: own, effective: resolvePolicy(own, policyDefaults(config)) }, null, 2)}\n`,
+      );
+    });
+
+  program
+    .command('triage <report.json>')
+    .description(
+      'Run the triage agent on a report file (the POST /v1/reports body) and print the facts, the questions it would ask and the ticket draft',
+    )
+    .option('--recording <events.json>', 'an rrweb recording (.json, .json.gz or .jsonl)')
+    .option('--dry-run', 'store and send nothing (required: the service triages real reports)')
+    .option('--policy <policy.json>', 'a policy to try (settings as in `repro policy`)')
+    .option('--json', 'print { facts, questions, decision, ticket: { title, body } }')
+    .action(
+      async (
+        file: string,
+        options: { recording?: string; dryRun?: boolean; policy?: string; json?: boolean },
+      ) => {
+        if (!options.dryRun) {
+          throw new Error(
+            'repro triage only runs with --dry-run: the service triages stored reports',
+          );
+        }
+        const config = loadConfig();
+        const body = JSON.parse(await readFile(file, 'utf8')) as unknown;
+        const recording = options.recording
+          ? await analyzeFile(options.recording, {
+              userAgent: (body as { client?: { userAgent?: string } })?.client?.userAgent,
+            })
+          : null;
+        let overrides: unknown = null;
+        if (options.policy) {
+          const parsed = policySchema.safeParse(JSON.parse(await readFile(options.policy, 'utf8')));
+          if (!parsed.success) {
+            throw new Error(
+              `The policy file is not valid:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`,
+            );
+          }
+          overrides = parsed.data;
+        }
+        const policy = resolvePolicy(overrides as PolicyOverrides | null, policyDefaults(config));
+        const result = await dryRunTriage(body, {
+          recording,
+          policy,
+          llm: config.OPENAI_API_KEY
+            ? {
+                client: new OpenAiClient({
+                  apiKey: config.OPENAI_API_KEY,
+                  baseUrl: config.OPENAI_BASE_URL,
+                  timeoutMs: config.OPENAI_TIMEOUT_MS,
+                }),
+                model: config.OPENAI_MODEL,
+                maxSteps: config.AGENT_MAX_STEPS,
+                tokenBudget: config.AGENT_TOKEN_BUDGET,
+              }
+            : undefined,
+        });
+        process.stdout.write(
+          options.json
+            ? `${JSON.stringify(
+                {
+                  facts: result.facts,
+                  questions: result.questions,
+                  decision: result.decision,
+                  reason: result.reason,
+                  engine: result.engine,
+                  fallbackReason: result.fallbackReason,
+                  ticket: result.ticket,
+                },
+                null,
+                2,
+              )}\n`
+            : formatDryRun(result),
+        );
       },
     );
 

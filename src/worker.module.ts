@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { TriageModule } from './modules/agent/triage.module';
+import { ConversationModule } from './modules/conversation/conversation.module';
 import { DedupeModule } from './modules/dedupe/dedupe.module';
 import { MaintenanceProcessor } from './modules/pipeline/maintenance.processor';
 import { PipelineModule } from './modules/pipeline/pipeline.module';
@@ -17,6 +19,8 @@ import { QueueWorkers } from './queue/queue-workers';
     RecordingsModule,
     SentryModule,
     DedupeModule,
+    TriageModule,
+    ConversationModule,
     TrackersModule,
     MirrorModule,
   ],

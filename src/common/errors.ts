@@ -10,6 +10,8 @@ export const ErrorCode = {
   IdempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
   ChunkConflict: 'CHUNK_CONFLICT',
   MethodNotAllowed: 'METHOD_NOT_ALLOWED',
+  ConversationClosed: 'CONVERSATION_CLOSED',
+  NotAwaitingDecision: 'NOT_AWAITING_DECISION',
   Internal: 'INTERNAL',
   Unavailable: 'UNAVAILABLE',
 } as const;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SEVERITIES } from '../modules/agent/agent.types';
 
 const bool = z
   .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
@@ -21,6 +22,14 @@ const url = (protocols: string[]) =>
       }
     },
     { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  );
+
+/** `urgent,high`, or `none` for an empty list. */
+const severityList = z
+  .string()
+  .transform((v) => (v.trim() === 'none' ? [] : v.split(',').map((s) => s.trim())))
+  .pipe(
+    z.array(z.enum(SEVERITIES, { message: `must be none or a list of ${SEVERITIES.join(', ')}` })),
   );
 
 const httpUrl = url(['http:', 'https:']);
@@ -90,8 +99,26 @@ export const configSchema = z
     SENTRY_RETRY_BUDGET_MS: int(0, 10 * 60_000).default(15_000),
     OPENAI_API_KEY: secret(8).optional(),
     OPENAI_BASE_URL: httpUrl.optional(),
-    OPENAI_MODEL: z.string().min(1).optional(),
+    OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
     OPENAI_EMBEDDING_MODEL: z.string().min(1).default('text-embedding-3-small'),
+    OPENAI_TIMEOUT_MS: int(1_000, 10 * 60_000).default(60_000),
+    // The triage agent: its bounds, and the default policy of projects that set none.
+    AGENT_MAX_STEPS: int(2, 50).default(8),
+    AGENT_TOKEN_BUDGET: int(1_000, 1_000_000).default(25_000),
+    AGENT_MAX_QUESTIONS: int(0, 10).default(3),
+    AGENT_AUTO_FILE_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
+    AGENT_APPROVAL_SEVERITIES: severityList.default(['urgent']),
+    AGENT_APPROVAL_TIERS: z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean),
+      )
+      .default([]),
+    AGENT_CLARIFY_TIMEOUT_MS: int(1_000, 30 * 24 * 3_600_000).default(24 * 3_600_000),
+    AGENT_ON_CLARIFY_TIMEOUT: z.enum(['proceed', 'needs_human']).default('proceed'),
     SMTP_URL: url(['smtp:', 'smtps:']).optional(),
     MAIL_FROM: z.email({ message: 'must be an email address' }).optional(),
   })

@@ -1,3 +1,6 @@
+import { AgentStep } from '../modules/agent/entities/agent-step.entity';
+import { ReportMessage } from '../modules/agent/entities/report-message.entity';
+import { ReportTriage } from '../modules/agent/entities/report-triage.entity';
 import { Account } from '../modules/accounts/entities/account.entity';
 import { Reporter } from '../modules/accounts/entities/reporter.entity';
 import { Report } from '../modules/intake/entities/report.entity';
@@ -49,4 +52,7 @@ export const ENTITIES = [
   TermStat,
   CorpusStat,
   DedupeEmbedding,
+  ReportTriage,
+  ReportMessage,
+  AgentStep,
 ];

@@ -8,6 +8,8 @@ export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 export const JobName = {
   AnalyzeReport: 'AnalyzeReport',
   ClarifyReport: 'ClarifyReport',
+  /** Delayed: the reporter has not answered the agent's questions in time. */
+  ClarifyTimeout: 'ClarifyTimeout',
   DedupeReport: 'DedupeReport',
   FileTicket: 'FileTicket',
   ReconcileReports: 'ReconcileReports',
@@ -24,11 +26,18 @@ export type PipelineJobName = Exclude<
 /** Payloads carry ids only; the handler reloads the row and skips if it is gone. */
 export interface ReportJobData {
   reportId: string;
+  /** ClarifyTimeout: the agent message whose answer is overdue. */
+  messageId?: string;
 }
 
 /** One job per (stage, report): enqueueing twice is a no-op while the first is pending. */
 export function pipelineJobId(name: PipelineJobName, reportId: string): string {
   return `${name}-${reportId}`;
+}
+
+/** One timeout per question message. */
+export function clarifyTimeoutJobId(reportId: string, messageId: string): string {
+  return `${JobName.ClarifyTimeout}-${reportId}-${messageId}`;
 }
 
 export const RECONCILE_SCHEDULER_ID = 'reconcile-reports';

@@ -34,6 +34,8 @@ describe('a report travels from HTTP to a ticket (API and worker in one process)
       id: expect.any(String),
       status: 'received',
       statusUrl: expect.stringMatching(new RegExp(`/v1/reports/${created.body.id}$`)),
+      reporterToken: expect.stringMatching(/^rpt_[\w-]{32}$/),
+      messagesUrl: `${created.body.statusUrl}/messages`,
     });
     expect(created.headers.location).toBe(created.body.statusUrl);
 
@@ -48,7 +50,7 @@ describe('a report travels from HTTP to a ticket (API and worker in one process)
       .get(`/v1/tickets/${filed.ticket!.key}`)
       .set(acme.auth)
       .expect(200);
-    expect(ticket.body.title).toBe('Saving billing details fails (1)');
+    expect(ticket.body.title).toBe('Saving billing details fails (1) on /settings/billing');
     expect(ticket.body.provider).toBe('builtin');
     expect(ticket.body.reports).toEqual([
       expect.objectContaining({ id: created.body.id, relation: 'created' }),

@@ -46,6 +46,11 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
     RECONCILE_EVERY_MS: '1000',
     RECONCILE_STUCK_AFTER_MS: '1500',
     SHUTDOWN_TIMEOUT_MS: '10000',
+    // Tests of the other stages let the agent act alone, without questions or approvals; the
+    // agent's own tests (triage-*.e2e-spec.ts) run with the real defaults.
+    AGENT_MAX_QUESTIONS: '0',
+    AGENT_AUTO_FILE_THRESHOLD: '0',
+    AGENT_APPROVAL_SEVERITIES: 'none',
     ...env,
   };
   const config = loadConfig(baseEnv);

@@ -6,6 +6,7 @@ import { Reporter } from './entities/reporter.entity';
 export interface AccountInput {
   id: string;
   name?: string;
+  tier?: string;
 }
 
 export interface ReporterInput {
@@ -35,13 +36,19 @@ export class AccountsService {
       .createQueryBuilder()
       .insert()
       .into(Account)
-      .values({ projectId, externalId: input.id, name: input.name ?? null })
+      .values({
+        projectId,
+        externalId: input.id,
+        name: input.name ?? null,
+        tier: input.tier ?? null,
+      })
       .orIgnore()
       .execute();
     const account = await manager.findOneByOrFail(Account, { projectId, externalId: input.id });
     const domain = domainOf(reporterEmail);
     const changes: Partial<Account> = {};
     if (input.name && input.name !== account.name) changes.name = input.name;
+    if (input.tier && input.tier !== account.tier) changes.tier = input.tier;
     if (domain && !account.emailDomains.includes(domain))
       changes.emailDomains = [...account.emailDomains, domain];
     if (Object.keys(changes).length) {

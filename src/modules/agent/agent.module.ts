@@ -13,7 +13,11 @@ export const OPENAI_CLIENT = Symbol('OPENAI_CLIENT');
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig): OpenAiClient | null =>
         config.OPENAI_API_KEY
-          ? new OpenAiClient({ apiKey: config.OPENAI_API_KEY, baseUrl: config.OPENAI_BASE_URL })
+          ? new OpenAiClient({
+              apiKey: config.OPENAI_API_KEY,
+              baseUrl: config.OPENAI_BASE_URL,
+              timeoutMs: config.OPENAI_TIMEOUT_MS,
+            })
           : null,
     },
   ],

@@ -200,14 +200,13 @@ export class CandidateSearch {
          SELECT id FROM by_and UNION SELECT id FROM by_or
          UNION SELECT id FROM by_title UNION SELECT id FROM by_signal)
        SELECT ti.id, ti.key, ti.title, ti.url, similarity(lower(ti.title), $4) AS title_sim,
-         -- The search vector is read once per row (unnest), not once per term.
-         (SELECT array_agg(coalesce(m.w, 0) ORDER BY q.n)
-          FROM unnest($6::text[]) WITH ORDINALITY AS q(lexeme, n)
-          LEFT JOIN (
-            SELECT u.lexeme, CASE WHEN 'A' = ANY(u.weights) THEN 2 ELSE 1 END AS w
-            FROM unnest(ti.search) u WHERE u.lexeme = ANY($6::text[])) m
-            ON m.lexeme = q.lexeme) AS matches
+         ARRAY(
+           SELECT CASE WHEN v.search @@ q.in_title THEN 2 WHEN v.search @@ q.anywhere THEN 1 ELSE 0 END
+           FROM unnest($6::tsquery[], $9::tsquery[]) WITH ORDINALITY AS q(in_title, anywhere, n)
+           ORDER BY q.n) AS matches
        FROM found JOIN tracker_issues ti ON ti.id = found.id
+         -- The search vector is read (detoasted) once per row, then tested once per term.
+         CROSS JOIN LATERAL (SELECT ts_filter(ti.search, '{a,b,c,d}') AS search OFFSET 0) v
        WHERE ($7::uuid IS NULL OR ti.id <> $7::uuid)`,
       [
         projectId,
@@ -215,12 +214,13 @@ export class CandidateSearch {
         orQuery,
         title,
         signalKeys,
-        terms.map((t) => t.lexeme),
+        terms.map((t) => `${lit(t.lexeme)}:A`),
         options.excludeIssueId ?? null,
         // A trigram search's index scan grows with the table (a common phrase matches a third
         // of a million titles): it retrieves only in trackers small enough; title similarity
         // is still computed for every candidate the other paths find.
         (this.corpusSize.get(projectId) ?? 0) <= TITLE_RETRIEVAL_LIMIT,
+        terms.map((t) => lit(t.lexeme)),
       ],
     );
     const signals = await this.issueSignals(

@@ -18,6 +18,10 @@ import { CandidateSearch, type DedupeQuery } from './candidate-search';
 import { decide, type Decision, rankCandidates, type ScoredCandidate } from './dedupe-scorer';
 import { DedupeResult } from './entities/dedupe-result.entity';
 import { ReportSignal } from './entities/report-signal.entity';
+import type { AgentPolicy, SimilarIssue } from '../agent/agent.types';
+import { ReportTriage } from '../agent/entities/report-triage.entity';
+import { allows, approvalNeeded, policyDefaults, resolvePolicy } from '../agent/policy';
+import { Project } from '../projects/entities/project.entity';
 import { reportSignals } from './report-signals';
 import { SEMANTIC_TOP, SemanticReranker } from './semantic-reranker.service';
 
@@ -60,9 +64,35 @@ export class DedupeService {
       .execute();
   }
 
+  /** Open issues like `text`, best first: the agent's search_similar_issues. */
+  async similar(projectId: string, text: string, limit = 8): Promise<SimilarIssue[]> {
+    const [first, ...rest] = text.trim().split(/\r?\n/);
+    const query: DedupeQuery = { title: first ?? '', body: rest.join('\n'), signals: [] };
+    const search = new CandidateSearch(this.db);
+    const terms = await search.terms(projectId, query.title, query.body);
+    const issues = await search.issues(projectId, query, terms);
+    return rankCandidates(terms, issues, [])
+      .slice(0, limit)
+      .map((c) => ({
+        key: c.key ?? c.id,
+        title: c.title,
+        url: c.url,
+        score: Number(c.score.toFixed(3)),
+        reasons: c.reasons,
+      }));
+  }
+
   /** The dedupe stage: decide, store the decision with its candidates, act. */
   async run(reportId: string): Promise<void> {
     const { report, query } = await this.load(reportId);
+    const triage = await this.db.getRepository(ReportTriage).findOneBy({ reportId });
+    const policy = await this.policy(report.projectId);
+    if (
+      triage?.decision?.kind === 'duplicate' &&
+      (await this.agentDuplicate(report, triage, policy))
+    ) {
+      return;
+    }
     const search = new CandidateSearch(this.db);
     const terms = await search.terms(report.projectId, query.title, query.body);
     const issues = await search.issues(report.projectId, query, terms);
@@ -113,6 +143,17 @@ export class DedupeService {
 
     switch (decision) {
       case 'duplicate':
+        if (!allows(policy, 'mark_duplicate')) {
+          await this.pipeline.transition(
+            report.id,
+            'deduping',
+            'needs_human',
+            'dedupe',
+            `A duplicate of ${describe(best)}, but the policy does not let the agent merge alone`,
+            details(decision, ranked, semanticNote),
+          );
+          return;
+        }
         return this.merge(report, best);
       case 'possible_duplicate':
         await this.pipeline.transition(
@@ -124,7 +165,19 @@ export class DedupeService {
           details(decision, ranked, semanticNote),
         );
         return;
-      case 'new':
+      case 'new': {
+        const gate = this.approvalGate(triage, policy, report);
+        if (gate) {
+          await this.pipeline.transition(
+            report.id,
+            'deduping',
+            'needs_human',
+            'policy',
+            `${gate}; the proposed ticket waits for a person`,
+            { ...details(decision, ranked, semanticNote), proposal: triage?.proposal ?? null },
+          );
+          return;
+        }
         if (
           await this.pipeline.transition(
             report.id,
@@ -139,7 +192,92 @@ export class DedupeService {
         ) {
           await this.pipeline.enqueue(JobName.FileTicket, report.id);
         }
+      }
     }
+  }
+
+  private async policy(projectId: string): Promise<AgentPolicy> {
+    const project = await this.db.getRepository(Project).findOneByOrFail({ id: projectId });
+    return resolvePolicy(project.agentPolicy, policyDefaults(this.config));
+  }
+
+  /** Why filing this report as new needs a person first, per the project's policy; null when not. */
+  private approvalGate(
+    triage: ReportTriage | null,
+    policy: AgentPolicy,
+    report: Report,
+  ): string | null {
+    if (!triage?.proposal) return null;
+    return approvalNeeded(
+      policy,
+      {
+        kind: 'file',
+        ticket: triage.proposal,
+        confidence: triage.confidence ?? 0,
+        reason: '',
+      },
+      report.account?.tier ?? null,
+    );
+  }
+
+  /**
+   * The LLM engine named the ticket this report duplicates. Merged when that ticket is open in
+   * the mirror and the policy allows it; otherwise a person decides. False when the key is
+   * unknown: the usual search decides instead.
+   */
+  private async agentDuplicate(
+    report: Report,
+    triage: ReportTriage,
+    policy: AgentPolicy,
+  ): Promise<boolean> {
+    const decision = triage.decision;
+    if (decision?.kind !== 'duplicate') return false;
+    const issue = await this.db
+      .getRepository(TrackerIssueRow)
+      .findOneBy({ projectId: report.projectId, key: decision.target, open: true });
+    if (!issue) {
+      await this.pipeline.audit({
+        reportId: report.id,
+        stage: 'dedupe',
+        event: 'agent_duplicate_unknown',
+        reason: `The agent named ${decision.target}, which is not an open issue; searching instead`,
+      });
+      return false;
+    }
+    const gate = approvalNeeded(policy, decision, report.account?.tier ?? null);
+    const candidate = { kind: 'issue', key: issue.key, title: issue.title, url: issue.url };
+    await this.db.getRepository(DedupeResult).upsert(
+      {
+        reportId: report.id,
+        projectId: report.projectId,
+        decision: gate ? 'possible_duplicate' : 'duplicate',
+        score: decision.confidence,
+        candidates: [
+          {
+            ...candidate,
+            id: issue.id,
+            score: decision.confidence,
+            textScore: 0,
+            reasons: [`the agent: ${decision.reason}`],
+          } as ScoredCandidate,
+        ],
+      },
+      ['reportId'],
+    );
+    if (gate) {
+      await this.pipeline.transition(
+        report.id,
+        'deduping',
+        'needs_human',
+        'policy',
+        `The agent found a duplicate of ${issue.key}, but ${gate.charAt(0).toLowerCase()}${gate.slice(1)}`,
+        { target: issue.key, proposal: triage.proposal },
+      );
+      return true;
+    }
+    const ticketId = await this.ticketForIssue(issue.id);
+    await this.duplicates.mergeIntoTicket(report.id, ticketId, `the agent: ${decision.reason}`);
+    return true;
   }
 
   private async merge(report: Report, best: ScoredCandidate): Promise<void> {
@@ -168,6 +306,26 @@ export class DedupeService {
       WAIT_FOR_EARLIER_MS,
       `Same bug as report ${other.id} (${reason}); waiting for its ticket`,
     );
+  }
+
+  /**
+   * A person's "merge into X": X is a ticket Repro filed or any open issue in the mirror, by key.
+   * False when the project has no such ticket.
+   */
+  async mergeIntoKey(
+    reportId: string,
+    projectId: string,
+    key: string,
+    reason: string,
+  ): Promise<boolean> {
+    const ticket = await this.db.getRepository(Ticket).findOneBy({ projectId, key });
+    const issue = ticket
+      ? null
+      : await this.db.getRepository(TrackerIssueRow).findOneBy({ projectId, key });
+    if (!ticket && !issue) return false;
+    const ticketId = ticket ? ticket.id : await this.ticketForIssue(issue!.id);
+    await this.duplicates.mergeIntoTicket(reportId, ticketId, reason);
+    return true;
   }
 
   /** The Ticket row for a mirrored issue, made on first use (issues people filed have none). */
@@ -203,7 +361,9 @@ export class DedupeService {
   }
 
   private async load(reportId: string): Promise<{ report: Report; query: DedupeQuery }> {
-    const report = await this.db.getRepository(Report).findOneByOrFail({ id: reportId });
+    const report = await this.db
+      .getRepository(Report)
+      .findOneOrFail({ where: { id: reportId }, relations: { account: true } });
     const recording = await this.db.getRepository(Recording).findOneBy({ reportId });
     const analysis = recording && recording.status !== 'refused' ? recording.analysis : null;
     const sentry = await this.db.getRepository(SentryMatch).findOneBy({ reportId });

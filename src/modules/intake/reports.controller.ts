@@ -54,11 +54,23 @@ export class ReportsController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const { report, replayed } = await this.reports.create(project, dto, 'api', idempotencyKey);
+    const { report, replayed, reporterToken } = await this.reports.create(
+      project,
+      dto,
+      'api',
+      idempotencyKey,
+    );
     const statusUrl = `${this.config.PUBLIC_URL}/v1/reports/${report.id}`;
     res.setHeader('Location', statusUrl);
     if (replayed) res.setHeader('Idempotent-Replayed', 'true');
-    return { id: report.id, status: report.status, statusUrl };
+    return {
+      id: report.id,
+      status: report.status,
+      statusUrl,
+      // For the reporter's side of the conversation: GET/POST `${statusUrl}/messages`.
+      reporterToken,
+      messagesUrl: `${statusUrl}/messages`,
+    };
   }
 
   @Get(':id')

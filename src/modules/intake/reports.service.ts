@@ -11,6 +11,11 @@ import { RecordingsService } from '../recordings/recordings.service';
 import { DedupeResult } from '../dedupe/entities/dedupe-result.entity';
 import { SentryMatchingService } from '../sentry/sentry-matching.service';
 import { TicketsService } from '../trackers/tickets.service';
+import type { FactPicture, TicketProposal } from '../agent/agent.types';
+import { ReportMessage } from '../agent/entities/report-message.entity';
+import { type HumanDecision, ReportTriage } from '../agent/entities/report-triage.entity';
+import { unansweredQuestion } from '../conversation/conversation';
+import { newReporterToken } from '../conversation/reporter-token';
 import { type CreateReportDto, reporterIdentityProblem } from './dto/create-report.dto';
 import { Report, type ReportSource } from './entities/report.entity';
 
@@ -20,6 +25,11 @@ export interface IntakeResult {
   report: Report;
   /** True when an earlier request with the same Idempotency-Key created it. */
   replayed: boolean;
+  /**
+   * The reporter's token for the conversation (`/v1/reports/:id/messages`). Only its hash is
+   * stored, so an idempotent replay issues a new one and the earlier one stops working.
+   */
+  reporterToken: string;
 }
 
 export interface ReportView {
@@ -74,8 +84,19 @@ export interface ReportView {
       reasons: string[];
     }[];
   } | null;
-  /** Follow-up questions for the reporter; filled in once the triage agent asks any. */
+  /** The agent's questions the reporter has not answered yet (empty when none are open). */
   questions: string[];
+  /** What the triage agent knows and proposes; null before it ran. */
+  triage: {
+    engine: string;
+    facts: FactPicture;
+    proposal: TicketProposal | null;
+    decision: string | null;
+    confidence: number | null;
+    fallbackReason: string | null;
+    questionsAsked: number;
+    humanDecision: HumanDecision | null;
+  } | null;
 }
 
 class IdempotentReplay extends Error {}
@@ -121,24 +142,32 @@ export class ReportsService {
 
     if (idempotencyKey) {
       const earlier = await this.findByIdempotencyKey(project.id, idempotencyKey, requestHash);
-      if (earlier) return { report: earlier, replayed: true };
+      if (earlier) return this.replay(earlier);
     }
 
+    const { token, hash } = newReporterToken();
     let report: Report;
     try {
       report = await this.db.transaction((manager) =>
-        this.insert(manager, project, dto, source, idempotencyKey ?? null, requestHash),
+        this.insert(manager, project, dto, source, idempotencyKey ?? null, requestHash, hash),
       );
     } catch (error) {
       if (!(error instanceof IdempotentReplay) || !idempotencyKey) throw error;
       // A concurrent request with the same key committed first; ours rolled back whole.
       const earlier = await this.findByIdempotencyKey(project.id, idempotencyKey, requestHash);
       if (!earlier) throw error;
-      return { report: earlier, replayed: true };
+      return this.replay(earlier);
     }
 
     await this.pipeline.enqueueSoon(JobName.AnalyzeReport, report.id);
-    return { report, replayed: false };
+    return { report, replayed: false, reporterToken: token };
+  }
+
+  /** The same report again, with a fresh reporter token (the first is known only by its hash). */
+  private async replay(report: Report): Promise<IntakeResult> {
+    const { token, hash } = newReporterToken();
+    await this.db.getRepository(Report).update({ id: report.id }, { reporterTokenHash: hash });
+    return { report, replayed: true, reporterToken: token };
   }
 
   async view(projectId: string, reportId: string): Promise<ReportView> {
@@ -148,6 +177,14 @@ export class ReportsService {
     const recording = await this.recordings.summary(report.id);
     const sentry = await this.sentry.find(report.id);
     const dedupe = await this.db.getRepository(DedupeResult).findOneBy({ reportId: report.id });
+    const triage = await this.db.getRepository(ReportTriage).findOneBy({ reportId: report.id });
+    const messages = await this.db
+      .getRepository(ReportMessage)
+      .find({ where: { reportId: report.id }, order: { createdAt: 'ASC', id: 'ASC' } });
+    const open =
+      report.status === 'clarifying' && !triage?.clarifyClosedAt
+        ? unansweredQuestion(messages)
+        : null;
     return {
       id: report.id,
       status: report.status,
@@ -201,7 +238,19 @@ export class ReportsService {
             })),
           }
         : null,
-      questions: [],
+      questions: open ? open.questions.map((q) => q.text) : [],
+      triage: triage
+        ? {
+            engine: triage.engine,
+            facts: triage.facts,
+            proposal: triage.proposal,
+            decision: triage.decision?.kind ?? null,
+            confidence: triage.confidence,
+            fallbackReason: triage.fallbackReason,
+            questionsAsked: triage.questionsAsked,
+            humanDecision: triage.humanDecision,
+          }
+        : null,
     };
   }
 
@@ -212,6 +261,7 @@ export class ReportsService {
     source: ReportSource,
     idempotencyKey: string | null,
     requestHash: string,
+    reporterTokenHash: string,
   ): Promise<Report> {
     const account = dto.account
       ? await this.accounts.upsertAccount(manager, project.id, dto.account, dto.reporter?.email)
@@ -242,6 +292,7 @@ export class ReportsService {
         accountId: account?.id ?? null,
         idempotencyKey,
         requestHash,
+        reporterTokenHash,
       })
       .orIgnore()
       .returning(['id'])

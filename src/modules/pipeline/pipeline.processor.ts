@@ -8,6 +8,7 @@ import { STAGE_OF_JOB, StagesService } from './stages.service';
 const PIPELINE_JOBS = new Set<string>([
   JobName.AnalyzeReport,
   JobName.ClarifyReport,
+  JobName.ClarifyTimeout,
   JobName.DedupeReport,
   JobName.FileTicket,
 ]);
@@ -28,7 +29,7 @@ export class PipelineProcessor {
     if (!isPipelineJob(name)) throw new UnrecoverableError(`Unknown pipeline job ${name}`);
     const { reportId } = job.data;
     try {
-      await this.stages.run(name, reportId);
+      await this.stages.run(name, reportId, job.data);
     } catch (error) {
       if (error instanceof RetryLaterError && token) {
         // Waiting is not failing: back on the queue later, with every attempt still left.

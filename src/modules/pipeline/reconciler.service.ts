@@ -5,7 +5,12 @@ import type { Queue } from 'bullmq';
 import { DataSource, In, LessThan } from 'typeorm';
 import type { AppConfig } from '../../config/config.schema';
 import { InjectConfig } from '../../config/config.module';
-import { pipelineJobId, QueueName, type ReportJobData } from '../../queue/queue.constants';
+import {
+  clarifyTimeoutJobId,
+  pipelineJobId,
+  QueueName,
+  type ReportJobData,
+} from '../../queue/queue.constants';
 import { Report } from '../intake/entities/report.entity';
 import { JOB_FOR_STATUS, PipelineService } from './pipeline.service';
 import { ACTIVE_STATUSES } from './report-state-machine';
@@ -42,10 +47,18 @@ export class ReconcilerService {
       take: BATCH,
     });
     const requeued: string[] = [];
+    const awaiting = await this.awaitingReply(
+      reports.filter((r) => r.status === 'clarifying').map((r) => r.id),
+    );
     for (const report of reports) {
       const name = JOB_FOR_STATUS[report.status];
       if (!name) continue;
-      const job = await this.queue.getJob(pipelineJobId(name, report.id));
+      const messageId = awaiting.get(report.id);
+      // Waiting for the reporter holds no job; only the timeout that ends the wait must exist.
+      const jobId = messageId
+        ? clarifyTimeoutJobId(report.id, messageId)
+        : pipelineJobId(name, report.id);
+      const job = await this.queue.getJob(jobId);
       const state = job ? await job.getState() : 'missing';
       if (
         state === 'active' ||
@@ -71,5 +84,23 @@ export class ReconcilerService {
     }
     if (requeued.length) this.logger.warn({ count: requeued.length }, 'Re-queued stuck reports');
     return { checked: reports.length, requeued };
+  }
+
+  /** Of these clarifying reports, those whose last message is an unanswered question: id → message id. */
+  private async awaitingReply(ids: string[]): Promise<Map<string, string>> {
+    if (!ids.length) return new Map();
+    const rows = await this.db.query<{ report_id: string; id: string }[]>(
+      `SELECT last.report_id, last.id
+         FROM unnest($1::uuid[]) AS r(id)
+         CROSS JOIN LATERAL (
+           SELECT m.report_id, m.id, m.author FROM report_messages m
+            WHERE m.report_id = r.id ORDER BY m.created_at DESC, m.id DESC LIMIT 1
+         ) last
+        WHERE last.author = 'agent'
+          AND NOT EXISTS (SELECT 1 FROM report_triage t
+                           WHERE t.report_id = r.id AND t.clarify_closed_at IS NOT NULL)`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.report_id, r.id]));
   }
 }

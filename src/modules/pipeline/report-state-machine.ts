@@ -12,6 +12,8 @@ export const REPORT_STATUSES = [
   'duplicate',
   'needs_human',
   'failed',
+  // A person decided the report needs no ticket (with a reason, in the audit log).
+  'rejected',
   // After filing, from the tracker: the ticket was done, or closed without a fix.
   'resolved',
   'closed',
@@ -23,6 +25,7 @@ export const FINAL_STATUSES: readonly ReportStatus[] = [
   'filed',
   'duplicate',
   'failed',
+  'rejected',
   'resolved',
   'closed',
 ];
@@ -42,13 +45,14 @@ const TRANSITIONS: Record<ReportStatus, readonly ReportStatus[]> = {
   clarifying: ['deduping', 'needs_human', 'failed'],
   deduping: ['filing', 'duplicate', 'needs_human', 'failed'],
   filing: ['filed', 'needs_human', 'failed'],
-  needs_human: ['filing', 'duplicate', 'failed'],
+  needs_human: ['filing', 'duplicate', 'rejected', 'failed'],
   // The ticket's fate: done, closed, or reopened (back to how the report reached it).
   filed: ['resolved', 'closed'],
   duplicate: ['resolved', 'closed'],
   resolved: ['filed', 'duplicate', 'closed'],
   closed: ['filed', 'duplicate', 'resolved'],
   failed: [],
+  rejected: [],
 };
 
 export function canTransition(from: ReportStatus, to: ReportStatus): boolean {

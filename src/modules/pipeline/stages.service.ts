@@ -13,11 +13,16 @@ import { DedupeService } from '../dedupe/dedupe.service';
 import { SentryMatchingService } from '../sentry/sentry-matching.service';
 import { TicketFilingService } from '../trackers/ticket-filing.service';
 import { JOB_FOR_STATUS, PipelineService } from './pipeline.service';
+import { renderQuestionMessage } from '../agent/deterministic/questions';
+import { TriageService } from '../agent/triage.service';
+import { unansweredQuestion } from '../conversation/conversation';
+import { ConversationService } from '../conversation/conversation.service';
 import { isFinal, type ReportStatus } from './report-state-machine';
 
 export const STAGE_OF_JOB: Record<PipelineJobName, string> = {
   [JobName.AnalyzeReport]: 'analyze',
   [JobName.ClarifyReport]: 'clarify',
+  [JobName.ClarifyTimeout]: 'clarify',
   [JobName.DedupeReport]: 'dedupe',
   [JobName.FileTicket]: 'file',
 };
@@ -39,9 +44,15 @@ export class StagesService {
     private readonly filing: TicketFilingService,
     private readonly sentry: SentryMatchingService,
     private readonly dedupeService: DedupeService,
+    private readonly triage: TriageService,
+    private readonly conversation: ConversationService,
   ) {}
 
-  async run(name: PipelineJobName, reportId: string): Promise<void> {
+  async run(
+    name: PipelineJobName,
+    reportId: string,
+    data: { messageId?: string } = {},
+  ): Promise<void> {
     const report = await this.db.getRepository(Report).findOneBy({ id: reportId });
     if (!report) {
       this.logger.warn({ reportId, job: name }, 'Report is gone; nothing to do');
@@ -52,6 +63,8 @@ export class StagesService {
         return this.analyze(report);
       case JobName.ClarifyReport:
         return this.clarify(report);
+      case JobName.ClarifyTimeout:
+        return this.clarifyTimeout(report, data.messageId);
       case JobName.DedupeReport:
         return this.dedupe(report);
       case JobName.FileTicket:
@@ -177,17 +190,94 @@ export class StagesService {
     });
   }
 
+  /**
+   * The triage agent's turn: it builds the fact picture and either asks the reporter (the
+   * report waits in `clarifying`, holding no job, until an answer or the timeout), hands the
+   * report to a person, or lets it go on to dedupe and filing.
+   */
   private async clarify(report: Report): Promise<void> {
     if (await this.skip(report, JobName.ClarifyReport, ['clarifying'])) return;
-    // The triage agent's follow-up questions plug in here.
-    await this.pipeline.transition(
-      report.id,
-      'clarifying',
-      'deduping',
-      'clarify',
-      'No follow-up questions: no triage agent is enabled',
-    );
-    await this.pipeline.enqueue(JobName.DedupeReport, report.id);
+    const pending = await this.conversation.messages(report.id);
+    const waitingFor = unansweredQuestion(pending);
+    if (waitingFor && (await this.conversation.awaitingReply(report.id, pending))) {
+      // A repeated delivery while the reporter has not answered: only make sure the wait ends.
+      await this.conversation.ensureTimeout(report.id, waitingFor);
+      return;
+    }
+    const { result, policy, reporterName } = await this.triage.run(report.id);
+    const decision = result.decision;
+    switch (decision.kind) {
+      case 'ask': {
+        if (decision.questions.length) {
+          const body = renderQuestionMessage(decision.questions, reporterName);
+          await this.conversation.ask(report.id, decision.questions, body);
+          return;
+        }
+        // Nothing left to ask: go on with what is known.
+        const moved = await this.pipeline.transition(
+          report.id,
+          'clarifying',
+          'deduping',
+          'clarify',
+          `No questions left to ask: ${decision.reason}`,
+        );
+        if (moved) await this.pipeline.enqueue(JobName.DedupeReport, report.id);
+        return;
+      }
+      case 'escalate':
+        await this.pipeline.transition(
+          report.id,
+          'clarifying',
+          'needs_human',
+          'clarify',
+          `The agent hands the report to a person: ${decision.reason}`,
+          { proposal: decision.ticket },
+        );
+        return;
+      default: {
+        const triage = await this.triage.find(report.id);
+        const timedOut = triage?.clarifyClosedAt && waitingFor;
+        if (timedOut && policy.onClarifyTimeout === 'needs_human') {
+          await this.pipeline.transition(
+            report.id,
+            'clarifying',
+            'needs_human',
+            'clarify',
+            'The reporter did not answer in time; by policy a person takes over with the proposed ticket',
+            { proposal: triage.proposal },
+          );
+          return;
+        }
+        const moved = await this.pipeline.transition(
+          report.id,
+          'clarifying',
+          'deduping',
+          'clarify',
+          timedOut
+            ? `The reporter did not answer in time; going on with what is known (${decision.reason})`
+            : decision.reason,
+          { decision: decision.kind, confidence: decision.confidence },
+        );
+        if (moved) await this.pipeline.enqueue(JobName.DedupeReport, report.id);
+      }
+    }
+  }
+
+  /** The reporter has not answered `messageId` in time: no more questions, go on per policy. */
+  private async clarifyTimeout(report: Report, messageId: string | undefined): Promise<void> {
+    if (report.status !== 'clarifying' || !messageId) return;
+    const messages = await this.conversation.messages(report.id);
+    if (unansweredQuestion(messages)?.id !== messageId) return;
+    const closed = await this.triage.closeClarifying(report.id);
+    if (!closed) return;
+    await this.pipeline.audit({
+      reportId: report.id,
+      stage: 'clarify',
+      event: 'clarify_timeout',
+      reason: 'The reporter did not answer in time; no more questions',
+      details: { messageId },
+    });
+    await this.pipeline.enqueue(JobName.ClarifyReport, report.id);
   }
 
   private async dedupe(report: Report): Promise<void> {

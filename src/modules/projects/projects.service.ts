@@ -1,3 +1,4 @@
+import { type PolicyOverrides, policySchema } from '../agent/policy';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull } from 'typeorm';
@@ -122,6 +123,33 @@ export class ProjectsService {
     const settings = { ...(project.trackerConfig as TrackerSettings), ...defined };
     await this.db.getRepository(Project).update({ id: project.id }, { trackerConfig: settings });
     return settings;
+  }
+
+  /**
+   * Merges changes into the project's agent policy (undefined leaves a setting as it is, null
+   * returns it to the operator's default) and returns the project's own settings.
+   */
+  async updateAgentPolicy(
+    slug: string,
+    changes: Record<string, unknown>,
+  ): Promise<PolicyOverrides> {
+    const project = await this.findBySlug(slug);
+    const merged: Record<string, unknown> = { ...project.agentPolicy };
+    for (const [key, value] of Object.entries(changes)) {
+      if (value === null) delete merged[key];
+      else if (value !== undefined) merged[key] = value;
+    }
+    const parsed = policySchema.safeParse(merged);
+    if (!parsed.success) {
+      throw new ValidationFailedError(
+        parsed.error.issues.map((i) => ({
+          field: i.path.join('.') || 'policy',
+          message: i.message,
+        })),
+      );
+    }
+    await this.db.getRepository(Project).update({ id: project.id }, { agentPolicy: parsed.data });
+    return parsed.data;
   }
 
   /** Marks the project's tracker destination as refusing us (null clears it). */

@@ -24,6 +24,6 @@ import { SENTRY_API_CLIENT, SentryMatchingService } from './sentry-matching.serv
     },
     SentryMatchingService,
   ],
-  exports: [SentryMatchingService],
+  exports: [SentryMatchingService, SENTRY_API_CLIENT],
 })
 export class SentryModule {}

@@ -1,3 +1,4 @@
+import type { Fact, FactKey, FactPicture, TicketProposal } from '../agent/agent.types';
 import type { ClientInfo, SentryRefs } from '../intake/entities/report.entity';
 import {
   analysisSections,
@@ -33,6 +34,44 @@ export interface TicketFacts {
   recordingRefused?: string | null;
   /** The Sentry issue matched to the report, with its stack and breadcrumbs. */
   sentryIssue?: SentryAttachment | null;
+  /** The triage agent's ticket (a person's edits included) and what it knows, from where. */
+  proposal?: TicketProposal | null;
+  facts?: FactPicture | null;
+}
+
+const FACT_LABELS: Record<FactKey, string> = {
+  actual: 'What happened',
+  expected: 'Expected',
+  steps: 'Steps',
+  where: 'Where',
+  when: 'When',
+  frequency: 'How often',
+  impact: 'Impact',
+  environment: 'Environment',
+};
+
+const SOURCE_LABELS: Record<Fact['source'], string> = {
+  reporter: 'the reporter said',
+  recording: 'the recording shows',
+  sentry: 'Sentry shows',
+  account: 'account data',
+  inferred: 'inferred',
+};
+
+/** The fact picture as a list: each fact with where it comes from and how sure we are. */
+function factLines(facts: FactPicture | null | undefined): string[] {
+  if (!facts) return [];
+  return (Object.keys(FACT_LABELS) as FactKey[]).flatMap((key) => {
+    const fact = facts[key];
+    if (!fact) return [];
+    const value =
+      key === 'steps' && fact.items?.length
+        ? `${fact.items.length} ${fact.items.length === 1 ? 'step' : 'steps'}`
+        : fact.value;
+    return [
+      `- **${FACT_LABELS[key]}:** ${escapeMarkdown(value)} _(${SOURCE_LABELS[fact.source]}, confidence ${fact.confidence.toFixed(1)})_`,
+    ];
+  });
 }
 
 const TITLE_MAX = 80;
@@ -76,15 +115,33 @@ export function renderTicketBody(facts: TicketFacts): string {
   const viewport = client.viewport ? `${client.viewport.width}×${client.viewport.height}` : null;
   const found = analysis ? analysisSections(analysis) : null;
   const failure = analysis?.failure;
+  const proposal = facts.proposal ?? null;
+  const proposedSteps = proposal?.steps.length
+    ? proposal.steps.map((step, i) => `${i + 1}. ${escapeMarkdown(step)}`).join('\n')
+    : null;
   const parts = [
     section('Summary', [
-      quote(facts.description),
+      proposal?.summary && `${escapeMarkdown(proposal.summary)}\n`,
+      proposal &&
+        `Severity: **${proposal.severity}**${proposal.labels.length ? ` · Proposed labels: ${proposal.labels.map(code).join(', ')}` : ''}\n`,
+      proposal
+        ? `In the reporter's words:\n\n${quote(facts.description)}`
+        : quote(facts.description),
       failure &&
         failure.reason !== 'end' &&
         found?.failure &&
         `\nThe recording shows it: ${found.failure}.`,
     ]),
-    found?.steps ? `## Steps to reproduce\n\n${found.steps}` : null,
+    section('What we know', factLines(facts.facts)),
+    found?.steps
+      ? `## Steps to reproduce\n\n${found.steps}`
+      : proposedSteps
+        ? `## Steps to reproduce\n\n${proposedSteps}`
+        : null,
+    section('Expected / Actual', [
+      proposal?.expected && `- **Expected:** ${escapeMarkdown(proposal.expected)}`,
+      proposal?.actual && `- **Actual:** ${escapeMarkdown(proposal.actual)}`,
+    ]),
     section('Evidence', [
       facts.replayUrl &&
         `- Replay${failure ? ` at the moment of failure (${clock(failure.t)})` : ''}: ${facts.replayUrl}`,

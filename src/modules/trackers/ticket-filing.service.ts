@@ -17,6 +17,9 @@ const RATE_LIMIT_DEFAULT_WAIT_MS = 60_000;
 /** A destination that refuses us is tried again this often, until someone fixes it. */
 const MISCONFIGURED_WAIT_MS = 5 * 60_000;
 import { ReportTicket } from './entities/report-ticket.entity';
+import { ReportTriage } from '../agent/entities/report-triage.entity';
+import { resolvePolicy } from '../agent/policy';
+import { redactText } from '../agent/redaction';
 import { upsertMirroredIssue } from './mirror/mirror-store';
 import { TicketAccount } from './entities/ticket-account.entity';
 import { Ticket } from './entities/ticket.entity';
@@ -53,7 +56,12 @@ export class TicketFilingService {
     const replayUrl = await this.replayLinks.linkAtFailure(report.id, recording);
     const sentryIssue =
       (await this.db.getRepository(SentryMatch).findOneBy({ reportId: report.id }))?.issue ?? null;
-    const draft = this.draft(report, recording, replayUrl, sentryIssue);
+    const triage = await this.db.getRepository(ReportTriage).findOneBy({ reportId: report.id });
+    const keepEmails =
+      resolvePolicy(project.agentPolicy).allowReporterEmail && report.reporter?.email
+        ? [report.reporter.email]
+        : [];
+    const draft = this.draft(report, recording, replayUrl, sentryIssue, triage, keepEmails);
     let issue: TrackerIssue;
     try {
       issue =
@@ -166,11 +174,16 @@ export class TicketFilingService {
     recording: Recording | null,
     replayUrl: string | null,
     sentryIssue: SentryAttachment | null,
+    triage: ReportTriage | null,
+    keepEmails: string[],
   ): TicketDraft {
     const kept = recording && recording.status !== 'refused';
     const body = renderTicketBody({
       reportId: report.id,
-      description: report.description,
+      // The reporter's free text is redacted before it reaches the tracker.
+      description: redactText(report.description, { keepEmails }).value,
+      proposal: triage?.proposal ?? null,
+      facts: triage?.facts ?? null,
       pageUrl: report.pageUrl,
       pageTitle: report.pageTitle,
       userAgent: report.userAgent,
@@ -202,9 +215,10 @@ export class TicketFilingService {
     });
     return {
       reportId: report.id,
-      title: ticketTitle(report.description, recording?.analysis),
+      title: triage?.proposal?.title ?? ticketTitle(report.description, recording?.analysis),
       body,
       labels: ['bug'],
+      severity: triage?.proposal?.severity,
       accountName: report.account?.name ?? report.account?.externalId ?? null,
     };
   }

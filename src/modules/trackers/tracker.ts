@@ -1,3 +1,4 @@
+import type { Severity } from '../agent/agent.types';
 import type { Project, TrackerProvider } from '../projects/entities/project.entity';
 
 /** What Repro asks a tracker to create. */
@@ -10,6 +11,8 @@ export interface TicketDraft {
   labels: string[];
   /** The customer account's name, for trackers that label by account (GitHub). */
   accountName?: string | null;
+  /** The agent's (or a person's) severity, for trackers with a priority field (Linear). */
+  severity?: Severity;
 }
 
 /** An issue as the tracker holds it. */

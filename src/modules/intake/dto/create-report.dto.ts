@@ -51,6 +51,16 @@ export class AccountDto {
   @IsString()
   @MaxLength(200)
   name?: string;
+
+  @ApiPropertyOptional({
+    description: "The account's plan or tier; a project's policy may route some tiers to a person",
+    example: 'enterprise',
+  })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  tier?: string;
 }
 
 export class PageDto {

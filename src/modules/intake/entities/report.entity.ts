@@ -90,6 +90,10 @@ export class Report {
   @Column({ type: 'text', nullable: true })
   requestHash!: string | null;
 
+  /** SHA-256 of the reporter's conversation token (the token itself is never stored). */
+  @Column({ type: 'text', nullable: true, select: false })
+  reporterTokenHash!: string | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
 

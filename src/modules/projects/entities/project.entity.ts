@@ -1,3 +1,4 @@
+import type { PolicyOverrides } from '../../agent/policy';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 export const TRACKER_PROVIDERS = ['builtin', 'linear', 'github'] as const;
@@ -37,6 +38,10 @@ export class Project {
 
   @Column({ type: 'timestamptz', nullable: true })
   trackerErrorAt!: Date | null;
+
+  /** What the triage agent may do alone; what it leaves out takes the operator's defaults. */
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  agentPolicy!: PolicyOverrides;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;

@@ -1,3 +1,4 @@
+import type { Severity } from '../../agent/agent.types';
 import { createHash } from 'node:crypto';
 import { LinearClient, type Issue } from '@linear/sdk';
 import type { Project } from '../../projects/entities/project.entity';
@@ -106,6 +107,9 @@ export interface IdempotentCall {
 }
 
 /** Files reports as Linear issues, tagged with a link back to the report. */
+/** Linear's priorities: 1 urgent, 2 high, 3 medium (normal), 4 low. */
+const LINEAR_PRIORITY: Record<Severity, number> = { urgent: 1, high: 2, medium: 3, low: 4 };
+
 export class LinearAdapter implements TrackerAdapter {
   readonly provider = 'linear' as const;
 
@@ -311,6 +315,8 @@ export class LinearAdapter implements TrackerAdapter {
     const stateId = this.options.defaultState
       ? await this.stateId(client, teamId, this.options.defaultState)
       : undefined;
+    const priority =
+      draft.priority ?? (draft.severity ? LINEAR_PRIORITY[draft.severity] : undefined);
     try {
       await client.createIssue({
         id,
@@ -318,7 +324,7 @@ export class LinearAdapter implements TrackerAdapter {
         title: draft.title,
         description: draft.body,
         labelIds,
-        ...(draft.priority !== undefined ? { priority: draft.priority } : {}),
+        ...(priority !== undefined ? { priority } : {}),
         ...(stateId ? { stateId } : {}),
       });
     } catch (error) {

@@ -1,0 +1,66 @@
+import type { RecordingAnalysis } from '../recordings/analyzer/types';
+import type { SentryAttachment } from '../sentry/sentry-attachment';
+import type { AgentPolicy, ConversationTurn, TriageInput } from './agent.types';
+import { addCounts, type RedactionCounts, redactDeep } from './redaction';
+
+/** A report as stored (or as a dry run reads it from a file), before redaction. */
+export interface RawReport {
+  id: string | null;
+  description: string;
+  source: TriageInput['report']['source'];
+  pageUrl: string | null;
+  pageTitle: string | null;
+  userAgent: string | null;
+  locale: string | null;
+  timezone: string | null;
+  viewport: { width: number; height: number } | null;
+  createdAt: Date;
+  reporter: { name: string | null; email: string | null } | null;
+  account: { name: string | null; tier: string | null } | null;
+}
+
+/**
+ * What the engines read, with every free text redacted first (the reporter's own email kept
+ * only when the policy allows). Pure: the pipeline and `repro triage --dry-run` share it.
+ */
+export function triageInput(
+  report: RawReport,
+  evidence: {
+    analysis: RecordingAnalysis | null;
+    sentryIssue: SentryAttachment | null;
+    conversation: ConversationTurn[];
+  },
+  policy: AgentPolicy,
+): { input: TriageInput; redactions: RedactionCounts } {
+  const keepEmails =
+    policy.allowReporterEmail && report.reporter?.email ? [report.reporter.email] : [];
+  let redactions: RedactionCounts = {};
+  const text = <T>(value: T): T => {
+    const redacted = redactDeep(value, { keepEmails });
+    redactions = addCounts(redactions, redacted.counts);
+    return redacted.value;
+  };
+  const input: TriageInput = {
+    report: {
+      id: report.id,
+      description: text(report.description),
+      source: report.source,
+      pageUrl: report.pageUrl ? text(report.pageUrl) : null,
+      pageTitle: report.pageTitle ? text(report.pageTitle) : null,
+      userAgent: report.userAgent,
+      locale: report.locale,
+      timezone: report.timezone,
+      viewport: report.viewport,
+      createdAt: report.createdAt.toISOString(),
+    },
+    reporter: report.reporter ? { name: report.reporter.name, email: keepEmails[0] ?? null } : null,
+    account: report.account,
+    // The environment is parsed from the user agent: its versions (126.0.0.0) are not IPs.
+    analysis: evidence.analysis
+      ? { ...text(evidence.analysis), environment: evidence.analysis.environment }
+      : null,
+    sentryIssue: evidence.sentryIssue ? text(evidence.sentryIssue) : null,
+    conversation: text(evidence.conversation),
+  };
+  return { input, redactions };
+}

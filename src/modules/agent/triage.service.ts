@@ -1,0 +1,268 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { AppConfig } from '../../config/config.schema';
+import { InjectConfig } from '../../config/config.module';
+import { conversationTurns } from '../conversation/conversation';
+import { ConversationService } from '../conversation/conversation.service';
+import { DedupeService } from '../dedupe/dedupe.service';
+import { Report } from '../intake/entities/report.entity';
+import { PipelineService } from '../pipeline/pipeline.service';
+import { Project } from '../projects/entities/project.entity';
+import { Recording } from '../recordings/entities/recording.entity';
+import { SentryMatch } from '../sentry/entities/sentry-match.entity';
+import { buildAttachment } from '../sentry/sentry-attachment';
+import type { SentryApiClient } from '../sentry/sentry-api.client';
+import { SENTRY_API_CLIENT } from '../sentry/sentry-matching.service';
+import { OPENAI_CLIENT } from './agent.module';
+import type { AgentPolicy, AgentToolHost, EngineResult, FactKey, TriageInput } from './agent.types';
+import { runDeterministic } from './deterministic/deterministic-engine';
+import { AgentStep } from './entities/agent-step.entity';
+import { ReportTriage } from './entities/report-triage.entity';
+import { LlmEngine } from './llm/llm-engine';
+import type { OpenAiClient } from './openai.client';
+import { policyDefaults, resolvePolicy } from './policy';
+import { addCounts, describeCounts, type RedactionCounts, redactDeep } from './redaction';
+import { triageInput } from './triage-input';
+
+export interface TriageRun {
+  result: EngineResult;
+  policy: AgentPolicy;
+  accountTier: string | null;
+  reporterName: string | null;
+  run: number;
+}
+
+/** How far back search_sentry looks. */
+const SENTRY_SEARCH_DAYS = 14;
+
+/**
+ * Runs the triage agent on a stored report: gathers what is known (redacted), runs the LLM
+ * engine when a key is configured and the deterministic engine otherwise, and stores the fact
+ * picture, the proposal and every step. Acting on the decision is the pipeline's job.
+ */
+@Injectable()
+export class TriageService {
+  private readonly logger = new Logger(TriageService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @InjectConfig() private readonly config: AppConfig,
+    @Inject(OPENAI_CLIENT) private readonly openai: OpenAiClient | null,
+    @Inject(SENTRY_API_CLIENT) private readonly sentry: SentryApiClient | null,
+    private readonly conversation: ConversationService,
+    private readonly dedupe: DedupeService,
+    private readonly pipeline: PipelineService,
+  ) {}
+
+  async policyFor(projectId: string): Promise<AgentPolicy> {
+    const project = await this.db.getRepository(Project).findOneByOrFail({ id: projectId });
+    return resolvePolicy(project.agentPolicy, policyDefaults(this.config));
+  }
+
+  async find(reportId: string): Promise<ReportTriage | null> {
+    return this.db.getRepository(ReportTriage).findOneBy({ reportId });
+  }
+
+  /** Ends the wait for answers; false when it had ended already. */
+  async closeClarifying(reportId: string): Promise<boolean> {
+    const result = await this.db
+      .createQueryBuilder()
+      .update(ReportTriage)
+      .set({ clarifyClosedAt: () => 'now()' })
+      .where('report_id = :reportId AND clarify_closed_at IS NULL', { reportId })
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** One run of the agent on the report as it stands, stored with its trace. */
+  async run(reportId: string): Promise<TriageRun> {
+    const report = await this.db.getRepository(Report).findOneOrFail({
+      where: { id: reportId },
+      relations: { reporter: true, account: true },
+    });
+    const policy = await this.policyFor(report.projectId);
+    const existing = await this.find(reportId);
+    // After the timeout nothing more is asked: the questions already asked use up the allowance.
+    const effective: AgentPolicy = existing?.clarifyClosedAt
+      ? { ...policy, maxQuestions: Math.min(policy.maxQuestions, existing.questionsAsked) }
+      : policy;
+    const { input, redactions } = await this.input(report, effective);
+
+    const result = this.openai
+      ? await new LlmEngine(this.openai, {
+          model: this.config.OPENAI_MODEL,
+          maxSteps: this.config.AGENT_MAX_STEPS,
+          tokenBudget: this.config.AGENT_TOKEN_BUDGET,
+        }).run(input, effective, this.toolHost(report.projectId, input))
+      : runDeterministic(input, effective);
+
+    const run = (existing?.runs ?? 0) + 1;
+    const decision = result.decision;
+    const proposal = decision.kind === 'ask' ? (existing?.proposal ?? null) : decision.ticket;
+    const confidence =
+      decision.kind === 'file' || decision.kind === 'duplicate' ? decision.confidence : null;
+    await this.db.transaction(async (manager) => {
+      await manager.getRepository(ReportTriage).upsert(
+        {
+          reportId,
+          projectId: report.projectId,
+          engine: result.engine,
+          facts: result.facts,
+          proposal,
+          decision,
+          confidence,
+          fallbackReason: result.fallbackReason ?? null,
+          runs: run,
+          redactions: addCounts(existing?.redactions ?? {}, redactions),
+        },
+        ['reportId'],
+      );
+      if (result.trace.length) {
+        const steps = manager.getRepository(AgentStep);
+        await steps.save(
+          result.trace.map((step, i) =>
+            steps.create({
+              reportId,
+              run,
+              seq: i + 1,
+              engine: step.engine,
+              tool: step.tool,
+              arguments: step.arguments,
+              result: step.result,
+              tokensIn: step.tokensIn,
+              tokensOut: step.tokensOut,
+              tokensCached: step.tokensCached,
+              latencyMs: Math.round(step.latencyMs),
+              reason: step.reason,
+            }),
+          ),
+        );
+      }
+      const known = (Object.entries(result.facts) as [FactKey, unknown][])
+        .filter(([, fact]) => fact)
+        .map(([key]) => key);
+      const redacted = describeCounts(redactions);
+      await this.pipeline.audit(
+        {
+          reportId,
+          stage: 'clarify',
+          event: 'triage',
+          reason: [
+            `${result.engine === 'llm' ? 'LLM' : 'Deterministic'} engine, run ${run}: ${decision.reason}`,
+            result.fallbackReason &&
+              `fell back to the deterministic engine: ${result.fallbackReason}`,
+            redacted && `redacted ${redacted}`,
+          ]
+            .filter(Boolean)
+            .join('; '),
+          details: {
+            engine: result.engine,
+            run,
+            decision: decision.kind,
+            known,
+            facts: result.facts,
+            fallbackReason: result.fallbackReason ?? null,
+            // Counts by type only, never the values.
+            redactions,
+            tokens: result.usage,
+          },
+        },
+        manager,
+      );
+    });
+    return {
+      result,
+      policy: effective,
+      accountTier: report.account?.tier ?? null,
+      reporterName: report.reporter?.name ?? null,
+      run,
+    };
+  }
+
+  /** What the engines read about the report, redacted for the LLM and the ticket. */
+  async input(
+    report: Report,
+    policy: AgentPolicy,
+  ): Promise<{ input: TriageInput; redactions: RedactionCounts }> {
+    const recording = await this.db.getRepository(Recording).findOneBy({ reportId: report.id });
+    const match = await this.db.getRepository(SentryMatch).findOneBy({ reportId: report.id });
+    const messages = await this.conversation.messages(report.id);
+    return triageInput(
+      {
+        id: report.id,
+        description: report.description,
+        source: report.source,
+        pageUrl: report.pageUrl,
+        pageTitle: report.pageTitle,
+        userAgent: report.userAgent,
+        locale: report.client.locale ?? null,
+        timezone: report.client.timezone ?? null,
+        viewport: report.client.viewport ?? null,
+        createdAt: report.createdAt,
+        reporter: report.reporter
+          ? { name: report.reporter.name, email: report.reporter.email }
+          : null,
+        account: report.account ? { name: report.account.name, tier: report.account.tier } : null,
+      },
+      {
+        analysis: recording && recording.status !== 'refused' ? recording.analysis : null,
+        sentryIssue: match?.issue ?? null,
+        conversation: conversationTurns(messages),
+      },
+      policy,
+    );
+  }
+
+  /** The LLM's lookups: Sentry (when configured) and the open issues dedupe searches. */
+  private toolHost(projectId: string, input: TriageInput): AgentToolHost {
+    const sentry = this.sentry;
+    const redact = <T>(value: T): T => redactDeep(value).value;
+    return {
+      searchSentry: async (query) => {
+        if (!sentry) return [];
+        const end = new Date();
+        const start = new Date(end.getTime() - SENTRY_SEARCH_DAYS * 24 * 3_600_000);
+        const issues = await sentry.searchIssues({ query, range: { start, end }, limit: 8 });
+        return redact(
+          issues.map((i) => ({
+            id: i.id,
+            shortId: i.shortId,
+            title: i.title,
+            culprit: i.culprit ?? null,
+            events: Number.isFinite(Number(i.count)) ? Number(i.count) : null,
+            lastSeen: i.lastSeen ?? null,
+            permalink: i.permalink,
+          })),
+        );
+      },
+      getSentryIssue: async (id) => {
+        if (
+          input.sentryIssue &&
+          (input.sentryIssue.id === id || input.sentryIssue.shortId === id)
+        ) {
+          return input.sentryIssue;
+        }
+        if (!sentry) return null;
+        const issue = await sentry.getIssue(id);
+        if (!issue) return null;
+        const event = await sentry.latestEvent(issue.id);
+        return redact(
+          buildAttachment(
+            {
+              issueId: issue.id,
+              shortId: issue.shortId,
+              eventId: null,
+              score: 0,
+              reasons: [],
+            } as never,
+            issue,
+            event,
+            null,
+          ),
+        );
+      },
+      searchSimilarIssues: async (query) => redact(await this.dedupe.similar(projectId, query)),
+    };
+  }
+}
