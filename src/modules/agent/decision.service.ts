@@ -99,7 +99,6 @@ export class DecisionService {
           dto.action === 'approve_with_edits' ? dto.ticket : undefined,
         );
       case 'merge': {
-        await this.record(report, human, null);
         const merged = await this.dedupe.mergeIntoKey(
           report.id,
           projectId,
@@ -111,6 +110,7 @@ export class DecisionService {
             field: 'target',
           });
         }
+        await this.record(report, human, null);
         return this.status(report.id);
       }
       case 'reject': {
