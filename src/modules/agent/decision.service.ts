@@ -7,7 +7,7 @@ import { DedupeService } from '../dedupe/dedupe.service';
 import { Report } from '../intake/entities/report.entity';
 import { PipelineService } from '../pipeline/pipeline.service';
 import { ticketTitle } from '../trackers/ticket-title';
-import { FACT_KEYS, type FactPicture, type TicketProposal } from './agent.types';
+import { FACT_KEYS, type FactPicture, type TicketProposal, type TraceStep } from './agent.types';
 import type { DecisionDto, TicketEditsDto } from './decision.dto';
 import { AgentStep } from './entities/agent-step.entity';
 import { type HumanDecision, ReportTriage } from './entities/report-triage.entity';
@@ -17,20 +17,7 @@ export interface TraceView {
   engine: string | null;
   fallbackReason: string | null;
   totals: { steps: number; tokensIn: number; tokensOut: number; tokensCached: number };
-  steps: {
-    run: number;
-    seq: number;
-    engine: string;
-    tool: string;
-    arguments: Record<string, unknown>;
-    result: string;
-    tokensIn: number;
-    tokensOut: number;
-    tokensCached: number;
-    latencyMs: number;
-    reason: string;
-    at: string;
-  }[];
+  steps: (Omit<TraceStep, 'engine'> & { engine: string; run: number; seq: number; at: string })[];
 }
 
 /** A person's decision on a report waiting for one, and the agent's trace for them to read. */

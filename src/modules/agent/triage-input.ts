@@ -4,20 +4,11 @@ import type { AgentPolicy, ConversationTurn, TriageInput } from './agent.types';
 import { addCounts, type RedactionCounts, redactDeep } from './redaction';
 
 /** A report as stored (or as a dry run reads it from a file), before redaction. */
-export interface RawReport {
-  id: string | null;
-  description: string;
-  source: TriageInput['report']['source'];
-  pageUrl: string | null;
-  pageTitle: string | null;
-  userAgent: string | null;
-  locale: string | null;
-  timezone: string | null;
-  viewport: { width: number; height: number } | null;
+export type RawReport = Omit<TriageInput['report'], 'createdAt'> & {
   createdAt: Date;
   reporter: { name: string | null; email: string | null } | null;
   account: { name: string | null; tier: string | null } | null;
-}
+};
 
 /**
  * What the engines read, with every free text redacted first (the reporter's own email kept

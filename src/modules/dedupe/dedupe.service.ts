@@ -144,15 +144,11 @@ export class DedupeService {
     switch (decision) {
       case 'duplicate':
         if (!allows(policy, 'mark_duplicate')) {
-          await this.pipeline.transition(
-            report.id,
-            'deduping',
-            'needs_human',
-            'dedupe',
+          return this.toPerson(
+            report,
             `A duplicate of ${describe(best)}, but the policy does not let the agent merge alone`,
             details(decision, ranked, semanticNote),
           );
-          return;
         }
         return this.merge(report, best);
       case 'possible_duplicate':
@@ -168,15 +164,10 @@ export class DedupeService {
       case 'new': {
         const gate = this.approvalGate(triage, policy, report);
         if (gate) {
-          await this.pipeline.transition(
-            report.id,
-            'deduping',
-            'needs_human',
-            'policy',
-            `${gate}; the proposed ticket waits for a person`,
-            { ...details(decision, ranked, semanticNote), proposal: triage?.proposal ?? null },
-          );
-          return;
+          return this.toPerson(report, `${gate}; the proposed ticket waits for a person`, {
+            ...details(decision, ranked, semanticNote),
+            proposal: triage?.proposal ?? null,
+          });
         }
         if (
           await this.pipeline.transition(
@@ -194,6 +185,15 @@ export class DedupeService {
         }
       }
     }
+  }
+
+  /** Outside the project's policy: a person decides, with what the agent proposed. */
+  private async toPerson(
+    report: Report,
+    reason: string,
+    details: Record<string, unknown>,
+  ): Promise<void> {
+    await this.pipeline.transition(report.id, 'deduping', 'needs_human', 'policy', reason, details);
   }
 
   private async policy(projectId: string): Promise<AgentPolicy> {
@@ -265,11 +265,8 @@ export class DedupeService {
       ['reportId'],
     );
     if (gate) {
-      await this.pipeline.transition(
-        report.id,
-        'deduping',
-        'needs_human',
-        'policy',
+      await this.toPerson(
+        report,
         `The agent found a duplicate of ${issue.key}, but ${gate.charAt(0).toLowerCase()}${gate.slice(1)}`,
         { target: issue.key, proposal: triage.proposal },
       );

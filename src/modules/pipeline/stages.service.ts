@@ -214,15 +214,7 @@ export class StagesService {
           return;
         }
         // Nothing left to ask: go on with what is known.
-        const moved = await this.pipeline.transition(
-          report.id,
-          'clarifying',
-          'deduping',
-          'clarify',
-          `No questions left to ask: ${decision.reason}`,
-        );
-        if (moved) await this.pipeline.enqueue(JobName.DedupeReport, report.id);
-        return;
+        return this.toDedupe(report.id, `No questions left to ask: ${decision.reason}`);
       }
       case 'escalate':
         await this.pipeline.transition(
@@ -248,18 +240,26 @@ export class StagesService {
           );
           return;
         }
-        const moved = await this.pipeline.transition(
+        await this.toDedupe(
           report.id,
-          'clarifying',
-          'deduping',
-          'clarify',
           timedOut
             ? `The reporter did not answer in time; going on with what is known (${decision.reason})`
             : decision.reason,
           { decision: decision.kind, confidence: decision.confidence },
         );
-        if (moved) await this.pipeline.enqueue(JobName.DedupeReport, report.id);
       }
+    }
+  }
+
+  private async toDedupe(
+    reportId: string,
+    reason: string,
+    details: Record<string, unknown> = {},
+  ): Promise<void> {
+    if (
+      await this.pipeline.transition(reportId, 'clarifying', 'deduping', 'clarify', reason, details)
+    ) {
+      await this.pipeline.enqueue(JobName.DedupeReport, reportId);
     }
   }
 
