@@ -236,6 +236,10 @@ describe('the LLM triage agent in the pipeline (OpenAI-compatible fake, real SDK
       `## Expected / Actual\n\n- **Expected:** ${ticketArgs.expected}\n- **Actual:** ${ticketArgs.actual}`,
     );
     expect(ticket.body).toMatch(/1\. Open Settings then Profile\n2\. Choose a new avatar/);
+    // Automatic matching missed the Sentry issue; the one the agent looked up is on the ticket.
+    expect(ticket.body).toContain(`- Sentry issue: [${issue.shortId}](`);
+    expect(ticket.body).toMatch(/the triage agent looked it up/);
+    expect(filed.sentry?.issue?.shortId).toBe(issue.shortId);
 
     // The trace: both runs in order, token counts on the model calls, the reasons given.
     const t = await trace(acme, created.id);

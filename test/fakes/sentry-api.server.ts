@@ -609,7 +609,8 @@ export class FakeSentryApi {
     if (resource === 'events' && !id) return this.discover(url);
     if (resource === 'issues') {
       if (!id) return this.listIssues(url);
-      const issue = this.issues.find((i) => i.id === id);
+      // Like Sentry, an organization's issue endpoints take the qualified short id (WEB-12) too.
+      const issue = this.issues.find((i) => i.id === id || i.shortId === id);
       if (!issue) throw new HttpError(404, NOT_FOUND);
       if (!sub) return { status: 200, body: this.issueDetail(issue) };
       if (sub === 'events' && !subId) return this.listIssueEvents(issue, url);

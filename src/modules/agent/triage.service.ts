@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { AppConfig } from '../../config/config.schema';
 import { InjectConfig } from '../../config/config.module';
 import { conversationTurns } from '../conversation/conversation';
@@ -11,7 +11,7 @@ import { PipelineService } from '../pipeline/pipeline.service';
 import { Project } from '../projects/entities/project.entity';
 import { Recording } from '../recordings/entities/recording.entity';
 import { SentryMatch } from '../sentry/entities/sentry-match.entity';
-import { buildAttachment } from '../sentry/sentry-attachment';
+import { buildAttachment, type SentryAttachment } from '../sentry/sentry-attachment';
 import type { SentryApiClient } from '../sentry/sentry-api.client';
 import { SENTRY_API_CLIENT } from '../sentry/sentry-matching.service';
 import { OPENAI_CLIENT } from './agent.module';
@@ -88,13 +88,15 @@ export class TriageService {
       ? { ...policy, maxQuestions: Math.min(policy.maxQuestions, existing.questionsAsked) }
       : policy;
     const { input, redactions } = await this.input(report, effective);
+    // Sentry issues the LLM looked up itself, for the ticket when matching found none.
+    const looked: SentryAttachment[] = [];
 
     const result = this.openai
       ? await new LlmEngine(this.openai, {
           model: this.config.OPENAI_MODEL,
           maxSteps: this.config.AGENT_MAX_STEPS,
           tokenBudget: this.config.AGENT_TOKEN_BUDGET,
-        }).run(input, effective, this.toolHost(report.projectId, input))
+        }).run(input, effective, this.toolHost(report.projectId, input, looked))
       : runDeterministic(input, effective);
 
     const run = (existing?.runs ?? 0) + 1;
@@ -139,6 +141,9 @@ export class TriageService {
           ),
         );
       }
+      if ((decision.kind === 'file' || decision.kind === 'duplicate') && looked.length) {
+        await this.attachLookedUp(manager, report, looked[looked.length - 1], decision);
+      }
       const known = (Object.entries(result.facts) as [FactKey, unknown][])
         .filter(([, fact]) => fact)
         .map(([key]) => key);
@@ -180,6 +185,34 @@ export class TriageService {
     };
   }
 
+  /**
+   * The Sentry issue the LLM engine found with its own lookups, kept as the report's match (so
+   * the ticket shows it) when automatic matching attached none.
+   */
+  private async attachLookedUp(
+    manager: EntityManager,
+    report: Report,
+    issue: SentryAttachment,
+    decision: { confidence: number; reason: string },
+  ): Promise<void> {
+    const existing = await manager.getRepository(SentryMatch).findOneBy({ reportId: report.id });
+    if (existing?.issue) return;
+    const reasons = [`the triage agent looked it up: ${decision.reason}`];
+    await manager.getRepository(SentryMatch).upsert(
+      {
+        reportId: report.id,
+        projectId: report.projectId,
+        status: 'matched',
+        sentryIssueId: issue.id,
+        score: decision.confidence,
+        issue: { ...issue, score: decision.confidence, reasons },
+        candidates: existing?.candidates ?? [],
+        problem: existing?.problem ?? null,
+      },
+      ['reportId'],
+    );
+  }
+
   /** What the engines read about the report, redacted for the LLM and the ticket. */
   async input(
     report: Report,
@@ -215,7 +248,11 @@ export class TriageService {
   }
 
   /** The LLM's lookups: Sentry (when configured) and the open issues dedupe searches. */
-  private toolHost(projectId: string, input: TriageInput): AgentToolHost {
+  private toolHost(
+    projectId: string,
+    input: TriageInput,
+    looked: SentryAttachment[],
+  ): AgentToolHost {
     const sentry = this.sentry;
     const redact = <T>(value: T): T => redactDeep(value).value;
     return {
@@ -247,20 +284,18 @@ export class TriageService {
         const issue = await sentry.getIssue(id);
         if (!issue) return null;
         const event = await sentry.latestEvent(issue.id);
-        return redact(
-          buildAttachment(
-            {
-              issueId: issue.id,
-              shortId: issue.shortId,
-              eventId: null,
-              score: 0,
-              reasons: [],
-            } as never,
-            issue,
-            event,
-            null,
-          ),
-        );
+        const candidate = {
+          issueId: issue.id,
+          shortId: issue.shortId,
+          title: issue.title,
+          score: 0,
+          reasons: ['looked up by the triage agent'],
+          eventId: event?.eventID ?? null,
+          eventAt: null,
+        };
+        const attachment = redact(buildAttachment(candidate, issue, event, null));
+        looked.push(attachment);
+        return attachment;
       },
       searchSimilarIssues: async (query) => redact(await this.dedupe.similar(projectId, query)),
     };
