@@ -4,6 +4,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { OpenAiClient } from './modules/agent/openai.client';
 import {
+  DEFAULT_POLICY,
   type PolicyOverrides,
   policyDefaults,
   policySchema,
@@ -26,6 +27,14 @@ import { RecordingAnalyzer } from './modules/recordings/analyzer/analyzer';
 import { analysisMarkdown } from './modules/recordings/analyzer/markdown';
 import type { AnalyzerContext, RecordingAnalysis } from './modules/recordings/analyzer/types';
 import { RecordingReader } from './modules/recordings/recording-reader';
+
+/** yes/no flags: anything else is refused, naming the flag. */
+function yesNo(flag: string, value: string | undefined): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (['yes', 'true', '1'].includes(value)) return true;
+  if (['no', 'false', '0'].includes(value)) return false;
+  throw new Error(`${flag} must be yes or no`);
+}
 
 /** Opens the database (creating and migrating it if needed) for one command. */
 async function withProjects<T>(action: (projects: ProjectsService) => Promise<T>): Promise<T> {
@@ -114,13 +123,17 @@ export function buildCli(): Command {
         approvalTiers: list(options.approvalTiers),
         maxQuestions: num(options.maxQuestions),
         allowedTools: list(options.allowedTools),
-        allowReporterEmail:
-          options.allowReporterEmail === undefined
-            ? undefined
-            : ['yes', 'true', '1'].includes(options.allowReporterEmail),
+        allowReporterEmail: yesNo('--allow-reporter-email', options.allowReporterEmail),
         onClarifyTimeout: options.onClarifyTimeout,
       };
-      for (const key of list(options.reset) ?? []) changes[key] = null;
+      for (const key of list(options.reset) ?? []) {
+        if (!(key in DEFAULT_POLICY)) {
+          throw new Error(
+            `--reset: unknown setting ${key} (settings: ${Object.keys(DEFAULT_POLICY).join(', ')})`,
+          );
+        }
+        changes[key] = null;
+      }
       const config = loadConfig();
       const own = await withProjects((projects) =>
         projects.updateAgentPolicy(options.project, changes),
@@ -352,7 +365,7 @@ if (require.main === module) {
     .parseAsync(process.argv)
     .catch((error: unknown) => {
       process.stderr.write(
-        `${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}\n`,
+        `${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}${((error as { details?: { fields?: { field: string; message: string }[] } } | null)?.details?.fields ?? []).map((f) => `\n  - ${f.field}: ${f.message}`).join('')}\n`,
       );
       process.exit(1);
     });

@@ -69,7 +69,7 @@ function factLines(facts: FactPicture | null | undefined): string[] {
         ? `${fact.items.length} ${fact.items.length === 1 ? 'step' : 'steps'}`
         : fact.value;
     return [
-      `- **${FACT_LABELS[key]}:** ${escapeMarkdown(value)} _(${SOURCE_LABELS[fact.source]}, confidence ${fact.confidence.toFixed(1)})_`,
+      `- **${FACT_LABELS[key]}:** ${escapeMarkdown(value)} _(${SOURCE_LABELS[fact.source]}, confidence ${fact.confidence.toFixed(2)})_`,
     ];
   });
 }
