@@ -1,6 +1,11 @@
 import { DEFAULT_POLICY } from '../policy';
 import { runDeterministic } from './deterministic-engine';
-import { CHROME_UA, billingRecording, triageInput, turn } from './test-input';
+import {
+  CHROME_UA,
+  billingRecording,
+  triageInput,
+  turn,
+} from '../../../../test/factories/triage-input.factory';
 
 describe('runDeterministic', () => {
   it('asks about the gaps and traces each step', () => {

@@ -1,5 +1,11 @@
 import { buildFacts, isKnown } from './facts';
-import { CHROME_UA, billingRecording, sentryIssue, triageInput, turn } from './test-input';
+import {
+  CHROME_UA,
+  billingRecording,
+  sentryIssue,
+  triageInput,
+  turn,
+} from '../../../../test/factories/triage-input.factory';
 
 describe('buildFacts', () => {
   it('takes actual, steps, where, when and environment from the recording', () => {
@@ -134,6 +140,19 @@ describe('buildFacts', () => {
     expect(isKnown(facts, 'steps')).toBe(false);
     const short = buildFacts(triageInput({ conversation: [turn(['expected'], 'no')] }, 'broken'));
     expect(isKnown(short, 'expected')).toBe(false);
+  });
+
+  it('does not take a screenshot link for the page, nor cut an impact mid-word', () => {
+    const facts = buildFacts(
+      triageInput(
+        {},
+        'The chart is empty, see https://snipboard.io/NPh69r.jpg. I cannot push the branch, fetch files from master or submit change to a branch.',
+      ),
+    );
+    expect(facts.where).toBeNull();
+    expect(facts.impact?.value).toBe(
+      'cannot push the branch, fetch files from master or submit change',
+    );
   });
 
   it('lets stronger evidence win over the reporter', () => {

@@ -2,7 +2,14 @@ import type { AgentPolicy } from '../agent.types';
 import { DEFAULT_POLICY } from '../policy';
 import { buildFacts } from './facts';
 import { chooseQuestions, renderQuestionMessage } from './questions';
-import { CHROME_UA, billingRecording, sentryIssue, triageInput, turn } from './test-input';
+import {
+  CHROME_UA,
+  billingRecording,
+  exportReport,
+  sentryIssue,
+  triageInput,
+  turn,
+} from '../../../../test/factories/triage-input.factory';
 import type { TriageInput } from '../agent.types';
 
 function ask(input: TriageInput, policy: AgentPolicy = DEFAULT_POLICY) {
@@ -53,6 +60,29 @@ describe('chooseQuestions', () => {
     expect(ask(triageInput({}, 'Whenever I try to switch branches, nothing.'))[0].text).toMatch(
       /^When you tried to switch branches, /,
     );
+  });
+
+  it('does not ask what they see when the reporter said what their click does', () => {
+    const questions = ask(exportReport());
+    expect(questions.map((q) => q.key)).toEqual(['expected', 'frequency']);
+    expect(questions[0].text).toBe(
+      'When you clicked Export CSV on the reports page, what did you expect to see?',
+    );
+    expect(questions.some((q) => /on screen|error message/i.test(q.text))).toBe(false);
+    const spins = ask(exportReport('billing page. When I press Save, it spins forever.'));
+    expect(spins.map((q) => q.key)).not.toContain('actual');
+    const quoted = ask(
+      exportReport('Profile problem. I press Save and get "Something went wrong" at the top.'),
+    );
+    expect(quoted.map((q) => q.key)).not.toContain('actual');
+  });
+
+  it('asks for what they see, and any error message, when no symptom is stated', () => {
+    const questions = ask(exportReport('export is broken'));
+    expect(questions[0]).toEqual({
+      key: 'actual',
+      text: 'What exactly do you see on screen? If an error message appears, please copy its text.',
+    });
   });
 
   it('respects maxQuestions, counting questions already asked', () => {

@@ -5,7 +5,7 @@
 import type { AgentPolicy, FactKey, FactPicture, Question, TriageInput } from '../agent.types';
 import { allows } from '../policy';
 import { askHistory, isKnown, pathOf, wallClock } from './facts';
-import { parseReporterText } from './reporter-text';
+import { actionSymptom, parseReporterText, sentences } from './reporter-text';
 
 /**
  * Ask order. Without knowing what goes wrong nothing else helps (actual); without the path to it
@@ -44,6 +44,8 @@ export function chooseQuestions(
   const ground = grounding(facts, input);
   const gaps = QUESTION_PRIORITY.filter((key) => {
     if (isKnown(facts, key)) return false;
+    // "I click Export and nothing happens" already says what they see; asking again annoys.
+    if (key === 'actual' && ground.symptom) return false;
     // The steps lead to the place; asking "which page" on top adds nothing.
     if (key === 'where' && isKnown(facts, 'steps')) return false;
     // Outside a web page (a desktop app, a library) "which page" has no good answer.
@@ -70,6 +72,8 @@ interface Grounding {
   action: string | null;
   /** The report is about a web page (widget, URL, browser words). */
   web: boolean;
+  /** The reporter described what an action of theirs leads to (nothing, a spinner, a message). */
+  symptom: boolean;
 }
 
 function grounding(facts: FactPicture, input: TriageInput): Grounding {
@@ -80,8 +84,24 @@ function grounding(facts: FactPicture, input: TriageInput): Grounding {
     input.report.source === 'widget' ||
     !!input.report.pageUrl ||
     /\b(website|web ?page|web app|chrome|firefox|safari|edge|url)\b/i.test(text);
-  return { seen: seenLine(input), action: reporterAction(text), web };
+  return { seen: seenLine(input), action: reporterAction(text), web, symptom: statesSymptom(text) };
 }
+
+/** What the screen shows after an action: nothing, a spinner, a blank page, a quoted message. */
+const SYMPTOM =
+  /\b(nothing happens|(?:it )?does nothing|(?:doesn'?t|does not|didn'?t) do anything|spins|spinning|spinner|keeps loading|loads forever|stuck (?:on|at|loading)|blank|white screen|freez(?:es|ing)|frozen|crash(?:es|ed)?)\b|\b(?:error|message|says|said|shows|showed|popup|pop-up|toast|alert)\b[^.!?\n]{0,20}["“'][^"”'\n]{3,120}["”']|["“][^"”\n]{3,120}["”]\s*(?:error|message|appears|pops up|shows up)/i;
+
+/** True when the reporter already said what they see when a specific action goes wrong. */
+export function statesSymptom(text: string): boolean {
+  const parsed = parseReporterText(text);
+  return sentences(parsed.clean).some(
+    (s) => SYMPTOM.test(s) && (!!actionSymptom(s) || ACTION.test(s)),
+  );
+}
+
+/** A sentence about something the reporter did: a click, a save, an export… */
+const ACTION =
+  /\b(?:i|we|when|after|every ?time|whenever)\b[^.!?]{0,40}\b(?:click|press|tap|hit|select|choose|submit|open|save|export|upload|load|try|tried|trying|go|went|navigate|print|switch|push|log ?in|sign ?in)/i;
 
 function seenLine(input: TriageInput): string | null {
   const analysis = input.analysis;
@@ -135,8 +155,25 @@ function reporterAction(text: string): string | null {
       clean,
     );
   if (cant) return `tried to ${yourWords(cant[1])}`;
+  const shaped = sentences(clean).map(actionSymptom).find(Boolean);
+  if (shaped && PAST[shaped.verb]) return `${PAST[shaped.verb]} ${yourWords(shaped.target)}`;
+  const clicked =
+    /\b(?:i|we) (?:then )?(click|press|tap|select|choose)(?:s|ed|ped)?(?: on)? ((?:the )?[^,.!?;]{2,48}?)(?=[,.!?;:]|\s+(?:and|but|then|it|nothing)\b|$)/i.exec(
+      clean,
+    );
+  if (clicked) return `${PAST[clicked[1].toLowerCase()]} ${yourWords(clicked[2])}`;
   return null;
 }
+
+const PAST: Record<string, string> = {
+  click: 'clicked',
+  press: 'pressed',
+  tap: 'tapped',
+  hit: 'hit',
+  select: 'selected',
+  choose: 'chose',
+  submit: 'submitted',
+};
 
 function yourWords(phrase: string): string {
   return phrase

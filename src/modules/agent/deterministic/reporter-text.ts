@@ -77,15 +77,18 @@ function keyOfHeading(heading: string): SectionKey | null {
 export function stripPlaceholders(text: string): string {
   let out = text;
   for (const p of PLACEHOLDER_PHRASES) out = out.replace(p, '');
-  return out
-    .replace(/!\[[^\]]*\]\([^)]*\)/g, '')
-    .replace(/<img\b[^>]*>/gi, '')
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => !PLACEHOLDER_LINES.some((p) => p.test(l)))
-    .join('\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
+  return (
+    out
+      .replace(/!\[[^\]]*\]\([^)]*\)/g, '')
+      .replace(/<img\b[^>]*>/gi, '')
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      // Blank lines stay: they end the title line and separate paragraphs.
+      .filter((l) => !l || !PLACEHOLDER_LINES.some((p) => p.test(l)))
+      .join('\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trim()
+  );
 }
 
 /** Splits a report into template sections. Unknown "Label:" lines stay as content. */
@@ -188,11 +191,120 @@ export function extractSteps(parsed: ParsedText): { items: string[]; confidence:
   return action ? { items: [action[0].trim()], confidence: 0.45 } : null;
 }
 
+/** A markdown link to an uploaded file (`[log.txt](https://github.com/o/r/files/1/log.txt)`). */
+const ATTACHMENT_LINK =
+  /\[[^\]]*\]\(https?:\/\/[^)\s]*(?:\/files\/|user-attachments|user-images|\/assets\/)[^)\s]*\)/g;
+
+/**
+ * The sentences of a text, in order. A blank line ends a sentence (a title line above the
+ * body), and so does a line break before a capital letter ("Export broken\nI click…").
+ */
+export function sentences(text: string): string[] {
+  return text
+    .replace(ATTACHMENT_LINK, '')
+    .replace(/\[([^\]]+)\]\((?:https?:\/\/)[^)\s]*\)/g, '$1')
+    .split(/\r?\n\s*\r?\n|\r?\n(?=\s*["'“]?[A-Z])/)
+    .map((p) => p.replace(/\s+/g, ' ').trim())
+    .flatMap((p) => p.split(/(?<=[a-z\d)"'”][.!?]["'”]?)\s+(?=["'“]?[\p{L}\d])/u))
+    .map((s) => s.replace(/^[#>*\s-]+/, '').trim())
+    .filter((s) => meaningful(s));
+}
+
 function firstSentence(text: string, max = 200): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  const m = /^(.+?[.!?])(\s|$)/.exec(flat);
-  const s = m ? m[1] : flat;
+  const s = sentences(text)[0] ?? text.replace(/\s+/g, ' ').trim();
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+const GREETING =
+  /^(hi|hello|hey|dear|good (morning|afternoon|evening)|thanks?( you)?|greetings)\b[^.!?]{0,30}[.!?,]?$/i;
+
+/** A sentence that says something about the bug: not a greeting, at least two words. */
+export function isStatement(sentence: string): boolean {
+  return !GREETING.test(sentence.trim()) && (sentence.match(/[\p{L}\d]+/gu) ?? []).length >= 2;
+}
+
+const GERUND: Record<string, string> = {
+  click: 'Clicking',
+  press: 'Pressing',
+  tap: 'Tapping',
+  hit: 'Hitting',
+  select: 'Selecting',
+  choose: 'Choosing',
+  submit: 'Submitting',
+};
+
+/** What a symptom reads like after "Clicking X …"; null when it is not one we recognise. */
+function symptomPhrase(rest: string): string | null {
+  const t = rest
+    .trim()
+    .replace(/^(?:then|and|but|so)\s+/i, '')
+    .replace(/[.!?:;,]+$/, '');
+  if (
+    /^(?:(?:absolutely |just )?nothing(?: at all)?(?: happens| is happening| happened)?|it (?:does|did) nothing|it (?:doesn'?t|does not|didn'?t|did not) do anything)\b/i.test(
+      t,
+    )
+  ) {
+    return 'does nothing';
+  }
+  const it =
+    /^it(?: just)? ((?:spins|keeps (?:spinning|loading)|loads forever|hangs|freezes|crashes|goes blank|turns (?:blank|white)|shows|says|displays|throws|returns|fails|times out|reloads|redirects)\b.*)$/i.exec(
+      t,
+    );
+  if (it && it[1].length <= 80) return it[1];
+  const see = /^(?:i|we) (?:get|got|see|saw) (.{3,80})$/i.exec(t);
+  if (see && specific(see[1])) return `shows ${see[1]}`;
+  return null;
+}
+
+/** A UI element and where it sits: `Export CSV` and `on the reports page`. */
+function splitPlace(target: string): { element: string; place: string | null } {
+  const m =
+    /^(.+?)\s+((?:on|in|from) (?:the |my |our )?[\w -]{2,30}? (?:page|screen|tab|menu|dialog|modal|panel|view|form|list|toolbar|sidebar|dashboard))$/i.exec(
+      target,
+    );
+  return m ? { element: m[1], place: m[2] } : { element: target, place: null };
+}
+
+export interface ActionSymptom {
+  /** `Clicking Export CSV on the reports page does nothing`. */
+  sentence: string;
+  /** `Export CSV does nothing`: the element and its symptom, for a title. */
+  short: string;
+  /** `on the reports page`, when the reporter named the place. */
+  place: string | null;
+  /** What they did, in their words: `click` and `Export CSV on the reports page`. */
+  verb: string;
+  target: string;
+}
+
+/**
+ * "I click Export CSV on the reports page and nothing happens" as a third-person statement of a
+ * specific action and its symptom; null when the sentence is not that shape.
+ */
+export function actionSymptom(sentence: string): ActionSymptom | null {
+  const act =
+    /\b(?:(?:when|whenever|every ?time|if|after) )?(?:i|we) (?:then )?(?:(?:try|tried) to )?(click|press|tap|hit|select|choose|submit)(?:s|ed|ped)?(?: on)? (?:the )?/i.exec(
+      sentence,
+    );
+  if (!act) return null;
+  const after = sentence.slice(act.index + act[0].length);
+  // "Save and Close and nothing happens": try each break, shortest element first.
+  const breaks = /,\s*(?:(?:and|but|then|so)\s+)*|\s+(?:(?:and|but|then|so)\s+)+/gi;
+  for (let b = breaks.exec(after); b; b = breaks.exec(after)) {
+    const target = after.slice(0, b.index).trim();
+    if (target.length < 2 || target.length > 60 || target.split(/\s+/).length > 8) break;
+    const symptom = symptomPhrase(after.slice(b.index + b[0].length));
+    if (!symptom) continue;
+    const { element, place } = splitPlace(target);
+    return {
+      sentence: `${GERUND[act[1].toLowerCase()]} ${target} ${symptom}`,
+      short: `${element} ${symptom}`,
+      place,
+      verb: act[1].toLowerCase(),
+      target,
+    };
+  }
+  return null;
 }
 
 /** What the reporter expected, from a section or "I expected / should / instead of" phrasing. */
@@ -287,28 +399,49 @@ export function extractImpact(parsed: ParsedText): { value: string; confidence: 
     /\b(all (?:of )?(?:our |my )?(?:users|customers|clients|team)|every(?:one|body) (?:is|can'?t|cannot)|nobody can|no one can|customers? (?:can'?t|cannot|are unable)|(?:whole|entire) (?:team|company))[^.!?\n]{0,80}/i.exec(
       parsed.clean,
     );
-  if (broad) return { value: broad[0].trim(), confidence: 0.7 };
+  if (broad) return { value: wholeWords(broad[0], parsed.clean, broad.index), confidence: 0.7 };
   const blocked =
     /\b(blocked|blocking|can'?t (?:work|continue|use|do|save|log ?in|sign ?in|push|pay|access)|cannot (?:work|continue|use|save|push|access)|unable to (?:work|continue|use|save|push|access)|won'?t (?:start|open|launch)|(?:urgent|asap|critical)|lost (?:my |all |our )?(?:data|work|changes))[^.!?\n]{0,60}/i.exec(
       parsed.clean,
     );
-  if (blocked) return { value: blocked[0].trim(), confidence: 0.6 };
+  if (blocked) {
+    return { value: wholeWords(blocked[0], parsed.clean, blocked.index), confidence: 0.6 };
+  }
   return null;
+}
+
+/** A match cut by a length limit, ended at the last whole word instead of mid-word. */
+function wholeWords(match: string, text: string, index: number): string {
+  const next = text.charAt(index + match.length);
+  const cut = /[\p{L}\d]/u.test(next)
+    ? match.replace(/\s*\S*$/, '').replace(/(?:\s+(?:a|an|the|to|of|or|and|in|on|for|with))+$/i, '')
+    : match;
+  return (cut.trim() || match.trim()).replace(/[,;:]+$/, '');
 }
 
 /** A URL the reporter pasted, or a page/screen/tab/button they name. */
 export function extractWhere(parsed: ParsedText): { value: string; confidence: number } | null {
-  const url = /\bhttps?:\/\/[^\s)>\]]+/i.exec(
+  // The full stop or comma after a pasted link ends the sentence, not the URL.
+  const url = /\bhttps?:\/\/[^\s)>\]]*[^\s)>\].,;:!?'"]/i.exec(
     parsed.clean.replace(/\[[^\]]*\]\(https?:\/\/[^)]*\/(?:files|assets)\/[^)]*\)/g, ''),
   );
-  if (url && !/github\.com\/.+\/(files|issues|assets)|user-images|user-attachments/.test(url[0])) {
+  // A link to a screenshot, a script or a download is evidence, not the page it happened on.
+  const asset =
+    /github\.com\/.+\/(files|issues|assets)|user-images|user-attachments|\.(?:png|jpe?g|gif|webp|svg|mp4|mov|webm|js|mjs|css|map|zip|gz|log|txt)(?:[:?#]|$)/i;
+  if (url && !asset.test(url[0])) {
     return { value: url[0], confidence: 0.7 };
   }
   const ui =
     /\b(?:(?:on|in|from|at|under|via|using)\s+|click(?:ing)?\s+(?:on\s+)?|press(?:ing)?\s+|tap(?:ping)?\s+on\s+)(?:the |my )?((?:["'“][^"'”]{2,40}["'”]|[\w+-]+(?: [\w+-]+){0,3}) (?:page|screen|tab|button|menu|dropdown|drop-down|dialog|modal|popup|window|settings|dashboard|list|panel|toolbar|view|form|card|sidebar))\b/i.exec(
       parsed.clean,
     );
-  if (ui) return { value: ui[1].trim(), confidence: 0.55 };
+  // "in finally I saw issues list" is a sentence, not the name of a screen.
+  if (
+    ui &&
+    !/\b(?:i|we|you|he|she|they|it|saw|see|was|were|is|are)\b/i.test(ui[1].replace(/["'“”]/g, ''))
+  ) {
+    return { value: ui[1].trim(), confidence: 0.55 };
+  }
   return null;
 }
 
@@ -316,17 +449,41 @@ export function extractWhere(parsed: ParsedText): { value: string; confidence: n
 export function extractActual(parsed: ParsedText): { value: string; confidence: number } | null {
   const section = sectionText(parsed, 'actual');
   if (section && !isVague(section)) {
-    return { value: firstSentence(section), confidence: specific(section) ? 0.75 : 0.6 };
+    const shaped = sentences(section).slice(0, 3).map(actionSymptom).find(Boolean);
+    return {
+      value: shaped ? shaped.sentence : tidy(firstSentence(section)),
+      confidence: specific(section) ? 0.75 : 0.6,
+    };
   }
   const body = parsed.preamble || parsed.clean;
   if (!meaningful(body)) return null;
-  const line = firstSentence(body);
-  return { value: line, confidence: !isVague(line) && specific(body) ? 0.55 : 0.3 };
+  const said = sentences(body).filter(isStatement).slice(0, 6);
+  const first = said[0] ?? firstSentence(body);
+  // "Export is broken. I click Export CSV and nothing happens": the symptom says more.
+  for (const s of said) {
+    const shaped = actionSymptom(s);
+    if (shaped) return { value: shaped.sentence, confidence: 0.6 };
+  }
+  if (isVague(first) || !specific(first)) {
+    const better = said.find((s) => !isVague(s) && specific(s));
+    if (better) return { value: tidy(better), confidence: 0.55 };
+  }
+  return { value: tidy(first), confidence: !isVague(first) && specific(body) ? 0.55 : 0.3 };
+}
+
+/** A reporter's sentence as a fact: capitalised, without a trailing full stop or colon. */
+function tidy(sentence: string, max = 200): string {
+  const t = sentence
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/[.:;,]+$/, '');
+  const capped = t.charAt(0).toUpperCase() + t.slice(1);
+  return capped.length > max ? `${capped.slice(0, max - 1)}…` : capped;
 }
 
 /** True when the text names an observable outcome, not just "it doesn't work". */
 export function specific(text: string): boolean {
-  return /\b(error|exception|fail(?:s|ed|ure)?|crash(?:es|ed)?|freez(?:e|es|ing)|frozen|hang(?:s|ing)?|blank|white|empty|missing|not (?:shown|showing|displayed|appear|visible|loading)|doesn'?t (?:show|appear|load|open|start|display|update|find|recogni[sz]e)|won'?t (?:start|open|load)|nothing happens|flash(?:es|ing)|blurry|low quality|pixelated|distorted|cut off|wrong|incorrect|duplicate[sd]?|disappear(?:s|ed)?|slow|timeout|timed out|\d{3}\b|undefined|null|cannot read|unable to|asks? (?:again|every ?time)|not respond(?:ing)?|does nothing|stuck|spinner|loop)/i.test(
+  return /\b(error|exception|fail(?:s|ed|ure)?|crash(?:es|ed)?|freez(?:e|es|ing)|frozen|hang(?:s|ing)?|blank|white|empty|missing|not (?:shown|showing|displayed|appear|visible|loading)|doesn'?t (?:show|appear|load|open|start|display|update|find|recogni[sz]e)|won'?t (?:start|open|load)|(?:will|does|did) not (?:show|appear|load|open|start|display|update|save)|nothing happens|flash(?:es|ing)|blurry|low quality|pixelated|distorted|cut off|wrong|incorrect|duplicate[sd]?|disappear(?:s|ed)?|slow|timeout|timed out|\d{3}\b|undefined|null|cannot read|unable to|asks? (?:again|every ?time)|not respond(?:ing)?|does nothing|stuck|spinner|loop)/i.test(
     text,
   );
 }

@@ -1,6 +1,11 @@
 import { buildFacts } from './facts';
 import { severity, ticketConfidence, writeTicket } from './ticket-writer';
-import { billingRecording, sentryIssue, triageInput } from './test-input';
+import {
+  billingRecording,
+  exportReport,
+  sentryIssue,
+  triageInput,
+} from '../../../../test/factories/triage-input.factory';
 import type { TriageInput } from '../agent.types';
 
 function ticket(input: TriageInput) {
@@ -60,9 +65,74 @@ describe('writeTicket', () => {
       },
     );
     expect(t.title).toBe(
-      "TypeError: Cannot read properties of undefined (reading 'plan') on /plans/12",
+      "TypeError: Cannot read properties of undefined (reading 'plan') on /plans/:id",
     );
     expect(t.labels).toEqual(['bug', 'plans', 'sentry']);
+  });
+});
+
+describe('writeTicket on a vague opening followed by the symptom', () => {
+  it('titles it by the element and its symptom, on the templated route', () => {
+    const t = ticket(exportReport());
+    expect(t.title).toBe('Export CSV does nothing on /reports/:id');
+  });
+
+  it("keeps the reporter's named place when there is no page URL", () => {
+    expect(ticket(exportReport(undefined, null)).title).toBe(
+      'Export CSV does nothing on the reports page',
+    );
+  });
+
+  it('uses the first sentence, capitalised and without its full stop, when it says what fails', () => {
+    const t = ticket(
+      exportReport(
+        'saving the invoice fails. I tried twice, then gave up.',
+        'https://x.io/invoices/77',
+      ),
+    );
+    expect(t.title).toBe('Saving the invoice fails on /invoices/:id');
+  });
+
+  it('keeps a vague first sentence when nothing later names an element and its symptom', () => {
+    const t = ticket(exportReport('export is broken.', 'https://app.acme.com/settings/billing'));
+    expect(t.title).toBe('Export is broken on /settings/billing');
+  });
+
+  it('drops the location rather than cutting it, and cuts a long title at a word', () => {
+    const long =
+      'When exporting the quarterly revenue report with all regional breakdowns enabled the totals are wrong';
+    const t = ticket(exportReport(long, 'https://app.acme.com/reports/8812/exports/42'));
+    expect(t.title.length).toBeLessThanOrEqual(80);
+    expect(t.title).not.toContain(' on /');
+    expect(t.title).toBe(
+      'When exporting the quarterly revenue report with all regional breakdowns…',
+    );
+    const fits = ticket(
+      exportReport(
+        'The totals on the quarterly revenue report are wrong',
+        'https://a.io/reports/8812',
+      ),
+    );
+    expect(fits.title).toBe('The totals on the quarterly revenue report are wrong on /reports/:id');
+  });
+
+  it('takes the symptom sentence as the actual, and the steps from the same sentence', () => {
+    const t = ticket(exportReport());
+    expect(t.actual).toBe('Clicking Export CSV on the reports page does nothing');
+    expect(t.steps).toEqual(['I click Export CSV on the reports page and nothing happens']);
+  });
+
+  it('writes the summary as capitalised sentences, each ending with a full stop', () => {
+    const t = ticket(exportReport());
+    expect(t.summary.split(/(?<=\.)\s+/)).toEqual([
+      'Clicking Export CSV on the reports page does nothing (per the reporter).',
+      'It happened on https://app.acme.com/reports/8812 using Chrome 126 on Mac OS 10.15.7.',
+      'Not known yet: expected.',
+    ]);
+    const vague = ticket(triageInput({}, 'whenever I open settings the page is blank'));
+    expect(vague.summary).toBe(
+      'Whenever I open settings the page is blank (per the reporter). How often: every time (per the reporter). Not known yet: environment.',
+    );
   });
 });
 

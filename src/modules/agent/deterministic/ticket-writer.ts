@@ -15,9 +15,16 @@ import { templatePath } from '../../../common/signals/route-template';
 import { draftTitle } from '../../trackers/ticket-body';
 import { ticketTitle } from '../../trackers/ticket-title';
 import { pathOf } from './facts';
-import { parseReporterText } from './reporter-text';
+import {
+  actionSymptom,
+  isStatement,
+  isVague,
+  parseReporterText,
+  sentences,
+  specific,
+} from './reporter-text';
 
-const TITLE_MAX = 90;
+const TITLE_MAX = 80;
 
 /** What each key is worth to someone trying to reproduce the bug; they sum to 1. */
 const CONFIDENCE_WEIGHTS: Partial<Record<FactKey, number>> = {
@@ -56,18 +63,47 @@ function withEvidence(fact: Fact): string {
     : fact.value;
 }
 
-function fit(text: string): string {
+/** Cut at a word boundary, never mid-word; `…` marks the cut. */
+function fit(text: string, max = TITLE_MAX): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > TITLE_MAX ? `${flat.slice(0, TITLE_MAX - 1)}…` : flat;
+  if (flat.length <= max) return flat;
+  const cut = flat.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > max / 2 ? cut.slice(0, space) : cut).replace(/[\s,;:.-]+$/, '')}…`;
 }
 
+/** The templated path of the page it happened on (`/reports/:id`), or null. */
 function placePath(facts: FactPicture): string | null {
   const where = facts.where;
-  if (!where || (where.source !== 'recording' && where.source !== 'sentry')) {
-    const url = where && /^https?:\/\//.test(where.value) ? where.value.split(' ')[0] : null;
-    return url ? pathOf(url) : null;
+  if (!where) return null;
+  const first = where.value.split(' ')[0];
+  const machine = where.source === 'recording' || where.source === 'sentry';
+  if (!machine && !/^https?:\/\//.test(first)) return null;
+  const path = templatePath(pathOf(first));
+  return path && path !== '/' ? path : null;
+}
+
+/** Capitalised, without the full stop or colon a sentence ends with. */
+function headline(text: string): string {
+  const t = text
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/[\s.:;,]+$/, '');
+  return t.charAt(0).toUpperCase() + t.slice(1);
+}
+
+/**
+ * `<what goes wrong> on <path>`: the location only when it fits whole, the text cut at a word
+ * when it is too long by itself, so the title never ends mid-word or mid-path.
+ */
+function compose(text: string, path: string | null, place: string | null = null): string {
+  const base = headline(text);
+  const at = path ? ` on ${path}` : place ? ` ${place}` : '';
+  if (at && !base.toLowerCase().includes(at.trim().toLowerCase())) {
+    if (base.length + at.length <= TITLE_MAX) return `${base}${at}`;
+    if (path && place && base.length + place.length + 1 <= TITLE_MAX) return `${base} ${place}`;
   }
-  return pathOf(where.value.split(' ')[0]);
+  return fit(base);
 }
 
 function title(facts: FactPicture, input: TriageInput): string {
@@ -79,23 +115,39 @@ function title(facts: FactPicture, input: TriageInput): string {
     return fromRecording;
   }
   const path = placePath(facts);
-  const on = (t: string) => (path && path !== '/' && !t.includes(path) ? ` on ${path}` : '');
-  if (input.sentryIssue) {
-    const t = input.sentryIssue.title.split('\n')[0];
-    return fit(`${t}${on(t)}`);
-  }
+  if (input.sentryIssue) return compose(input.sentryIssue.title.split('\n')[0], path);
   const words = reporterTitle(input.report.description);
-  if (words) return fit(`${words}${on(words)}`);
-  if (facts.actual) return fit(`${facts.actual.value}${on(facts.actual.value)}`);
+  if (words) return compose(words.text, path, words.place);
+  if (facts.actual) return compose(facts.actual.value, path);
   return 'Bug report';
 }
 
-/** The reporter's first real line, skipping template headings. */
-function reporterTitle(description: string): string | null {
+/**
+ * The reporter's opening statement. Its first sentence when that says what goes wrong; when it
+ * only says "X is broken", a later sentence of the opening that names the element and its
+ * symptom ("Export CSV does nothing").
+ */
+function reporterTitle(description: string): { text: string; place: string | null } | null {
   const parsed = parseReporterText(description);
-  const first = (parsed.preamble || parsed.sections.find((s) => s.key === 'actual')?.text) ?? '';
-  const line = first.split(/\r?\n/).find((l) => /[\p{L}\d]{3,}/u.test(l));
-  return line ? draftTitle(line.replace(/^[#>*\s-]+/, '')) : null;
+  const opening = (parsed.preamble || parsed.sections.find((s) => s.key === 'actual')?.text) ?? '';
+  const paragraph = opening.split(/\r?\n\s*\r?\n/).find((p) => /[\p{L}\d]{3,}/u.test(p)) ?? '';
+  const said = sentences(paragraph).filter(isStatement);
+  const first = said[0];
+  if (!first) return null;
+  if (isVague(first) || !specific(first)) {
+    for (const s of said.slice(1)) {
+      const shaped = actionSymptom(s);
+      if (shaped) return { text: shaped.short, place: shaped.place };
+    }
+  }
+  return { text: clause(first), place: null };
+}
+
+/** A sentence too long for a title, cut at its first clause when that says enough. */
+function clause(sentence: string): string {
+  if (sentence.length <= TITLE_MAX) return sentence;
+  const head = /^(.{15,}?)(?:,\s+(?:but|and|so|which|because|when)\b|;|\s[-–—]\s)/.exec(sentence);
+  return head && head[1].length <= TITLE_MAX ? head[1] : sentence;
 }
 
 const SOURCE_WORDS: Record<FactSource, string> = {
@@ -107,31 +159,56 @@ const SOURCE_WORDS: Record<FactSource, string> = {
 };
 
 function summary(facts: FactPicture, input: TriageInput): string {
-  const sentences: string[] = [];
+  const out: string[] = [];
   const by = (f: Fact) => SOURCE_WORDS[f.source];
   if (facts.actual) {
-    sentences.push(`${sentence(withEvidence(facts.actual))} (per ${by(facts.actual)})`);
+    out.push(`${headline(withEvidence(facts.actual))} (per ${by(facts.actual)}).`);
   }
-  const where = facts.where ? ` on ${facts.where.value}` : '';
-  const env = facts.environment ? ` using ${facts.environment.value}` : '';
-  if (where || env) sentences.push(`It happened${where}${env}.`);
-  const scale = [facts.frequency, facts.impact].filter((f): f is Fact => !!f);
-  if (scale.length) {
-    sentences.push(
-      `${scale.map((f) => `${f.value} (${by(f)})`).join('; ')}.`.replace(/^./, (c) =>
-        c.toUpperCase(),
-      ),
-    );
-  }
+  const where = facts.where ? ` on ${placeWords(facts.where.value)}` : '';
+  const env = facts.environment ? ` using ${clauseText(facts.environment.value)}` : '';
+  if (where || env) out.push(`It happened${where}${env}.`);
+  const scale = [
+    facts.frequency && `how often: ${howOften(facts.frequency.value)} (per ${by(facts.frequency)})`,
+    facts.impact &&
+      (facts.impact.source === 'account'
+        ? `${lowerFirst(clauseText(facts.impact.value))}`
+        : `impact: ${lowerFirst(clauseText(facts.impact.value))} (per ${by(facts.impact)})`),
+  ].filter((s): s is string => !!s);
+  if (scale.length) out.push(`${headline(scale.join('; '))}.`);
   const missing = (['steps', 'expected', 'environment'] as FactKey[]).filter((k) => !facts[k]);
-  if (missing.length) sentences.push(`Not known yet: ${missing.join(', ')}.`);
-  if (!sentences.length) sentences.push(sentence(draftTitle(input.report.description)));
-  return sentences.slice(0, 4).join(' ');
+  if (missing.length) out.push(`Not known yet: ${missing.join(', ')}.`);
+  if (!out.length) out.push(`${headline(draftTitle(input.report.description))}.`);
+  return out.slice(0, 4).join(' ');
 }
 
-function sentence(text: string): string {
-  const t = text.trim().replace(/\s+/g, ' ');
-  return /[.!?…]$/.test(t) ? t.replace(/[.!?…]$/, '') : t;
+/** Text to sit inside a sentence: one line, no markdown emphasis, no closing full stop. */
+function clauseText(text: string): string {
+  return text
+    .replace(/\*\*|__/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/[\s.:;,]+$/, '');
+}
+
+function lowerFirst(text: string): string {
+  // "Windows", "Sentry", "GitHub" keep their capital; ordinary sentence starts lose it.
+  return /^[A-Z][a-z]/.test(text) && !/^[A-Z][a-z]+[A-Z]/.test(text.split(' ')[0])
+    ? text.charAt(0).toLowerCase() + text.slice(1)
+    : text;
+}
+
+/** A page as it reads after "on": a URL or path as it is, a named screen with "the". */
+function placeWords(where: string): string {
+  const text = clauseText(where);
+  return /^(https?:\/\/|\/|the\b|my\b|our\b)/i.test(text) ? text : `the ${text}`;
+}
+
+/** "Whenever", "keeps crashing" as a frequency a reader takes in at once. */
+function howOften(value: string): string {
+  const text = clauseText(value);
+  if (/^(whenever|each time|every ?time)$/i.test(text)) return 'every time';
+  if (/^keeps?\s/i.test(text)) return 'repeatedly';
+  return lowerFirst(text);
 }
 
 const URGENT_WORDS =

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { FactKey, Question } from '../agent.types';
 import { DEFAULT_POLICY } from '../policy';
 import { runDeterministic } from './deterministic-engine';
-import { triageInput } from './test-input';
+import { triageInput } from '../../../../test/factories/triage-input.factory';
 
 interface VagueReport {
   repo: string;

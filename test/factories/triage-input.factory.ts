@@ -1,7 +1,7 @@
 /** Small builders for the deterministic engine's specs. */
-import type { ConversationTurn, FactKey, TriageInput } from '../agent.types';
-import type { RecordingAnalysis } from '../../recordings/analyzer/types';
-import type { SentryAttachment } from '../../sentry/sentry-attachment';
+import type { ConversationTurn, FactKey, TriageInput } from '../../src/modules/agent/agent.types';
+import type { RecordingAnalysis } from '../../src/modules/recordings/analyzer/types';
+import type { SentryAttachment } from '../../src/modules/sentry/sentry-attachment';
 
 export function triageInput(overrides: Partial<TriageInput> = {}, description = ''): TriageInput {
   const input: TriageInput = {
@@ -107,5 +107,24 @@ export function turn(keys: FactKey[], answer: string | null): ConversationTurn {
     answer,
     askedAt: '2024-05-02T14:10:00.000Z',
     answeredAt: answer === null ? null : '2024-05-02T14:20:00.000Z',
+  };
+}
+
+export const MAC_CHROME_UA =
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+
+/**
+ * A widget report as it reaches the engine (already redacted): a vague opening, then the click
+ * and its symptom, sent from a report page whose URL holds an id.
+ */
+export function exportReport(
+  description = 'export is broken. I click Export CSV on the reports page and nothing happens. my card [card] and email [email]',
+  pageUrl: string | null = 'https://app.acme.com/reports/8812',
+): TriageInput {
+  const input = triageInput({}, description);
+  return {
+    ...input,
+    report: { ...input.report, pageUrl, userAgent: MAC_CHROME_UA },
+    reporter: { name: 'Ana Lima', email: 'ana@acme.com' },
   };
 }
