@@ -433,6 +433,8 @@ const GIN_INDEXES = {
     'CREATE INDEX tracker_issues_search ON tracker_issues USING gin (search) WHERE open',
   tracker_issues_title_trgm:
     'CREATE INDEX tracker_issues_title_trgm ON tracker_issues USING gin (lower(title) gin_trgm_ops) WHERE open',
+  tracker_issues_title_search:
+    'CREATE INDEX tracker_issues_title_search ON tracker_issues USING gin (title_search) WHERE open',
 };
 
 /** Issues from..to-1, 1,000 per statement, over LOAD_CONNECTIONS connections. */

@@ -27,8 +27,13 @@ export interface SearchOptions {
 const MAX_TERMS = 12;
 /** The AND query uses the title's most telling words. */
 const AND_TERMS = 3;
-/** Rows each full-text query may rank: bounds its cost on common words in a large tracker. */
+/**
+ * Rows each full-text query may rank, and how many open issues the rarest words searched may
+ * have between them: bounds the cost in a large tracker.
+ */
 const RANKED_CAP = 150;
+/** A word in more open issues than this is not searched alone: a capped few would be a sample. */
+const RARE_ALONE_DOCS = 20 * RANKED_CAP;
 /** Words in more than this share of open issues tell nothing apart. */
 const MAX_DOC_SHARE = 0.3;
 /** Only the start of a long body counts (as in the search column). */
@@ -41,8 +46,8 @@ const IN_FLIGHT = ['received', 'analyzing', 'clarifying', 'deduping', 'filing', 
 
 /**
  * Retrieves duplicate candidates from PostgreSQL: full text over the open-issue mirror (the
- * title's telling words ANDed, then the report's telling words ORed over a bounded set, title
- * weighted above body, English stemming), trigram similarity of titles (pg_trgm), and exact
+ * title's telling words ANDed over titles, the report's rarest words ORed over titles and bodies,
+ * each ranked by all its telling words, English stemming), trigram similarity of titles (pg_trgm), and exact
  * structured signals shared with earlier reports. Unqualified table names, so an evaluation can
  * point it at a scratch schema through `search_path`.
  */
@@ -143,16 +148,75 @@ export class CandidateSearch {
     options: SearchOptions = {},
   ): Promise<CandidateFeatures[]> {
     const titleTerms = terms.filter((t) => t.inTitle).sort((a, b) => b.idf - a.idf);
-    const andQuery =
-      titleTerms.length >= 2
-        ? titleTerms
-            .slice(0, AND_TERMS)
-            .map((t) => lit(t.lexeme))
-            .join(' & ')
-        : null;
-    const orQuery = terms.length ? terms.map((t) => lit(t.lexeme)).join(' | ') : null;
+    const corpus = this.corpusSize.get(projectId) ?? 0;
+    const rare = rarest(terms, corpus, RANKED_CAP);
     const title = query.title.toLowerCase().slice(0, 300);
     const signalKeys = query.signals.map(signalKey);
+
+    // Only the paths this query uses are sent: fewer CTEs, less planning.
+    const params: unknown[] = [projectId, title];
+    const param = (value: unknown) => `$${params.push(value)}`;
+    const paths: string[] = [];
+    if (titleTerms.length >= 2) {
+      // The title's most telling words, all in a candidate's title, nearest titles first: titles
+      // are short and stored inline, so even a scan the planner prefers for common words is cheap.
+      const and = param(
+        titleTerms
+          .slice(0, AND_TERMS)
+          .map((t) => lit(t.lexeme))
+          .join(' & '),
+      );
+      paths.push(`by_and AS (
+         SELECT id FROM (
+           SELECT id, title FROM tracker_issues
+           WHERE project_id = $1 AND open AND title_search @@ ${and}::tsquery
+           LIMIT ${RANKED_CAP}) m
+         ORDER BY similarity(lower(m.title), $2) DESC LIMIT 30)`);
+    }
+    if (rare.length) {
+      // The report's rarest words, as many as together fit the cap: every issue having one is
+      // ranked by all the words, found through the GIN index, the same rows every time (the
+      // common words match a large share of the tracker, of which a capped scan would rank
+      // whichever rows it met first).
+      const anyRare = param(rare.map((t) => lit(t.lexeme)).join(' | '));
+      const anyTerm = param(terms.map((t) => lit(t.lexeme)).join(' | '));
+      paths.push(`by_rare AS (
+         SELECT id FROM (
+           SELECT id, search FROM tracker_issues
+           WHERE project_id = $1 AND open AND search @@ ${anyRare}::tsquery
+           LIMIT ${RANKED_CAP}) m
+         ORDER BY ts_rank(m.search, ${anyTerm}::tsquery) DESC LIMIT 60)`);
+    }
+    // A trigram search's index scan grows with the table (a common phrase matches a third of a
+    // million titles): it retrieves only in trackers small enough; title similarity is still
+    // computed for every candidate the other paths find.
+    if (corpus <= TITLE_RETRIEVAL_LIMIT)
+      paths.push(`by_title AS (
+         SELECT id FROM tracker_issues
+         WHERE project_id = $1 AND open AND lower(title) % $2
+         ORDER BY similarity(lower(title), $2) DESC LIMIT 20)`);
+    if (signalKeys.length)
+      paths.push(`by_signal AS (
+         SELECT ti.id FROM report_signals rs
+         JOIN report_tickets rt ON rt.report_id = rs.report_id
+         JOIN tickets t ON t.id = rt.ticket_id
+         JOIN tracker_issues ti
+           ON ti.project_id = t.project_id AND ti.provider::text = t.provider::text AND ti.external_id = t.external_id
+         WHERE rs.project_id = $1
+           AND ${signalIn(param(signalKeys))}
+           AND ti.open
+         -- The strongest evidence first, then the most recent: a page many tickets share must
+         -- not crowd out the one ticket with the same Sentry issue.
+         ORDER BY CASE rs.kind WHEN 'sentry_issue' THEN 0 WHEN 'error_fingerprint' THEN 1
+                  WHEN 'failing_request' THEN 2 WHEN 'clicked_element' THEN 3 ELSE 4 END,
+                  rs.created_at DESC
+         LIMIT 50)`);
+    if (!paths.length) return [];
+    const found = paths.map((p) => `SELECT id FROM ${p.slice(0, p.indexOf(' '))}`).join(' UNION ');
+    const lexemes = param(terms.map((t) => lit(t.lexeme)));
+    const exclude = options.excludeIssueId
+      ? `WHERE ti.id <> ${param(options.excludeIssueId)}::uuid`
+      : '';
 
     const rows = await this.db.query<
       {
@@ -165,63 +229,18 @@ export class CandidateSearch {
       }[]
     >(
       `WITH
-       by_and AS (
-         SELECT id FROM (
-           SELECT id, search FROM tracker_issues
-           WHERE $2::text IS NOT NULL AND project_id = $1 AND open AND search @@ $2::tsquery
-           LIMIT ${RANKED_CAP}) m
-         ORDER BY ts_rank_cd(m.search, $2::tsquery) DESC LIMIT 30),
-       by_or AS (
-         SELECT id FROM (
-           SELECT id, search FROM tracker_issues
-           WHERE $3::text IS NOT NULL AND project_id = $1 AND open AND search @@ $3::tsquery
-           LIMIT ${RANKED_CAP}) m
-         ORDER BY ts_rank(m.search, $3::tsquery) DESC LIMIT 60),
-       by_title AS (
-         SELECT id FROM tracker_issues
-         WHERE $8::boolean AND project_id = $1 AND open AND lower(title) % $4
-         ORDER BY similarity(lower(title), $4) DESC LIMIT 20),
-       by_signal AS (
-         SELECT ti.id FROM report_signals rs
-         JOIN report_tickets rt ON rt.report_id = rs.report_id
-         JOIN tickets t ON t.id = rt.ticket_id
-         JOIN tracker_issues ti
-           ON ti.project_id = t.project_id AND ti.provider::text = t.provider::text AND ti.external_id = t.external_id
-         WHERE cardinality($5::text[]) > 0 AND rs.project_id = $1
-           AND ${signalIn('$5')}
-           AND ti.open
-         -- The strongest evidence first, then the most recent: a page many tickets share must
-         -- not crowd out the one ticket with the same Sentry issue.
-         ORDER BY CASE rs.kind WHEN 'sentry_issue' THEN 0 WHEN 'error_fingerprint' THEN 1
-                  WHEN 'failing_request' THEN 2 WHEN 'clicked_element' THEN 3 ELSE 4 END,
-                  rs.created_at DESC
-         LIMIT 50),
-       found AS (
-         SELECT id FROM by_and UNION SELECT id FROM by_or
-         UNION SELECT id FROM by_title UNION SELECT id FROM by_signal)
-       SELECT ti.id, ti.key, ti.title, ti.url, similarity(lower(ti.title), $4) AS title_sim,
+       ${paths.join(',\n       ')},
+       found AS (${found})
+       SELECT ti.id, ti.key, ti.title, ti.url, similarity(lower(ti.title), $2) AS title_sim,
          ARRAY(
-           SELECT CASE WHEN v.search @@ q.in_title THEN 2 WHEN v.search @@ q.anywhere THEN 1 ELSE 0 END
-           FROM unnest($6::tsquery[], $9::tsquery[]) WITH ORDINALITY AS q(in_title, anywhere, n)
+           SELECT CASE WHEN ti.title_search @@ q.lexeme THEN 2 WHEN v.search @@ q.lexeme THEN 1 ELSE 0 END
+           FROM unnest(${lexemes}::tsquery[]) WITH ORDINALITY AS q(lexeme, n)
            ORDER BY q.n) AS matches
        FROM found JOIN tracker_issues ti ON ti.id = found.id
          -- The search vector is read (detoasted) once per row, then tested once per term.
          CROSS JOIN LATERAL (SELECT ts_filter(ti.search, '{a,b,c,d}') AS search OFFSET 0) v
-       WHERE ($7::uuid IS NULL OR ti.id <> $7::uuid)`,
-      [
-        projectId,
-        andQuery,
-        orQuery,
-        title,
-        signalKeys,
-        terms.map((t) => `${lit(t.lexeme)}:A`),
-        options.excludeIssueId ?? null,
-        // A trigram search's index scan grows with the table (a common phrase matches a third
-        // of a million titles): it retrieves only in trackers small enough; title similarity
-        // is still computed for every candidate the other paths find.
-        (this.corpusSize.get(projectId) ?? 0) <= TITLE_RETRIEVAL_LIMIT,
-        terms.map((t) => lit(t.lexeme)),
-      ],
+       ${exclude}`,
+      params,
     );
     const signals = await this.issueSignals(
       projectId,
@@ -395,6 +414,31 @@ function collectSignals(
       entry.kinds.push(row.kind);
   }
   return result;
+}
+
+/**
+ * The rarest terms, rarest first, as many as have at most `budget` open issues between them
+ * (estimated from each term's idf and the corpus size); when even the rarest has more, it alone,
+ * unless it is common enough that a capped few of its issues would be an arbitrary sample.
+ */
+function rarest(terms: QueryTerm[], corpus: number, budget: number): QueryTerm[] {
+  const out: QueryTerm[] = [];
+  let total = 0;
+  for (const t of [...terms].sort((a, b) => b.idf - a.idf)) {
+    const docs = estimatedDocs(t.idf, corpus);
+    if (out.length ? total + docs > budget : docs > RARE_ALONE_DOCS) break;
+    total += docs;
+    out.push(t);
+  }
+  return out;
+}
+
+/** Inverts the idf of `terms()`: how many of the corpus's open issues have the word. */
+function estimatedDocs(idf: number, corpus: number): number {
+  if (!Number.isFinite(corpus) || !Number.isFinite(idf)) return Number.POSITIVE_INFINITY;
+  if (corpus === 0) return 0;
+  const e = Math.exp(idf) - 1;
+  return Math.max(0, (corpus + 0.5 - 0.5 * e) / (e + 1));
 }
 
 /** A lexeme as a tsquery literal: quoted, so punctuation in it is not query syntax. */

@@ -15,10 +15,11 @@ import { TRACKER_PROVIDERS, type TrackerProvider } from '../../projects/entities
 @Entity('tracker_issues')
 @Index('tracker_issues_project_external', ['projectId', 'provider', 'externalId'], { unique: true })
 @Index('tracker_issues_open', ['projectId', 'open'])
-// Dedupe's full-text and title-trigram indexes (GIN, open issues only) are made by hand in the
-// migration: TypeORM cannot express their operator classes, so it is told to leave them be.
+// Dedupe's full-text (whole issue, title alone) and title-trigram indexes (GIN, open issues only)
+// are made by hand in migrations: TypeORM cannot express them, so it is told to leave them be.
 @Index('tracker_issues_search', { synchronize: false })
 @Index('tracker_issues_title_trgm', { synchronize: false })
+@Index('tracker_issues_title_search', { synchronize: false })
 export class TrackerIssueRow {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -63,6 +64,10 @@ export class TrackerIssueRow {
    */
   @Column({ type: 'tsvector', nullable: true, select: false, insert: false, update: false })
   search?: string;
+
+  /** The title's words alone (weight A), kept by the same trigger: short, so cheap to search. */
+  @Column({ type: 'tsvector', nullable: true, select: false, insert: false, update: false })
+  titleSearch?: string;
 
   /** The tracker's last-modified time; an older update never overwrites a newer one. */
   @Column({ type: 'timestamptz' })
