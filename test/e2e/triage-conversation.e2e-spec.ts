@@ -18,14 +18,17 @@ const AGENT_DEFAULTS = {
 };
 
 /** The reporter clicked Save on the profile page and the request failed with a 500. */
-function failingSave(tag: string): Record<string, unknown>[] {
+function failingSave(
+  tag: string,
+  error = `TypeError: ${tag}.avatar is undefined`,
+): Record<string, unknown>[] {
   const b = new RrwebBuilder('https://app.acme.example/settings/profile');
   b.t0 = Date.now() - 10_000;
   return b
     .load(0, (x) => [x.el('button', {}, ['Save profile'], 'save')])
     .click(1_000, 'save')
     .request(1_200, 'POST', `https://app.acme.example/api/${tag}/profile`, 500)
-    .consoleError(1_300, `TypeError: ${tag}.avatar is undefined`).events;
+    .consoleError(1_300, error).events;
 }
 
 interface Created {
@@ -231,7 +234,10 @@ describe('the triage agent asks only what the evidence cannot answer (determinis
       page: { url: 'https://app.acme.example/checkout' },
       client: { userAgent: CHROME },
       reporter: { email: 'ana@acme.example' },
-      events: failingSave('redact'),
+      events: failingSave(
+        'redact',
+        'Error: no customer carol@customer.example for 4242-4242-4242-4242',
+      ),
     });
     await waitFor(
       async () => {
@@ -254,9 +260,15 @@ describe('the triage agent asks only what the evidence cannot answer (determinis
     expect(issue.body).not.toContain('4111');
     expect(issue.body).not.toContain('abcDEF123456ghiJKL789');
     expect(issue.body).not.toContain('bob@customer.example');
+    // The recording's errors are redacted on the ticket too.
+    expect(issue.body).toContain('Error: no customer \\[email\\] for \\[card\\]');
+    expect(issue.body).not.toContain('carol@customer.example');
+    expect(issue.body).not.toContain('4242-4242');
     expect(issue.body).toContain('[card]');
     const runs = await audit(h, created.id, 'triage');
-    expect(runs[0].details.redactions).toMatchObject({ card: 1, email: 1 });
+    // One card and one email in the description; the recorded error, with another of each, is in
+    // the analysis twice (its errors and its timeline).
+    expect(runs[0].details.redactions).toMatchObject({ card: 3, email: 3 });
     const everything = JSON.stringify(await audit(h, created.id));
     expect(everything).not.toContain('4111 1111');
     expect(everything).not.toContain('bob@customer.example');

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import type { ReportView } from '../../src/modules/intake/reports.service';
 import { PipelineEvent } from '../../src/modules/pipeline/entities/pipeline-event.entity';
+import { BuiltinComment } from '../../src/modules/trackers/builtin/builtin-comment.entity';
 import { BuiltinIssue } from '../../src/modules/trackers/builtin/builtin-issue.entity';
 import { createProject, type TestProject } from '../factories/project.factory';
 import { createHarness, type Harness, type RunningApp } from '../support/harness';
@@ -140,7 +141,10 @@ describe('policy: what the agent may do alone, and what a person decides', () =>
     const key = filed.ticket!.key;
 
     const { id } = await waiting(
-      complete('Paying fails for us too', { id: 'acct-e3', tier: 'enterprise' }),
+      complete('Paying fails for us too, card 4111 1111 1111 1111, ask bob@customer.example', {
+        id: 'acct-e3',
+        tier: 'enterprise',
+      }),
     );
     const unknown = await decide(id, { action: 'merge', target: 'REPRO-99999' }).expect(404);
     expect(unknown.body.error).toMatchObject({ code: 'NOT_FOUND', details: { field: 'target' } });
@@ -151,6 +155,15 @@ describe('policy: what the agent may do alone, and what a person decides', () =>
     await decide(id, { action: 'merge', target: key, reason: 'same payment outage' }).expect(200);
     const merged = await waitForReport(app.url, acme.auth, id, 'duplicate');
     expect(merged.ticket).toMatchObject({ key, relation: 'duplicate' });
+    // The comment on the ticket quotes the reporter, redacted.
+    const ticket = await h.db
+      .getRepository(BuiltinIssue)
+      .findOneByOrFail({ originReportId: first.body.id });
+    const comments = await h.db.getRepository(BuiltinComment).findBy({ issueId: ticket.id });
+    expect(comments).toHaveLength(1);
+    expect(comments[0].body).toContain('[card]');
+    expect(comments[0].body).not.toContain('4111');
+    expect(comments[0].body).not.toContain('bob@customer.example');
     expect(await h.db.getRepository(BuiltinIssue).countBy({ originReportId: id })).toBe(0);
   });
 

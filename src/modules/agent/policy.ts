@@ -98,3 +98,11 @@ export function approvalNeeded(
   }
   return null;
 }
+
+/** The emails redaction keeps in a project's text: the reporter's own, when its policy allows. */
+export function keptEmails(
+  overrides: PolicyOverrides | null | undefined,
+  reporterEmail: string | null | undefined,
+): string[] {
+  return resolvePolicy(overrides).allowReporterEmail && reporterEmail ? [reporterEmail] : [];
+}

@@ -7,6 +7,8 @@ import type { ReportStatus } from '../pipeline/report-state-machine';
 import { Project } from '../projects/entities/project.entity';
 import { RecordingsService } from '../recordings/recordings.service';
 import { ReplayLinksService } from '../replay/replay-links.service';
+import { keptEmails } from '../agent/policy';
+import { redactText } from '../agent/redaction';
 import { ReportTicket } from './entities/report-ticket.entity';
 import { TicketAccount } from './entities/ticket-account.entity';
 import { Ticket } from './entities/ticket.entity';
@@ -67,7 +69,12 @@ export class DuplicateActionsService {
       .findOneByOrFail({ ticketId, accountKey });
     const announces = claim.reportId === report.id;
     if (announces && !claim.announcedAt) {
-      await this.announce(tracker, issue, report);
+      await this.announce(
+        tracker,
+        issue,
+        report,
+        keptEmails(project.agentPolicy, report.reporter?.email),
+      );
       await this.db
         .getRepository(TicketAccount)
         .update({ ticketId, accountKey }, { announcedAt: new Date() });
@@ -108,7 +115,10 @@ export class DuplicateActionsService {
     tracker: TrackerAdapter,
     issue: TrackerIssue,
     report: Report,
+    keepEmails: string[],
   ): Promise<void> {
+    // The comment reaches the tracker: the reporter's words and the steps are redacted first.
+    const clean = (text: string) => redactText(text, { keepEmails }).value;
     const recording = await this.recordings.findForReport(report.id);
     const analysis = recording?.status !== 'refused' ? recording?.analysis : null;
     const who = report.account
@@ -117,7 +127,7 @@ export class DuplicateActionsService {
     const lines = [
       `Another report of this bug, from ${who}${report.reporter?.name ? `, by ${escapeMarkdown(report.reporter.name)}` : ''}:`,
       '',
-      ...report.description
+      ...clean(report.description)
         .trim()
         .split(/\r?\n/)
         .map((line) => `> ${line}`),
@@ -132,7 +142,7 @@ export class DuplicateActionsService {
         lines.push(
           '',
           'Steps this time:',
-          ...analysis.steps.map((s) => `${s.n}. ${escapeMarkdown(s.text)}`),
+          ...analysis.steps.map((s) => `${s.n}. ${escapeMarkdown(clean(s.text))}`),
         );
       }
     }

@@ -18,8 +18,8 @@ const RATE_LIMIT_DEFAULT_WAIT_MS = 60_000;
 const MISCONFIGURED_WAIT_MS = 5 * 60_000;
 import { ReportTicket } from './entities/report-ticket.entity';
 import { ReportTriage } from '../agent/entities/report-triage.entity';
-import { resolvePolicy } from '../agent/policy';
-import { redactText } from '../agent/redaction';
+import { keptEmails } from '../agent/policy';
+import { redactDeep } from '../agent/redaction';
 import { upsertMirroredIssue } from './mirror/mirror-store';
 import { TicketAccount } from './entities/ticket-account.entity';
 import { Ticket } from './entities/ticket.entity';
@@ -57,10 +57,7 @@ export class TicketFilingService {
     const sentryIssue =
       (await this.db.getRepository(SentryMatch).findOneBy({ reportId: report.id }))?.issue ?? null;
     const triage = await this.db.getRepository(ReportTriage).findOneBy({ reportId: report.id });
-    const keepEmails =
-      resolvePolicy(project.agentPolicy).allowReporterEmail && report.reporter?.email
-        ? [report.reporter.email]
-        : [];
+    const keepEmails = keptEmails(project.agentPolicy, report.reporter?.email);
     const draft = this.draft(report, recording, replayUrl, sentryIssue, triage, keepEmails);
     let issue: TrackerIssue;
     try {
@@ -178,13 +175,20 @@ export class TicketFilingService {
     keepEmails: string[],
   ): TicketDraft {
     const kept = recording && recording.status !== 'refused';
+    // Everything free-form that reaches the tracker is redacted first (see redaction.ts); the
+    // environment parsed from the user agent is not free text (its versions look like IPs).
+    const clean = <T>(value: T): T => redactDeep(value, { keepEmails }).value;
+    const description = clean(report.description);
+    const analysis = recording?.analysis
+      ? { ...clean(recording.analysis), environment: recording.analysis.environment }
+      : null;
     const body = renderTicketBody({
       reportId: report.id,
       // The reporter's free text is redacted before it reaches the tracker.
-      description: redactText(report.description, { keepEmails }).value,
+      description,
       proposal: triage?.proposal ?? null,
       facts: triage?.facts ?? null,
-      pageUrl: report.pageUrl,
+      pageUrl: report.pageUrl ? clean(report.pageUrl) : null,
       pageTitle: report.pageTitle,
       userAgent: report.userAgent,
       client: report.client,
@@ -209,13 +213,13 @@ export class TicketFilingService {
         ? { eventCount: recording.eventCount, durationMs: recording.durationMs }
         : null,
       recordingRefused: recording?.status === 'refused' ? recording.refusedReason : null,
-      analysis: recording?.analysis ?? null,
+      analysis,
       replayUrl,
-      sentryIssue,
+      sentryIssue: sentryIssue ? clean(sentryIssue) : null,
     });
     return {
       reportId: report.id,
-      title: triage?.proposal?.title ?? ticketTitle(report.description, recording?.analysis),
+      title: triage?.proposal?.title ?? ticketTitle(description, analysis),
       body,
       labels: ['bug'],
       severity: triage?.proposal?.severity,
