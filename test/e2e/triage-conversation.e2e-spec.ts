@@ -146,6 +146,47 @@ describe('the triage agent asks only what the evidence cannot answer (determinis
     ).toEqual(['1:facts', '1:questions', '2:facts', '2:questions', '2:ticket']);
   });
 
+  it('asks once more after a vague answer, then files with the second answer', async () => {
+    const created = await post(app, acme, {
+      description: 'profile is broken',
+      page: { url: 'https://app.acme.example/settings/profile' },
+      client: { userAgent: CHROME },
+      events: failingSave('vague'),
+    });
+    const first = await waitForQuestions(app, acme, created.id);
+    const auth = { Authorization: `Bearer ${created.reporterToken}` };
+    const reply = (body: string) =>
+      request(app.url)
+        .post(`/v1/reports/${created.id}/messages`)
+        .set(auth)
+        .send({ body })
+        .expect(201);
+
+    await reply('idk');
+    const second = await waitFor(
+      async () => {
+        const res = await request(app.url).get(`/v1/reports/${created.id}/messages`).set(auth);
+        return res.body.messages.length === 3 ? res.body : undefined;
+      },
+      { what: 'a second question' },
+    );
+    expect(second.messages.map((m: { author: string }) => m.author)).toEqual([
+      'agent',
+      'reporter',
+      'agent',
+    ]);
+    // Rephrased, about what the vague answer left open, and within the limit of three in all.
+    expect(second.messages[2].questions.join('\n')).toMatch(/Sorry to ask again/);
+    expect(first.questions.length + second.messages[2].questions.length).toBeLessThanOrEqual(3);
+
+    await reply('I expected my new avatar to be saved and shown on my profile, every time.');
+    const filed = await waitForReport(app.url, acme.auth, created.id, 'filed');
+    expect(filed.triage?.facts.expected?.value).toMatch(/new avatar to be saved/);
+    expect(filed.triage?.questionsAsked).toBe(
+      first.questions.length + second.messages[2].questions.length,
+    );
+  });
+
   it('asks nothing when the report and the recording already say it all', async () => {
     const created = await post(app, acme, {
       description:
