@@ -381,6 +381,67 @@ describe('the LLM triage agent in the pipeline (OpenAI-compatible fake, real SDK
     });
   });
 
+  it('reads an answer that arrives while the agent is still deciding, instead of leaving it unread', async () => {
+    // Set once intake answers; the scripted model waits for it.
+    const report: { created?: Created } = {};
+    const early = 'It happens every time I press Save, and I expected the new photo to show.';
+    openai.scriptChat(
+      // While the model "thinks", the reporter adds more: the clarify job is busy, so the answer
+      // queues no job of its own.
+      async () => {
+        while (!report.created) await new Promise((r) => setTimeout(r, 10));
+        const created = report.created;
+        await request(app.url)
+          .post(`/v1/reports/${created.id}/messages`)
+          .set({ Authorization: `Bearer ${created.reporterToken}` })
+          .send({ body: early })
+          .expect(201);
+        return {
+          toolCall: {
+            name: 'ask_reporter',
+            arguments: { questions: ['Does it happen every time?'], reason: 'frequency unknown' },
+          },
+        };
+      },
+      // The agent runs again with the answer and files.
+      {
+        toolCall: {
+          name: 'file_ticket',
+          arguments: {
+            title: 'Saving a new profile photo does nothing',
+            summary: 'Pressing Save with a new photo keeps the old one, every time.',
+            steps: ['Open Profile', 'Choose a photo', 'Press Save'],
+            expected: 'The new photo shows',
+            actual: 'The old photo stays',
+            severity: 'medium',
+            labels: ['bug'],
+            confidence: 0.8,
+            reason: 'The reporter answered before being asked',
+          },
+        },
+      },
+    );
+    const created = (report.created = await post(acme, {
+      description: 'Profile photo will not change',
+      page: { url: 'https://app.acme.example/settings/profile' },
+      client: { userAgent: CHROME },
+    }));
+    const filed = await waitForReport(app.url, acme.auth, created.id, 'filed');
+    expect(filed.questions).toEqual([]);
+    // The second run's first message carried the early answer.
+    const requests = openai.chatRequests();
+    expect(requests).toHaveLength(2);
+    expect(JSON.stringify(requests[1].messages[1])).toContain('every time I press Save');
+    // The question of the first run was never sent: the conversation is the reporter's message.
+    const conversation = await request(app.url)
+      .get(`/v1/reports/${created.id}/messages`)
+      .set(acme.auth)
+      .expect(200);
+    expect(conversation.body.messages.map((m: { author: string }) => m.author)).toEqual([
+      'reporter',
+    ]);
+  });
+
   it('falls back to the deterministic engine when the chat API keeps failing, and leaks no key', async () => {
     // The SDK retries twice: three 500s use up the call.
     openai.scriptChat({ status: 500 }, { status: 500 }, { status: 500 });

@@ -26,7 +26,9 @@ export type ChatReplySpec =
   | { finishReason: 'content_filter'; content?: string }
   | { status: 429 | 500 | 502 | 503; retryAfterSeconds?: number };
 
-export type ChatScript = ChatReplySpec | ((request: ChatRequestView) => ChatReplySpec);
+/** A reply, or a function of the request giving one (it may wait: the agent waits with it). */
+export type ChatScript =
+  ChatReplySpec | ((request: ChatRequestView) => ChatReplySpec | Promise<ChatReplySpec>);
 
 /** A chat request as the fake saw it, with the usage it answered. */
 export interface RecordedChatRequest extends ChatRequestView {
@@ -223,7 +225,7 @@ export class FakeOpenAi {
     });
   }
 
-  private chatCompletion(res: ServerResponse, body: Record<string, unknown>): void {
+  private async chatCompletion(res: ServerResponse, body: Record<string, unknown>): Promise<void> {
     if (typeof body.model !== 'string' || !Array.isArray(body.messages) || !body.messages.length) {
       return this.error(res, 400, 'invalid_request_error', "'model' and 'messages' are required");
     }
@@ -248,7 +250,7 @@ export class FakeOpenAi {
     }
     let spec: ChatReplySpec;
     try {
-      spec = typeof next === 'function' ? next(view) : next;
+      spec = typeof next === 'function' ? await next(view) : next;
     } catch (error) {
       // A failed expectation inside a scripted reply: a 400 is not retried, and says why.
       recorded.status = 400;

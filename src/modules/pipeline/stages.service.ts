@@ -195,7 +195,7 @@ export class StagesService {
    * report waits in `clarifying`, holding no job, until an answer or the timeout), hands the
    * report to a person, or lets it go on to dedupe and filing.
    */
-  private async clarify(report: Report): Promise<void> {
+  private async clarify(report: Report, rerun = 0): Promise<void> {
     if (await this.skip(report, JobName.ClarifyReport, ['clarifying'])) return;
     const pending = await this.conversation.messages(report.id);
     const waitingFor = unansweredQuestion(pending);
@@ -205,6 +205,12 @@ export class StagesService {
       return;
     }
     const { result, policy, reporterName } = await this.triage.run(report.id);
+    // An answer that came in while the agent ran (its job was busy, so the answer queued none)
+    // is read by running again rather than left unread.
+    const now = await this.conversation.messages(report.id);
+    if (now.length > pending.length && now.at(-1)?.author === 'reporter' && rerun < 2) {
+      return this.clarify(report, rerun + 1);
+    }
     const decision = result.decision;
     switch (decision.kind) {
       case 'ask': {
