@@ -298,6 +298,35 @@ describe('dedupe decisions in the pipeline (built-in tracker)', () => {
     expect(view.dedupe?.decision).toBe('new');
   });
 
+  it('waits to decide while an earlier report from the same page is still being analysed', async () => {
+    // An earlier report, still in analysis (its updated_at in the future keeps the reconciler off).
+    const [{ id: earlier }] = await h.db.query<{ id: string }[]>(
+      `INSERT INTO reports (project_id, source, description, page_url, status, updated_at)
+       VALUES ($1, 'api', 'Billing page broken', 'https://app.acme.example/settings/billing', 'analyzing', now() + interval '1 hour')
+       RETURNING id`,
+      [acme.project.id],
+    );
+    const later = await post({ description: 'Billing page is broken for me too' });
+    const waiting = await waitFor(
+      () =>
+        h.db
+          .getRepository(PipelineEvent)
+          .findOneBy({ reportId: later, stage: 'dedupe', event: 'waiting' }),
+      { what: 'the later report to wait' },
+    );
+    expect(waiting.reason).toMatch(
+      new RegExp(`Report ${earlier} from the same page .* still being analysed`),
+    );
+    expect((await h.db.getRepository(Report).findOneByOrFail({ id: later })).status).toBe(
+      'deduping',
+    );
+
+    // Once the earlier report is out of analysis, the later one decides.
+    await h.db.query(`UPDATE reports SET status = 'failed' WHERE id = $1`, [earlier]);
+    const view = await waitForReport(app.url, acme.auth, later, 'filed');
+    expect(view.dedupe?.decision).toBe('new');
+  });
+
   it('holds a report that arrives while an earlier one of the same bug is still in the pipeline, then merges it', async () => {
     const tag = `avatar${randomBytes(2).toString('hex')}`;
     // Back to back: the second reaches dedupe before the first has a ticket.

@@ -132,6 +132,8 @@ describe('the triage agent asks only what the evidence cannot answer (determinis
     const runs = await audit(h, created.id, 'triage');
     expect(runs).toHaveLength(2);
     expect(runs[0].details).toMatchObject({ engine: 'deterministic', decision: 'ask' });
+    // Nothing personal in this report: the browser's version (126.0.0.0) is not an IP address.
+    expect(runs[0].details.redactions).toEqual({});
     expect(runs[1].details).toMatchObject({ engine: 'deterministic', decision: 'file' });
     expect((runs[1].details.facts as Record<string, unknown>).expected).toMatchObject({
       source: 'reporter',

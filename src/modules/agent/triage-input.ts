@@ -48,7 +48,10 @@ export function triageInput(
     account: report.account,
     // The environment is parsed from the user agent: its versions (126.0.0.0) are not IPs.
     analysis: evidence.analysis
-      ? { ...text(evidence.analysis), environment: evidence.analysis.environment }
+      ? {
+          ...text({ ...evidence.analysis, environment: null }),
+          environment: evidence.analysis.environment,
+        }
       : null,
     sentryIssue: evidence.sentryIssue ? text(evidence.sentryIssue) : null,
     conversation: text(evidence.conversation),

@@ -14,7 +14,8 @@ import { ReportTicket } from '../trackers/entities/report-ticket.entity';
 import { Ticket } from '../trackers/entities/ticket.entity';
 import { TrackerIssueRow } from '../trackers/entities/tracker-issue.entity';
 import { ticketTitle } from '../trackers/ticket-title';
-import { CandidateSearch, type DedupeQuery } from './candidate-search';
+import { templatePath } from '../../common/signals/route-template';
+import { CandidateSearch, type DedupeQuery, type Queryable } from './candidate-search';
 import { decide, type Decision, rankCandidates, type ScoredCandidate } from './dedupe-scorer';
 import { DedupeResult } from './entities/dedupe-result.entity';
 import { ReportSignal } from './entities/report-signal.entity';
@@ -27,6 +28,10 @@ import { SEMANTIC_TOP, SemanticReranker } from './semantic-reranker.service';
 
 /** Candidates kept with the report and shown to people. */
 const KEPT = 5;
+/** How often a report waits for an earlier report from the same page to finish analysis. */
+const WAIT_FOR_ANALYSIS_MS = 2_000;
+/** An earlier report analysing for longer than this is stuck, not slow: nobody waits for it. */
+const ANALYSIS_WAIT_WINDOW_MS = 2 * 60_000;
 /** How often a report waits for an earlier report of the same bug to get its ticket. */
 const WAIT_FOR_EARLIER_MS = 5_000;
 
@@ -85,6 +90,15 @@ export class DedupeService {
   /** The dedupe stage: decide, store the decision with its candidates, act. */
   async run(reportId: string): Promise<void> {
     const { report, query } = await this.load(reportId);
+    const analysing = await this.earlierStillAnalysing(report);
+    if (analysing) {
+      // Two reports of one bug arriving together: the later one decides once the earlier one's
+      // evidence (its signals) is stored, or it could miss it and open a second ticket.
+      throw new RetryLaterError(
+        WAIT_FOR_ANALYSIS_MS,
+        `Report ${analysing} from the same page arrived just before and is still being analysed; waiting for its evidence`,
+      );
+    }
     const triage = await this.db.getRepository(ReportTriage).findOneBy({ reportId });
     const policy = await this.policy(report.projectId);
     if (
@@ -93,16 +107,26 @@ export class DedupeService {
     ) {
       return;
     }
-    const search = new CandidateSearch(this.db);
-    const terms = await search.terms(report.projectId, query.title, query.body);
-    const issues = await search.issues(report.projectId, query, terms);
-    const reports = (
-      await search.reports(report.projectId, query, terms, { excludeReportId: report.id })
-    ).filter((c) => c.id !== report.id);
-    // Only earlier reports count: two reports of one bug arriving together must not wait on each other.
-    const earlier = await this.earlierReports(
-      report,
-      reports.map((r) => r.id),
+    // One snapshot for the open issues and the reports in flight: an earlier report being filed
+    // meanwhile is then either still in flight or already an open issue, never neither.
+    const { terms, issues, reports, earlier } = await this.db.transaction(
+      'REPEATABLE READ',
+      async (manager) => {
+        const search = new CandidateSearch(manager);
+        const terms = await search.terms(report.projectId, query.title, query.body);
+        const issues = await search.issues(report.projectId, query, terms);
+        const reports = (
+          await search.reports(report.projectId, query, terms, { excludeReportId: report.id })
+        ).filter((c) => c.id !== report.id);
+        // Only earlier reports count: two reports of one bug arriving together must not wait on
+        // each other.
+        const earlier = await this.earlierReports(
+          report,
+          reports.map((r) => r.id),
+          manager,
+        );
+        return { terms, issues, reports, earlier };
+      },
     );
     const features = [...issues, ...reports.filter((r) => earlier.has(r.id))];
     const kinds = [...new Set(query.signals.map((q) => q.kind))];
@@ -347,9 +371,31 @@ export class DedupeService {
     return (result.raw as { id: string }[])[0].id;
   }
 
-  private async earlierReports(report: Report, ids: string[]): Promise<Set<string>> {
+  /**
+   * An earlier report from the same page (templated route) that is still being analysed and
+   * arrived shortly before this one; null when there is none.
+   */
+  private async earlierStillAnalysing(report: Report): Promise<string | null> {
+    const route = templatePath(report.pageUrl);
+    if (!route) return null;
+    const rows = await this.db.query<{ id: string; page_url: string }[]>(
+      `SELECT id, page_url FROM reports
+        WHERE project_id = $1 AND status IN ('received', 'analyzing') AND page_url IS NOT NULL
+          AND (created_at, id) < ($2::timestamptz, $3::uuid)
+          AND created_at > $2::timestamptz - make_interval(secs => $4)
+        ORDER BY created_at DESC LIMIT 50`,
+      [report.projectId, report.createdAt, report.id, ANALYSIS_WAIT_WINDOW_MS / 1000],
+    );
+    return rows.find((r) => templatePath(r.page_url) === route)?.id ?? null;
+  }
+
+  private async earlierReports(
+    report: Report,
+    ids: string[],
+    db: Queryable = this.db,
+  ): Promise<Set<string>> {
     if (!ids.length) return new Set();
-    const rows = await this.db.query<{ id: string }[]>(
+    const rows = await db.query<{ id: string }[]>(
       `SELECT id FROM reports WHERE id = ANY($1::uuid[])
          AND (created_at, id) < ($2::timestamptz, $3::uuid)`,
       [ids, report.createdAt, report.id],

@@ -180,7 +180,10 @@ export class TicketFilingService {
     const clean = <T>(value: T): T => redactDeep(value, { keepEmails }).value;
     const description = clean(report.description);
     const analysis = recording?.analysis
-      ? { ...clean(recording.analysis), environment: recording.analysis.environment }
+      ? {
+          ...clean({ ...recording.analysis, environment: null }),
+          environment: recording.analysis.environment,
+        }
       : null;
     const body = renderTicketBody({
       reportId: report.id,
