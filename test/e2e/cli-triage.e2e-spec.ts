@@ -242,6 +242,15 @@ describe('repro policy', () => {
   const stored = async () =>
     (await db.getRepository(Project).findOneByOrFail({ slug })).agentPolicy;
 
+  it('says how the default project comes about when it does not exist yet', async () => {
+    const { code, stdout, stderr } = await repro(['policy', '--max-questions', '1'], {
+      DATABASE_URL: database.url,
+    });
+    expect(code).not.toBe(0);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('Project "default" not found. It is created when Repro first starts');
+  });
+
   it("sets a project's settings and prints them with the effective policy; --reset returns one to the default", async () => {
     const set = await policy('--max-questions', '1', '--approval-tiers', 'enterprise,gold');
     expect(set.code).toBe(0);

@@ -62,7 +62,14 @@ export class ProjectsService {
 
   async findBySlug(slug: string): Promise<Project> {
     const project = await this.db.getRepository(Project).findOneBy({ slug });
-    if (!project) throw new NotFoundError(`Project "${slug}"`);
+    if (!project) {
+      const error = new NotFoundError(`Project "${slug}"`);
+      if (slug === DEFAULT_PROJECT_SLUG) {
+        // The default project appears on the first start (or `repro keys create`), with its key.
+        error.message += ' It is created when Repro first starts, or by `repro keys create`.';
+      }
+      throw error;
+    }
     return project;
   }
 
