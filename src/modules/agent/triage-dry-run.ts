@@ -1,7 +1,5 @@
-import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
-import { fieldProblems } from '../../api.module';
-import type { FieldProblem } from '../../common/errors';
+import { type FieldProblem, ValidationFailedError } from '../../common/errors';
+import { apiValidationPipe } from '../../common/validation';
 import { CreateReportDto } from '../intake/dto/create-report.dto';
 import { RecordingAnalyzer } from '../recordings/analyzer/analyzer';
 import type { RecordingAnalysis } from '../recordings/analyzer/types';
@@ -59,13 +57,20 @@ export async function dryRunTriage(
     now?: Date;
   },
 ): Promise<DryRunResult> {
-  const dto = plainToInstance(CreateReportDto, body);
-  const errors =
-    typeof body === 'object' && body !== null && !Array.isArray(body)
-      ? await validate(dto, { whitelist: true, forbidNonWhitelisted: true })
-      : null;
-  if (!errors) throw new ReportFileError([{ field: 'body', message: 'must be a JSON object' }]);
-  if (errors.length) throw new ReportFileError(fieldProblems(errors));
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ReportFileError([{ field: 'body', message: 'must be a JSON object' }]);
+  }
+  // Checked exactly as POST /v1/reports checks it.
+  let dto: CreateReportDto;
+  try {
+    dto = (await apiValidationPipe().transform(body, {
+      type: 'body',
+      metatype: CreateReportDto,
+    })) as CreateReportDto;
+  } catch (error) {
+    if (!(error instanceof ValidationFailedError)) throw error;
+    throw new ReportFileError((error.details as { fields: FieldProblem[] }).fields);
+  }
 
   let analysis = options.recording;
   if (!analysis && dto.events?.length) {
