@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { AppConfig } from '../../config/config.schema';
 import { APP_CONFIG } from '../../config/config.module';
+import { AgentPolicyService } from './agent-policy.service';
 import { OpenAiClient } from './openai.client';
 
 export const OPENAI_CLIENT = Symbol('OPENAI_CLIENT');
@@ -8,6 +9,7 @@ export const OPENAI_CLIENT = Symbol('OPENAI_CLIENT');
 /** The LLM side of Repro. Without OPENAI_API_KEY the client is null and everything stays deterministic. */
 @Module({
   providers: [
+    AgentPolicyService,
     {
       provide: OPENAI_CLIENT,
       inject: [APP_CONFIG],
@@ -21,6 +23,6 @@ export const OPENAI_CLIENT = Symbol('OPENAI_CLIENT');
           : null,
     },
   ],
-  exports: [OPENAI_CLIENT],
+  exports: [OPENAI_CLIENT, AgentPolicyService],
 })
 export class AgentModule {}

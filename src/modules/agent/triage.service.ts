@@ -8,7 +8,6 @@ import { ConversationService } from '../conversation/conversation.service';
 import { DedupeService } from '../dedupe/dedupe.service';
 import { Report } from '../intake/entities/report.entity';
 import { PipelineService } from '../pipeline/pipeline.service';
-import { Project } from '../projects/entities/project.entity';
 import { Recording } from '../recordings/entities/recording.entity';
 import { SentryMatch } from '../sentry/entities/sentry-match.entity';
 import { buildAttachment, type SentryAttachment } from '../sentry/sentry-attachment';
@@ -21,7 +20,7 @@ import { AgentStep } from './entities/agent-step.entity';
 import { ReportTriage } from './entities/report-triage.entity';
 import { LlmEngine } from './llm/llm-engine';
 import type { OpenAiClient } from './openai.client';
-import { policyDefaults, resolvePolicy } from './policy';
+import { AgentPolicyService } from './agent-policy.service';
 import { addCounts, describeCounts, type RedactionCounts, redactDeep } from './redaction';
 import { triageInput } from './triage-input';
 
@@ -30,6 +29,8 @@ export interface TriageRun {
   policy: AgentPolicy;
   accountTier: string | null;
   reporterName: string | null;
+  /** The reporter did not answer in time, so this run could ask nothing more. */
+  clarifyClosed: boolean;
   run: number;
 }
 
@@ -53,16 +54,8 @@ export class TriageService {
     private readonly conversation: ConversationService,
     private readonly dedupe: DedupeService,
     private readonly pipeline: PipelineService,
+    private readonly policies: AgentPolicyService,
   ) {}
-
-  async policyFor(projectId: string): Promise<AgentPolicy> {
-    const project = await this.db.getRepository(Project).findOneByOrFail({ id: projectId });
-    return resolvePolicy(project.agentPolicy, policyDefaults(this.config));
-  }
-
-  async find(reportId: string): Promise<ReportTriage | null> {
-    return this.db.getRepository(ReportTriage).findOneBy({ reportId });
-  }
 
   /** Ends the wait for answers; false when it had ended already. */
   async closeClarifying(reportId: string): Promise<boolean> {
@@ -81,8 +74,8 @@ export class TriageService {
       where: { id: reportId },
       relations: { reporter: true, account: true },
     });
-    const policy = await this.policyFor(report.projectId);
-    const existing = await this.find(reportId);
+    const policy = await this.policies.forProject(report.projectId);
+    const existing = await this.db.getRepository(ReportTriage).findOneBy({ reportId });
     // After the timeout nothing more is asked: the questions already asked use up the allowance.
     const effective: AgentPolicy = existing?.clarifyClosedAt
       ? { ...policy, maxQuestions: Math.min(policy.maxQuestions, existing.questionsAsked) }
@@ -181,6 +174,7 @@ export class TriageService {
       policy: effective,
       accountTier: report.account?.tier ?? null,
       reporterName: report.reporter?.name ?? null,
+      clarifyClosed: Boolean(existing?.clarifyClosedAt),
       run,
     };
   }

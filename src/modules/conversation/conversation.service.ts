@@ -20,7 +20,7 @@ import { ReportTriage } from '../agent/entities/report-triage.entity';
 import { Report } from '../intake/entities/report.entity';
 import { PipelineService } from '../pipeline/pipeline.service';
 import { ProjectsService } from '../projects/projects.service';
-import { unansweredQuestion } from './conversation';
+import { openQuestion } from './conversation';
 import { looksLikeReporterToken, reporterTokenMatches } from './reporter-token';
 import type { Request } from 'express';
 
@@ -107,17 +107,16 @@ export class ConversationService {
     return {
       reportId,
       status: report.status,
-      awaitingReply: await this.awaitingReply(reportId, messages),
+      awaitingReply: (await this.openQuestion(reportId, messages)) !== null,
       messages: messages.map(toView),
     };
   }
 
-  /** True while the last message is the agent's and the wait for an answer has not ended. */
-  async awaitingReply(reportId: string, messages?: ReportMessage[]): Promise<boolean> {
+  /** The agent's question the reporter has yet to answer, while the wait has not timed out. */
+  async openQuestion(reportId: string, messages?: ReportMessage[]): Promise<ReportMessage | null> {
     const list = messages ?? (await this.messages(reportId));
-    if (!unansweredQuestion(list)) return false;
     const triage = await this.db.getRepository(ReportTriage).findOneBy({ reportId });
-    return !triage?.clarifyClosedAt;
+    return openQuestion(list, triage?.clarifyClosedAt ?? null);
   }
 
   /**

@@ -21,8 +21,8 @@ import { DedupeResult } from './entities/dedupe-result.entity';
 import { ReportSignal } from './entities/report-signal.entity';
 import type { AgentPolicy, SimilarIssue } from '../agent/agent.types';
 import { ReportTriage } from '../agent/entities/report-triage.entity';
-import { allows, approvalNeeded, policyDefaults, resolvePolicy } from '../agent/policy';
-import { Project } from '../projects/entities/project.entity';
+import { AgentPolicyService } from '../agent/agent-policy.service';
+import { allows, approvalNeeded } from '../agent/policy';
 import { reportSignals } from './report-signals';
 import { SEMANTIC_TOP, SemanticReranker } from './semantic-reranker.service';
 
@@ -47,6 +47,7 @@ export class DedupeService {
     private readonly pipeline: PipelineService,
     private readonly duplicates: DuplicateActionsService,
     private readonly semantic: SemanticReranker,
+    private readonly policies: AgentPolicyService,
   ) {}
 
   /** Stores the report's structured signals (analysis time), so later reports find it cheaply. */
@@ -100,7 +101,7 @@ export class DedupeService {
       );
     }
     const triage = await this.db.getRepository(ReportTriage).findOneBy({ reportId });
-    const policy = await this.policy(report.projectId);
+    const policy = await this.policies.forProject(report.projectId);
     if (
       triage?.decision?.kind === 'duplicate' &&
       (await this.agentDuplicate(report, triage, policy))
@@ -218,11 +219,6 @@ export class DedupeService {
     details: Record<string, unknown>,
   ): Promise<void> {
     await this.pipeline.transition(report.id, 'deduping', 'needs_human', 'policy', reason, details);
-  }
-
-  private async policy(projectId: string): Promise<AgentPolicy> {
-    const project = await this.db.getRepository(Project).findOneByOrFail({ id: projectId });
-    return resolvePolicy(project.agentPolicy, policyDefaults(this.config));
   }
 
   /** Why filing this report as new needs a person first, per the project's policy; null when not. */

@@ -12,9 +12,9 @@ import { DedupeResult } from '../dedupe/entities/dedupe-result.entity';
 import { SentryMatchingService } from '../sentry/sentry-matching.service';
 import { TicketsService } from '../trackers/tickets.service';
 import type { FactPicture, TicketProposal } from '../agent/agent.types';
-import { ReportMessage } from '../agent/entities/report-message.entity';
 import { type HumanDecision, ReportTriage } from '../agent/entities/report-triage.entity';
-import { unansweredQuestion } from '../conversation/conversation';
+import { openQuestion } from '../conversation/conversation';
+import { ConversationService } from '../conversation/conversation.service';
 import { newReporterToken } from '../conversation/reporter-token';
 import { type CreateReportDto, reporterIdentityProblem } from './dto/create-report.dto';
 import { Report, type ReportSource } from './entities/report.entity';
@@ -110,6 +110,7 @@ export class ReportsService {
     private readonly pipeline: PipelineService,
     private readonly tickets: TicketsService,
     private readonly sentry: SentryMatchingService,
+    private readonly conversation: ConversationService,
   ) {}
 
   /**
@@ -178,12 +179,9 @@ export class ReportsService {
     const sentry = await this.sentry.find(report.id);
     const dedupe = await this.db.getRepository(DedupeResult).findOneBy({ reportId: report.id });
     const triage = await this.db.getRepository(ReportTriage).findOneBy({ reportId: report.id });
-    const messages = await this.db
-      .getRepository(ReportMessage)
-      .find({ where: { reportId: report.id }, order: { createdAt: 'ASC', id: 'ASC' } });
     const open =
-      report.status === 'clarifying' && !triage?.clarifyClosedAt
-        ? unansweredQuestion(messages)
+      report.status === 'clarifying'
+        ? openQuestion(await this.conversation.messages(report.id), triage?.clarifyClosedAt ?? null)
         : null;
     return {
       id: report.id,

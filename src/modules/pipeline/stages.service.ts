@@ -198,13 +198,13 @@ export class StagesService {
   private async clarify(report: Report, rerun = 0): Promise<void> {
     if (await this.skip(report, JobName.ClarifyReport, ['clarifying'])) return;
     const pending = await this.conversation.messages(report.id);
-    const waitingFor = unansweredQuestion(pending);
-    if (waitingFor && (await this.conversation.awaitingReply(report.id, pending))) {
+    const open = await this.conversation.openQuestion(report.id, pending);
+    if (open) {
       // A repeated delivery while the reporter has not answered: only make sure the wait ends.
-      await this.conversation.ensureTimeout(report.id, waitingFor);
+      await this.conversation.ensureTimeout(report.id, open);
       return;
     }
-    const { result, policy, reporterName } = await this.triage.run(report.id);
+    const { result, policy, reporterName, clarifyClosed } = await this.triage.run(report.id);
     // An answer that came in while the agent ran (its job was busy, so the answer queued none)
     // is read by running again rather than left unread.
     const now = await this.conversation.messages(report.id);
@@ -233,22 +233,21 @@ export class StagesService {
         );
         return;
       default: {
-        const triage = await this.triage.find(report.id);
-        const timedOut = triage?.clarifyClosedAt && waitingFor;
-        if (timedOut && policy.onClarifyTimeout === 'needs_human') {
+        // The wait ended without an answer (an answer reopens it): go on, or a person, by policy.
+        if (clarifyClosed && policy.onClarifyTimeout === 'needs_human') {
           await this.pipeline.transition(
             report.id,
             'clarifying',
             'needs_human',
             'clarify',
             'The reporter did not answer in time; by policy a person takes over with the proposed ticket',
-            { proposal: triage.proposal },
+            { proposal: decision.ticket },
           );
           return;
         }
         await this.toDedupe(
           report.id,
-          timedOut
+          clarifyClosed
             ? `The reporter did not answer in time; going on with what is known (${decision.reason})`
             : decision.reason,
           { decision: decision.kind, confidence: decision.confidence },
