@@ -47,19 +47,9 @@ export class DecisionService {
         tokensOut: sum((s) => s.tokensOut),
         tokensCached: sum((s) => s.tokensCached),
       },
-      steps: steps.map((s) => ({
-        run: s.run,
-        seq: s.seq,
-        engine: s.engine,
-        tool: s.tool,
-        arguments: s.arguments,
-        result: s.result,
-        tokensIn: s.tokensIn,
-        tokensOut: s.tokensOut,
-        tokensCached: s.tokensCached,
-        latencyMs: s.latencyMs,
-        reason: s.reason,
-        at: s.createdAt.toISOString(),
+      steps: steps.map(({ id: _id, reportId: _report, createdAt, ...step }) => ({
+        ...step,
+        at: createdAt.toISOString(),
       })),
     };
   }

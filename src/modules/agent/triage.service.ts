@@ -27,7 +27,6 @@ import { triageInput } from './triage-input';
 export interface TriageRun {
   result: EngineResult;
   policy: AgentPolicy;
-  accountTier: string | null;
   reporterName: string | null;
   /** The reporter did not answer in time, so this run could ask nothing more. */
   clarifyClosed: boolean;
@@ -118,18 +117,11 @@ export class TriageService {
         await steps.save(
           result.trace.map((step, i) =>
             steps.create({
+              ...step,
               reportId,
               run,
               seq: i + 1,
-              engine: step.engine,
-              tool: step.tool,
-              arguments: step.arguments,
-              result: step.result,
-              tokensIn: step.tokensIn,
-              tokensOut: step.tokensOut,
-              tokensCached: step.tokensCached,
               latencyMs: Math.round(step.latencyMs),
-              reason: step.reason,
             }),
           ),
         );
@@ -172,7 +164,6 @@ export class TriageService {
     return {
       result,
       policy: effective,
-      accountTier: report.account?.tier ?? null,
       reporterName: report.reporter?.name ?? null,
       clarifyClosed: Boolean(existing?.clarifyClosedAt),
       run,
