@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { Command } from 'commander';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { OpenAiClient } from './modules/agent/openai.client';
+import { LlmEngine, llmEngineOptions } from './modules/agent/llm/llm-engine';
+import { openAiClientFromConfig } from './modules/agent/openai.client';
 import {
   DEFAULT_POLICY,
   type PolicyOverrides,
@@ -27,6 +28,14 @@ import { RecordingAnalyzer } from './modules/recordings/analyzer/analyzer';
 import { analysisMarkdown } from './modules/recordings/analyzer/markdown';
 import type { AnalyzerContext, RecordingAnalysis } from './modules/recordings/analyzer/types';
 import { RecordingReader } from './modules/recordings/recording-reader';
+
+/** `a, b,c` → ['a', 'b', 'c']; undefined stays undefined (the option was not given). */
+function commaList(value: string | undefined): string[] | undefined {
+  return value
+    ?.split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
 
 /** yes/no flags: anything else is refused, naming the flag. */
 function yesNo(flag: string, value: string | undefined): boolean | undefined {
@@ -72,20 +81,13 @@ export function buildCli(): Command {
         repo?: string;
         assignees?: string;
       }) => {
-        const list = (value?: string) =>
-          value === undefined
-            ? undefined
-            : value
-                .split(',')
-                .map((v) => v.trim())
-                .filter(Boolean);
         const settings = await withProjects((projects) =>
           projects.updateTrackerConfig(options.project, {
             team: options.team,
-            labels: list(options.labels),
+            labels: commaList(options.labels),
             state: options.state,
             repo: options.repo,
-            assignees: list(options.assignees),
+            assignees: commaList(options.assignees),
           }),
         );
         process.stdout.write(`${JSON.stringify(settings, null, 2)}\n`);
@@ -107,15 +109,7 @@ export function buildCli(): Command {
     .option('--on-clarify-timeout <proceed|needs_human>', 'when the reporter does not answer')
     .option('--reset <settings>', 'comma-separated settings returned to the default')
     .action(async (options: Record<string, string | undefined> & { project: string }) => {
-      const list = (v?: string) =>
-        v === undefined
-          ? undefined
-          : v === 'none'
-            ? []
-            : v
-                .split(',')
-                .map((x) => x.trim())
-                .filter(Boolean);
+      const list = (v?: string) => (v === 'none' ? [] : commaList(v));
       const num = (v?: string) => (v === undefined ? undefined : Number(v));
       const changes: Record<string, unknown> = {
         autoFileThreshold: num(options.autoFileThreshold),
@@ -180,21 +174,11 @@ export function buildCli(): Command {
           overrides = parsed.data;
         }
         const policy = resolvePolicy(overrides as PolicyOverrides | null, policyDefaults(config));
+        const client = openAiClientFromConfig(config);
         const result = await dryRunTriage(body, {
           recording,
           policy,
-          llm: config.OPENAI_API_KEY
-            ? {
-                client: new OpenAiClient({
-                  apiKey: config.OPENAI_API_KEY,
-                  baseUrl: config.OPENAI_BASE_URL,
-                  timeoutMs: config.OPENAI_TIMEOUT_MS,
-                }),
-                model: config.OPENAI_MODEL,
-                maxSteps: config.AGENT_MAX_STEPS,
-                tokenBudget: config.AGENT_TOKEN_BUDGET,
-              }
-            : undefined,
+          llm: client ? new LlmEngine(client, llmEngineOptions(config)) : undefined,
         });
         process.stdout.write(
           options.json

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import type { AppConfig } from '../../config/config.schema';
 import { APP_CONFIG } from '../../config/config.module';
 import { AgentPolicyService } from './agent-policy.service';
-import { OpenAiClient } from './openai.client';
+import { type OpenAiClient, openAiClientFromConfig } from './openai.client';
 
 export const OPENAI_CLIENT = Symbol('OPENAI_CLIENT');
 
@@ -13,14 +13,7 @@ export const OPENAI_CLIENT = Symbol('OPENAI_CLIENT');
     {
       provide: OPENAI_CLIENT,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig): OpenAiClient | null =>
-        config.OPENAI_API_KEY
-          ? new OpenAiClient({
-              apiKey: config.OPENAI_API_KEY,
-              baseUrl: config.OPENAI_BASE_URL,
-              timeoutMs: config.OPENAI_TIMEOUT_MS,
-            })
-          : null,
+      useFactory: (config: AppConfig): OpenAiClient | null => openAiClientFromConfig(config),
     },
   ],
   exports: [OPENAI_CLIENT, AgentPolicyService],

@@ -144,3 +144,18 @@ export class OpenAiClient {
     return withoutKey.replace(/\bsk-[A-Za-z0-9_*.-]{4,}/g, '[redacted]').slice(0, 300);
   }
 }
+
+/** The client Repro's configuration asks for: null without OPENAI_API_KEY (no LLM at all). */
+export function openAiClientFromConfig(config: {
+  OPENAI_API_KEY?: string;
+  OPENAI_BASE_URL?: string;
+  OPENAI_TIMEOUT_MS: number;
+}): OpenAiClient | null {
+  return config.OPENAI_API_KEY
+    ? new OpenAiClient({
+        apiKey: config.OPENAI_API_KEY,
+        baseUrl: config.OPENAI_BASE_URL,
+        timeoutMs: config.OPENAI_TIMEOUT_MS,
+      })
+    : null;
+}

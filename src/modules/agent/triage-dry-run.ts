@@ -13,8 +13,7 @@ import {
 } from './agent.types';
 import { runDeterministic } from './deterministic/deterministic-engine';
 import { writeTicket } from './deterministic/ticket-writer';
-import { LlmEngine } from './llm/llm-engine';
-import type { OpenAiClient } from './openai.client';
+import type { LlmEngine } from './llm/llm-engine';
 import { redactText } from './redaction';
 import { triageInput } from './triage-input';
 
@@ -53,7 +52,8 @@ export async function dryRunTriage(
   options: {
     recording: RecordingAnalysis | null;
     policy: AgentPolicy;
-    llm?: { client: OpenAiClient; model: string; maxSteps: number; tokenBudget: number };
+    /** The LLM engine to run; the deterministic engine without one. */
+    llm?: LlmEngine;
     now?: Date;
   },
 ): Promise<DryRunResult> {
@@ -108,11 +108,7 @@ export async function dryRunTriage(
   );
 
   const result = options.llm
-    ? await new LlmEngine(options.llm.client, options.llm).run(
-        input,
-        options.policy,
-        NOTHING_TO_LOOK_UP,
-      )
+    ? await options.llm.run(input, options.policy, NOTHING_TO_LOOK_UP)
     : runDeterministic(input, options.policy);
   const decision = result.decision;
   const proposal = decision.kind === 'ask' ? writeTicket(result.facts, input) : decision.ticket;

@@ -18,7 +18,7 @@ import type { AgentPolicy, AgentToolHost, EngineResult, FactKey, TriageInput } f
 import { runDeterministic } from './deterministic/deterministic-engine';
 import { AgentStep } from './entities/agent-step.entity';
 import { ReportTriage } from './entities/report-triage.entity';
-import { LlmEngine } from './llm/llm-engine';
+import { LlmEngine, llmEngineOptions } from './llm/llm-engine';
 import type { OpenAiClient } from './openai.client';
 import { AgentPolicyService } from './agent-policy.service';
 import { addCounts, describeCounts, type RedactionCounts, redactDeep } from './redaction';
@@ -84,11 +84,11 @@ export class TriageService {
     const looked: SentryAttachment[] = [];
 
     const result = this.openai
-      ? await new LlmEngine(this.openai, {
-          model: this.config.OPENAI_MODEL,
-          maxSteps: this.config.AGENT_MAX_STEPS,
-          tokenBudget: this.config.AGENT_TOKEN_BUDGET,
-        }).run(input, effective, this.toolHost(report.projectId, input, looked))
+      ? await new LlmEngine(this.openai, llmEngineOptions(this.config)).run(
+          input,
+          effective,
+          this.toolHost(report.projectId, input, looked),
+        )
       : runDeterministic(input, effective);
 
     const run = (existing?.runs ?? 0) + 1;

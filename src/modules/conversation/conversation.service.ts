@@ -1,6 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { isUUID } from 'class-validator';
 import type { Queue } from 'bullmq';
 import { DataSource, type EntityManager } from 'typeorm';
 import { credentialOf } from '../../common/auth';
@@ -40,8 +41,6 @@ export interface ConversationView {
   messages: MessageView[];
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Who may read and write a report's conversation. */
 export type ConversationCaller = 'reporter' | 'project';
 
@@ -67,7 +66,7 @@ export class ConversationService {
         "The reporter's token from intake, or the project's API key, is required (Authorization: Bearer <token>).",
       );
     }
-    const wellFormed = UUID.test(reportId);
+    const wellFormed = isUUID(reportId);
     if (looksLikeReporterToken(credential)) {
       const row =
         wellFormed &&

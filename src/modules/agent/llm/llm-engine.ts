@@ -33,6 +33,19 @@ export interface LlmEngineOptions {
   tokenBudget?: number;
 }
 
+/** The engine's bounds and model from Repro's configuration. */
+export function llmEngineOptions(config: {
+  OPENAI_MODEL: string;
+  AGENT_MAX_STEPS: number;
+  AGENT_TOKEN_BUDGET: number;
+}): LlmEngineOptions {
+  return {
+    model: config.OPENAI_MODEL,
+    maxSteps: config.AGENT_MAX_STEPS,
+    tokenBudget: config.AGENT_TOKEN_BUDGET,
+  };
+}
+
 /** A tool result longer than this is cut before it goes back to the model. */
 const MAX_RESULT_CHARS = 6000;
 const MAX_LIST = 8;
