@@ -22,7 +22,8 @@ import {
   type OpenAiClient,
 } from '../openai.client';
 import { redactDeep, redactText } from '../redaction';
-import { NUDGE, SYSTEM_PROMPT, buildReportMessage, clip, questionsLeft } from './prompt';
+import { truncate } from '../../recordings/analyzer/text';
+import { NUDGE, SYSTEM_PROMPT, buildReportMessage, questionsLeft } from './prompt';
 import { isTerminal, parseToolCall, toolsFor, type ToolArgs } from './tools';
 
 export interface LlmEngineOptions {
@@ -126,7 +127,7 @@ export class LlmEngine {
         tokensCached: reply.usage.cachedTokens,
       });
 
-      if (reply.refusal) return giveUp(`The model refused: ${clip(reply.refusal, 200)}`);
+      if (reply.refusal) return giveUp(`The model refused: ${truncate(reply.refusal, 200)}`);
       if (reply.finishReason === 'content_filter') {
         return giveUp('The provider content filter stopped the answer');
       }
@@ -273,7 +274,7 @@ export class LlmEngine {
     } catch (error) {
       // A lookup that fails (Sentry down, search error) is the model's to work around.
       return {
-        result: { error: `${call.name} failed: ${clip((error as Error).message, 200)}` },
+        result: { error: `${call.name} failed: ${truncate((error as Error).message, 200)}` },
         invalid: false,
       };
     }
@@ -339,12 +340,12 @@ function step(
     engine: 'llm',
     tool,
     arguments: args,
-    result: clip(result.replace(/\s+/g, ' '), 200),
+    result: truncate(result.replace(/\s+/g, ' '), 200),
     tokensIn: 0,
     tokensOut: 0,
     tokensCached: 0,
     latencyMs,
-    reason: clip(reason, 500),
+    reason: truncate(reason, 500),
   };
 }
 
@@ -354,7 +355,7 @@ function argumentsOf(call: ChatToolCall): Record<string, unknown> {
   try {
     value = JSON.parse(call.arguments);
   } catch {
-    value = { raw: clip(call.arguments, 500) };
+    value = { raw: truncate(call.arguments, 500) };
   }
   const record =
     value && typeof value === 'object' && !Array.isArray(value)
@@ -436,7 +437,7 @@ function analysisView(input: TriageInput): unknown {
     errors: a.errors.slice(0, MAX_LIST).map((e) => ({
       t: e.t,
       level: e.level,
-      message: clip(e.message, 300),
+      message: truncate(e.message, 300),
       uncaught: e.uncaught,
       stack: e.stack.slice(0, 3),
     })),
@@ -452,8 +453,8 @@ function analysisView(input: TriageInput): unknown {
 function proposalFromFacts(input: TriageInput, facts: FactPicture): TicketProposal {
   const firstLine = input.report.description.trim().split('\n')[0] ?? '';
   return {
-    title: clip(facts.actual?.value ?? (firstLine || 'Bug report'), 80),
-    summary: clip(input.report.description.trim() || (facts.actual?.value ?? ''), 2000),
+    title: truncate(facts.actual?.value ?? (firstLine || 'Bug report'), 80),
+    summary: truncate(input.report.description.trim() || (facts.actual?.value ?? ''), 2000),
     steps: facts.steps?.items ?? [],
     expected: facts.expected?.value ?? null,
     actual: facts.actual?.value ?? null,

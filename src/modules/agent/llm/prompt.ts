@@ -1,3 +1,4 @@
+import { truncate } from '../../recordings/analyzer/text';
 import type { AgentPolicy, FactPicture, TriageInput } from '../agent.types';
 
 /**
@@ -50,12 +51,12 @@ export function buildReportMessage(
       ...(fact.items?.length ? { items: fact.items } : {}),
       source: fact.source,
       confidence: Math.round(fact.confidence * 100) / 100,
-      ...(fact.evidence ? { evidence: clip(fact.evidence, MAX_EVIDENCE_CHARS) } : {}),
+      ...(fact.evidence ? { evidence: truncate(fact.evidence, MAX_EVIDENCE_CHARS) } : {}),
     };
   }
   const payload = {
     report: {
-      description: clip(report.description, MAX_DESCRIPTION_CHARS),
+      description: truncate(report.description, MAX_DESCRIPTION_CHARS),
       source: report.source,
       pageUrl: report.pageUrl,
       pageTitle: report.pageTitle,
@@ -74,7 +75,7 @@ export function buildReportMessage(
     gaps,
     conversation: input.conversation.map((turn) => ({
       asked: turn.questions,
-      answer: turn.answer === null ? null : clip(turn.answer, MAX_ANSWER_CHARS),
+      answer: turn.answer === null ? null : truncate(turn.answer, MAX_ANSWER_CHARS),
     })),
     limits: { questionsLeft: questionsLeft(input, policy), questionsTotal: policy.maxQuestions },
   };
@@ -83,7 +84,3 @@ export function buildReportMessage(
 
 /** Sent when the model answers in words instead of a tool call. */
 export const NUDGE = 'Reply with a tool call. Finish with exactly one terminal tool.';
-
-export function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
