@@ -101,8 +101,8 @@ export function approvalNeeded(
 
 /** The emails redaction keeps in a project's text: the reporter's own, when its policy allows. */
 export function keptEmails(
-  overrides: PolicyOverrides | null | undefined,
+  policy: Pick<AgentPolicy, 'allowReporterEmail'>,
   reporterEmail: string | null | undefined,
 ): string[] {
-  return resolvePolicy(overrides).allowReporterEmail && reporterEmail ? [reporterEmail] : [];
+  return policy.allowReporterEmail && reporterEmail ? [reporterEmail] : [];
 }

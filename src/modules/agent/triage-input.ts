@@ -1,7 +1,14 @@
 import type { RecordingAnalysis } from '../recordings/analyzer/types';
 import type { SentryAttachment } from '../sentry/sentry-attachment';
 import type { AgentPolicy, ConversationTurn, TriageInput } from './agent.types';
-import { addCounts, type RedactionCounts, redactDeep } from './redaction';
+import { keptEmails } from './policy';
+import {
+  addCounts,
+  type RedactOptions,
+  type Redacted,
+  type RedactionCounts,
+  redactDeep,
+} from './redaction';
 
 /** A report as stored (or as a dry run reads it from a file), before redaction. */
 export type RawReport = Omit<TriageInput['report'], 'createdAt'> & {
@@ -23,14 +30,13 @@ export function triageInput(
   },
   policy: AgentPolicy,
 ): { input: TriageInput; redactions: RedactionCounts } {
-  const keepEmails =
-    policy.allowReporterEmail && report.reporter?.email ? [report.reporter.email] : [];
+  const keepEmails = keptEmails(policy, report.reporter?.email);
   let redactions: RedactionCounts = {};
-  const text = <T>(value: T): T => {
-    const redacted = redactDeep(value, { keepEmails });
+  const count = <T>(redacted: Redacted<T>): T => {
     redactions = addCounts(redactions, redacted.counts);
     return redacted.value;
   };
+  const text = <T>(value: T): T => count(redactDeep(value, { keepEmails }));
   const input: TriageInput = {
     report: {
       id: report.id,
@@ -46,15 +52,24 @@ export function triageInput(
     },
     reporter: report.reporter ? { name: report.reporter.name, email: keepEmails[0] ?? null } : null,
     account: report.account,
-    // The environment is parsed from the user agent: its versions (126.0.0.0) are not IPs.
-    analysis: evidence.analysis
-      ? {
-          ...text({ ...evidence.analysis, environment: null }),
-          environment: evidence.analysis.environment,
-        }
-      : null,
+    analysis: evidence.analysis ? count(redactAnalysis(evidence.analysis, { keepEmails })) : null,
     sentryIssue: evidence.sentryIssue ? text(evidence.sentryIssue) : null,
     conversation: text(evidence.conversation),
   };
   return { input, redactions };
+}
+
+/**
+ * A recording's analysis with its text redacted. The environment is left as it is: it is parsed
+ * from the user agent, not free text, and its versions (Chrome 126.0.0.0) would read as IPs.
+ */
+export function redactAnalysis(
+  analysis: RecordingAnalysis,
+  options: RedactOptions,
+): Redacted<RecordingAnalysis> {
+  const redacted = redactDeep({ ...analysis, environment: null }, options);
+  return {
+    value: { ...redacted.value, environment: analysis.environment },
+    counts: redacted.counts,
+  };
 }

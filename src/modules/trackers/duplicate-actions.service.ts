@@ -7,7 +7,7 @@ import type { ReportStatus } from '../pipeline/report-state-machine';
 import { Project } from '../projects/entities/project.entity';
 import { RecordingsService } from '../recordings/recordings.service';
 import { ReplayLinksService } from '../replay/replay-links.service';
-import { keptEmails } from '../agent/policy';
+import { keptEmails, resolvePolicy } from '../agent/policy';
 import { redactText } from '../agent/redaction';
 import { ReportTicket } from './entities/report-ticket.entity';
 import { TicketAccount } from './entities/ticket-account.entity';
@@ -73,7 +73,7 @@ export class DuplicateActionsService {
         tracker,
         issue,
         report,
-        keptEmails(project.agentPolicy, report.reporter?.email),
+        keptEmails(resolvePolicy(project.agentPolicy), report.reporter?.email),
       );
       await this.db
         .getRepository(TicketAccount)

@@ -18,7 +18,8 @@ const RATE_LIMIT_DEFAULT_WAIT_MS = 60_000;
 const MISCONFIGURED_WAIT_MS = 5 * 60_000;
 import { ReportTicket } from './entities/report-ticket.entity';
 import { ReportTriage } from '../agent/entities/report-triage.entity';
-import { keptEmails } from '../agent/policy';
+import { keptEmails, resolvePolicy } from '../agent/policy';
+import { redactAnalysis } from '../agent/triage-input';
 import { redactDeep } from '../agent/redaction';
 import { upsertMirroredIssue } from './mirror/mirror-store';
 import { TicketAccount } from './entities/ticket-account.entity';
@@ -57,7 +58,7 @@ export class TicketFilingService {
     const sentryIssue =
       (await this.db.getRepository(SentryMatch).findOneBy({ reportId: report.id }))?.issue ?? null;
     const triage = await this.db.getRepository(ReportTriage).findOneBy({ reportId: report.id });
-    const keepEmails = keptEmails(project.agentPolicy, report.reporter?.email);
+    const keepEmails = keptEmails(resolvePolicy(project.agentPolicy), report.reporter?.email);
     const draft = this.draft(report, recording, replayUrl, sentryIssue, triage, keepEmails);
     let issue: TrackerIssue;
     try {
@@ -175,15 +176,11 @@ export class TicketFilingService {
     keepEmails: string[],
   ): TicketDraft {
     const kept = recording && recording.status !== 'refused';
-    // Everything free-form that reaches the tracker is redacted first (see redaction.ts); the
-    // environment parsed from the user agent is not free text (its versions look like IPs).
+    // Everything free-form that reaches the tracker is redacted first (see redaction.ts).
     const clean = <T>(value: T): T => redactDeep(value, { keepEmails }).value;
     const description = clean(report.description);
     const analysis = recording?.analysis
-      ? {
-          ...clean({ ...recording.analysis, environment: null }),
-          environment: recording.analysis.environment,
-        }
+      ? redactAnalysis(recording.analysis, { keepEmails }).value
       : null;
     const body = renderTicketBody({
       reportId: report.id,
