@@ -202,6 +202,20 @@ describe('repro triage --dry-run', () => {
     expect(parsed.ticket.body).toContain('[email]');
   });
 
+  it("redacts the recording's text in the draft too", async () => {
+    const leaky = new RrwebBuilder('https://app.acme.example/reports')
+      .load(0, (b) => [b.el('button', { type: 'button' }, ['Export CSV'], 'export')])
+      .click(1_000, 'export')
+      .request(1_200, 'POST', '/api/reports/export', 500, 240)
+      .consoleError(1_250, 'Export failed for carol@customer.example, card 4242-4242-4242-4242');
+    const file = join(dir, 'leaky.json');
+    writeFileSync(file, JSON.stringify(leaky.events));
+    const parsed = await triageJson(fixture('vague-report.json'), '--recording', file);
+    expect(parsed.ticket.body).toContain('Export failed for \\[email\\], card \\[card\\]');
+    expect(parsed.ticket.body).not.toContain('carol@customer.example');
+    expect(parsed.ticket.body).not.toContain('4242-4242');
+  });
+
   it('refuses a report file without a string description, naming the field', async () => {
     for (const file of ['no-description.json', 'description-not-string.json']) {
       const { code, stdout, stderr } = await repro(['triage', fixture(file), '--dry-run']);

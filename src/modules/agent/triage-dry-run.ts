@@ -14,7 +14,6 @@ import {
 import { runDeterministic } from './deterministic/deterministic-engine';
 import { writeTicket } from './deterministic/ticket-writer';
 import type { LlmEngine } from './llm/llm-engine';
-import { redactText } from './redaction';
 import { triageInput } from './triage-input';
 
 export interface DryRunResult {
@@ -112,11 +111,10 @@ export async function dryRunTriage(
     : runDeterministic(input, options.policy);
   const decision = result.decision;
   const proposal = decision.kind === 'ask' ? writeTicket(result.facts, input) : decision.ticket;
-  const keepEmails =
-    options.policy.allowReporterEmail && dto.reporter?.email ? [dto.reporter.email] : [];
+  // The draft shows what a ticket would: the redacted words and recording the engine read.
   const body_ = renderTicketBody({
     reportId: 'dry-run',
-    description: redactText(dto.description, { keepEmails }).value,
+    description: input.report.description,
     pageUrl: input.report.pageUrl,
     pageTitle: input.report.pageTitle,
     userAgent: input.report.userAgent,
@@ -132,7 +130,7 @@ export async function dryRunTriage(
     recording: analysis
       ? { eventCount: analysis.stats.events, durationMs: analysis.stats.ms }
       : null,
-    analysis,
+    analysis: input.analysis,
     proposal,
     facts: result.facts,
   });
