@@ -1,20 +1,12 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { isUUID } from 'class-validator';
-import type { Queue } from 'bullmq';
 import { DataSource, type EntityManager } from 'typeorm';
 import { credentialOf } from '../../common/auth';
-import { JITTERED_BACKOFF } from '../../queue/backoff';
 import { DomainError, ErrorCode, NotFoundError, UnauthorizedError } from '../../common/errors';
 import type { AppConfig } from '../../config/config.schema';
 import { InjectConfig } from '../../config/config.module';
-import {
-  clarifyTimeoutJobId,
-  JobName,
-  QueueName,
-  type ReportJobData,
-} from '../../queue/queue.constants';
+import { clarifyTimeoutJobId, JobName } from '../../queue/queue.constants';
 import type { Question } from '../agent/agent.types';
 import { ReportMessage } from '../agent/entities/report-message.entity';
 import { ReportTriage } from '../agent/entities/report-triage.entity';
@@ -51,7 +43,6 @@ export class ConversationService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly projects: ProjectsService,
     private readonly pipeline: PipelineService,
-    @InjectQueue(QueueName.Pipeline) private readonly queue: Queue<ReportJobData>,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -152,17 +143,11 @@ export class ConversationService {
   /** The delayed job that ends the wait; a no-op when it is already scheduled. */
   async ensureTimeout(reportId: string, message: ReportMessage): Promise<void> {
     const due = message.createdAt.getTime() + this.config.AGENT_CLARIFY_TIMEOUT_MS;
-    await this.queue.add(
+    await this.pipeline.schedule(
       JobName.ClarifyTimeout,
       { reportId, messageId: message.id },
-      {
-        jobId: clarifyTimeoutJobId(reportId, message.id),
-        delay: Math.max(0, due - Date.now()),
-        attempts: this.config.JOB_ATTEMPTS,
-        backoff: { type: JITTERED_BACKOFF, delay: this.config.JOB_BACKOFF_MS },
-        removeOnComplete: true,
-        removeOnFail: { age: 7 * 24 * 3600 },
-      },
+      clarifyTimeoutJobId(reportId, message.id),
+      due - Date.now(),
     );
   }
 

@@ -98,17 +98,27 @@ export class PipelineService {
    * lost enqueue (Redis down, crash) is found and redone by the reconciler.
    */
   async enqueue(name: PipelineJobName, reportId: string): Promise<void> {
-    await this.queue.add(
-      name,
-      { reportId },
-      {
-        jobId: pipelineJobId(name, reportId),
-        attempts: this.config.JOB_ATTEMPTS,
-        backoff: { type: JITTERED_BACKOFF, delay: this.config.JOB_BACKOFF_MS },
-        removeOnComplete: true,
-        removeOnFail: { age: 7 * 24 * 3600 },
-      },
-    );
+    await this.schedule(name, { reportId }, pipelineJobId(name, reportId), 0);
+  }
+
+  /**
+   * Queues a pipeline job to run after `delayMs`, with the pipeline's retries; a no-op while a
+   * job with this id is pending.
+   */
+  async schedule(
+    name: PipelineJobName,
+    data: ReportJobData,
+    jobId: string,
+    delayMs: number,
+  ): Promise<void> {
+    await this.queue.add(name, data, {
+      jobId,
+      delay: Math.max(0, delayMs),
+      attempts: this.config.JOB_ATTEMPTS,
+      backoff: { type: JITTERED_BACKOFF, delay: this.config.JOB_BACKOFF_MS },
+      removeOnComplete: true,
+      removeOnFail: { age: 7 * 24 * 3600 },
+    });
   }
 
   /** Enqueue without failing the caller: the report is already safe in PostgreSQL. */
