@@ -9,6 +9,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { analyzeRecording } from '../../src/modules/recordings/analyzer/analyzer';
 import type { RecordingAnalysis } from '../../src/modules/recordings/analyzer/types';
 import { startTestServer, type TestServer } from '../browser/test-server';
+import { fixturePath } from '../support/fixtures';
 
 interface RecordedEvent {
   type: number;
@@ -48,7 +49,7 @@ const QUIET_MS = 250;
 /** Past the analyzer's 1.5 s dead-click threshold, with margin. */
 const DEAD_CLICK_WAIT_MS = 1_700;
 
-const FIXTURES = path.join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'rrweb');
+const FIXTURES = fixturePath('rrweb');
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

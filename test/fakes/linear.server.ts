@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import {
   buildSchema,
   graphql,
@@ -18,17 +17,10 @@ import {
   type GraphQLOutputType,
   type GraphQLSchema,
 } from 'graphql';
+import { fixturePath } from '../support/fixtures';
 
-const SCHEMA_PATH = path.join(
-  __dirname,
-  '..',
-  '..',
-  '..',
-  'shared',
-  'fixtures',
-  'linear',
-  'schema.graphql',
-);
+/** Linear's public schema for the pinned `@linear/sdk` (test/fixtures/SOURCES.md). */
+const SCHEMA_PATH = fixturePath('linear', 'schema.graphql');
 
 // Parsing 1.2 MB of SDL takes a moment: once per test process.
 let schemaOnce: GraphQLSchema | undefined;

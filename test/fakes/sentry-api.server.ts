@@ -4,9 +4,10 @@ import type { AddressInfo } from 'node:net';
 
 /*
  * A fake of Sentry's web API (`https://sentry.io/api/0/...`), read-only, answering with the JSON
- * shapes of /work/shared/fixtures/sentry (see SOURCES.md there): the issue of
- * `organization-issues-list.example.json`, the event of `issue-latest-event.example.json` and the
- * Discover result of `organization-events-query.example.json`. The objects are built here from
+ * shapes of Sentry's published API examples (getsentry/sentry: `IssueExamples` and
+ * `QUERY_DISCOVER_EVENTS` in `src/sentry/apidocs/examples/`, and the 200 example of
+ * `api-docs/paths/events/latest-event.json`): an issue, an issue's latest event and a Discover
+ * result. The objects are built here from
  * what a test seeds (projects, issues, events, replays), so the real Sentry API client, which
  * uses Node's `fetch`, is what tests exercise: bearer-token auth, Sentry's error bodies, search
  * syntax, cursor pagination in the `Link` header, rate-limit headers and scripted faults.

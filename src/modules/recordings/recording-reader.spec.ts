@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
+import { fixturePath } from '../../../test/support/fixtures';
 import { RecordingReader, RecordingTooLargeError } from './recording-reader';
 
-const FIXTURES = join(__dirname, '..', '..', '..', '..', 'shared', 'fixtures', 'rrweb');
+const FIXTURES = fixturePath('rrweb');
 const window1 = readFileSync(join(FIXTURES, 'posthog-recording-window1.events.json'));
 const window1Events = JSON.parse(window1.toString()) as unknown[];
 
