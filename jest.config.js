@@ -1,4 +1,3 @@
-/** @type {import('jest').Config} */
 const swc = [
   '@swc/jest',
   {
@@ -19,7 +18,9 @@ const swcEsm = [
   { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } },
 ];
 
-module.exports = {
+/** What every project shares: how TypeScript and ESM-only packages are compiled. */
+const base = {
+  rootDir: __dirname,
   testEnvironment: 'node',
   // Jest's soft clean-up of globals between files wraps their setters in a way that recurses
   // forever when a library (undici, the Sentry SDK) sets the same global again in the next
@@ -31,10 +32,30 @@ module.exports = {
     `^(?!.*/node_modules/@octokit/[^/]+/node_modules/content-type/).*/node_modules/(?!(${esmOnly.join('|')})/)`,
   ],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
-  testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
-  globalSetup: '<rootDir>/test/support/global-setup.ts',
-  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60_000,
+};
+
+// `npm test` runs both projects; `npm run test:unit` / `test:e2e` pick one (--selectProjects).
+// The real-data evaluations are a third config, jest.datasets.config.js (`npm run test:datasets`).
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    {
+      ...base,
+      // Pure logic and services with faked collaborators: no PostgreSQL, Redis or browser.
+      displayName: 'unit',
+      testMatch: ['<rootDir>/src/**/*.spec.ts'],
+    },
+    {
+      ...base,
+      // The real app against real PostgreSQL and Redis; external services are fake servers.
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      // Runs only when an e2e file is selected: builds the migrated template database.
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+  ],
   // Two cores: run two files at a time; each has its own database and queue prefix.
   maxWorkers: 2,
 };

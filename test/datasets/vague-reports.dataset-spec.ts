@@ -3,12 +3,12 @@
  * follow-up question. What a report "states" is checked here with simple header and keyword
  * rules of our own, not the engine's extraction, so the check can disagree with the engine.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import type { FactKey, Question } from '../agent.types';
-import { DEFAULT_POLICY } from '../policy';
-import { runDeterministic } from './deterministic-engine';
-import { triageInput } from '../../../../test/factories/triage-input.factory';
+import { readFileSync } from 'node:fs';
+import type { FactKey, Question } from '../../src/modules/agent/agent.types';
+import { DEFAULT_POLICY } from '../../src/modules/agent/policy';
+import { runDeterministic } from '../../src/modules/agent/deterministic/deterministic-engine';
+import { triageInput } from '../factories/triage-input.factory';
+import { datasetPath } from '../support/datasets';
 
 interface VagueReport {
   repo: string;
@@ -19,11 +19,8 @@ interface VagueReport {
   maintainer_followup: string;
 }
 
-const DATASET = path.resolve(__dirname, '../../../../../shared/datasets/vague-reports.dev.jsonl');
-
 function load(): VagueReport[] {
-  if (!existsSync(DATASET)) throw new Error(`Dataset missing: ${DATASET}`);
-  return readFileSync(DATASET, 'utf8')
+  return readFileSync(datasetPath('vague-reports.dev.jsonl'), 'utf8')
     .split('\n')
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l) as VagueReport);
