@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
-import { AuthGuard } from './common/auth.guard';
+import { AuthGuard } from './modules/projects/auth.guard';
 import { apiValidationPipe } from './common/validation';
-import { TriageModule } from './modules/agent/triage.module';
+import { TriageModule } from './modules/triage/triage.module';
 import { ConversationModule } from './modules/conversation/conversation.module';
 import { HealthModule } from './modules/health/health.module';
 import { IntakeModule } from './modules/intake/intake.module';

@@ -2,16 +2,16 @@ import 'reflect-metadata';
 import { Command } from 'commander';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { LlmEngine, llmEngineOptions } from './modules/agent/llm/llm-engine';
-import { openAiClientFromConfig } from './modules/agent/openai.client';
+import { LlmEngine, llmEngineOptions } from './modules/triage/engine/llm/llm-engine';
+import { openAiClientFromConfig } from './integrations/openai/openai.client';
 import {
   DEFAULT_POLICY,
   type PolicyOverrides,
   policyDefaults,
   policySchema,
   resolvePolicy,
-} from './modules/agent/policy';
-import { dryRunTriage, formatDryRun } from './modules/agent/triage-dry-run';
+} from './modules/projects/policy';
+import { dryRunTriage, formatDryRun } from './modules/intake/triage-dry-run';
 import { DataSource } from 'typeorm';
 import { ConfigError, loadConfig } from './config/config.schema';
 import { prepareDatabase } from './app';

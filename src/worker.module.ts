@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { TriageModule } from './modules/agent/triage.module';
+import { TriageModule } from './modules/triage/triage.module';
 import { ConversationModule } from './modules/conversation/conversation.module';
 import { DedupeModule } from './modules/dedupe/dedupe.module';
 import { MaintenanceProcessor } from './modules/pipeline/maintenance.processor';
@@ -10,7 +10,7 @@ import { RecordingsModule } from './modules/recordings/recordings.module';
 import { SentryModule } from './modules/sentry/sentry.module';
 import { MirrorModule } from './modules/trackers/mirror/mirror.module';
 import { TrackersModule } from './modules/trackers/trackers.module';
-import { QueueWorkers } from './queue/queue-workers';
+import { QueueWorkers } from './modules/pipeline/queue-workers';
 
 /** Background work: every processor is registered here and only here. */
 @Module({

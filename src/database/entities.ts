@@ -1,10 +1,10 @@
-import { AgentStep } from '../modules/agent/entities/agent-step.entity';
-import { ReportMessage } from '../modules/agent/entities/report-message.entity';
-import { ReportTriage } from '../modules/agent/entities/report-triage.entity';
+import { AgentStep } from '../modules/triage/entities/agent-step.entity';
+import { ReportMessage } from '../modules/conversation/entities/report-message.entity';
+import { ReportTriage } from '../modules/triage/entities/report-triage.entity';
 import { Account } from '../modules/accounts/entities/account.entity';
 import { Reporter } from '../modules/accounts/entities/reporter.entity';
-import { Report } from '../modules/intake/entities/report.entity';
-import { PipelineEvent } from '../modules/pipeline/entities/pipeline-event.entity';
+import { Report } from '../modules/reports/entities/report.entity';
+import { PipelineEvent } from '../modules/reports/entities/pipeline-event.entity';
 import { ApiKey } from '../modules/projects/entities/api-key.entity';
 import { Project } from '../modules/projects/entities/project.entity';
 import { RecordingChunk } from '../modules/recordings/entities/recording-chunk.entity';

@@ -26,12 +26,12 @@ import type {
   SentryIssueSummary,
   SimilarIssue,
   TriageInput,
-} from '../../src/modules/agent/agent.types';
-import { LlmEngine } from '../../src/modules/agent/llm/llm-engine';
-import { SYSTEM_PROMPT } from '../../src/modules/agent/llm/prompt';
-import { toolsFor } from '../../src/modules/agent/llm/tools';
-import { OpenAiClient } from '../../src/modules/agent/openai.client';
-import { DEFAULT_POLICY } from '../../src/modules/agent/policy';
+} from '../../src/modules/triage/engine/triage.types';
+import { LlmEngine } from '../../src/modules/triage/engine/llm/llm-engine';
+import { SYSTEM_PROMPT } from '../../src/modules/triage/engine/llm/prompt';
+import { toolsFor } from '../../src/modules/triage/engine/llm/tools';
+import { OpenAiClient } from '../../src/integrations/openai/openai.client';
+import { DEFAULT_POLICY } from '../../src/modules/projects/policy';
 import type { RecordingAnalysis, TimelineEntry } from '../../src/modules/recordings/analyzer/types';
 import type { SentryAttachment } from '../../src/modules/sentry/sentry-attachment';
 import {

@@ -4,9 +4,9 @@
  * rules of our own, not the engine's extraction, so the check can disagree with the engine.
  */
 import { readFileSync } from 'node:fs';
-import type { FactKey, Question } from '../../src/modules/agent/agent.types';
-import { DEFAULT_POLICY } from '../../src/modules/agent/policy';
-import { runDeterministic } from '../../src/modules/agent/deterministic/deterministic-engine';
+import type { FactKey, Question } from '../../src/modules/triage/engine/triage.types';
+import { DEFAULT_POLICY } from '../../src/modules/projects/policy';
+import { runDeterministic } from '../../src/modules/triage/engine/deterministic/deterministic-engine';
 import { triageInput } from '../factories/triage-input.factory';
 import { datasetPath } from '../support/datasets';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import request from 'supertest';
 import type { ErrorBody } from '../../src/common/error-body';
-import { Report } from '../../src/modules/intake/entities/report.entity';
+import { Report } from '../../src/modules/reports/entities/report.entity';
 import { apiKeyPrefix, generateApiKey } from '../../src/modules/projects/api-key';
 import { ProjectsService } from '../../src/modules/projects/projects.service';
 import { createProject, type TestProject } from '../factories/project.factory';

@@ -4,11 +4,11 @@ import { CandidateSearch, type DedupeQuery } from '../../src/modules/dedupe/cand
 import { rankCandidates } from '../../src/modules/dedupe/dedupe-scorer';
 import { DedupeStatsService } from '../../src/modules/dedupe/dedupe-stats.service';
 import type { SignalKind } from '../../src/modules/dedupe/entities/report-signal.entity';
-import { Report } from '../../src/modules/intake/entities/report.entity';
+import { Report } from '../../src/modules/reports/entities/report.entity';
 import type { ReportView } from '../../src/modules/intake/reports.service';
 import { BuiltinIssue } from '../../src/modules/trackers/builtin/builtin-issue.entity';
 import { BuiltinComment } from '../../src/modules/trackers/builtin/builtin-comment.entity';
-import { PipelineEvent } from '../../src/modules/pipeline/entities/pipeline-event.entity';
+import { PipelineEvent } from '../../src/modules/reports/entities/pipeline-event.entity';
 import { createProject, type TestProject } from '../factories/project.factory';
 import { reportPayload } from '../factories/report.factory';
 import { RrwebBuilder } from '../factories/rrweb-builder';

@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { Report } from '../../src/modules/intake/entities/report.entity';
-import { PipelineEvent } from '../../src/modules/pipeline/entities/pipeline-event.entity';
+import { Report } from '../../src/modules/reports/entities/report.entity';
+import { PipelineEvent } from '../../src/modules/reports/entities/pipeline-event.entity';
 import { DuplicateActionsService } from '../../src/modules/trackers/duplicate-actions.service';
 import { ReportTicket } from '../../src/modules/trackers/entities/report-ticket.entity';
 import { TicketAccount } from '../../src/modules/trackers/entities/ticket-account.entity';

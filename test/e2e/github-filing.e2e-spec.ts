@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { PipelineEvent } from '../../src/modules/pipeline/entities/pipeline-event.entity';
+import { PipelineEvent } from '../../src/modules/reports/entities/pipeline-event.entity';
 import { Ticket } from '../../src/modules/trackers/entities/ticket.entity';
 import { PendingCreateRow } from '../../src/modules/trackers/github/pending-create.entity';
 import { reportPayload } from '../factories/report.factory';

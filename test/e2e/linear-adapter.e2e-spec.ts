@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Project } from '../../src/modules/projects/entities/project.entity';
-import { reportMarker } from '../../src/modules/trackers/ticket-body';
+import { reportMarker } from '../../src/modules/triage/engine/ticket/ticket-body';
 import { type TicketDraft, TrackerError } from '../../src/modules/trackers/tracker';
 import {
   LinearAdapter,

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { PipelineEvent } from '../../src/modules/pipeline/entities/pipeline-event.entity';
+import { PipelineEvent } from '../../src/modules/reports/entities/pipeline-event.entity';
 import { Project } from '../../src/modules/projects/entities/project.entity';
 import { ProjectsService } from '../../src/modules/projects/projects.service';
 import { Ticket } from '../../src/modules/trackers/entities/ticket.entity';

@@ -5,10 +5,10 @@ import type {
   SentryIssueSummary,
   SimilarIssue,
   TriageInput,
-} from '../../src/modules/agent/agent.types';
-import { LlmEngine } from '../../src/modules/agent/llm/llm-engine';
-import { OpenAiClient } from '../../src/modules/agent/openai.client';
-import { DEFAULT_POLICY } from '../../src/modules/agent/policy';
+} from '../../src/modules/triage/engine/triage.types';
+import { LlmEngine } from '../../src/modules/triage/engine/llm/llm-engine';
+import { OpenAiClient } from '../../src/integrations/openai/openai.client';
+import { DEFAULT_POLICY } from '../../src/modules/projects/policy';
 import type { SentryAttachment } from '../../src/modules/sentry/sentry-attachment';
 import { FakeOpenAi, type ChatRequestView } from '../fakes/openai.server';
 

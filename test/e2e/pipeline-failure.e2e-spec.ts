@@ -1,6 +1,6 @@
 import * as Sentry from '@sentry/node';
 import request from 'supertest';
-import { PipelineEvent } from '../../src/modules/pipeline/entities/pipeline-event.entity';
+import { PipelineEvent } from '../../src/modules/reports/entities/pipeline-event.entity';
 import { Project } from '../../src/modules/projects/entities/project.entity';
 import { Ticket } from '../../src/modules/trackers/entities/ticket.entity';
 import { createProject, type TestProject } from '../factories/project.factory';

@@ -5,7 +5,7 @@ import { RecordingChunk } from '../../src/modules/recordings/entities/recording-
 import { RecordingSession } from '../../src/modules/recordings/entities/recording-session.entity';
 import { Recording } from '../../src/modules/recordings/entities/recording.entity';
 import { RecordingsService } from '../../src/modules/recordings/recordings.service';
-import { Report } from '../../src/modules/intake/entities/report.entity';
+import { Report } from '../../src/modules/reports/entities/report.entity';
 import { createProject, type TestProject } from '../factories/project.factory';
 import { reportPayload } from '../factories/report.factory';
 import { RrwebBuilder } from '../factories/rrweb-builder';

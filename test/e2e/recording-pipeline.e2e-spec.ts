@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { PipelineEvent } from '../../src/modules/pipeline/entities/pipeline-event.entity';
+import { PipelineEvent } from '../../src/modules/reports/entities/pipeline-event.entity';
 import { Recording } from '../../src/modules/recordings/entities/recording.entity';
 import { createProject, type TestProject } from '../factories/project.factory';
 import { reportPayload } from '../factories/report.factory';

@@ -5,7 +5,7 @@ import { DiscoveryService, MetadataScanner, ModulesContainer } from '@nestjs/cor
 import { randomUUID } from 'node:crypto';
 import { METHODS } from 'node:http';
 import request from 'supertest';
-import { Report } from '../../src/modules/intake/entities/report.entity';
+import { Report } from '../../src/modules/reports/entities/report.entity';
 import { createProject, type TestProject } from '../factories/project.factory';
 import { reportPayload } from '../factories/report.factory';
 import { createHarness, type Harness, type RunningApp } from '../support/harness';

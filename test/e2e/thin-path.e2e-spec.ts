@@ -1,10 +1,10 @@
 import request from 'supertest';
-import { PipelineEvent } from '../../src/modules/pipeline/entities/pipeline-event.entity';
-import { Report } from '../../src/modules/intake/entities/report.entity';
+import { PipelineEvent } from '../../src/modules/reports/entities/pipeline-event.entity';
+import { Report } from '../../src/modules/reports/entities/report.entity';
 import { BuiltinIssue } from '../../src/modules/trackers/builtin/builtin-issue.entity';
 import { createProject, type TestProject } from '../factories/project.factory';
 import { reportPayload, rrwebEvents } from '../factories/report.factory';
-import type { ReportStatus } from '../../src/modules/pipeline/report-state-machine';
+import type { ReportStatus } from '../../src/modules/reports/report-state-machine';
 import { createHarness, type Harness, type RunningApp } from '../support/harness';
 import { FULL_PIPELINE, waitForReport } from '../support/reports';
 

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import type { ReportView } from '../../src/modules/intake/reports.service';
-import { PipelineEvent } from '../../src/modules/pipeline/entities/pipeline-event.entity';
+import { PipelineEvent } from '../../src/modules/reports/entities/pipeline-event.entity';
 import { BuiltinIssue } from '../../src/modules/trackers/builtin/builtin-issue.entity';
 import { createProject, type TestProject } from '../factories/project.factory';
 import { RrwebBuilder } from '../factories/rrweb-builder';

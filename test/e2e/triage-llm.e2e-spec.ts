@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { TOOL_NAMES } from '../../src/modules/agent/agent.types';
-import type { TraceView } from '../../src/modules/agent/decision.service';
+import { TOOL_NAMES } from '../../src/modules/triage/engine/triage.types';
+import type { TraceView } from '../../src/modules/pipeline/decisions/decisions.service';
 import type { ReportView } from '../../src/modules/intake/reports.service';
-import { PipelineEvent } from '../../src/modules/pipeline/entities/pipeline-event.entity';
+import { PipelineEvent } from '../../src/modules/reports/entities/pipeline-event.entity';
 import { BuiltinIssue } from '../../src/modules/trackers/builtin/builtin-issue.entity';
 import { createProject, type TestProject } from '../factories/project.factory';
 import { FakeOpenAi, type RecordedChatRequest } from '../fakes/openai.server';

@@ -1,7 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { Report } from '../../src/modules/intake/entities/report.entity';
-import { PipelineEvent } from '../../src/modules/pipeline/entities/pipeline-event.entity';
+import { Report } from '../../src/modules/reports/entities/report.entity';
+import { PipelineEvent } from '../../src/modules/reports/entities/pipeline-event.entity';
 import { Project } from '../../src/modules/projects/entities/project.entity';
 import { ReportTicket } from '../../src/modules/trackers/entities/report-ticket.entity';
 import { Ticket } from '../../src/modules/trackers/entities/ticket.entity';

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import type { ReportView } from '../../src/modules/intake/reports.service';
-import type { ReportStatus } from '../../src/modules/pipeline/report-state-machine';
+import type { ReportStatus } from '../../src/modules/reports/report-state-machine';
 import { waitFor } from './harness';
 
 /** The transitions of a report that goes straight through to a new ticket. */

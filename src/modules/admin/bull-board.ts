@@ -6,7 +6,7 @@ import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import type { NextFunction, Request, Response } from 'express';
 import { credentialOf } from '../../common/auth';
-import { adminTokenMatches } from '../../common/auth.guard';
+import { adminTokenMatches } from '../projects/auth.guard';
 import { sendError } from '../../common/error-body';
 import { ErrorCode } from '../../common/errors';
 import { requestIdOf } from '../../common/request-id';

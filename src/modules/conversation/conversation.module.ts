@@ -3,7 +3,7 @@ import { PipelineModule } from '../pipeline/pipeline.module';
 import { ProjectsModule } from '../projects/projects.module';
 import { ConversationGuard } from './conversation.guard';
 import { ConversationService } from './conversation.service';
-import { MessagesController } from './messages.controller';
+import { MessagesController } from '../intake/messages.controller';
 
 /** Follow-up questions to the reporter and their answers. */
 @Module({

@@ -7,10 +7,10 @@ import { DomainError, ErrorCode, NotFoundError, UnauthorizedError } from '../../
 import type { AppConfig } from '../../config/config.schema';
 import { InjectConfig } from '../../config/config.module';
 import { clarifyTimeoutJobId, JobName } from '../../queue/queue.constants';
-import type { Question } from '../agent/agent.types';
-import { ReportMessage } from '../agent/entities/report-message.entity';
-import { ReportTriage } from '../agent/entities/report-triage.entity';
-import { Report } from '../intake/entities/report.entity';
+import type { Question } from '../triage/engine/triage.types';
+import { ReportMessage } from './entities/report-message.entity';
+import { ReportTriage } from '../triage/entities/report-triage.entity';
+import { Report } from '../reports/entities/report.entity';
 import { PipelineService } from '../pipeline/pipeline.service';
 import { ProjectsService } from '../projects/projects.service';
 import { openQuestion } from './conversation';

@@ -1,5 +1,5 @@
-import type { ConversationTurn, Question } from '../agent/agent.types';
-import type { ReportMessage } from '../agent/entities/report-message.entity';
+import type { ConversationTurn, Question } from '../triage/engine/triage.types';
+import type { ReportMessage } from './entities/report-message.entity';
 
 /**
  * The conversation as the agent reads it: each agent message with the reporter's replies that

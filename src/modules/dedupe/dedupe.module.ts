@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { AgentModule } from '../agent/agent.module';
+import { AgentModule } from '../../integrations/openai/openai.module';
 import { PipelineModule } from '../pipeline/pipeline.module';
 import { TrackersModule } from '../trackers/trackers.module';
 import { DedupeStatsService } from './dedupe-stats.service';

@@ -4,8 +4,8 @@ import { createHash } from 'node:crypto';
 import { DataSource, In } from 'typeorm';
 import type { AppConfig } from '../../config/config.schema';
 import { InjectConfig } from '../../config/config.module';
-import { OPENAI_CLIENT } from '../agent/agent.module';
-import type { OpenAiClient } from '../agent/openai.client';
+import { OPENAI_CLIENT } from '../../integrations/openai/openai.module';
+import type { OpenAiClient } from '../../integrations/openai/openai.client';
 import type { CandidateFeatures } from './dedupe-scorer';
 import { DedupeEmbedding } from './entities/embedding.entity';
 

@@ -11,13 +11,13 @@ import { RecordingsService } from '../recordings/recordings.service';
 import { DedupeResult } from '../dedupe/entities/dedupe-result.entity';
 import { SentryMatchingService } from '../sentry/sentry-matching.service';
 import { TicketsService } from '../trackers/tickets.service';
-import type { FactPicture, TicketProposal } from '../agent/agent.types';
-import { type HumanDecision, ReportTriage } from '../agent/entities/report-triage.entity';
+import type { FactPicture, TicketProposal } from '../triage/engine/triage.types';
+import { type HumanDecision, ReportTriage } from '../triage/entities/report-triage.entity';
 import { openQuestion } from '../conversation/conversation';
 import { ConversationService } from '../conversation/conversation.service';
 import { newReporterToken } from '../conversation/reporter-token';
 import { type CreateReportDto, reporterIdentityProblem } from './dto/create-report.dto';
-import { Report, type ReportSource } from './entities/report.entity';
+import { Report, type ReportSource } from '../reports/entities/report.entity';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 

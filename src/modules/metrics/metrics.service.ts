@@ -6,8 +6,8 @@ import type { NextFunction, Request, Response } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { QueueName } from '../../queue/queue.constants';
-import { Report } from '../intake/entities/report.entity';
-import { REPORT_STATUSES } from '../pipeline/report-state-machine';
+import { Report } from '../reports/entities/report.entity';
+import { REPORT_STATUSES } from '../reports/report-state-machine';
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'prioritized'] as const;
 

@@ -13,9 +13,9 @@ import {
   QueueName,
   type ReportJobData,
 } from '../../queue/queue.constants';
-import { Report } from '../intake/entities/report.entity';
-import { PipelineEvent } from './entities/pipeline-event.entity';
-import { assertTransition, type ReportStatus } from './report-state-machine';
+import { Report } from '../reports/entities/report.entity';
+import { PipelineEvent } from '../reports/entities/pipeline-event.entity';
+import { assertTransition, type ReportStatus } from '../reports/report-state-machine';
 
 export interface AuditEntry {
   reportId: string;

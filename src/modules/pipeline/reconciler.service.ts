@@ -11,9 +11,9 @@ import {
   QueueName,
   type ReportJobData,
 } from '../../queue/queue.constants';
-import { Report } from '../intake/entities/report.entity';
+import { Report } from '../reports/entities/report.entity';
 import { JOB_FOR_STATUS, PipelineService } from './pipeline.service';
-import { ACTIVE_STATUSES } from './report-state-machine';
+import { ACTIVE_STATUSES } from '../reports/report-state-machine';
 
 const BATCH = 500;
 

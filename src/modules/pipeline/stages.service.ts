@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { JobName, type PipelineJobName } from '../../queue/queue.constants';
 import type { RetryLaterError } from '../../queue/retry-later.error';
-import { Report } from '../intake/entities/report.entity';
+import { Report } from '../reports/entities/report.entity';
 import {
   AnalysisFailedError,
   RecordingAnalysisService,
@@ -13,11 +13,11 @@ import { DedupeService } from '../dedupe/dedupe.service';
 import { SentryMatchingService } from '../sentry/sentry-matching.service';
 import { TicketFilingService } from '../trackers/ticket-filing.service';
 import { JOB_FOR_STATUS, PipelineService } from './pipeline.service';
-import { renderQuestionMessage } from '../agent/deterministic/questions';
-import { TriageService } from '../agent/triage.service';
+import { renderQuestionMessage } from '../triage/engine/deterministic/questions';
+import { TriageService } from '../triage/triage.service';
 import { unansweredQuestion } from '../conversation/conversation';
 import { ConversationService } from '../conversation/conversation.service';
-import { isFinal, type ReportStatus } from './report-state-machine';
+import { isFinal, type ReportStatus } from '../reports/report-state-machine';
 
 export const STAGE_OF_JOB: Record<PipelineJobName, string> = {
   [JobName.AnalyzeReport]: 'analyze',

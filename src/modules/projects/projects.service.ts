@@ -1,4 +1,4 @@
-import { type PolicyOverrides, policySchema } from '../agent/policy';
+import { type PolicyOverrides, policySchema } from './policy';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull } from 'typeorm';

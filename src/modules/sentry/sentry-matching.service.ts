@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../config/config.schema';
 import { InjectConfig } from '../../config/config.module';
 import { templatePath } from '../../common/signals/route-template';
-import { Report } from '../intake/entities/report.entity';
+import { Report } from '../reports/entities/report.entity';
 import type { RecordingAnalysis } from '../recordings/analyzer/types';
 import { Recording } from '../recordings/entities/recording.entity';
 import { SentryMatch, type SentryMatchStatus } from './entities/sentry-match.entity';

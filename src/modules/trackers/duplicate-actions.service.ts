@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { Report } from '../intake/entities/report.entity';
+import { Report } from '../reports/entities/report.entity';
 import { PipelineService } from '../pipeline/pipeline.service';
-import type { ReportStatus } from '../pipeline/report-state-machine';
+import type { ReportStatus } from '../reports/report-state-machine';
 import { Project } from '../projects/entities/project.entity';
 import { RecordingsService } from '../recordings/recordings.service';
 import { ReplayLinksService } from '../replay/replay-links.service';
-import { keptEmails, resolvePolicy } from '../agent/policy';
-import { redactText } from '../agent/redaction';
+import { keptEmails, resolvePolicy } from '../projects/policy';
+import { redactText } from '../../privacy/redaction';
 import { ReportTicket } from './entities/report-ticket.entity';
 import { TicketAccount } from './entities/ticket-account.entity';
 import { Ticket } from './entities/ticket.entity';

@@ -1,4 +1,4 @@
-import type { Report } from '../intake/entities/report.entity';
+import type { Report } from '../reports/entities/report.entity';
 import type { TicketCustomer } from './tracker';
 
 /** The report's account as a tracker customer, with the reporter's words; null without one. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { Report } from '../intake/entities/report.entity';
+import { Report } from '../reports/entities/report.entity';
 import { PipelineService } from '../pipeline/pipeline.service';
 import { Project } from '../projects/entities/project.entity';
 import { RecordingsService } from '../recordings/recordings.service';
@@ -17,16 +17,16 @@ const RATE_LIMIT_DEFAULT_WAIT_MS = 60_000;
 /** A destination that refuses us is tried again this often, until someone fixes it. */
 const MISCONFIGURED_WAIT_MS = 5 * 60_000;
 import { ReportTicket } from './entities/report-ticket.entity';
-import { ReportTriage } from '../agent/entities/report-triage.entity';
-import { keptEmails, resolvePolicy } from '../agent/policy';
-import { redactAnalysis } from '../agent/triage-input';
-import { redactDeep } from '../agent/redaction';
+import { ReportTriage } from '../triage/entities/report-triage.entity';
+import { keptEmails, resolvePolicy } from '../projects/policy';
+import { redactAnalysis } from '../triage/engine/triage-input';
+import { redactDeep } from '../../privacy/redaction';
 import { upsertMirroredIssue } from './mirror/mirror-store';
 import { TicketAccount } from './entities/ticket-account.entity';
 import { Ticket } from './entities/ticket.entity';
-import { renderTicketBody } from './ticket-body';
+import { renderTicketBody } from '../triage/engine/ticket/ticket-body';
 import { accountKeyOf, customerOf } from './ticket-customer';
-import { ticketTitle } from './ticket-title';
+import { ticketTitle } from '../triage/engine/ticket/ticket-title';
 import { type TicketDraft, type TrackerAdapter, TrackerError, type TrackerIssue } from './tracker';
 import { TrackerRegistry } from './tracker-registry';
 

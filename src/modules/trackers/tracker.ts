@@ -1,4 +1,4 @@
-import type { Severity } from '../agent/agent.types';
+import type { Severity } from '../triage/engine/triage.types';
 import type { Project, TrackerProvider } from '../projects/entities/project.entity';
 
 /** What Repro asks a tracker to create. */

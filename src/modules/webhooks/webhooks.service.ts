@@ -7,7 +7,7 @@ import { DEFAULT_PROJECT_SLUG } from '../projects/projects.service';
 import { NotFoundError } from '../../common/errors';
 import type { IssueChange } from './webhook-payloads';
 import { upsertMirroredIssue } from '../trackers/mirror/mirror-store';
-import { canTransition, type ReportStatus } from '../pipeline/report-state-machine';
+import { canTransition, type ReportStatus } from '../reports/report-state-machine';
 
 export type ApplyResult =
   { status: 'applied'; mirrored: boolean; ticketsUpdated: number } | { status: 'replay' };

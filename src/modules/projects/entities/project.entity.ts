@@ -1,4 +1,4 @@
-import type { PolicyOverrides } from '../../agent/policy';
+import type { PolicyOverrides } from '../policy';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 export const TRACKER_PROVIDERS = ['builtin', 'linear', 'github'] as const;

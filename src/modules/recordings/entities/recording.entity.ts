@@ -8,7 +8,7 @@ import {
   type Relation,
   UpdateDateColumn,
 } from 'typeorm';
-import { Report } from '../../intake/entities/report.entity';
+import { Report } from '../../reports/entities/report.entity';
 import type { RecordingAnalysis } from '../analyzer/types';
 
 export const RECORDING_STATUSES = ['pending', 'stored', 'refused'] as const;

@@ -9,7 +9,7 @@ import {
   type Relation,
   UpdateDateColumn,
 } from 'typeorm';
-import { Report } from '../../intake/entities/report.entity';
+import { Report } from '../../reports/entities/report.entity';
 import type { ScoredCandidate } from '../sentry-matcher';
 import type { SentryAttachment } from '../sentry-attachment';
 

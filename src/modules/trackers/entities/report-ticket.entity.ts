@@ -8,7 +8,7 @@ import {
   PrimaryColumn,
   type Relation,
 } from 'typeorm';
-import { Report } from '../../intake/entities/report.entity';
+import { Report } from '../../reports/entities/report.entity';
 import { Ticket } from './ticket.entity';
 
 export const TICKET_RELATIONS = ['created', 'duplicate'] as const;

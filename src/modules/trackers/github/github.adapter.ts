@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Octokit } from '@octokit/rest';
 import type { Project } from '../../projects/entities/project.entity';
-import { reportMarker } from '../ticket-body';
+import { reportMarker } from '../../triage/engine/ticket/ticket-body';
 import { type TicketDraft, type TrackerAdapter, TrackerError, type TrackerIssue } from '../tracker';
 import { toTrackerError } from './github-errors';
 import type { PendingCreates } from './pending-creates';

@@ -1,4 +1,4 @@
-import type { Severity } from '../../agent/agent.types';
+import type { Severity } from '../../triage/engine/triage.types';
 import { createHash } from 'node:crypto';
 import { LinearClient, type Issue } from '@linear/sdk';
 import type { Project } from '../../projects/entities/project.entity';

@@ -1,0 +1,33 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import type { Question } from '../../triage/engine/triage.types';
+
+export const MESSAGE_AUTHORS = ['agent', 'reporter'] as const;
+export type MessageAuthor = (typeof MESSAGE_AUTHORS)[number];
+
+/** One message of the conversation between the agent and the reporter. */
+@Entity('report_messages')
+@Index('report_messages_by_report', ['reportId', 'createdAt'])
+export class ReportMessage {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'uuid' })
+  reportId!: string;
+
+  @Column({ type: 'enum', enum: MESSAGE_AUTHORS, enumName: 'message_author' })
+  author!: MessageAuthor;
+
+  @Column({ type: 'text' })
+  body!: string;
+
+  /** For the agent's messages: the questions in it, each with the fact it is about. */
+  @Column({ type: 'jsonb', default: () => "'[]'" })
+  questions!: Question[];
+
+  /** How it arrived or left: api, widget, email. */
+  @Column({ type: 'text' })
+  channel!: string;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt!: Date;
+}

@@ -1,0 +1,22 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { AppConfig } from '../../config/config.schema';
+import { InjectConfig } from '../../config/config.module';
+import { Project } from './entities/project.entity';
+import type { AgentPolicy } from '../triage/engine/triage.types';
+import { policyDefaults, resolvePolicy } from './policy';
+
+/** A project's agent policy: its own settings over the operator's AGENT_* defaults. */
+@Injectable()
+export class AgentPolicyService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  async forProject(projectId: string): Promise<AgentPolicy> {
+    const project = await this.db.getRepository(Project).findOneByOrFail({ id: projectId });
+    return resolvePolicy(project.agentPolicy, policyDefaults(this.config));
+  }
+}

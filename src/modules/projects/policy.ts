@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import {
+  type AgentDecision,
+  type AgentPolicy,
+  SEVERITIES,
+  type Severity,
+  TOOL_NAMES,
+  type ToolName,
+} from '../triage/engine/triage.types';
+
+export const DEFAULT_POLICY: AgentPolicy = {
+  autoFileThreshold: 0.5,
+  approvalSeverities: ['urgent'],
+  approvalTiers: [],
+  maxQuestions: 3,
+  allowedTools: [...TOOL_NAMES],
+  allowReporterEmail: false,
+  onClarifyTimeout: 'proceed',
+};
+
+/** The operator's defaults from the environment, for projects that set nothing. */
+export function policyDefaults(config: {
+  AGENT_AUTO_FILE_THRESHOLD: number;
+  AGENT_APPROVAL_SEVERITIES: Severity[];
+  AGENT_APPROVAL_TIERS: string[];
+  AGENT_MAX_QUESTIONS: number;
+  AGENT_ON_CLARIFY_TIMEOUT: 'proceed' | 'needs_human';
+}): AgentPolicy {
+  return {
+    ...DEFAULT_POLICY,
+    autoFileThreshold: config.AGENT_AUTO_FILE_THRESHOLD,
+    approvalSeverities: config.AGENT_APPROVAL_SEVERITIES,
+    approvalTiers: config.AGENT_APPROVAL_TIERS,
+    maxQuestions: config.AGENT_MAX_QUESTIONS,
+    onClarifyTimeout: config.AGENT_ON_CLARIFY_TIMEOUT,
+  };
+}
+
+/** A project's stored policy, partial: what it leaves out takes the default. */
+export const policySchema = z
+  .object({
+    autoFileThreshold: z.number().min(0).max(1),
+    approvalSeverities: z.array(z.enum(SEVERITIES)).max(SEVERITIES.length),
+    approvalTiers: z.array(z.string().trim().min(1).max(100)).max(50),
+    maxQuestions: z.number().int().min(0).max(10),
+    allowedTools: z.array(z.enum(TOOL_NAMES)).max(TOOL_NAMES.length),
+    allowReporterEmail: z.boolean(),
+    onClarifyTimeout: z.enum(['proceed', 'needs_human']),
+  })
+  .partial()
+  .strict();
+
+export type PolicyOverrides = z.infer<typeof policySchema>;
+
+/** A project's policy: its own settings over the operator's defaults. */
+export function resolvePolicy(
+  overrides: PolicyOverrides | null | undefined,
+  defaults: AgentPolicy = DEFAULT_POLICY,
+): AgentPolicy {
+  return { ...defaults, ...(overrides ?? {}) };
+}
+
+export function allows(policy: AgentPolicy, tool: ToolName): boolean {
+  return policy.allowedTools.includes(tool);
+}
+
+/** The tool that carries out each decision. */
+const TOOL_OF: Record<AgentDecision['kind'], ToolName> = {
+  ask: 'ask_reporter',
+  file: 'file_ticket',
+  duplicate: 'mark_duplicate',
+  escalate: 'escalate_to_human',
+};
+
+/**
+ * Why a person must look before the agent's decision is carried out, or null when the agent
+ * may act alone. Asking and escalating are always within bounds (asking is limited elsewhere).
+ */
+export function approvalNeeded(
+  policy: AgentPolicy,
+  decision: AgentDecision,
+  accountTier: string | null,
+): string | null {
+  if (decision.kind === 'escalate' || decision.kind === 'ask') return null;
+  if (!allows(policy, TOOL_OF[decision.kind])) {
+    return `The policy does not let the agent use ${TOOL_OF[decision.kind]} alone`;
+  }
+  const severity: Severity = decision.ticket.severity;
+  if (policy.approvalSeverities.includes(severity)) {
+    return `Severity ${severity} needs a person's approval`;
+  }
+  const tier = accountTier?.trim().toLowerCase();
+  if (tier && policy.approvalTiers.some((t) => t.toLowerCase() === tier)) {
+    return `Reports from ${accountTier} accounts need a person's approval`;
+  }
+  if (decision.confidence < policy.autoFileThreshold) {
+    return `Confidence ${decision.confidence.toFixed(2)} is below the auto-file threshold ${policy.autoFileThreshold}`;
+  }
+  return null;
+}
+
+/** The emails redaction keeps in a project's text: the reporter's own, when its policy allows. */
+export function keptEmails(
+  policy: Pick<AgentPolicy, 'allowReporterEmail'>,
+  reporterEmail: string | null | undefined,
+): string[] {
+  return policy.allowReporterEmail && reporterEmail ? [reporterEmail] : [];
+}

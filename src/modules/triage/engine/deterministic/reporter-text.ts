@@ -1,0 +1,489 @@
+/**
+ * Reading the reporter's own words: issue-template sections, numbered steps, "expected"
+ * phrasing, environment mentions, frequency and impact. Pure.
+ */
+import type { FactKey } from '../triage.types';
+
+export type SectionKey = FactKey | 'other';
+
+export interface TextSection {
+  key: SectionKey;
+  heading: string;
+  /** The section's text with template placeholders removed; '' when nothing is left. */
+  text: string;
+}
+
+export interface ParsedText {
+  /** Text before the first recognised heading (often the whole report). */
+  preamble: string;
+  sections: TextSection[];
+  /** Everything the reporter wrote, placeholders removed. */
+  clean: string;
+}
+
+/** Heading words → fact key. Order matters: "Reproduces how often" is frequency, not steps. */
+const HEADING_KEYS: [RegExp, SectionKey][] = [
+  [/how often|frequency|reproducib/i, 'frequency'],
+  [/expect/i, 'expected'],
+  [/steps|reproduc/i, 'steps'],
+  [
+    /actual|went wrong|describe the (bug|issue|problem)|the problem|^problem|^issue$|^description|what happened|current behaviou?r|^error/i,
+    'actual',
+  ],
+  [
+    /version|\bos\b|operating system|browser|configuration|environment|platform|device|release/i,
+    'environment',
+  ],
+  [/screenshot|\blogs?\b|additional|context|checklist|attach|link to|image|regards/i, 'other'],
+];
+
+/** Text GitHub issue templates put there for the reporter to replace. */
+const PLACEHOLDER_LINES: RegExp[] = [
+  /^open 'about github desktop' menu/i,
+  /^add (screenshots?|any other context)/i,
+  /^(write )?a clear and concise description/i,
+  /^link to a viewer \(if hosted/i,
+  /^(\d+[.)]\s*)?(go to|click on|scroll down to) '\.+'/i,
+  /^(\d+[.)]\s*)?see error\.?$/i,
+  /^(\d+[.)]\s*)?\.{2,}$/,
+  /^(\d+[.)]\s*)?$/,
+  /^-?\s*\[[ x]\]\s*i have/i,
+  /^if applicable/i,
+  /^<!--.*-->$/,
+];
+
+const PLACEHOLDER_PHRASES: RegExp[] = [
+  /\(add screenshot\)/gi,
+  /\[version here\]/gi,
+  /<!--[\s\S]*?-->/g,
+];
+
+function headingOf(line: string): { heading: string; rest: string; strong: boolean } | null {
+  const md = /^#{1,6}\s*(.+?)\s*#*$/.exec(line);
+  if (md) return { heading: md[1].replace(/\*+/g, '').trim(), rest: '', strong: true };
+  const bold = /^\*\*(.+?):?\*\*:?\s*(.*)$/.exec(line);
+  if (bold) return { heading: bold[1].trim(), rest: bold[2], strong: false };
+  const label = /^(?:[-*]\s*)?([A-Za-z][\w &'/(),-]{2,70}?)(?::|\?)\s*(.*)$/.exec(line);
+  if (label) return { heading: label[1].trim(), rest: label[2], strong: false };
+  return null;
+}
+
+function keyOfHeading(heading: string): SectionKey | null {
+  for (const [pattern, key] of HEADING_KEYS) if (pattern.test(heading)) return key;
+  return null;
+}
+
+/** Removes template placeholders, images and empty list items. */
+export function stripPlaceholders(text: string): string {
+  let out = text;
+  for (const p of PLACEHOLDER_PHRASES) out = out.replace(p, '');
+  return (
+    out
+      .replace(/!\[[^\]]*\]\([^)]*\)/g, '')
+      .replace(/<img\b[^>]*>/gi, '')
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      // Blank lines stay: they end the title line and separate paragraphs.
+      .filter((l) => !l || !PLACEHOLDER_LINES.some((p) => p.test(l)))
+      .join('\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trim()
+  );
+}
+
+/** Splits a report into template sections. Unknown "Label:" lines stay as content. */
+export function parseReporterText(text: string): ParsedText {
+  const lines = text.split(/\r?\n/);
+  const sections: { key: SectionKey; heading: string; lines: string[] }[] = [];
+  const preamble: string[] = [];
+  for (const raw of lines) {
+    const line = raw.trim();
+    const h = line ? headingOf(line) : null;
+    const key = h ? keyOfHeading(h.heading) : null;
+    if (h && (key || h.strong)) {
+      sections.push({ key: key ?? 'other', heading: h.heading, lines: h.rest ? [h.rest] : [] });
+      continue;
+    }
+    const current = sections[sections.length - 1];
+    (current ? current.lines : preamble).push(raw);
+  }
+  const done = sections.map((s) => ({
+    key: s.key,
+    heading: s.heading,
+    text: stripPlaceholders(s.lines.join('\n')),
+  }));
+  return {
+    preamble: stripPlaceholders(preamble.join('\n')),
+    sections: done,
+    clean: stripPlaceholders(text),
+  };
+}
+
+/** The first non-empty section for a key, or null. */
+export function sectionText(parsed: ParsedText, key: SectionKey): string | null {
+  const found = parsed.sections.find((s) => s.key === key && meaningful(s.text));
+  return found ? found.text : null;
+}
+
+/** True when the text says something: a few letters, not only punctuation or a link. */
+export function meaningful(text: string | null | undefined): boolean {
+  if (!text) return false;
+  const words = text.replace(/https?:\/\/\S+/g, '').match(/[\p{L}\d]{2,}/gu) ?? [];
+  return words.length >= 1 && words.join('').length >= 3;
+}
+
+const VAGUE =
+  /^(idk|i don'?t know|dunno|no idea|not sure|n\/?a|none|nothing|no|yes|ok(ay)?|same|see above|it (just )?(doesn'?t|does not|won'?t|isn'?t) work(ing)?|(it'?s )?(just )?(broken|not working)|there is no way|it just happened|whatever|\?+)\b[\s.!?]*$/i;
+
+const FILLER =
+  /\b(idk|i don'?t know|dunno|no idea|not sure|sorry|honestly|just|really|it|its|it'?s|this|that|the|thing|doesn'?t|doesnt|does not|won'?t|isn'?t|not|work(s|ing)?|broken|anymore|at all|still|same|as i said|like i said|nothing|happens?)\b/g;
+
+/** An answer or statement too thin to count as evidence ("idk", "it just doesn't work"). */
+export function isVague(text: string | null | undefined): boolean {
+  if (!text) return true;
+  const t = text.replace(/\s+/g, ' ').trim();
+  if (t.length < 6 || !meaningful(t)) return true;
+  if (VAGUE.test(t)) return true;
+  // What is left once the shrugs are taken out: "idk it just doesnt work" leaves nothing.
+  const rest = t
+    .toLowerCase()
+    .replace(FILLER, ' ')
+    .match(/[\p{L}\d]{3,}/gu);
+  if (!rest || rest.length < 2) return true;
+  return /^(there is no way to explain|i (really )?(don'?t|do not) know|it just (happened|stopped))/i.test(
+    t,
+  );
+}
+
+/** Numbered or bulleted list items, in order; null when there are fewer than `min`. */
+export function listItems(text: string, min = 2): string[] | null {
+  const items = text
+    .split(/\r?\n/)
+    .map((l) => /^\s*(?:\d+[.)]|[-*•])\s*(.+)$/.exec(l)?.[1]?.trim())
+    .filter((l): l is string => !!l && meaningful(l));
+  return items.length >= min ? items : null;
+}
+
+/** Steps from a steps section (list or lines), or a numbered list anywhere in the text. */
+export function extractSteps(parsed: ParsedText): { items: string[]; confidence: number } | null {
+  const section = sectionText(parsed, 'steps');
+  if (section && !isVague(section)) {
+    const items = listItems(section, 1) ?? section.split(/\r?\n/).filter((l) => meaningful(l));
+    const kept = items.map((i) => i.replace(/\*\*/g, '').trim()).filter(Boolean);
+    if (kept.length >= 2) return { items: kept, confidence: 0.8 };
+    if (kept.length === 1 && kept[0].split(/\s+/).length >= 3) {
+      return { items: kept, confidence: 0.6 };
+    }
+  }
+  const numbered = parsed.clean
+    .split(/\r?\n/)
+    .map((l) => /^\s*\d+[.)]\s*(.+)$/.exec(l)?.[1]?.trim())
+    .filter((l): l is string => !!l && meaningful(l));
+  if (numbered.length >= 2) return { items: numbered, confidence: 0.7 };
+  // "Every time I switch branches with cmd+b": one action that triggers it is a (thin) repro.
+  const action =
+    /\b(?:every ?time|whenever|each time|when|after) (?:i|we) ([^,.!?\n]{6,100})/i.exec(
+      parsed.clean,
+    ) ??
+    /\b(?:i|we) (?:am |'m |was |were )?(?:trying to|click(?:ed)?(?: on)?|press(?:ed)?|tap(?:ped)?(?: on)?|select(?:ed)?) ([^.!?\n]{3,100})/i.exec(
+      parsed.clean,
+    );
+  return action ? { items: [action[0].trim()], confidence: 0.45 } : null;
+}
+
+/** A markdown link to an uploaded file (`[log.txt](https://github.com/o/r/files/1/log.txt)`). */
+const ATTACHMENT_LINK =
+  /\[[^\]]*\]\(https?:\/\/[^)\s]*(?:\/files\/|user-attachments|user-images|\/assets\/)[^)\s]*\)/g;
+
+/**
+ * The sentences of a text, in order. A blank line ends a sentence (a title line above the
+ * body), and so does a line break before a capital letter ("Export broken\nI click…").
+ */
+export function sentences(text: string): string[] {
+  return text
+    .replace(ATTACHMENT_LINK, '')
+    .replace(/\[([^\]]+)\]\((?:https?:\/\/)[^)\s]*\)/g, '$1')
+    .split(/\r?\n\s*\r?\n|\r?\n(?=\s*["'“]?[A-Z])/)
+    .map((p) => p.replace(/\s+/g, ' ').trim())
+    .flatMap((p) => p.split(/(?<=[a-z\d)"'”][.!?]["'”]?)\s+(?=["'“]?[\p{L}\d])/u))
+    .map((s) => s.replace(/^[#>*\s-]+/, '').trim())
+    .filter((s) => meaningful(s));
+}
+
+function firstSentence(text: string, max = 200): string {
+  const s = sentences(text)[0] ?? text.replace(/\s+/g, ' ').trim();
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+const GREETING =
+  /^(hi|hello|hey|dear|good (morning|afternoon|evening)|thanks?( you)?|greetings)\b[^.!?]{0,30}[.!?,]?$/i;
+
+/** A sentence that says something about the bug: not a greeting, at least two words. */
+export function isStatement(sentence: string): boolean {
+  return !GREETING.test(sentence.trim()) && (sentence.match(/[\p{L}\d]+/gu) ?? []).length >= 2;
+}
+
+const GERUND: Record<string, string> = {
+  click: 'Clicking',
+  press: 'Pressing',
+  tap: 'Tapping',
+  hit: 'Hitting',
+  select: 'Selecting',
+  choose: 'Choosing',
+  submit: 'Submitting',
+};
+
+/** What a symptom reads like after "Clicking X …"; null when it is not one we recognise. */
+function symptomPhrase(rest: string): string | null {
+  const t = rest
+    .trim()
+    .replace(/^(?:then|and|but|so)\s+/i, '')
+    .replace(/[.!?:;,]+$/, '');
+  if (
+    /^(?:(?:absolutely |just )?nothing(?: at all)?(?: happens| is happening| happened)?|it (?:does|did) nothing|it (?:doesn'?t|does not|didn'?t|did not) do anything)\b/i.test(
+      t,
+    )
+  ) {
+    return 'does nothing';
+  }
+  const it =
+    /^it(?: just)? ((?:spins|keeps (?:spinning|loading)|loads forever|hangs|freezes|crashes|goes blank|turns (?:blank|white)|shows|says|displays|throws|returns|fails|times out|reloads|redirects)\b.*)$/i.exec(
+      t,
+    );
+  if (it && it[1].length <= 80) return it[1];
+  const see = /^(?:i|we) (?:get|got|see|saw) (.{3,80})$/i.exec(t);
+  if (see && specific(see[1])) return `shows ${see[1]}`;
+  return null;
+}
+
+/** A UI element and where it sits: `Export CSV` and `on the reports page`. */
+function splitPlace(target: string): { element: string; place: string | null } {
+  const m =
+    /^(.+?)\s+((?:on|in|from) (?:the |my |our )?[\w -]{2,30}? (?:page|screen|tab|menu|dialog|modal|panel|view|form|list|toolbar|sidebar|dashboard))$/i.exec(
+      target,
+    );
+  return m ? { element: m[1], place: m[2] } : { element: target, place: null };
+}
+
+export interface ActionSymptom {
+  /** `Clicking Export CSV on the reports page does nothing`. */
+  sentence: string;
+  /** `Export CSV does nothing`: the element and its symptom, for a title. */
+  short: string;
+  /** `on the reports page`, when the reporter named the place. */
+  place: string | null;
+  /** What they did, in their words: `click` and `Export CSV on the reports page`. */
+  verb: string;
+  target: string;
+}
+
+/**
+ * "I click Export CSV on the reports page and nothing happens" as a third-person statement of a
+ * specific action and its symptom; null when the sentence is not that shape.
+ */
+export function actionSymptom(sentence: string): ActionSymptom | null {
+  const act =
+    /\b(?:(?:when|whenever|every ?time|if|after) )?(?:i|we) (?:then )?(?:(?:try|tried) to )?(click|press|tap|hit|select|choose|submit)(?:s|ed|ped)?(?: on)? (?:the )?/i.exec(
+      sentence,
+    );
+  if (!act) return null;
+  const after = sentence.slice(act.index + act[0].length);
+  // "Save and Close and nothing happens": try each break, shortest element first.
+  const breaks = /,\s*(?:(?:and|but|then|so)\s+)*|\s+(?:(?:and|but|then|so)\s+)+/gi;
+  for (let b = breaks.exec(after); b; b = breaks.exec(after)) {
+    const target = after.slice(0, b.index).trim();
+    if (target.length < 2 || target.length > 60 || target.split(/\s+/).length > 8) break;
+    const symptom = symptomPhrase(after.slice(b.index + b[0].length));
+    if (!symptom) continue;
+    const { element, place } = splitPlace(target);
+    return {
+      sentence: `${GERUND[act[1].toLowerCase()]} ${target} ${symptom}`,
+      short: `${element} ${symptom}`,
+      place,
+      verb: act[1].toLowerCase(),
+      target,
+    };
+  }
+  return null;
+}
+
+/** What the reporter expected, from a section or "I expected / should / instead of" phrasing. */
+export function extractExpected(parsed: ParsedText): { value: string; confidence: number } | null {
+  const section = sectionText(parsed, 'expected');
+  if (section && !isVague(section)) return { value: firstSentence(section), confidence: 0.8 };
+  const text = parsed.clean.replace(/\s+/g, ' ');
+  const said =
+    /\b(?:i|we) (?:expected|expect|was expecting|would expect)(?: (?:that|it|to))? ([^.!?\n]{4,160})/i.exec(
+      text,
+    ) ??
+    /\b(?:it|this|that|the [\w ]{1,30}) (?:should|is supposed to|ought to) ([^.!?\n]{4,160})/i.exec(
+      text,
+    );
+  if (said) return { value: firstSentence(said[0]), confidence: 0.65 };
+  const instead = /\binstead of ([^.!?,\n]{4,120})/i.exec(text);
+  if (instead) return { value: `Not this, but: ${instead[1].trim()}`, confidence: 0.45 };
+  return null;
+}
+
+/**
+ * "X doesn't show all branches" implies the reporter expected it to: an inferred expectation,
+ * good enough not to ask about.
+ */
+export function impliedExpectation(statement: string): string | null {
+  const m =
+    /\b(?:doesn'?t|does not|don'?t|won'?t|can'?t|cannot|can not|is not|isn'?t|are not|aren'?t|not|unable to|fails? to|never)\s+([a-z][^.!?\n]{2,80})/i.exec(
+      statement,
+    );
+  // "It does not work" implies nothing beyond "it should work".
+  if (!m) return null;
+  const start = statement.lastIndexOf('\n', m.index) + 1;
+  const subject = statement.slice(start, m.index).trim();
+  if (
+    /^work(s|ing)?\b/i.test(m[1]) &&
+    (!subject || /\b(it|its|it'?s|this|that|thing)$/i.test(subject))
+  ) {
+    return null;
+  }
+  const end = statement.indexOf('\n', m.index);
+  const line = statement.slice(start, end < 0 ? undefined : end).trim();
+  return `The opposite of: "${line.length > 120 ? `${line.slice(0, 119)}…` : line}"`;
+}
+
+const OS =
+  /\b(windows\s*(?:\d+(?:\.\d+)*|xp|vista|server)?|win\s?(?:7|8|10|11)|mac\s?os(?:\s*x)?|os\s?x|high sierra|sierra|mojave|catalina|big sur|monterey|ventura|sonoma|sequoia|mac intel|macbook|\bmbp\b|linux|ubuntu(?:\s*[\d.]+)?|debian|fedora|arch linux|android(?:\s*[\d.]+)?|ios(?:\s*[\d.]+)?|iphone|ipad|chrome\s?os)\b/i;
+const BROWSER =
+  /\b(chrome|chromium|firefox|safari|edge|opera|brave|vivaldi|internet explorer|ie\s?11)\b(?:\s*(?:version\s*)?[\d.]+)?/i;
+const VERSION =
+  /\b(?:version|ver\.?|release|build|v)\s*:?\s*v?\d+(?:\.\d+)+|\b\d+\.\d+\.\d+(?:\.\d+)?\b|\b(?:core|pdfjs-dist)[-: ]+\d+(?:\.\d+)+/i;
+
+/** OS, browser and version mentions in the reporter's words, as one line; null when none. */
+export function extractEnvironment(
+  parsed: ParsedText,
+): { value: string; confidence: number } | null {
+  const section = sectionText(parsed, 'environment');
+  const text = parsed.clean;
+  const found = [OS, BROWSER, VERSION]
+    .map((p) => p.exec(text)?.[0]?.trim())
+    .filter((m): m is string => !!m);
+  if (section && meaningful(section)) {
+    const line = section.replace(/\s+/g, ' ').slice(0, 200);
+    return { value: line, confidence: found.length ? 0.8 : 0.6 };
+  }
+  if (!found.length) return null;
+  return { value: [...new Set(found)].join(', '), confidence: found.length >= 2 ? 0.7 : 0.55 };
+}
+
+/** "every time", "sometimes", "100% of the time"… */
+export function extractFrequency(parsed: ParsedText): string | null {
+  const section = sectionText(parsed, 'frequency');
+  if (section) return section.replace(/\s+/g, ' ').slice(0, 120);
+  const m =
+    /\b(every ?time|each time|always|100%(?: of the time)?|all the time|constantly|consistently|sometimes|occasionally|intermittent(?:ly)?|randomly|now and then|once|twice|several times|rarely|every (?:day|morning|week)|whenever|keeps?\s+\w+ing)\b/i.exec(
+      parsed.clean,
+    );
+  return m ? m[0] : null;
+}
+
+/** "since yesterday", "after the update"… */
+export function extractWhen(parsed: ParsedText): string | null {
+  const m =
+    /\b(since (?:yesterday|today|this morning|last (?:week|night|month|update|release)|the (?:last |latest )?(?:update|upgrade|release)|v?\d[\w.]*|(?:mon|tues|wednes|thurs|fri|satur|sun)day)|(?:started|began) (?:happening )?(?:after|when|since) [^.!?\n]{3,60}|after (?:the |an? |upgrading|updating)(?:latest )?(?:update|upgrade|release|upgrading|updating)[^.!?\n]{0,40}|(?:a few|for) (?:days|weeks) (?:ago|now)|yesterday|this morning|last week)/i.exec(
+      parsed.clean,
+    );
+  return m ? m[0] : null;
+}
+
+/** "can't work", "all users", "customers can't pay"… */
+export function extractImpact(parsed: ParsedText): { value: string; confidence: number } | null {
+  const broad =
+    /\b(all (?:of )?(?:our |my )?(?:users|customers|clients|team)|every(?:one|body) (?:is|can'?t|cannot)|nobody can|no one can|customers? (?:can'?t|cannot|are unable)|(?:whole|entire) (?:team|company))[^.!?\n]{0,80}/i.exec(
+      parsed.clean,
+    );
+  if (broad) return { value: wholeWords(broad[0], parsed.clean, broad.index), confidence: 0.7 };
+  const blocked =
+    /\b(blocked|blocking|can'?t (?:work|continue|use|do|save|log ?in|sign ?in|push|pay|access)|cannot (?:work|continue|use|save|push|access)|unable to (?:work|continue|use|save|push|access)|won'?t (?:start|open|launch)|(?:urgent|asap|critical)|lost (?:my |all |our )?(?:data|work|changes))[^.!?\n]{0,60}/i.exec(
+      parsed.clean,
+    );
+  if (blocked) {
+    return { value: wholeWords(blocked[0], parsed.clean, blocked.index), confidence: 0.6 };
+  }
+  return null;
+}
+
+/** A match cut by a length limit, ended at the last whole word instead of mid-word. */
+function wholeWords(match: string, text: string, index: number): string {
+  const next = text.charAt(index + match.length);
+  const cut = /[\p{L}\d]/u.test(next)
+    ? match.replace(/\s*\S*$/, '').replace(/(?:\s+(?:a|an|the|to|of|or|and|in|on|for|with))+$/i, '')
+    : match;
+  return (cut.trim() || match.trim()).replace(/[,;:]+$/, '');
+}
+
+/** A URL the reporter pasted, or a page/screen/tab/button they name. */
+export function extractWhere(parsed: ParsedText): { value: string; confidence: number } | null {
+  // The full stop or comma after a pasted link ends the sentence, not the URL.
+  const url = /\bhttps?:\/\/[^\s)>\]]*[^\s)>\].,;:!?'"]/i.exec(
+    parsed.clean.replace(/\[[^\]]*\]\(https?:\/\/[^)]*\/(?:files|assets)\/[^)]*\)/g, ''),
+  );
+  // A link to a screenshot, a script or a download is evidence, not the page it happened on.
+  const asset =
+    /github\.com\/.+\/(files|issues|assets)|user-images|user-attachments|\.(?:png|jpe?g|gif|webp|svg|mp4|mov|webm|js|mjs|css|map|zip|gz|log|txt)(?:[:?#]|$)/i;
+  if (url && !asset.test(url[0])) {
+    return { value: url[0], confidence: 0.7 };
+  }
+  const ui =
+    /\b(?:(?:on|in|from|at|under|via|using)\s+|click(?:ing)?\s+(?:on\s+)?|press(?:ing)?\s+|tap(?:ping)?\s+on\s+)(?:the |my )?((?:["'“][^"'”]{2,40}["'”]|[\w+-]+(?: [\w+-]+){0,3}) (?:page|screen|tab|button|menu|dropdown|drop-down|dialog|modal|popup|window|settings|dashboard|list|panel|toolbar|view|form|card|sidebar))\b/i.exec(
+      parsed.clean,
+    );
+  // "in finally I saw issues list" is a sentence, not the name of a screen.
+  if (
+    ui &&
+    !/\b(?:i|we|you|he|she|they|it|saw|see|was|were|is|are)\b/i.test(ui[1].replace(/["'“”]/g, ''))
+  ) {
+    return { value: ui[1].trim(), confidence: 0.55 };
+  }
+  return null;
+}
+
+/** The reporter's statement of what goes wrong, and how specific it is. */
+export function extractActual(parsed: ParsedText): { value: string; confidence: number } | null {
+  const section = sectionText(parsed, 'actual');
+  if (section && !isVague(section)) {
+    const shaped = sentences(section).slice(0, 3).map(actionSymptom).find(Boolean);
+    return {
+      value: shaped ? shaped.sentence : tidy(firstSentence(section)),
+      confidence: specific(section) ? 0.75 : 0.6,
+    };
+  }
+  const body = parsed.preamble || parsed.clean;
+  if (!meaningful(body)) return null;
+  const said = sentences(body).filter(isStatement).slice(0, 6);
+  const first = said[0] ?? firstSentence(body);
+  // "Export is broken. I click Export CSV and nothing happens": the symptom says more.
+  for (const s of said) {
+    const shaped = actionSymptom(s);
+    if (shaped) return { value: shaped.sentence, confidence: 0.6 };
+  }
+  if (isVague(first) || !specific(first)) {
+    const better = said.find((s) => !isVague(s) && specific(s));
+    if (better) return { value: tidy(better), confidence: 0.55 };
+  }
+  return { value: tidy(first), confidence: !isVague(first) && specific(body) ? 0.55 : 0.3 };
+}
+
+/** A reporter's sentence as a fact: capitalised, without a trailing full stop or colon. */
+function tidy(sentence: string, max = 200): string {
+  const t = sentence
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/[.:;,]+$/, '');
+  const capped = t.charAt(0).toUpperCase() + t.slice(1);
+  return capped.length > max ? `${capped.slice(0, max - 1)}…` : capped;
+}
+
+/** True when the text names an observable outcome, not just "it doesn't work". */
+export function specific(text: string): boolean {
+  return /\b(error|exception|fail(?:s|ed|ure)?|crash(?:es|ed)?|freez(?:e|es|ing)|frozen|hang(?:s|ing)?|blank|white|empty|missing|not (?:shown|showing|displayed|appear|visible|loading)|doesn'?t (?:show|appear|load|open|start|display|update|find|recogni[sz]e)|won'?t (?:start|open|load)|(?:will|does|did) not (?:show|appear|load|open|start|display|update|save)|nothing happens|flash(?:es|ing)|blurry|low quality|pixelated|distorted|cut off|wrong|incorrect|duplicate[sd]?|disappear(?:s|ed)?|slow|timeout|timed out|\d{3}\b|undefined|null|cannot read|unable to|asks? (?:again|every ?time)|not respond(?:ing)?|does nothing|stuck|spinner|loop)/i.test(
+    text,
+  );
+}

@@ -1,0 +1,162 @@
+import { RrwebBuilder } from '../../../../../test/factories/rrweb-builder';
+import { analyzeRecording } from '../../../recordings/analyzer/analyzer';
+import { draftTitle, renderTicketBody, reportMarker, type TicketFacts } from './ticket-body';
+
+const facts = (overrides: Partial<TicketFacts> = {}): TicketFacts => ({
+  reportId: '2f6c1d1e-3a55-4a0e-9d8e-0a4c1a3c9b10',
+  description: 'Export is broken\nThe CSV button does nothing since Monday.',
+  pageUrl: 'https://app.acme.example/reports/export',
+  pageTitle: 'Export',
+  userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0',
+  client: { viewport: { width: 1280, height: 720 }, locale: 'en-GB', timezone: 'Europe/London' },
+  sentry: { eventId: 'a1b2c3d4e5f6a7b8c9d0a1b2c3d4e5f6' },
+  reporter: { name: 'Ana Lima', email: 'ana@acme.example', externalId: 'u1' },
+  account: {
+    name: 'Acme',
+    externalId: 'acct_1',
+    tier: 'enterprise',
+    revenue: '120000.00',
+    crmUrl: 'https://crm.example/acme',
+  },
+  recording: { eventCount: 412, durationMs: 95_000 },
+  ...overrides,
+});
+
+describe('ticket body', () => {
+  it('has the summary, evidence, environment and account in that order, and ends with the marker', () => {
+    const body = renderTicketBody(facts());
+    const order = ['## Summary', '## Evidence', '## Environment', '## Reporter and account'].map(
+      (heading) => body.indexOf(heading),
+    );
+    expect(order.every((index) => index >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(body).toContain('> Export is broken\n> The CSV button does nothing since Monday.');
+    expect(body).toContain('- Viewport: 1280×720');
+    expect(body).toContain('- Page: https://app.acme.example/reports/export (Export)');
+    expect(body).toContain('- Session recording: 412 events over 95 s');
+    expect(body).toContain('- Reporter: Ana Lima <ana@acme.example>');
+    expect(body).toContain('- Tier: enterprise');
+    expect(body.trimEnd().endsWith(reportMarker(facts().reportId))).toBe(true);
+  });
+
+  it('puts what the recording showed first: steps, then the replay at the failure, errors and failed requests', () => {
+    const b = new RrwebBuilder()
+      .load(0, (x) => [x.el('button', {}, ['Save changes'], 'save')])
+      .click(2_000, 'save')
+      .request(2_100, 'POST', '/api/billing?x=1', 500, 300)
+      .consoleError(2_150, 'Request failed with status code 500');
+    const analysis = analyzeRecording(b.events, { userAgent: facts().userAgent });
+    const body = renderTicketBody(
+      facts({ analysis, replayUrl: 'https://repro.example/replay/r1?t=2100&exp=1&sig=s' }),
+    );
+    const at = (text: string) => body.indexOf(text);
+    expect(at('## Steps to reproduce')).toBeGreaterThan(at('## Summary'));
+    expect(body).toContain('2. Clicked button "Save changes" _(00:02.0)_');
+    expect(body).toContain(
+      '- Replay at the moment of failure (00:02.1): https://repro.example/replay/r1?t=2100&exp=1&sig=s',
+    );
+    expect(body).toContain(
+      '- Failure: At 00:02.1 on https://app.acme.example/settings/billing: POST /api/billing → 500',
+    );
+    expect(at('### Errors')).toBeGreaterThan(at('## Evidence'));
+    expect(body).toContain('**Request failed with status code 500**');
+    expect(body).toContain('`POST /api/billing` → 500 in 300 ms');
+    expect(body).toContain('- Chrome 131 on Linux');
+    expect(at('## Environment')).toBeGreaterThan(at('### Failed requests'));
+  });
+
+  it('leaves out sections with nothing to say', () => {
+    const body = renderTicketBody(
+      facts({
+        pageUrl: null,
+        pageTitle: null,
+        userAgent: null,
+        client: {},
+        sentry: {},
+        reporter: null,
+        account: null,
+        recording: null,
+      }),
+    );
+    expect(body).not.toContain('- Page:');
+    expect(body).not.toContain('## Environment');
+    expect(body).not.toContain('## Evidence');
+    expect(body).not.toContain('## Reporter and account');
+    expect(body).toContain('## Summary');
+  });
+
+  it('keeps a user agent with backticks inside its code span', () => {
+    expect(renderTicketBody(facts({ userAgent: 'odd`agent' }))).toContain('``odd`agent``');
+  });
+});
+
+describe('draft title', () => {
+  it('uses the first line, whitespace collapsed', () => {
+    expect(draftTitle('  Export   is broken \nmore detail')).toBe('Export is broken');
+  });
+
+  it('cuts long lines at a word boundary with an ellipsis', () => {
+    const title = draftTitle(
+      'When I try to export the quarterly revenue report as CSV the button spins forever and nothing downloads at all',
+    );
+    expect(title.length).toBeLessThanOrEqual(80);
+    expect(title.endsWith('…')).toBe(true);
+    expect(title).toMatch(
+      /^When I try to export the quarterly revenue report as CSV the button spins\S*…$/,
+    );
+  });
+
+  it('never returns an empty title', () => {
+    expect(draftTitle('   \n  ')).toBe('Bug report');
+  });
+
+  it('shows the matched Sentry issue, why it matched, its frames and breadcrumbs, escaped', () => {
+    const body = renderTicketBody(
+      facts({
+        sentryIssue: {
+          id: '4500000007',
+          shortId: 'WEB-7',
+          title: 'TypeError: Cannot read properties of undefined (reading *id*)',
+          permalink: 'https://sentry.io/organizations/acme/issues/4500000007/',
+          culprit: 'saveCard(app/billing)',
+          events: 128,
+          usersAffected: 17,
+          firstSeen: '2026-11-01T10:00:00Z',
+          lastSeen: '2026-11-20T14:03:00Z',
+          release: 'web@4.2.0',
+          environment: 'production',
+          eventId: 'a1b2c3d4e5f6a7b8c9d0a1b2c3d4e5f6',
+          frames: ['app/billing/card.ts:12 saveCard', 'app/billing/form.ts:40 onSubmit'],
+          breadcrumbs: [
+            {
+              at: '2026-11-20T14:02:58.120Z',
+              category: 'fetch',
+              message: 'POST /api/billing → 500',
+            },
+          ],
+          replayUrl: 'https://sentry.io/organizations/acme/replays/0f1e2d3c/',
+          score: 0.93,
+          reasons: ['same user ana@…, 2 min before report', 'error text matches: x'],
+        },
+      }),
+    );
+    expect(body).toContain(
+      '- Sentry issue: [WEB-7](https://sentry.io/organizations/acme/issues/4500000007/) TypeError: Cannot read properties of undefined (reading \\*id\\*)',
+    );
+    expect(body).toContain(
+      '  - 128 events, 17 users, first seen 2026-11-01T10:00:00Z, last seen 2026-11-20T14:03:00Z',
+    );
+    expect(body).toContain(
+      '  - Matched with score 0.93: same user ana@…, 2 min before report; error text matches: x',
+    );
+    expect(body).toContain(
+      '- Sentry replay: https://sentry.io/organizations/acme/replays/0f1e2d3c/',
+    );
+    expect(body).toContain(
+      '### Stack trace (Sentry WEB-7)\n\n```\napp/billing/card.ts:12 saveCard\napp/billing/form.ts:40 onSubmit\n```',
+    );
+    expect(body).toContain('- 14:02:58 `fetch` POST /api/billing → 500');
+    // The stack and breadcrumbs sit inside the evidence, before the environment.
+    expect(body.indexOf('### Stack trace')).toBeLessThan(body.indexOf('## Environment'));
+  });
+});

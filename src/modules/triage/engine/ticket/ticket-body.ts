@@ -1,0 +1,224 @@
+import type { Fact, FactKey, FactPicture, TicketProposal } from '../triage.types';
+import type { ClientInfo, SentryRefs } from '../../../reports/entities/report.entity';
+import {
+  analysisSections,
+  clock,
+  environmentLine,
+  escapeMarkdown,
+} from '../../../recordings/analyzer/markdown';
+import type { RecordingAnalysis } from '../../../recordings/analyzer/types';
+import type { SentryAttachment } from '../../../sentry/sentry-attachment';
+
+export interface TicketFacts {
+  reportId: string;
+  description: string;
+  pageUrl: string | null;
+  pageTitle: string | null;
+  userAgent: string | null;
+  client: ClientInfo;
+  sentry: SentryRefs;
+  reporter: { name: string | null; email: string | null; externalId: string | null } | null;
+  account: {
+    name: string | null;
+    externalId: string;
+    tier: string | null;
+    revenue: string | null;
+    crmUrl: string | null;
+  } | null;
+  recording: { eventCount: number; durationMs: number } | null;
+  /** What the recording showed; null without a recording or before analysis. */
+  analysis?: RecordingAnalysis | null;
+  /** Signed link to the replay at the moment of failure. */
+  replayUrl?: string | null;
+  /** Why the recording was not kept (the report was). */
+  recordingRefused?: string | null;
+  /** The Sentry issue matched to the report, with its stack and breadcrumbs. */
+  sentryIssue?: SentryAttachment | null;
+  /** The triage agent's ticket (a person's edits included) and what it knows, from where. */
+  proposal?: TicketProposal | null;
+  facts?: FactPicture | null;
+}
+
+const FACT_LABELS: Record<FactKey, string> = {
+  actual: 'What happened',
+  expected: 'Expected',
+  steps: 'Steps',
+  where: 'Where',
+  when: 'When',
+  frequency: 'How often',
+  impact: 'Impact',
+  environment: 'Environment',
+};
+
+const SOURCE_LABELS: Record<Fact['source'], string> = {
+  reporter: 'the reporter said',
+  recording: 'the recording shows',
+  sentry: 'Sentry shows',
+  account: 'account data',
+  inferred: 'inferred',
+};
+
+/** The fact picture as a list: each fact with where it comes from and how sure we are. */
+function factLines(facts: FactPicture | null | undefined): string[] {
+  if (!facts) return [];
+  return (Object.keys(FACT_LABELS) as FactKey[]).flatMap((key) => {
+    const fact = facts[key];
+    if (!fact) return [];
+    const value =
+      key === 'steps' && fact.items?.length
+        ? `${fact.items.length} ${fact.items.length === 1 ? 'step' : 'steps'}`
+        : fact.value;
+    return [
+      `- **${FACT_LABELS[key]}:** ${escapeMarkdown(value)} _(${SOURCE_LABELS[fact.source]}, confidence ${fact.confidence.toFixed(2)})_`,
+    ];
+  });
+}
+
+const TITLE_MAX = 80;
+
+/** The hidden marker that ties a tracker issue back to the Repro report that created it. */
+export function reportMarker(reportId: string): string {
+  return `<!-- repro:report=${reportId} -->`;
+}
+
+/** A one-line title from the reporter's words, cut at a word boundary. */
+export function draftTitle(description: string): string {
+  const firstLine = description.trim().split(/\r?\n/, 1)[0].replace(/\s+/g, ' ').trim();
+  if (firstLine.length <= TITLE_MAX) return firstLine || 'Bug report';
+  const cut = firstLine.slice(0, TITLE_MAX - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > TITLE_MAX / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
+}
+
+function quote(text: string): string {
+  return text
+    .trim()
+    .split(/\r?\n/)
+    .map((line) => `> ${line}`)
+    .join('\n');
+}
+
+/** Inline code that survives backticks in the value. */
+function code(value: string): string {
+  const fence = value.includes('`') ? '``' : '`';
+  return `${fence}${value}${fence}`;
+}
+
+function section(title: string, lines: (string | null | undefined | false)[]): string | null {
+  const kept = lines.filter((l): l is string => typeof l === 'string' && l.length > 0);
+  return kept.length ? `## ${title}\n\n${kept.join('\n')}` : null;
+}
+
+/** The ticket body as Markdown. Sections appear only when there is something to say. */
+export function renderTicketBody(facts: TicketFacts): string {
+  const { client, reporter, account, sentry, recording, analysis } = facts;
+  const viewport = client.viewport ? `${client.viewport.width}×${client.viewport.height}` : null;
+  const found = analysis ? analysisSections(analysis) : null;
+  const failure = analysis?.failure;
+  const proposal = facts.proposal ?? null;
+  const proposedSteps = proposal?.steps.length
+    ? proposal.steps.map((step, i) => `${i + 1}. ${escapeMarkdown(step)}`).join('\n')
+    : null;
+  const parts = [
+    section('Summary', [
+      proposal?.summary && `${escapeMarkdown(proposal.summary)}\n`,
+      proposal &&
+        `Severity: **${proposal.severity}**${proposal.labels.length ? ` · Proposed labels: ${proposal.labels.map(code).join(', ')}` : ''}\n`,
+      proposal
+        ? `In the reporter's words:\n\n${quote(facts.description)}`
+        : quote(facts.description),
+      failure &&
+        failure.reason !== 'end' &&
+        found?.failure &&
+        `\nThe recording shows it: ${found.failure}.`,
+    ]),
+    section('What we know', factLines(facts.facts)),
+    found?.steps
+      ? `## Steps to reproduce\n\n${found.steps}`
+      : proposedSteps
+        ? `## Steps to reproduce\n\n${proposedSteps}`
+        : null,
+    section('Expected / Actual', [
+      proposal?.expected && `- **Expected:** ${escapeMarkdown(proposal.expected)}`,
+      proposal?.actual && `- **Actual:** ${escapeMarkdown(proposal.actual)}`,
+    ]),
+    section('Evidence', [
+      facts.replayUrl &&
+        `- Replay${failure ? ` at the moment of failure (${clock(failure.t)})` : ''}: ${facts.replayUrl}`,
+      failure && failure.reason !== 'end' && `- Failure: ${found?.failure}`,
+      recording &&
+        `- Session recording: ${recording.eventCount} events over ${Math.round(recording.durationMs / 1000)} s`,
+      facts.recordingRefused && `- Session recording refused: ${facts.recordingRefused}`,
+      ...sentryLines(facts.sentryIssue ?? null),
+      sentry.eventId && `- Sentry event: ${code(sentry.eventId)}`,
+      sentry.replayId &&
+        !facts.sentryIssue?.replayUrl &&
+        `- Sentry replay: ${code(sentry.replayId)}`,
+      sentry.traceId && `- Trace: ${code(sentry.traceId)}`,
+    ]),
+    sentryStack(facts.sentryIssue ?? null),
+    sentryBreadcrumbs(facts.sentryIssue ?? null),
+    found?.errors ? `### Errors\n\n${found.errors}` : null,
+    found?.failedRequests ? `### Failed requests\n\n${found.failedRequests}` : null,
+    found?.signals ? `### Signals\n\n${found.signals}` : null,
+    section('Environment', [
+      facts.pageUrl && `- Page: ${facts.pageUrl}${facts.pageTitle ? ` (${facts.pageTitle})` : ''}`,
+      analysis &&
+        environmentLine(analysis.environment) &&
+        `- ${environmentLine(analysis.environment)}`,
+      facts.userAgent && `- User agent: ${code(facts.userAgent)}`,
+      !analysis && viewport && `- Viewport: ${viewport}`,
+      !analysis && client.locale && `- Locale: ${client.locale}`,
+      !analysis && client.timezone && `- Time zone: ${client.timezone}`,
+    ]),
+    section('Reporter and account', [
+      reporter &&
+        `- Reporter: ${[reporter.name, reporter.email && `<${reporter.email}>`].filter(Boolean).join(' ') || reporter.externalId}`,
+      account && `- Account: ${account.name ?? account.externalId}`,
+      account?.tier && `- Tier: ${account.tier}`,
+      account?.revenue && `- Revenue: ${account.revenue}`,
+      account?.crmUrl && `- CRM: ${account.crmUrl}`,
+    ]),
+  ];
+  return (
+    [...parts.filter((p): p is string => p !== null), reportMarker(facts.reportId)].join('\n\n') +
+    '\n'
+  );
+}
+
+/** The matched Sentry issue: what it is, how big, and why we think it is this report's. */
+function sentryLines(issue: SentryAttachment | null): string[] {
+  if (!issue) return [];
+  const size = [
+    issue.events !== null && `${issue.events} events`,
+    issue.usersAffected !== null && `${issue.usersAffected} users`,
+    issue.firstSeen && `first seen ${issue.firstSeen}`,
+    issue.lastSeen && `last seen ${issue.lastSeen}`,
+  ].filter(Boolean);
+  const where = [
+    issue.release && `release ${code(issue.release)}`,
+    issue.environment && `environment ${code(issue.environment)}`,
+    issue.culprit && `culprit ${code(issue.culprit)}`,
+  ].filter(Boolean);
+  return [
+    `- Sentry issue: [${issue.shortId}](${issue.permalink}) ${escapeMarkdown(issue.title)}`,
+    size.length ? `  - ${size.join(', ')}` : '',
+    where.length ? `  - ${where.join(', ')}` : '',
+    `  - Matched with score ${issue.score.toFixed(2)}: ${issue.reasons.map(escapeMarkdown).join('; ')}`,
+    issue.replayUrl ? `- Sentry replay: ${issue.replayUrl}` : '',
+  ];
+}
+
+function sentryStack(issue: SentryAttachment | null): string | null {
+  if (!issue?.frames.length) return null;
+  const fence = issue.frames.some((f) => f.includes('```')) ? '````' : '```';
+  return `### Stack trace (Sentry ${issue.shortId})\n\n${fence}\n${issue.frames.join('\n')}\n${fence}`;
+}
+
+function sentryBreadcrumbs(issue: SentryAttachment | null): string | null {
+  if (!issue?.breadcrumbs.length) return null;
+  const lines = issue.breadcrumbs.map((b) =>
+    `- ${b.at.slice(11, 19)} ${code(b.category)} ${escapeMarkdown(b.message)}`.trimEnd(),
+  );
+  return `### Breadcrumbs before the error (Sentry)\n\n${lines.join('\n')}`;
+}
