@@ -32,7 +32,6 @@ const base = {
     `^(?!.*/node_modules/@octokit/[^/]+/node_modules/content-type/).*/node_modules/(?!(${esmOnly.join('|')})/)`,
   ],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
-  testTimeout: 60_000,
 };
 
 // `npm test` runs both projects; `npm run test:unit` / `test:e2e` pick one (--selectProjects).
@@ -56,6 +55,8 @@ module.exports = {
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
   ],
+  // Global only: jest ignores a project's own testTimeout.
+  testTimeout: 60_000,
   // Two cores: run two files at a time; each has its own database and queue prefix.
   maxWorkers: 2,
 };

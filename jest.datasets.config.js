@@ -21,5 +21,6 @@ module.exports = {
   // Pure evaluations: no PostgreSQL or Redis, like the unit tests.
   displayName: 'datasets',
   testMatch: ['<rootDir>/test/datasets/**/*.dataset-spec.ts'],
+  testTimeout: 60_000,
   maxWorkers: 2,
 };
