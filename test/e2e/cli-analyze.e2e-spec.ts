@@ -1,27 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { RrwebBuilder } from '../factories/rrweb-builder';
-import { ROOT } from '../support/process';
+import { fixturePath } from '../support/fixtures';
+import { reproBin, reproInProcess } from '../support/process';
 
-const run = promisify(execFile);
-
-async function analyze(args: string[]) {
-  return run(
-    process.execPath,
-    ['-r', '@swc-node/register', join(ROOT, 'src', 'cli.ts'), 'analyze', ...args],
-    {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '' },
-    },
-  ).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => error,
-  );
-}
+const analyze = (args: string[]) => reproInProcess(['analyze', ...args]);
 
 describe('repro analyze <file>', () => {
   const dir = mkdtempSync(join(tmpdir(), 'repro-analyze-'));
@@ -101,15 +86,8 @@ describe('repro analyze <file>', () => {
     );
   });
 
-  it('analyses the real recordings in the shared fixtures', async () => {
-    const fixture = join(
-      ROOT,
-      '..',
-      'shared',
-      'fixtures',
-      'rrweb',
-      'posthog-recording-window1.events.json',
-    );
+  it('analyses a real PostHog recording (vendored in test/fixtures)', async () => {
+    const fixture = fixturePath('rrweb', 'posthog-recording-window1.events.json');
     const { code, stdout } = await analyze([fixture]);
     expect(code).toBe(0);
     expect(stdout).toContain('Clicked button "Capture event" 4 times');
@@ -120,5 +98,14 @@ describe('repro analyze <file>', () => {
     const { code, stderr } = await analyze([join(dir, 'nope.json')]);
     expect(code).toBe(1);
     expect(stderr).toContain('no such file');
+  });
+
+  it('runs the same through the shipped bin/repro.js, exiting 1 for a missing file', async () => {
+    const shipped = await reproBin(['analyze', join(dir, 'session.json')]);
+    expect(shipped).toEqual(await analyze([join(dir, 'session.json')]));
+    expect(shipped.stdout).toContain('3. Clicked button "Save changes" _(00:03.0)_');
+    const missing = await reproBin(['analyze', join(dir, 'nope.json')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no such file');
   });
 });

@@ -1,11 +1,8 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { EvalReport } from '../../src/modules/dedupe/eval/dedupe-eval';
 import { createTestDatabase } from '../support/databases';
-import { ROOT } from '../support/process';
+import { reproInProcess, ROOT } from '../support/process';
 
-const run = promisify(execFile);
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'dedupe');
 
 /**
@@ -25,12 +22,8 @@ describe('repro eval dedupe', () => {
   afterAll(() => database.drop());
 
   async function evaluate(...extra: string[]): Promise<{ stdout: string; stderr: string }> {
-    return run(
-      process.execPath,
+    const { code, stdout, stderr } = await reproInProcess(
       [
-        '-r',
-        '@swc-node/register',
-        join(ROOT, 'src', 'cli.ts'),
         'eval',
         'dedupe',
         '--pairs',
@@ -39,11 +32,11 @@ describe('repro eval dedupe', () => {
         join(FIXTURES, 'distractors.jsonl'),
         ...extra,
       ],
-      {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH ?? '', DATABASE_URL: database.url, LOG_LEVEL: 'silent' },
-      },
+      { DATABASE_URL: database.url, LOG_LEVEL: 'silent' },
     );
+    // A failure shows what it wrote.
+    expect({ code, stderr }).toMatchObject({ code: 0 });
+    return { stdout, stderr };
   }
 
   it('prints the known figures as JSON, beside the plain full-text baseline, and leaves nothing behind', async () => {

@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { FACT_KEYS } from '../../src/modules/triage/engine/triage.types';
@@ -14,9 +12,8 @@ import { Project } from '../../src/modules/projects/entities/project.entity';
 import { createProject } from '../factories/project.factory';
 import { RrwebBuilder } from '../factories/rrweb-builder';
 import { createTestDatabase, databaseUrl, TEST_PG_URL } from '../support/databases';
-import { ROOT } from '../support/process';
+import { reproBin, reproInProcess, ROOT } from '../support/process';
 
-const run = promisify(execFile);
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'triage');
 const fixture = (name: string) => join(FIXTURES, name);
 
@@ -24,21 +21,11 @@ const fixture = (name: string) => join(FIXTURES, name);
 const NO_DATABASE = 'postgres://postgres@127.0.0.1:1/none';
 
 /**
- * Runs `repro` as a user would. The environment is built from scratch, so no OPENAI_API_KEY
+ * Runs `repro` in-process. The environment is built from scratch, so no OPENAI_API_KEY
  * leaks in from the shell and the deterministic engine is what runs.
  */
 async function repro(args: string[], env: Record<string, string> = {}) {
-  return run(process.execPath, ['-r', '@swc-node/register', join(ROOT, 'src', 'cli.ts'), ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', DATABASE_URL: NO_DATABASE, ...env },
-  }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => ({
-      code: error.code,
-      stdout: error.stdout,
-      stderr: error.stderr,
-    }),
-  );
+  return reproInProcess(args, { LOG_LEVEL: 'silent', DATABASE_URL: NO_DATABASE, ...env });
 }
 
 async function triageJson(...args: string[]): Promise<DryRunResult> {
@@ -288,6 +275,7 @@ describe('repro policy', () => {
     const before = await stored();
     for (const [args, field] of [
       [['--max-questions', '99'], 'maxQuestions'],
+      [['--max-questions', 'abc'], 'maxQuestions'],
       [['--approval-severities', 'critical'], 'approvalSeverities'],
       [['--allow-reporter-email', 'maybe'], '--allow-reporter-email'],
       [['--reset', 'maxQuestion'], 'maxQuestion'],
@@ -297,6 +285,22 @@ describe('repro policy', () => {
       expect(stdout).toBe('');
       expect(stderr).toContain(field);
     }
+    expect(await stored()).toEqual(before);
+  });
+
+  it('through the shipped bin/repro.js, a value that is not a number is refused naming the setting', async () => {
+    const before = await stored();
+    const { code, stdout, stderr } = await reproBin(
+      ['policy', '-p', slug, '--max-questions', 'abc'],
+      {
+        DATABASE_URL: database.url,
+        LOG_LEVEL: 'silent',
+      },
+    );
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('The request has invalid fields.');
+    expect(stderr).toMatch(/^ {2}- maxQuestions: /m);
     expect(await stored()).toEqual(before);
   });
 });

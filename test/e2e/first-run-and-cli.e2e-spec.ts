@@ -7,29 +7,13 @@ import { ApiKey } from '../../src/modules/projects/entities/api-key.entity';
 import { Project } from '../../src/modules/projects/entities/project.entity';
 import { adminQuery, databaseUrl } from '../support/databases';
 import { createHarness, type Harness, waitFor } from '../support/harness';
-import { freePort, runEntrypoint } from '../support/process';
+import { freePort, reproBin, reproInProcess, runEntrypoint } from '../support/process';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
 
-/** Runs the `repro` command as a user would, against the given environment. */
-async function repro(args: string[], env: Record<string, string>) {
-  try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      // The sources, so that a stale dist/ from an earlier build is never what gets tested.
-      ['-r', '@swc-node/register', join(ROOT, 'src', 'cli.ts'), ...args],
-      {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH ?? '', ...env },
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** Runs the `repro` command in-process, against the given environment only. */
+const repro = (args: string[], env: Record<string, string>) => reproInProcess(args, env);
 
 describe('first run and the repro command', () => {
   let h: Harness;
@@ -168,7 +152,8 @@ describe('first run and the repro command', () => {
   it('keys create on a machine with no database yet creates it, migrates it and prints the default key', async () => {
     const name = `repro_cli_${randomBytes(4).toString('hex')}`;
     try {
-      const created = await repro(['keys', 'create'], {
+      // The shipped command, as `docker compose exec api node bin/repro.js keys create` runs it.
+      const created = await reproBin(['keys', 'create'], {
         ...h.env,
         DATABASE_URL: databaseUrl(name),
       });
@@ -201,5 +186,18 @@ describe('first run and the repro command', () => {
     expect(stderr).toContain('PORT must be a number');
     expect(stderr).toContain('ADMIN_TOKEN must be at least 16 characters');
     expect(stderr).not.toContain('short-secret');
+  });
+
+  it('repro --help lists every command, through the shipped bin/repro.js', async () => {
+    const help = await reproBin(['--help']);
+    expect(help).toMatchObject({ code: 0, stderr: '' });
+    for (const command of ['tracker', 'policy', 'triage', 'keys', 'analyze', 'eval']) {
+      expect(help.stdout).toMatch(new RegExp(`^ {2}${command} `, 'm'));
+    }
+    const keys = await reproBin(['keys', '--help']);
+    expect(keys.stdout).toMatch(/^ {2}create \[options\]/m);
+    const unknown = await reproBin(['bogus']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("unknown command 'bogus'");
   });
 });

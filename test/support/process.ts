@@ -1,8 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { runCli } from '../../src/cli';
 
 export const ROOT = join(__dirname, '..', '..');
+const execFileAsync = promisify(execFile);
 
 export interface Child {
   proc: ChildProcess;
@@ -37,4 +40,45 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `repro <args>` in this process, as bin/repro.js does, reading only `env` (so no
+ * OPENAI_API_KEY or DATABASE_URL leaks in from the shell) and capturing what it writes.
+ */
+export async function reproInProcess(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, {
+    env,
+    out: (text) => (stdout += text),
+    err: (text) => (stderr += text),
+  });
+  return { code, stdout, stderr };
+}
+
+/** Runs the shipped bin/repro.js as its own process, with only PATH and `env` set. */
+export async function reproBin(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  try {
+    const { stdout, stderr } = await execFileAsync(
+      process.execPath,
+      [join(ROOT, 'bin', 'repro.js'), ...args],
+      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    // An exit code other than 0 is a result; failing to start the process is not.
+    const e = error as { code?: unknown; stdout?: string; stderr?: string };
+    if (typeof e.code !== 'number') throw error;
+    return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
 }

@@ -1,0 +1,73 @@
+import 'reflect-metadata';
+import { readFile } from 'node:fs/promises';
+import type { CliIo } from '../cli';
+import { loadConfig } from '../config/config.schema';
+import { LlmEngine, llmEngineOptions } from '../modules/triage/engine/llm/llm-engine';
+import { openAiClientFromConfig } from '../integrations/openai/openai.client';
+import {
+  type PolicyOverrides,
+  policyDefaults,
+  policySchema,
+  resolvePolicy,
+} from '../modules/projects/policy';
+import { dryRunTriage, formatDryRun } from '../modules/intake/triage-dry-run';
+import { analyzeFile } from './analyze.command';
+
+export interface TriageOptions {
+  recording?: string;
+  dryRun?: boolean;
+  policy?: string;
+  json?: boolean;
+}
+
+/** `repro triage <report.json> --dry-run`: stores and sends nothing, opens no database. */
+export async function triageCommand(
+  file: string,
+  options: TriageOptions,
+  io: CliIo,
+): Promise<void> {
+  if (!options.dryRun) {
+    throw new Error('repro triage only runs with --dry-run: the service triages stored reports');
+  }
+  const config = loadConfig(io.env);
+  const body = JSON.parse(await readFile(file, 'utf8')) as unknown;
+  const recording = options.recording
+    ? await analyzeFile(options.recording, {
+        userAgent: (body as { client?: { userAgent?: string } })?.client?.userAgent,
+      })
+    : null;
+  let overrides: unknown = null;
+  if (options.policy) {
+    const parsed = policySchema.safeParse(JSON.parse(await readFile(options.policy, 'utf8')));
+    if (!parsed.success) {
+      throw new Error(
+        `The policy file is not valid:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`,
+      );
+    }
+    overrides = parsed.data;
+  }
+  const policy = resolvePolicy(overrides as PolicyOverrides | null, policyDefaults(config));
+  const client = openAiClientFromConfig(config);
+  const result = await dryRunTriage(body, {
+    recording,
+    policy,
+    llm: client ? new LlmEngine(client, llmEngineOptions(config)) : undefined,
+  });
+  io.out(
+    options.json
+      ? `${JSON.stringify(
+          {
+            facts: result.facts,
+            questions: result.questions,
+            decision: result.decision,
+            reason: result.reason,
+            engine: result.engine,
+            fallbackReason: result.fallbackReason,
+            ticket: result.ticket,
+          },
+          null,
+          2,
+        )}\n`
+      : formatDryRun(result),
+  );
+}
