@@ -1,6 +1,5 @@
-import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
+import { SetMetadata } from '@nestjs/common';
 import type { Request } from 'express';
-import type { Project } from '../modules/projects/entities/project.entity';
 
 export const AUTH_KIND = 'repro:auth-kind';
 /** Who may call a route. Every route needs an API key unless it says otherwise. */
@@ -10,17 +9,6 @@ export type AuthKind = 'api-key' | 'admin' | 'public';
 export const Public = () => SetMetadata(AUTH_KIND, 'public' satisfies AuthKind);
 /** Operator routes: ADMIN_TOKEN as a Bearer token or Basic password. */
 export const AdminOnly = () => SetMetadata(AUTH_KIND, 'admin' satisfies AuthKind);
-
-export interface AuthedRequest extends Request {
-  project?: Project;
-}
-
-/** The project whose API key authenticated this request. */
-export const CurrentProject = createParamDecorator((_: unknown, ctx: ExecutionContext): Project => {
-  const project = ctx.switchToHttp().getRequest<AuthedRequest>().project;
-  if (!project) throw new Error('CurrentProject used on a route without API key auth');
-  return project;
-});
 
 /** The credential in `Authorization: Bearer x` or the password of `Authorization: Basic`. */
 export function credentialOf(req: Request): string | undefined {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SEVERITIES } from '../modules/triage/engine/triage.types';
+import { SEVERITIES } from '../common/severity';
 
 const bool = z
   .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { SnakeNamingStrategy } from 'typeorm-naming-strategies';
-import { ENTITIES } from './entities';
 
 export const MIGRATIONS_TABLE = 'typeorm_migrations';
 
@@ -9,7 +8,9 @@ export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
   return {
     type: 'postgres',
     url: databaseUrl,
-    entities: ENTITIES,
+    // Each module keeps its entities (*.entity.ts) to itself; the data source finds them by name,
+    // compiled or source alike, so the database layer imports no feature module.
+    entities: [join(__dirname, '..', 'modules', '**', '*.entity.{ts,js}')],
     // Compiled (dist/migrations/*.js) or source (migrations/*.ts) alike.
     migrations: [join(__dirname, '..', '..', 'migrations', '*.{ts,js}')],
     migrationsTableName: MIGRATIONS_TABLE,

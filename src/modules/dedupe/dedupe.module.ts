@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { AgentModule } from '../../integrations/openai/openai.module';
+import { OpenAiModule } from '../../integrations/openai/openai.module';
+import { ProjectsModule } from '../projects/projects.module';
 import { PipelineModule } from '../pipeline/pipeline.module';
 import { TrackersModule } from '../trackers/trackers.module';
 import { DedupeStatsService } from './dedupe-stats.service';
@@ -8,7 +9,7 @@ import { SemanticReranker } from './semantic-reranker.service';
 
 /** One bug, one ticket: duplicate detection against the open-issue mirror and reports in flight. */
 @Module({
-  imports: [AgentModule, PipelineModule, TrackersModule],
+  imports: [OpenAiModule, ProjectsModule, PipelineModule, TrackersModule],
   providers: [DedupeService, DedupeStatsService, SemanticReranker],
   exports: [DedupeService, DedupeStatsService],
 })

@@ -234,7 +234,6 @@ export class DedupeService {
         kind: 'file',
         ticket: triage.proposal,
         confidence: triage.confidence ?? 0,
-        reason: '',
       },
       report.account?.tier ?? null,
     );

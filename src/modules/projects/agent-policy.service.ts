@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../config/config.schema';
 import { InjectConfig } from '../../config/config.module';
 import { Project } from './entities/project.entity';
-import type { AgentPolicy } from '../triage/engine/triage.types';
+import type { AgentPolicy } from './policy';
 import { policyDefaults, resolvePolicy } from './policy';
 
 /** A project's agent policy: its own settings over the operator's AGENT_* defaults. */

@@ -4,7 +4,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type { AppConfig } from '../../config/config.schema';
 import { InjectConfig } from '../../config/config.module';
 import { ProjectsService } from './projects.service';
-import { AUTH_KIND, type AuthedRequest, type AuthKind, credentialOf } from '../../common/auth';
+import { AUTH_KIND, type AuthKind, credentialOf } from '../../common/auth';
+import { type AuthedRequest } from './current-project';
 import { UnauthorizedError } from '../../common/errors';
 
 export function adminTokenMatches(config: AppConfig, credential: string | undefined): boolean {

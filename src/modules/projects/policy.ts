@@ -1,12 +1,42 @@
 import { z } from 'zod';
-import {
-  type AgentDecision,
-  type AgentPolicy,
-  SEVERITIES,
-  type Severity,
-  TOOL_NAMES,
-  type ToolName,
-} from '../triage/engine/triage.types';
+import { SEVERITIES, type Severity } from '../../common/severity';
+
+export const TOOL_NAMES = [
+  'get_report',
+  'get_recording_analysis',
+  'search_sentry',
+  'get_sentry_issue',
+  'search_similar_issues',
+  'ask_reporter',
+  'file_ticket',
+  'mark_duplicate',
+  'escalate_to_human',
+] as const;
+export type ToolName = (typeof TOOL_NAMES)[number];
+
+/** What a project lets the agent do alone. */
+export interface AgentPolicy {
+  /** File without a person when the proposal's confidence is at least this (0–1). */
+  autoFileThreshold: number;
+  /** Severities that always need a person's approval. */
+  approvalSeverities: Severity[];
+  /** Account tiers (case-insensitive) whose reports always need a person's approval. */
+  approvalTiers: string[];
+  /** Questions asked in total over the conversation. */
+  maxQuestions: number;
+  /** Tools the agent may use; a decision it may not take goes to a person instead. */
+  allowedTools: ToolName[];
+  /** Keep the reporter's own email address in text sent to the LLM and the ticket. */
+  allowReporterEmail: boolean;
+  /** When the reporter does not answer in time: go on with what is known, or ask a person. */
+  onClarifyTimeout: 'proceed' | 'needs_human';
+}
+
+/** The part of the triage agent's decision its policy looks at. */
+export type PolicedDecision =
+  | { kind: 'ask' }
+  | { kind: 'escalate' }
+  | { kind: 'file' | 'duplicate'; ticket: { severity: Severity }; confidence: number };
 
 export const DEFAULT_POLICY: AgentPolicy = {
   autoFileThreshold: 0.5,
@@ -65,7 +95,7 @@ export function allows(policy: AgentPolicy, tool: ToolName): boolean {
 }
 
 /** The tool that carries out each decision. */
-const TOOL_OF: Record<AgentDecision['kind'], ToolName> = {
+const TOOL_OF: Record<PolicedDecision['kind'], ToolName> = {
   ask: 'ask_reporter',
   file: 'file_ticket',
   duplicate: 'mark_duplicate',
@@ -78,7 +108,7 @@ const TOOL_OF: Record<AgentDecision['kind'], ToolName> = {
  */
 export function approvalNeeded(
   policy: AgentPolicy,
-  decision: AgentDecision,
+  decision: PolicedDecision,
   accountTier: string | null,
 ): string | null {
   if (decision.kind === 'escalate' || decision.kind === 'ask') return null;

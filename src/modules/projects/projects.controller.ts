@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentProject } from '../../common/auth';
+import { CurrentProject } from './current-project';
 import type { Project } from './entities/project.entity';
 
 @ApiTags('projects')

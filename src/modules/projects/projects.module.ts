@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
+import { AgentPolicyService } from './agent-policy.service';
 import { ProjectsController } from './projects.controller';
 import { ProjectsService } from './projects.service';
 
 @Module({
   controllers: [ProjectsController],
-  providers: [ProjectsService],
-  exports: [ProjectsService],
+  providers: [ProjectsService, AgentPolicyService],
+  exports: [ProjectsService, AgentPolicyService],
 })
 export class ProjectsModule {}

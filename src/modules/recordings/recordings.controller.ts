@@ -8,7 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { CurrentProject } from '../../common/auth';
+import { CurrentProject } from '../projects/current-project';
 import { DomainError, ErrorCode, ValidationFailedError } from '../../common/errors';
 import type { Project } from '../projects/entities/project.entity';
 import { RecordingsService } from './recordings.service';

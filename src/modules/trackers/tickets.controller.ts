@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentProject } from '../../common/auth';
+import { CurrentProject } from '../projects/current-project';
 import type { Project } from '../projects/entities/project.entity';
 import { ListTicketsQuery } from './dto/list-tickets.query';
 import { TicketsService } from './tickets.service';

@@ -14,14 +14,25 @@ import { buildAttachment, type SentryAttachment } from '../sentry/sentry-attachm
 import type { SentryApiClient } from '../sentry/sentry-api.client';
 import { SENTRY_API_CLIENT } from '../sentry/sentry-matching.service';
 import { OPENAI_CLIENT } from '../../integrations/openai/openai.module';
-import type { AgentPolicy, AgentToolHost, EngineResult, FactKey, TriageInput } from './engine/triage.types';
+import type {
+  AgentPolicy,
+  AgentToolHost,
+  EngineResult,
+  FactKey,
+  TriageInput,
+} from './engine/triage.types';
 import { runDeterministic } from './engine/deterministic/deterministic-engine';
 import { AgentStep } from './entities/agent-step.entity';
 import { ReportTriage } from './entities/report-triage.entity';
 import { LlmEngine, llmEngineOptions } from './engine/llm/llm-engine';
 import type { OpenAiClient } from '../../integrations/openai/openai.client';
 import { AgentPolicyService } from '../projects/agent-policy.service';
-import { addCounts, describeCounts, type RedactionCounts, redactDeep } from '../../privacy/redaction';
+import {
+  addCounts,
+  describeCounts,
+  type RedactionCounts,
+  redactDeep,
+} from '../../privacy/redaction';
 import { triageInput } from './engine/triage-input';
 
 export interface TriageRun {

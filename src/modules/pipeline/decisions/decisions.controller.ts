@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentProject } from '../../../common/auth';
+import { CurrentProject } from '../../projects/current-project';
 import { NotFoundError } from '../../../common/errors';
 import type { Project } from '../../projects/entities/project.entity';
 import { DecisionDto } from './decision.dto';

@@ -7,7 +7,12 @@ import { DedupeService } from '../../dedupe/dedupe.service';
 import { Report } from '../../reports/entities/report.entity';
 import { PipelineService } from '../pipeline.service';
 import { ticketTitle } from '../../triage/engine/ticket/ticket-title';
-import { FACT_KEYS, type FactPicture, type TicketProposal, type TraceStep } from '../../triage/engine/triage.types';
+import {
+  FACT_KEYS,
+  type FactPicture,
+  type TicketProposal,
+  type TraceStep,
+} from '../../triage/engine/triage.types';
 import type { DecisionDto, TicketEditsDto } from './decision.dto';
 import { AgentStep } from '../../triage/entities/agent-step.entity';
 import { type HumanDecision, ReportTriage } from '../../triage/entities/report-triage.entity';

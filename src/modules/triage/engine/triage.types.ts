@@ -37,8 +37,8 @@ export interface Fact {
 /** Every key is present; null means nothing is known about it. */
 export type FactPicture = Record<FactKey, Fact | null>;
 
-export const SEVERITIES = ['urgent', 'high', 'medium', 'low'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+export { SEVERITIES, type Severity } from '../../../common/severity';
+import type { Severity } from '../../../common/severity';
 
 /** A question for the reporter, about one gap in the picture. */
 export interface Question {
@@ -90,36 +90,7 @@ export interface TriageInput {
   conversation: ConversationTurn[];
 }
 
-export const TOOL_NAMES = [
-  'get_report',
-  'get_recording_analysis',
-  'search_sentry',
-  'get_sentry_issue',
-  'search_similar_issues',
-  'ask_reporter',
-  'file_ticket',
-  'mark_duplicate',
-  'escalate_to_human',
-] as const;
-export type ToolName = (typeof TOOL_NAMES)[number];
-
-/** What a project lets the agent do alone. */
-export interface AgentPolicy {
-  /** File without a person when the proposal's confidence is at least this (0–1). */
-  autoFileThreshold: number;
-  /** Severities that always need a person's approval. */
-  approvalSeverities: Severity[];
-  /** Account tiers (case-insensitive) whose reports always need a person's approval. */
-  approvalTiers: string[];
-  /** Questions asked in total over the conversation. */
-  maxQuestions: number;
-  /** Tools the agent may use; a decision it may not take goes to a person instead. */
-  allowedTools: ToolName[];
-  /** Keep the reporter's own email address in text sent to the LLM and the ticket. */
-  allowReporterEmail: boolean;
-  /** When the reporter does not answer in time: go on with what is known, or ask a person. */
-  onClarifyTimeout: 'proceed' | 'needs_human';
-}
+export { TOOL_NAMES, type ToolName, type AgentPolicy } from '../../projects/policy';
 
 /** What the engine decided for this turn. */
 export type AgentDecision =
