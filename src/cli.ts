@@ -21,7 +21,10 @@ export function buildCli(io: CliIo): Command {
     // Subcommands inherit both: commander neither exits the process nor writes to it.
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
-  const project = ['-p, --project <slug>', 'project (default: the default project)'] as const;
+  const project = [
+    '-p, --project <slug>',
+    'project slug (the default project if omitted)',
+  ] as const;
 
   program
     .command('tracker')
@@ -153,7 +156,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
 }
 
 /** The error's message and, for a validation error, each field and what is wrong with it. */
-export function formatCliError(error: unknown): string {
+function formatCliError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const fields =
     (error as { details?: { fields?: { field: string; message: string }[] } } | null)?.details
