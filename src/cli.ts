@@ -1,16 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import type { AnalyzeOptions } from './cli/analyze.command';
 import type { EvalDedupeOptions } from './cli/eval-dedupe.command';
+import type { CliIo } from './cli/io';
 import type { PolicyOptions } from './cli/policy.command';
 import type { TrackerOptions } from './cli/tracker.command';
 import type { TriageOptions } from './cli/triage.command';
 
-/** What a command reads and where it writes: the process's own in bin/repro.js, buffers in tests. */
-export interface CliIo {
-  env: NodeJS.ProcessEnv;
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
+export type { CliIo };
 
 // Each command's code is imported when it runs, so `repro --help` loads commander and this
 // file only, and `repro analyze` the analyzer only, never Nest, TypeORM or the agent.

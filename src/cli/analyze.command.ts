@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import type { CliIo } from '../cli';
+import type { CliIo } from './io';
 import { RecordingAnalyzer } from '../modules/recordings/analyzer/analyzer';
 import { analysisMarkdown } from '../modules/recordings/analyzer/markdown';
 import type { AnalyzerContext, RecordingAnalysis } from '../modules/recordings/analyzer/types';

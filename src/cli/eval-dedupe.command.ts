@@ -1,4 +1,4 @@
-import type { CliIo } from '../cli';
+import type { CliIo } from './io';
 import { loadConfig } from '../config/config.schema';
 import {
   type Distractor,

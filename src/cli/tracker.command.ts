@@ -1,4 +1,4 @@
-import type { CliIo } from '../cli';
+import type { CliIo } from './io';
 import { loadConfig } from '../config/config.schema';
 import { DEFAULT_PROJECT_SLUG } from '../modules/projects/projects.service';
 import { commaList } from './options';

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { readFile } from 'node:fs/promises';
-import type { CliIo } from '../cli';
+import type { CliIo } from './io';
 import { loadConfig } from '../config/config.schema';
 import { LlmEngine, llmEngineOptions } from '../modules/triage/engine/llm/llm-engine';
 import { openAiClientFromConfig } from '../integrations/openai/openai.client';
