@@ -1,5 +1,6 @@
 import type { AppConfig } from '../../src/config/config.schema';
 import type { Project, TrackerProvider } from '../../src/modules/projects/entities/project.entity';
+import { ProjectsService } from '../../src/modules/projects/projects.service';
 import { BuiltinTracker } from '../../src/modules/trackers/builtin/builtin.tracker';
 import { MirrorSyncService } from '../../src/modules/trackers/mirror/mirror-sync.service';
 import { TrackerRegistry } from '../../src/modules/trackers/tracker-registry';
@@ -39,7 +40,7 @@ describe('Tracker mirror sync', () => {
       GITHUB_API_URL: github.url,
     };
     const registry = new TrackerRegistry(new BuiltinTracker(h.db, config), config, h.db);
-    mirror = new MirrorSyncService(h.db, registry);
+    mirror = new MirrorSyncService(h.db, registry, new ProjectsService(h.db));
   });
 
   afterAll(async () => {

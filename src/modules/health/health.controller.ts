@@ -4,8 +4,8 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { DataSource, IsNull, Not } from 'typeorm';
-import { Project } from '../projects/entities/project.entity';
+import { DataSource } from 'typeorm';
+import { ProjectsService } from '../projects/projects.service';
 import { Public } from '../../common/auth';
 import { DomainError, ErrorCode } from '../../common/errors';
 import { QueueName } from '../../queue/queue.constants';
@@ -26,6 +26,7 @@ export class HealthController {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @InjectQueue(QueueName.Pipeline) private readonly queue: Queue,
+    private readonly projects: ProjectsService,
   ) {}
 
   @Public()
@@ -47,13 +48,7 @@ export class HealthController {
       redis: await check(async () => ((await this.queue.client) as unknown as Redis).ping()),
     };
     // A destination refusing our credentials does not make this process unready, but says so.
-    const misconfigured = await this.db
-      .getRepository(Project)
-      .find({
-        where: { trackerError: Not(IsNull()) },
-        select: { slug: true, trackerProvider: true, trackerError: true },
-      })
-      .catch(() => []);
+    const misconfigured = await this.projects.withTrackerErrors().catch(() => []);
     const destinations = misconfigured.length
       ? misconfigured.map((p) => `${p.slug}: ${p.trackerError}`)
       : 'ok';

@@ -1,7 +1,7 @@
 import { type PolicyOverrides, policySchema } from './policy';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource, IsNull, Not } from 'typeorm';
 import { NotFoundError, ValidationFailedError } from '../../common/errors';
 import {
   apiKeyPrefix,
@@ -71,6 +71,24 @@ export class ProjectsService {
       throw error;
     }
     return project;
+  }
+
+  /** The project with this id; it must exist. */
+  byId(id: string): Promise<Project> {
+    return this.db.getRepository(Project).findOneByOrFail({ id });
+  }
+
+  /** The project created on first run; null before it exists. */
+  defaultProject(): Promise<Project | null> {
+    return this.db.getRepository(Project).findOneBy({ slug: DEFAULT_PROJECT_SLUG });
+  }
+
+  /** Projects whose tracker destination refuses us, with why (for the readiness check). */
+  withTrackerErrors(): Promise<Pick<Project, 'slug' | 'trackerProvider' | 'trackerError'>[]> {
+    return this.db.getRepository(Project).find({
+      where: { trackerError: Not(IsNull()) },
+      select: { slug: true, trackerProvider: true, trackerError: true },
+    });
   }
 
   async createApiKey(slug: string, label: string | null = null): Promise<IssuedKey> {

@@ -2,8 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataSource, QueryRunner } from 'typeorm';
-import { DEFAULT_PROJECT_SLUG } from '../../projects/projects.service';
-import { Project, type TrackerProvider } from '../../projects/entities/project.entity';
+import { ProjectsService } from '../../projects/projects.service';
+import type { Project, TrackerProvider } from '../../projects/entities/project.entity';
 import { TrackerError, type TrackerAdapter } from '../tracker';
 import { TrackerRegistry } from '../tracker-registry';
 import { upsertMirroredIssue } from './mirror-store';
@@ -85,11 +85,12 @@ export class MirrorSyncService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly registry: TrackerRegistry,
+    private readonly projects: ProjectsService,
   ) {}
 
   /** The maintenance job: the default project's destination, when it is a real tracker. */
   async syncDefaultProject(options: MirrorSyncOptions = {}): Promise<MirrorSyncOutcome> {
-    const project = await this.db.getRepository(Project).findOneBy({ slug: DEFAULT_PROJECT_SLUG });
+    const project = await this.projects.defaultProject();
     if (!project) return { status: 'skipped', pages: 0, issues: 0 };
     return this.sync(project, options);
   }
