@@ -8,6 +8,7 @@ import {
 } from '../../../recordings/analyzer/markdown';
 import type { RecordingAnalysis } from '../../../recordings/analyzer/types';
 import type { SentryAttachment } from '../../../sentry/sentry-attachment';
+import { TITLE_PROSE_MAX } from './limits';
 
 export interface TicketFacts {
   reportId: string;
@@ -74,8 +75,6 @@ function factLines(facts: FactPicture | null | undefined): string[] {
   });
 }
 
-const TITLE_MAX = 80;
-
 /** The hidden marker that ties a tracker issue back to the Repro report that created it. */
 export function reportMarker(reportId: string): string {
   return `<!-- repro:report=${reportId} -->`;
@@ -84,10 +83,10 @@ export function reportMarker(reportId: string): string {
 /** A one-line title from the reporter's words, cut at a word boundary. */
 export function draftTitle(description: string): string {
   const firstLine = description.trim().split(/\r?\n/, 1)[0].replace(/\s+/g, ' ').trim();
-  if (firstLine.length <= TITLE_MAX) return firstLine || 'Bug report';
-  const cut = firstLine.slice(0, TITLE_MAX - 1);
+  if (firstLine.length <= TITLE_PROSE_MAX) return firstLine || 'Bug report';
+  const cut = firstLine.slice(0, TITLE_PROSE_MAX - 1);
   const space = cut.lastIndexOf(' ');
-  return `${(space > TITLE_MAX / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
+  return `${(space > TITLE_PROSE_MAX / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }
 
 function quote(text: string): string {

@@ -1,7 +1,6 @@
 import type { RecordingAnalysis, Step } from '../../../recordings/analyzer/types';
+import { TITLE_MAX } from './limits';
 import { draftTitle } from './ticket-body';
-
-const TITLE_MAX = 90;
 
 function pathOf(url: string | null): string | null {
   if (!url) return null;

@@ -12,6 +12,7 @@ import type {
   TriageInput,
 } from '../triage.types';
 import { templatePath } from '../../../../common/signals/route-template';
+import { SUMMARY_SENTENCES_MAX, TITLE_PROSE_MAX } from './limits';
 import { draftTitle } from './ticket-body';
 import { ticketTitle } from './ticket-title';
 import { pathOf } from '../deterministic/facts';
@@ -23,8 +24,6 @@ import {
   sentences,
   specific,
 } from '../deterministic/reporter-text';
-
-const TITLE_MAX = 80;
 
 /** What each key is worth to someone trying to reproduce the bug; they sum to 1. */
 const CONFIDENCE_WEIGHTS: Partial<Record<FactKey, number>> = {
@@ -64,7 +63,7 @@ function withEvidence(fact: Fact): string {
 }
 
 /** Cut at a word boundary, never mid-word; `…` marks the cut. */
-function fit(text: string, max = TITLE_MAX): string {
+function fit(text: string, max = TITLE_PROSE_MAX): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   if (flat.length <= max) return flat;
   const cut = flat.slice(0, max - 1);
@@ -100,8 +99,9 @@ function compose(text: string, path: string | null, place: string | null = null)
   const base = headline(text);
   const at = path ? ` on ${path}` : place ? ` ${place}` : '';
   if (at && !base.toLowerCase().includes(at.trim().toLowerCase())) {
-    if (base.length + at.length <= TITLE_MAX) return `${base}${at}`;
-    if (path && place && base.length + place.length + 1 <= TITLE_MAX) return `${base} ${place}`;
+    if (base.length + at.length <= TITLE_PROSE_MAX) return `${base}${at}`;
+    if (path && place && base.length + place.length + 1 <= TITLE_PROSE_MAX)
+      return `${base} ${place}`;
   }
   return fit(base);
 }
@@ -145,9 +145,9 @@ function reporterTitle(description: string): { text: string; place: string | nul
 
 /** A sentence too long for a title, cut at its first clause when that says enough. */
 function clause(sentence: string): string {
-  if (sentence.length <= TITLE_MAX) return sentence;
+  if (sentence.length <= TITLE_PROSE_MAX) return sentence;
   const head = /^(.{15,}?)(?:,\s+(?:but|and|so|which|because|when)\b|;|\s[-–—]\s)/.exec(sentence);
-  return head && head[1].length <= TITLE_MAX ? head[1] : sentence;
+  return head && head[1].length <= TITLE_PROSE_MAX ? head[1] : sentence;
 }
 
 const SOURCE_WORDS: Record<FactSource, string> = {
@@ -178,7 +178,7 @@ function summary(facts: FactPicture, input: TriageInput): string {
   const missing = (['steps', 'expected', 'environment'] as FactKey[]).filter((k) => !facts[k]);
   if (missing.length) out.push(`Not known yet: ${missing.join(', ')}.`);
   if (!out.length) out.push(`${headline(draftTitle(input.report.description))}.`);
-  return out.slice(0, 4).join(' ');
+  return out.slice(0, SUMMARY_SENTENCES_MAX).join(' ');
 }
 
 /** Text to sit inside a sentence: one line, no markdown emphasis, no closing full stop. */
