@@ -2,7 +2,9 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bin/**', '*.mjs', '*.js'] },
+  {
+    ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bin/**', 'scripts/**', '*.mjs', '*.js'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
