@@ -1,13 +1,11 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import type { NextFunction, Request, Response } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { DataSource } from 'typeorm';
 import { QueueName } from '../../queue/queue.constants';
-import { Report } from '../reports/entities/report.entity';
 import { REPORT_STATUSES } from '../reports/report-state-machine';
+import { ReportsService } from '../reports/reports.service';
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'prioritized'] as const;
 
@@ -21,7 +19,7 @@ export class MetricsService {
   private readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    reports: ReportsService,
     @InjectQueue(QueueName.Pipeline) pipeline: Queue,
     @InjectQueue(QueueName.Maintenance) maintenance: Queue,
   ) {
@@ -68,21 +66,13 @@ export class MetricsService {
     jobTotals('repro_jobs_completed_total', 'Jobs completed, across all workers', 'completed');
     jobTotals('repro_jobs_failed_total', 'Job attempts failed, across all workers', 'failed');
 
-    const database = this.db;
     new Gauge({
       name: 'repro_reports',
       help: 'Reports by status',
       labelNames: ['status'],
       registers: [this.registry],
       async collect() {
-        const rows = await database
-          .getRepository(Report)
-          .createQueryBuilder('r')
-          .select('r.status', 'status')
-          .addSelect('count(*)::int', 'count')
-          .groupBy('r.status')
-          .getRawMany<{ status: string; count: number }>();
-        const byStatus = new Map(rows.map((r) => [r.status, r.count]));
+        const byStatus = await reports.countByStatus();
         for (const status of REPORT_STATUSES) this.set({ status }, byStatus.get(status) ?? 0);
       },
     });

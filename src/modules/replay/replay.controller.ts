@@ -7,19 +7,18 @@ import {
   ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { Request, Response } from 'express';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { DataSource } from 'typeorm';
 import { credentialOf, Public } from '../../common/auth';
 import { adminTokenMatches } from '../projects/auth.guard';
 import { DomainError, ErrorCode, NotFoundError, UnauthorizedError } from '../../common/errors';
 import type { AppConfig } from '../../config/config.schema';
 import { InjectConfig } from '../../config/config.module';
-import { Report } from '../reports/entities/report.entity';
+import type { Report } from '../reports/entities/report.entity';
+import { ReportsService } from '../reports/reports.service';
 import type { Recording } from '../recordings/entities/recording.entity';
 import { RecordingsService } from '../recordings/recordings.service';
 import { playerAssets } from './player-assets';
@@ -71,7 +70,7 @@ export class ReplayController {
   constructor(
     private readonly links: ReplayLinksService,
     private readonly recordings: RecordingsService,
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly reports: ReportsService,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -198,9 +197,7 @@ export class ReplayController {
   }
 
   private async replayable(reportId: string): Promise<{ report: Report; recording: Recording }> {
-    const report = UUID.test(reportId)
-      ? await this.db.getRepository(Report).findOneBy({ id: reportId })
-      : null;
+    const report = UUID.test(reportId) ? await this.reports.find(reportId) : null;
     if (!report) throw new NotFoundError('Report');
     const recording = await this.recordings.findForReport(reportId);
     if (!recording) throw new DomainError(404, ErrorCode.NotFound, 'This report has no recording.');

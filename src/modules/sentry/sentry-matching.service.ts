@@ -1,12 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { AppConfig } from '../../config/config.schema';
 import { InjectConfig } from '../../config/config.module';
 import { templatePath } from '../../common/signals/route-template';
-import { Report } from '../reports/entities/report.entity';
+import type { Report } from '../reports/entities/report.entity';
+import { ReportsService } from '../reports/reports.service';
 import type { RecordingAnalysis } from '../recordings/analyzer/types';
-import { Recording } from '../recordings/entities/recording.entity';
+import { RecordingsService } from '../recordings/recordings.service';
 import { SentryMatch, type SentryMatchStatus } from './entities/sentry-match.entity';
 import { SentryApiClient, SentryApiError, type TimeRange } from './sentry-api.client';
 import type { SentryEventRow, SentryIssue } from './sentry-api.types';
@@ -54,17 +55,16 @@ export class SentryMatchingService {
     @InjectDataSource() private readonly db: DataSource,
     @InjectConfig() private readonly config: AppConfig,
     @Inject(SENTRY_API_CLIENT) private readonly client: SentryApiClient | null,
+    private readonly reports: ReportsService,
+    private readonly recordings: RecordingsService,
   ) {}
 
   /** Null when Sentry is not configured: the stage skips it without a word. */
   async match(reportId: string): Promise<SentryMatchOutcome | null> {
     const client = this.client;
     if (!client) return null;
-    const report = await this.db.getRepository(Report).findOneOrFail({
-      where: { id: reportId },
-      relations: { reporter: true },
-    });
-    const recording = await this.db.getRepository(Recording).findOneBy({ reportId });
+    const report = await this.reports.withPeople(reportId);
+    const recording = await this.recordings.findForReport(reportId);
     const evidence = gatherEvidence(report, recording?.analysis ?? null);
     const search = new Search(client, evidence, this.window(evidence));
 
@@ -120,6 +120,34 @@ export class SentryMatchingService {
   /** The match shown with a report and on its ticket; null before matching or when off. */
   async find(reportId: string): Promise<SentryMatch | null> {
     return this.db.getRepository(SentryMatch).findOneBy({ reportId });
+  }
+
+  /**
+   * The Sentry issue the LLM engine found with its own lookups, kept as the report's match (so
+   * the ticket shows it) when automatic matching attached none.
+   */
+  async attachLookedUp(
+    manager: EntityManager,
+    report: { id: string; projectId: string },
+    issue: SentryAttachment,
+    decision: { confidence: number; reason: string },
+  ): Promise<void> {
+    const existing = await manager.getRepository(SentryMatch).findOneBy({ reportId: report.id });
+    if (existing?.issue) return;
+    const reasons = [`the triage agent looked it up: ${decision.reason}`];
+    await manager.getRepository(SentryMatch).upsert(
+      {
+        reportId: report.id,
+        projectId: report.projectId,
+        status: 'matched',
+        sentryIssueId: issue.id,
+        score: decision.confidence,
+        issue: { ...issue, score: decision.confidence, reasons },
+        candidates: existing?.candidates ?? [],
+        problem: existing?.problem ?? null,
+      },
+      ['reportId'],
+    );
   }
 
   private window(evidence: MatchEvidence): TimeRange {

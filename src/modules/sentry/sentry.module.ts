@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
 import type { AppConfig } from '../../config/config.schema';
 import { APP_CONFIG } from '../../config/config.module';
+import { RecordingsModule } from '../recordings/recordings.module';
 import { SentryApiClient } from './sentry-api.client';
 import { SENTRY_API_CLIENT, SentryMatchingService } from './sentry-matching.service';
 
 /** Matching reports to the Sentry issues behind them. Off (and silent) without SENTRY_AUTH_TOKEN. */
 @Module({
+  imports: [RecordingsModule],
   providers: [
     {
       provide: SENTRY_API_CLIENT,
