@@ -3,11 +3,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager, In, Not } from 'typeorm';
 import { DomainError, ErrorCode, ValidationFailedError } from '../../common/errors';
 import { storable } from '../../common/storable-text';
 import type { AppConfig } from '../../config/config.schema';
 import { InjectConfig } from '../../config/config.module';
+import { ReportsService } from '../reports/reports.service';
 import type { RecordingAnalysis } from './analyzer/types';
 import { ChunkNotEventsError, ChunkOverLimitError, ingestChunk } from './chunk-ingest';
 import { RecordingChunk } from './entities/recording-chunk.entity';
@@ -65,6 +66,7 @@ export class RecordingsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @InjectConfig() private readonly config: AppConfig,
+    private readonly reports: ReportsService,
   ) {}
 
   /** Events sent inline with a report, inside the intake transaction. Over a limit, refused. */
@@ -258,11 +260,14 @@ export class RecordingsService {
           chunkCount: locked.chunkCount + 1,
         },
       );
-      await manager.query(
-        `UPDATE recordings r SET status = 'stored', byte_size = $3, compressed_size = $4, updated_at = now()
-           FROM reports p WHERE p.id = r.report_id AND p.project_id = $1 AND r.session_id = $2 AND r.status <> 'refused'`,
-        [projectId, sessionId, inflated, compressed],
-      );
+      const reportIds = await this.sessionReports(manager, projectId, sessionId);
+      if (reportIds.length) {
+        await manager.update(
+          Recording,
+          { reportId: In(reportIds), sessionId, status: Not('refused') },
+          { status: 'stored', byteSize: String(inflated), compressedSize: String(compressed) },
+        );
+      }
       return { ...result, duplicate: false };
     });
   }
@@ -316,6 +321,22 @@ export class RecordingsService {
     );
   }
 
+  /** The reports of this project that name this session (a session id is unique per project). */
+  private async sessionReports(
+    manager: EntityManager,
+    projectId: string,
+    sessionId: string,
+  ): Promise<string[]> {
+    const linked = await manager
+      .getRepository(Recording)
+      .find({ select: { id: true, reportId: true }, where: { sessionId } });
+    return this.reports.idsInProject(
+      projectId,
+      linked.map((r) => r.reportId),
+      manager,
+    );
+  }
+
   /** The session row, created on first mention; the id is checked before anything is stored. */
   private async openSession(
     manager: EntityManager,
@@ -359,11 +380,15 @@ export class RecordingsService {
     await this.db
       .getRepository(RecordingSession)
       .update({ projectId, sessionId }, { refusedReason: reason });
-    await this.db.query(
-      `UPDATE recordings r SET status = 'refused', refused_reason = $3, updated_at = now()
-         FROM reports p WHERE p.id = r.report_id AND p.project_id = $1 AND r.session_id = $2`,
-      [projectId, sessionId, reason],
-    );
+    const reportIds = await this.sessionReports(this.db.manager, projectId, sessionId);
+    if (reportIds.length) {
+      await this.db
+        .getRepository(Recording)
+        .update(
+          { reportId: In(reportIds), sessionId },
+          { status: 'refused', refusedReason: reason },
+        );
+    }
   }
 
   private refusedError(reason: string, limit?: string, limitBytes?: number): DomainError {
