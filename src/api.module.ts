@@ -3,7 +3,7 @@ import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { AuthGuard } from './modules/projects/auth.guard';
 import { apiValidationPipe } from './common/validation';
-import { TriageModule } from './modules/triage/triage.module';
+import { PipelineModule } from './modules/pipeline/pipeline.module';
 import { ConversationModule } from './modules/conversation/conversation.module';
 import { HealthModule } from './modules/health/health.module';
 import { IntakeModule } from './modules/intake/intake.module';
@@ -19,7 +19,7 @@ import { WebhooksModule } from './modules/webhooks/webhooks.module';
     ProjectsModule,
     IntakeModule,
     TrackersModule,
-    TriageModule,
+    PipelineModule,
     ConversationModule,
     HealthModule,
     MetricsModule,

@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import { ConfigModule } from './config/config.module';
 import type { AppConfig } from './config/config.schema';
 import { dataSourceOptions } from './database/data-source';
+import { ReportsModule } from './modules/reports/reports.module';
 import { ProducerConnection } from './queue/redis-connection';
 
 /** Redacted from every log line: credentials never reach the logs. */
@@ -61,6 +62,7 @@ export class CoreModule {
           skipWaitingForReady: true,
           skipVersionCheck: true,
         }),
+        ReportsModule,
       ],
       providers: [{ provide: ProducerConnection, useValue: producer }],
     };

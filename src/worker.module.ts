@@ -5,7 +5,6 @@ import { DedupeModule } from './modules/dedupe/dedupe.module';
 import { MaintenanceProcessor } from './modules/pipeline/maintenance.processor';
 import { PipelineModule } from './modules/pipeline/pipeline.module';
 import { PipelineProcessor } from './modules/pipeline/pipeline.processor';
-import { StagesService } from './modules/pipeline/stages.service';
 import { RecordingsModule } from './modules/recordings/recordings.module';
 import { SentryModule } from './modules/sentry/sentry.module';
 import { MirrorModule } from './modules/trackers/mirror/mirror.module';
@@ -24,6 +23,6 @@ import { QueueWorkers } from './modules/pipeline/queue-workers';
     TrackersModule,
     MirrorModule,
   ],
-  providers: [StagesService, PipelineProcessor, MaintenanceProcessor, QueueWorkers],
+  providers: [PipelineProcessor, MaintenanceProcessor, QueueWorkers],
 })
 export class WorkerModule {}

@@ -5,7 +5,7 @@ import { rankCandidates } from '../../src/modules/dedupe/dedupe-scorer';
 import { DedupeStatsService } from '../../src/modules/dedupe/dedupe-stats.service';
 import type { SignalKind } from '../../src/modules/dedupe/entities/report-signal.entity';
 import { Report } from '../../src/modules/reports/entities/report.entity';
-import type { ReportView } from '../../src/modules/intake/reports.service';
+import type { ReportView } from '../../src/modules/intake/intake.service';
 import { BuiltinIssue } from '../../src/modules/trackers/builtin/builtin-issue.entity';
 import { BuiltinComment } from '../../src/modules/trackers/builtin/builtin-comment.entity';
 import { PipelineEvent } from '../../src/modules/reports/entities/pipeline-event.entity';

@@ -1,11 +1,12 @@
 import request from 'supertest';
 import { Report } from '../../src/modules/reports/entities/report.entity';
 import { PipelineEvent } from '../../src/modules/reports/entities/pipeline-event.entity';
-import { DuplicateActionsService } from '../../src/modules/trackers/duplicate-actions.service';
+import { PipelineService } from '../../src/modules/pipeline/pipeline.service';
+import { StagesService } from '../../src/modules/pipeline/stages.service';
+import { JobName } from '../../src/queue/queue.constants';
 import { ReportTicket } from '../../src/modules/trackers/entities/report-ticket.entity';
 import { TicketAccount } from '../../src/modules/trackers/entities/ticket-account.entity';
 import { Ticket } from '../../src/modules/trackers/entities/ticket.entity';
-import { TicketFilingService } from '../../src/modules/trackers/ticket-filing.service';
 import { reportPayload } from '../factories/report.factory';
 import { FakeGitHub } from '../fakes/github.server';
 import { FakeLinear } from '../fakes/linear.server';
@@ -17,8 +18,9 @@ import { createHarness, type Harness, type RunningApp } from '../support/harness
  */
 async function scenario(h: Harness, app: RunningApp) {
   const auth = { Authorization: `Bearer ${app.firstKey!.key}` };
-  const filing = app.app.get(TicketFilingService, { strict: false });
-  const duplicates = app.app.get(DuplicateActionsService, { strict: false });
+  // The file stage and the pipeline's merge, called directly: an API-only app runs no jobs.
+  const stages = app.app.get(StagesService, { strict: false });
+  const duplicates = app.app.get(PipelineService, { strict: false });
   const post = async (
     account: { id: string; name: string },
     description: string,
@@ -38,7 +40,7 @@ async function scenario(h: Harness, app: RunningApp) {
     'Export to CSV is broken',
     'filing',
   );
-  await filing.fileNew(original);
+  await stages.run(JobName.FileTicket, original, { reportId: original });
   const ticket = await h.db
     .getRepository(ReportTicket)
     .findOneOrFail({ where: { reportId: original }, relations: { ticket: true } })
@@ -62,25 +64,17 @@ describe('duplicate actions on the built-in tracker', () => {
       'CSV export gives me an empty file',
       'deduping',
     );
-    await duplicates.mergeIntoTicket(
-      globex,
-      ticket.id,
-      'same failing request POST /api/export 500',
-    );
+    await duplicates.merge(globex, ticket.id, 'same failing request POST /api/export 500');
     const again = await post({ id: 'acct_globex', name: 'Globex' }, 'Still empty!!', 'deduping');
-    await duplicates.mergeIntoTicket(again, ticket.id, 'same failing request POST /api/export 500');
+    await duplicates.merge(again, ticket.id, 'same failing request POST /api/export 500');
     const acme = await post(
       { id: 'acct_acme', name: 'Acme' },
       'me again, export still broken',
       'needs_human',
     );
-    await duplicates.mergeIntoTicket(acme, ticket.id, 'confirmed by a person');
+    await duplicates.merge(acme, ticket.id, 'confirmed by a person');
     // A retry after everything was done changes nothing.
-    await duplicates.mergeIntoTicket(
-      globex,
-      ticket.id,
-      'same failing request POST /api/export 500',
-    );
+    await duplicates.merge(globex, ticket.id, 'same failing request POST /api/export 500');
 
     const detail = await request(app.url).get(`/v1/tickets/${ticket.key}`).set(auth).expect(200);
     expect(detail.body.comments).toHaveLength(1);
@@ -131,12 +125,12 @@ describe('duplicate actions on Linear', () => {
       'CSV export gives me an empty file',
       'deduping',
     );
-    await duplicates.mergeIntoTicket(globex, ticket.id, 'same error fingerprint');
+    await duplicates.merge(globex, ticket.id, 'same error fingerprint');
     // A crash after the comment and need, before they were recorded: the retry repeats neither.
     await h.db.getRepository(TicketAccount).update({ reportId: globex }, { announcedAt: null });
     await h.db.getRepository(Report).update({ id: globex }, { status: 'deduping' });
     await h.db.getRepository(ReportTicket).delete({ reportId: globex });
-    await duplicates.mergeIntoTicket(globex, ticket.id, 'same error fingerprint');
+    await duplicates.merge(globex, ticket.id, 'same error fingerprint');
 
     expect(linear.comments).toHaveLength(1);
     expect(linear.comments[0]).toMatchObject({
@@ -179,11 +173,11 @@ describe('duplicate actions on GitHub', () => {
   it('announces a new account in one comment, even when retried after a crash, and leaves the issue open', async () => {
     const { duplicates, post, ticket } = await scenario(h, app);
     const umbrella = await post({ id: 'acct_umbrella', name: 'Umbrella' }, 'Same here', 'deduping');
-    await duplicates.mergeIntoTicket(umbrella, ticket.id, 'same error');
+    await duplicates.merge(umbrella, ticket.id, 'same error');
     await h.db.getRepository(TicketAccount).update({ reportId: umbrella }, { announcedAt: null });
     await h.db.getRepository(Report).update({ id: umbrella }, { status: 'deduping' });
     await h.db.getRepository(ReportTicket).delete({ reportId: umbrella });
-    await duplicates.mergeIntoTicket(umbrella, ticket.id, 'same error');
+    await duplicates.merge(umbrella, ticket.id, 'same error');
 
     expect(github.issues).toHaveLength(1);
     const [issue] = github.issues;

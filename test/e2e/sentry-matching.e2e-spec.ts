@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import type { ReportView } from '../../src/modules/intake/reports.service';
+import type { ReportView } from '../../src/modules/intake/intake.service';
 import { PipelineEvent } from '../../src/modules/reports/entities/pipeline-event.entity';
 import { SentryMatch } from '../../src/modules/sentry/entities/sentry-match.entity';
 import { BuiltinIssue } from '../../src/modules/trackers/builtin/builtin-issue.entity';

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import type { ReportView } from '../../src/modules/intake/reports.service';
+import type { ReportView } from '../../src/modules/intake/intake.service';
 import { PipelineEvent } from '../../src/modules/reports/entities/pipeline-event.entity';
 import { BuiltinIssue } from '../../src/modules/trackers/builtin/builtin-issue.entity';
 import { createProject, type TestProject } from '../factories/project.factory';

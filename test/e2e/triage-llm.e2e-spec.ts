@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { TOOL_NAMES } from '../../src/modules/triage/engine/triage.types';
 import type { TraceView } from '../../src/modules/pipeline/decisions/decisions.service';
-import type { ReportView } from '../../src/modules/intake/reports.service';
+import type { ReportView } from '../../src/modules/intake/intake.service';
 import { PipelineEvent } from '../../src/modules/reports/entities/pipeline-event.entity';
 import { BuiltinIssue } from '../../src/modules/trackers/builtin/builtin-issue.entity';
 import { createProject, type TestProject } from '../factories/project.factory';

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import type { ReportView } from '../../src/modules/intake/reports.service';
+import type { ReportView } from '../../src/modules/intake/intake.service';
 import type { ReportStatus } from '../../src/modules/reports/report-state-machine';
 import { waitFor } from './harness';
 

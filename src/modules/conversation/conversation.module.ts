@@ -1,15 +1,12 @@
 import { Module } from '@nestjs/common';
-import { PipelineModule } from '../pipeline/pipeline.module';
 import { ProjectsModule } from '../projects/projects.module';
 import { ConversationGuard } from './conversation.guard';
 import { ConversationService } from './conversation.service';
-import { MessagesController } from '../intake/messages.controller';
 
-/** Follow-up questions to the reporter and their answers. */
+/** Follow-up questions to the reporter and their answers (the routes are intake's). */
 @Module({
-  imports: [PipelineModule, ProjectsModule],
-  controllers: [MessagesController],
+  imports: [ProjectsModule],
   providers: [ConversationService, ConversationGuard],
-  exports: [ConversationService],
+  exports: [ConversationService, ConversationGuard],
 })
 export class ConversationModule {}

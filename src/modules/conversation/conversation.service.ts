@@ -3,17 +3,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { isUUID } from 'class-validator';
 import { DataSource, type EntityManager } from 'typeorm';
 import { credentialOf } from '../../common/auth';
-import { DomainError, ErrorCode, NotFoundError, UnauthorizedError } from '../../common/errors';
-import type { AppConfig } from '../../config/config.schema';
-import { InjectConfig } from '../../config/config.module';
-import { clarifyTimeoutJobId, JobName } from '../../queue/queue.constants';
-import type { Question } from '../triage/engine/triage.types';
-import { ReportMessage } from './entities/report-message.entity';
-import { ReportTriage } from '../triage/entities/report-triage.entity';
-import { Report } from '../reports/entities/report.entity';
-import { PipelineService } from '../pipeline/pipeline.service';
+import { NotFoundError, UnauthorizedError } from '../../common/errors';
 import { ProjectsService } from '../projects/projects.service';
+import { ReportsService } from '../reports/reports.service';
 import { openQuestion } from './conversation';
+import { ReportMessage, type StoredQuestion } from './entities/report-message.entity';
 import { looksLikeReporterToken, reporterTokenMatches } from './reporter-token';
 import type { Request } from 'express';
 
@@ -36,14 +30,16 @@ export interface ConversationView {
 /** Who may read and write a report's conversation. */
 export type ConversationCaller = 'reporter' | 'project';
 
-/** The agent's questions and the reporter's answers, over the API (and later email). */
+/**
+ * The agent's questions and the reporter's answers, over the API (and later email). Stores the
+ * messages; what happens to the report next is the pipeline's to decide.
+ */
 @Injectable()
 export class ConversationService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly projects: ProjectsService,
-    private readonly pipeline: PipelineService,
-    @InjectConfig() private readonly config: AppConfig,
+    private readonly reports: ReportsService,
   ) {}
 
   /**
@@ -59,23 +55,14 @@ export class ConversationService {
     }
     const wellFormed = isUUID(reportId);
     if (looksLikeReporterToken(credential)) {
-      const row =
-        wellFormed &&
-        (await this.db
-          .getRepository(Report)
-          .createQueryBuilder('r')
-          .select(['r.id', 'r.reporterTokenHash'])
-          .where('r.id = :reportId', { reportId })
-          .getOne());
-      if (row && reporterTokenMatches(credential, row.reporterTokenHash)) return 'reporter';
+      const hash = wellFormed ? await this.reports.reporterTokenHash(reportId) : undefined;
+      if (hash !== undefined && reporterTokenMatches(credential, hash)) return 'reporter';
       throw new UnauthorizedError('This token does not belong to this report.');
     }
     const project = await this.projects.authenticate(credential);
     if (!project) throw new UnauthorizedError();
     if (!wellFormed) throw new NotFoundError('Report');
-    const report = await this.db
-      .getRepository(Report)
-      .findOneBy({ id: reportId, projectId: project.id });
+    const report = await this.reports.findInProject(project.id, reportId);
     if (!report) throw new NotFoundError('Report');
     return 'project';
   }
@@ -90,110 +77,80 @@ export class ConversationService {
     });
   }
 
-  async view(reportId: string): Promise<ConversationView> {
-    const report = await this.db.getRepository(Report).findOneBy({ id: reportId });
+  /** The conversation; `clarifyClosedAt` is when the wait for answers timed out, if it did. */
+  async view(reportId: string, clarifyClosedAt: Date | null): Promise<ConversationView> {
+    const report = await this.reports.find(reportId);
     if (!report) throw new NotFoundError('Report');
     const messages = await this.messages(reportId);
     return {
       reportId,
       status: report.status,
-      awaitingReply: (await this.openQuestion(reportId, messages)) !== null,
+      awaitingReply: openQuestion(messages, clarifyClosedAt) !== null,
       messages: messages.map(toView),
     };
   }
 
-  /** The agent's question the reporter has yet to answer, while the wait has not timed out. */
-  async openQuestion(reportId: string, messages?: ReportMessage[]): Promise<ReportMessage | null> {
-    const list = messages ?? (await this.messages(reportId));
-    const triage = await this.db.getRepository(ReportTriage).findOneBy({ reportId });
-    return openQuestion(list, triage?.clarifyClosedAt ?? null);
-  }
-
-  /**
-   * Sends the agent's questions: one message, counted against the policy's limit. Stored
-   * before the timeout is scheduled; a crash in between is mended by `ensureTimeout`.
-   */
+  /** Stores the agent's questions as one message, with its audit entry. */
   async ask(
+    manager: EntityManager,
     reportId: string,
-    questions: Question[],
+    questions: StoredQuestion[],
     body: string,
     channel = 'api',
   ): Promise<ReportMessage> {
-    const message = await this.db.transaction(async (manager) => {
-      const saved = await manager.save(
-        manager.create(ReportMessage, { reportId, author: 'agent', body, questions, channel }),
-      );
-      await manager.increment(ReportTriage, { reportId }, 'questionsAsked', questions.length);
-      await this.pipeline.audit(
-        {
-          reportId,
-          stage: 'clarify',
-          event: 'questions_asked',
-          reason: `Asked the reporter ${questions.length} question(s) about ${questions.map((q) => q.key).join(', ')}`,
-          details: { messageId: saved.id, keys: questions.map((q) => q.key) },
-        },
-        manager,
-      );
-      return saved;
-    });
-    await this.ensureTimeout(reportId, message);
-    return message;
-  }
-
-  /** The delayed job that ends the wait; a no-op when it is already scheduled. */
-  async ensureTimeout(reportId: string, message: ReportMessage): Promise<void> {
-    const due = message.createdAt.getTime() + this.config.AGENT_CLARIFY_TIMEOUT_MS;
-    await this.pipeline.schedule(
-      JobName.ClarifyTimeout,
-      { reportId, messageId: message.id },
-      clarifyTimeoutJobId(reportId, message.id),
-      due - Date.now(),
+    const saved = await manager.save(
+      manager.create(ReportMessage, { reportId, author: 'agent', body, questions, channel }),
     );
+    await this.reports.audit(
+      {
+        reportId,
+        stage: 'clarify',
+        event: 'questions_asked',
+        reason: `Asked the reporter ${questions.length} question(s) about ${questions.map((q) => q.key).join(', ')}`,
+        details: { messageId: saved.id, keys: questions.map((q) => q.key) },
+      },
+      manager,
+    );
+    return saved;
   }
 
-  /** The reporter's answer: stored, then the agent runs again with it. */
-  async reply(reportId: string, body: string, channel: string): Promise<MessageView> {
-    const message = await this.db.transaction(async (manager) => {
-      const report = await manager
-        .getRepository(Report)
-        .createQueryBuilder('r')
-        .setLock('pessimistic_write')
-        .where('r.id = :reportId', { reportId })
-        .getOne();
-      if (!report) throw new NotFoundError('Report');
-      if (report.status !== 'clarifying') {
-        throw new DomainError(
-          409,
-          ErrorCode.ConversationClosed,
-          `The report is ${report.status}; the conversation is closed.`,
-          { field: 'status', status: report.status },
-        );
-      }
-      const saved = await manager.save(
-        manager.create(ReportMessage, {
-          reportId,
-          author: 'reporter',
-          body,
-          questions: [],
-          channel,
-        }),
-      );
-      // An answer after the timeout still counts: the conversation opens again.
-      await manager.update(ReportTriage, { reportId }, { clarifyClosedAt: null });
-      await this.pipeline.audit(
-        {
-          reportId,
-          stage: 'clarify',
-          event: 'reporter_replied',
-          reason: `The reporter answered (${body.length} characters) by ${channel}`,
-          details: { messageId: saved.id, channel },
-        },
-        manager,
-      );
-      return saved;
-    });
-    await this.pipeline.enqueueSoon(JobName.ClarifyReport, reportId);
-    return toView(message);
+  /** Stores the reporter's answer, with its audit entry. */
+  async reply(
+    manager: EntityManager,
+    reportId: string,
+    body: string,
+    channel: string,
+  ): Promise<MessageView> {
+    const saved = await manager.save(
+      manager.create(ReportMessage, { reportId, author: 'reporter', body, questions: [], channel }),
+    );
+    await this.reports.audit(
+      {
+        reportId,
+        stage: 'clarify',
+        event: 'reporter_replied',
+        reason: `The reporter answered (${body.length} characters) by ${channel}`,
+        details: { messageId: saved.id, channel },
+      },
+      manager,
+    );
+    return toView(saved);
+  }
+
+  /** Of these reports, those whose last message is from the agent: report id → that message's id. */
+  async lastAgentMessages(reportIds: string[]): Promise<Map<string, string>> {
+    if (!reportIds.length) return new Map();
+    const rows = await this.db.query<{ report_id: string; id: string }[]>(
+      `SELECT last.report_id, last.id
+         FROM unnest($1::uuid[]) AS r(id)
+         CROSS JOIN LATERAL (
+           SELECT m.report_id, m.id, m.author FROM report_messages m
+            WHERE m.report_id = r.id ORDER BY m.created_at DESC, m.id DESC LIMIT 1
+         ) last
+        WHERE last.author = 'agent'`,
+      [reportIds],
+    );
+    return new Map(rows.map((r) => [r.report_id, r.id]));
   }
 }
 

@@ -4,27 +4,38 @@ import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../config/config.schema';
 import { InjectConfig } from '../../config/config.module';
 import { RetryLaterError } from '../../queue/retry-later.error';
-import { Report } from '../reports/entities/report.entity';
-import { JobName } from '../../queue/queue.constants';
-import { PipelineService } from '../pipeline/pipeline.service';
-import { Recording } from '../recordings/entities/recording.entity';
-import { SentryMatch } from '../sentry/entities/sentry-match.entity';
-import { DuplicateActionsService } from '../trackers/duplicate-actions.service';
-import { ReportTicket } from '../trackers/entities/report-ticket.entity';
-import { Ticket } from '../trackers/entities/ticket.entity';
-import { TrackerIssueRow } from '../trackers/entities/tracker-issue.entity';
-import { ticketTitle } from '../triage/engine/ticket/ticket-title';
 import { templatePath } from '../../common/signals/route-template';
-import { CandidateSearch, type DedupeQuery, type Queryable } from './candidate-search';
+import { AgentPolicyService } from '../projects/agent-policy.service';
+import { allows, approvalNeeded, type AgentPolicy } from '../projects/policy';
+import { RecordingsService } from '../recordings/recordings.service';
+import type { Report } from '../reports/entities/report.entity';
+import { ReportsService } from '../reports/reports.service';
+import { SentryMatchingService } from '../sentry/sentry-matching.service';
+import { TicketsService } from '../trackers/tickets.service';
+import type { SimilarIssue } from '../triage/engine/triage.types';
+import { ticketTitle } from '../triage/engine/ticket/ticket-title';
+import type { ReportTriage } from '../triage/entities/report-triage.entity';
+import { TriageService } from '../triage/triage.service';
+import { CandidateSearch, type DedupeQuery } from './candidate-search';
 import { decide, type Decision, rankCandidates, type ScoredCandidate } from './dedupe-scorer';
 import { DedupeResult } from './entities/dedupe-result.entity';
 import { ReportSignal } from './entities/report-signal.entity';
-import type { AgentPolicy, SimilarIssue } from '../triage/engine/triage.types';
-import { ReportTriage } from '../triage/entities/report-triage.entity';
-import { AgentPolicyService } from '../projects/agent-policy.service';
-import { allows, approvalNeeded } from '../projects/policy';
 import { reportSignals } from './report-signals';
 import { SEMANTIC_TOP, SemanticReranker } from './semantic-reranker.service';
+
+/**
+ * What dedupe found, for the pipeline to act on: file a new ticket, merge into an existing one,
+ * or hand the report to a person. Waiting (for an earlier report) is a RetryLaterError.
+ */
+export type DedupeOutcome =
+  | { kind: 'new'; reason: string; details: Record<string, unknown> }
+  | { kind: 'merge'; ticketId: string; reason: string }
+  | {
+      kind: 'person';
+      stage: 'dedupe' | 'policy';
+      reason: string;
+      details: Record<string, unknown>;
+    };
 
 /** Candidates kept with the report and shown to people. */
 const KEPT = 5;
@@ -37,18 +48,26 @@ const WAIT_FOR_EARLIER_MS = 5_000;
 
 /**
  * Decides whether a report is a new bug, a duplicate of an open ticket (merged automatically),
- * or possibly one (a person confirms), stores why, and acts on it.
+ * or possibly one (a person confirms), and stores why. The pipeline acts on the outcome.
  */
 @Injectable()
 export class DedupeService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @InjectConfig() private readonly config: AppConfig,
-    private readonly pipeline: PipelineService,
-    private readonly duplicates: DuplicateActionsService,
+    private readonly reports: ReportsService,
+    private readonly recordings: RecordingsService,
+    private readonly sentry: SentryMatchingService,
+    private readonly tickets: TicketsService,
+    private readonly triage: TriageService,
     private readonly semantic: SemanticReranker,
     private readonly policies: AgentPolicyService,
   ) {}
+
+  /** The decision stored for a report, with its candidates; null before dedupe ran. */
+  result(reportId: string): Promise<DedupeResult | null> {
+    return this.db.getRepository(DedupeResult).findOneBy({ reportId });
+  }
 
   /** Stores the report's structured signals (analysis time), so later reports find it cheaply. */
   async storeSignals(reportId: string): Promise<void> {
@@ -88,8 +107,8 @@ export class DedupeService {
       }));
   }
 
-  /** The dedupe stage: decide, store the decision with its candidates, act. */
-  async run(reportId: string): Promise<void> {
+  /** The dedupe stage: decide, and store the decision with its candidates. */
+  async run(reportId: string): Promise<DedupeOutcome> {
     const { report, query } = await this.load(reportId);
     const analysing = await this.earlierStillAnalysing(report);
     if (analysing) {
@@ -100,13 +119,11 @@ export class DedupeService {
         `Report ${analysing} from the same page arrived just before and is still being analysed; waiting for its evidence`,
       );
     }
-    const triage = await this.db.getRepository(ReportTriage).findOneBy({ reportId });
+    const triage = await this.triage.record(reportId);
     const policy = await this.policies.forProject(report.projectId);
-    if (
-      triage?.decision?.kind === 'duplicate' &&
-      (await this.agentDuplicate(report, triage, policy))
-    ) {
-      return;
+    if (triage?.decision?.kind === 'duplicate') {
+      const outcome = await this.agentDuplicate(report, triage, policy);
+      if (outcome) return outcome;
     }
     // One snapshot for the open issues and the reports in flight: an earlier report being filed
     // meanwhile is then either still in flight or already an open issue, never neither.
@@ -121,7 +138,7 @@ export class DedupeService {
         ).filter((c) => c.id !== report.id);
         // Only earlier reports count: two reports of one bug arriving together must not wait on
         // each other.
-        const earlier = await this.earlierReports(
+        const earlier = await this.reports.arrivedBefore(
           report,
           reports.map((r) => r.id),
           manager,
@@ -169,56 +186,36 @@ export class DedupeService {
     switch (decision) {
       case 'duplicate':
         if (!allows(policy, 'mark_duplicate')) {
-          return this.toPerson(
-            report,
+          return person(
+            'policy',
             `A duplicate of ${describe(best)}, but the policy does not let the agent merge alone`,
             details(decision, ranked, semanticNote),
           );
         }
         return this.merge(report, best);
       case 'possible_duplicate':
-        await this.pipeline.transition(
-          report.id,
-          'deduping',
-          'needs_human',
+        return person(
           'dedupe',
           `Possibly a duplicate: ${describe(best)}; a person confirms`,
           details(decision, ranked, semanticNote),
         );
-        return;
       case 'new': {
         const gate = this.approvalGate(triage, policy, report);
         if (gate) {
-          return this.toPerson(report, `${gate}; the proposed ticket waits for a person`, {
+          return person('policy', `${gate}; the proposed ticket waits for a person`, {
             ...details(decision, ranked, semanticNote),
             proposal: triage?.proposal ?? null,
           });
         }
-        if (
-          await this.pipeline.transition(
-            report.id,
-            'deduping',
-            'filing',
-            'dedupe',
-            best
-              ? `A new bug: the closest candidate, ${describe(best)}, is below ${thresholds.possible}`
-              : 'A new bug: no similar open issue or report',
-            details(decision, ranked, semanticNote),
-          )
-        ) {
-          await this.pipeline.enqueue(JobName.FileTicket, report.id);
-        }
+        return {
+          kind: 'new',
+          reason: best
+            ? `A new bug: the closest candidate, ${describe(best)}, is below ${thresholds.possible}`
+            : 'A new bug: no similar open issue or report',
+          details: details(decision, ranked, semanticNote),
+        };
       }
     }
-  }
-
-  /** Outside the project's policy: a person decides, with what the agent proposed. */
-  private async toPerson(
-    report: Report,
-    reason: string,
-    details: Record<string, unknown>,
-  ): Promise<void> {
-    await this.pipeline.transition(report.id, 'deduping', 'needs_human', 'policy', reason, details);
   }
 
   /** Why filing this report as new needs a person first, per the project's policy; null when not. */
@@ -248,20 +245,18 @@ export class DedupeService {
     report: Report,
     triage: ReportTriage,
     policy: AgentPolicy,
-  ): Promise<boolean> {
+  ): Promise<DedupeOutcome | null> {
     const decision = triage.decision;
-    if (decision?.kind !== 'duplicate') return false;
-    const issue = await this.db
-      .getRepository(TrackerIssueRow)
-      .findOneBy({ projectId: report.projectId, key: decision.target, open: true });
+    if (decision?.kind !== 'duplicate') return null;
+    const issue = await this.tickets.openIssueByKey(report.projectId, decision.target);
     if (!issue) {
-      await this.pipeline.audit({
+      await this.reports.audit({
         reportId: report.id,
         stage: 'dedupe',
         event: 'agent_duplicate_unknown',
         reason: `The agent named ${decision.target}, which is not an open issue; searching instead`,
       });
-      return false;
+      return null;
     }
     const gate = approvalNeeded(policy, decision, report.account?.tier ?? null);
     const candidate = { kind: 'issue', key: issue.key, title: issue.title, url: issue.url };
@@ -284,86 +279,40 @@ export class DedupeService {
       ['reportId'],
     );
     if (gate) {
-      await this.toPerson(
-        report,
+      return person(
+        'policy',
         `The agent found a duplicate of ${issue.key}, but ${gate.charAt(0).toLowerCase()}${gate.slice(1)}`,
         { target: issue.key, proposal: triage.proposal },
       );
-      return true;
     }
-    const ticketId = await this.ticketForIssue(issue.id);
-    await this.duplicates.mergeIntoTicket(report.id, ticketId, `the agent: ${decision.reason}`);
-    return true;
+    return {
+      kind: 'merge',
+      ticketId: await this.tickets.ticketForIssue(issue.id),
+      reason: `the agent: ${decision.reason}`,
+    };
   }
 
-  private async merge(report: Report, best: ScoredCandidate): Promise<void> {
+  private async merge(report: Report, best: ScoredCandidate): Promise<DedupeOutcome> {
     const reason = `${describe(best)}`;
     if (best.kind === 'issue') {
-      const ticketId = await this.ticketForIssue(best.id);
-      return this.duplicates.mergeIntoTicket(report.id, ticketId, reason);
+      return { kind: 'merge', ticketId: await this.tickets.ticketForIssue(best.id), reason };
     }
     // An earlier report of the same bug still in the pipeline: merge into its ticket once it has one.
-    const link = await this.db.getRepository(ReportTicket).findOneBy({ reportId: best.id });
-    if (link) return this.duplicates.mergeIntoTicket(report.id, link.ticketId, reason);
-    const other = await this.db.getRepository(Report).findOneByOrFail({ id: best.id });
+    const ticketId = await this.tickets.ticketIdOf(best.id);
+    if (ticketId) return { kind: 'merge', ticketId, reason };
+    const other = await this.reports.get(best.id);
     if (other.status === 'needs_human' || other.status === 'failed') {
       // Nobody knows yet where the earlier report goes: a person decides for both.
-      await this.pipeline.transition(
-        report.id,
-        'deduping',
-        'needs_human',
+      return person(
         'dedupe',
         `Same bug as report ${other.id}, which is ${other.status === 'failed' ? 'failed' : 'waiting for a person'}: ${reason}`,
         details('duplicate', [best]),
       );
-      return;
     }
     throw new RetryLaterError(
       WAIT_FOR_EARLIER_MS,
       `Same bug as report ${other.id} (${reason}); waiting for its ticket`,
     );
-  }
-
-  /**
-   * A person's "merge into X": X is a ticket Repro filed or any open issue in the mirror, by key.
-   * False when the project has no such ticket.
-   */
-  async mergeIntoKey(
-    reportId: string,
-    projectId: string,
-    key: string,
-    reason: string,
-  ): Promise<boolean> {
-    const ticket = await this.db.getRepository(Ticket).findOneBy({ projectId, key });
-    const issue = ticket
-      ? null
-      : await this.db.getRepository(TrackerIssueRow).findOneBy({ projectId, key });
-    if (!ticket && !issue) return false;
-    const ticketId = ticket ? ticket.id : await this.ticketForIssue(issue!.id);
-    await this.duplicates.mergeIntoTicket(reportId, ticketId, reason);
-    return true;
-  }
-
-  /** The Ticket row for a mirrored issue, made on first use (issues people filed have none). */
-  private async ticketForIssue(issueRowId: string): Promise<string> {
-    const issue = await this.db.getRepository(TrackerIssueRow).findOneByOrFail({ id: issueRowId });
-    const result = await this.db
-      .createQueryBuilder()
-      .insert()
-      .into(Ticket)
-      .values({
-        projectId: issue.projectId,
-        provider: issue.provider,
-        externalId: issue.externalId,
-        key: issue.key,
-        url: issue.url,
-        title: issue.title,
-        state: issue.state,
-      })
-      .orUpdate(['state', 'updated_at'], ['project_id', 'provider', 'external_id'])
-      .returning(['id'])
-      .execute();
-    return (result.raw as { id: string }[])[0].id;
   }
 
   /**
@@ -373,38 +322,20 @@ export class DedupeService {
   private async earlierStillAnalysing(report: Report): Promise<string | null> {
     const route = templatePath(report.pageUrl);
     if (!route) return null;
-    const rows = await this.db.query<{ id: string; page_url: string }[]>(
-      `SELECT id, page_url FROM reports
-        WHERE project_id = $1 AND status IN ('received', 'analyzing') AND page_url IS NOT NULL
-          AND (created_at, id) < ($2::timestamptz, $3::uuid)
-          AND created_at > $2::timestamptz - make_interval(secs => $4)
-        ORDER BY created_at DESC LIMIT 50`,
-      [report.projectId, report.createdAt, report.id, ANALYSIS_WAIT_WINDOW_MS / 1000],
+    const rows = await this.reports.arrivedJustBefore(
+      report,
+      ['received', 'analyzing'],
+      ANALYSIS_WAIT_WINDOW_MS,
+      50,
     );
-    return rows.find((r) => templatePath(r.page_url) === route)?.id ?? null;
-  }
-
-  private async earlierReports(
-    report: Report,
-    ids: string[],
-    db: Queryable = this.db,
-  ): Promise<Set<string>> {
-    if (!ids.length) return new Set();
-    const rows = await db.query<{ id: string }[]>(
-      `SELECT id FROM reports WHERE id = ANY($1::uuid[])
-         AND (created_at, id) < ($2::timestamptz, $3::uuid)`,
-      [ids, report.createdAt, report.id],
-    );
-    return new Set(rows.map((r) => r.id));
+    return rows.find((r) => templatePath(r.pageUrl) === route)?.id ?? null;
   }
 
   private async load(reportId: string): Promise<{ report: Report; query: DedupeQuery }> {
-    const report = await this.db
-      .getRepository(Report)
-      .findOneOrFail({ where: { id: reportId }, relations: { account: true } });
-    const recording = await this.db.getRepository(Recording).findOneBy({ reportId });
+    const report = await this.reports.withPeople(reportId);
+    const recording = await this.recordings.findForReport(reportId);
     const analysis = recording && recording.status !== 'refused' ? recording.analysis : null;
-    const sentry = await this.db.getRepository(SentryMatch).findOneBy({ reportId });
+    const sentry = await this.sentry.find(reportId);
     const signals = reportSignals({
       analysis,
       pageUrl: report.pageUrl,
@@ -426,6 +357,14 @@ export class DedupeService {
       },
     };
   }
+}
+
+function person(
+  stage: 'dedupe' | 'policy',
+  reason: string,
+  details: Record<string, unknown>,
+): DedupeOutcome {
+  return { kind: 'person', stage, reason, details };
 }
 
 function describe(c: ScoredCandidate): string {

@@ -1,13 +1,17 @@
 import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module';
 import { ConversationModule } from '../conversation/conversation.module';
+import { DedupeModule } from '../dedupe/dedupe.module';
 import { PipelineModule } from '../pipeline/pipeline.module';
 import { RecordingsModule } from '../recordings/recordings.module';
 import { SentryModule } from '../sentry/sentry.module';
 import { TrackersModule } from '../trackers/trackers.module';
+import { TriageModule } from '../triage/triage.module';
+import { IntakeService } from './intake.service';
+import { MessagesController } from './messages.controller';
 import { ReportsController } from './reports.controller';
-import { ReportsService } from './reports.service';
 
+/** The reports API, the front door: a report arrives, is viewed, and its reporter answers. */
 @Module({
   imports: [
     AccountsModule,
@@ -16,8 +20,10 @@ import { ReportsService } from './reports.service';
     TrackersModule,
     SentryModule,
     ConversationModule,
+    TriageModule,
+    DedupeModule,
   ],
-  controllers: [ReportsController],
-  providers: [ReportsService],
+  controllers: [ReportsController, MessagesController],
+  providers: [IntakeService],
 })
 export class IntakeModule {}

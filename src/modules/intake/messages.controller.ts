@@ -4,6 +4,8 @@ import { Public } from '../../common/auth';
 import { NotFoundError } from '../../common/errors';
 import { ConversationGuard } from '../conversation/conversation.guard';
 import { ConversationService } from '../conversation/conversation.service';
+import { PipelineService } from '../pipeline/pipeline.service';
+import { TriageService } from '../triage/triage.service';
 import { ReplyDto } from './dto/reply.dto';
 
 const reportId = () => new ParseUUIDPipe({ exceptionFactory: () => new NotFoundError('Report') });
@@ -18,18 +20,23 @@ const reportId = () => new ParseUUIDPipe({ exceptionFactory: () => new NotFoundE
 @Public()
 @UseGuards(ConversationGuard)
 export class MessagesController {
-  constructor(private readonly conversation: ConversationService) {}
+  constructor(
+    private readonly conversation: ConversationService,
+    private readonly triage: TriageService,
+    private readonly pipeline: PipelineService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: "The agent's questions and the reporter's answers" })
-  list(@Param('id', reportId()) id: string) {
-    return this.conversation.view(id);
+  async list(@Param('id', reportId()) id: string) {
+    const closedAt = (await this.triage.record(id))?.clarifyClosedAt ?? null;
+    return this.conversation.view(id, closedAt);
   }
 
   @Post()
   @ApiOperation({ summary: "The reporter's answer; the agent goes on with it" })
   async reply(@Param('id', reportId()) id: string, @Body() dto: ReplyDto) {
-    const message = await this.conversation.reply(id, dto.body, dto.channel ?? 'api');
+    const message = await this.pipeline.answered(id, dto.body, dto.channel ?? 'api');
     return { message, status: 'clarifying' };
   }
 }

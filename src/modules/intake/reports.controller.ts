@@ -23,7 +23,7 @@ import type { AppConfig } from '../../config/config.schema';
 import { InjectConfig } from '../../config/config.module';
 import type { Project } from '../projects/entities/project.entity';
 import { CreateReportDto } from './dto/create-report.dto';
-import { ReportsService } from './reports.service';
+import { IntakeService } from './intake.service';
 
 /** A malformed id is as unknown as a missing one. */
 function reportIdPipe(): ParseUUIDPipe {
@@ -35,7 +35,7 @@ function reportIdPipe(): ParseUUIDPipe {
 @Controller('v1/reports')
 export class ReportsController {
   constructor(
-    private readonly reports: ReportsService,
+    private readonly reports: IntakeService,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 

@@ -1,21 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import * as Sentry from '@sentry/node';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
-import { JobName, type PipelineJobName, type ReportJobData } from '../../queue/queue.constants';
+import type { ReportJobData } from '../../queue/queue.constants';
 import { RetryLaterError } from '../../queue/retry-later.error';
-import { STAGE_OF_JOB, StagesService } from './stages.service';
-
-const PIPELINE_JOBS = new Set<string>([
-  JobName.AnalyzeReport,
-  JobName.ClarifyReport,
-  JobName.ClarifyTimeout,
-  JobName.DedupeReport,
-  JobName.FileTicket,
-]);
-
-function isPipelineJob(name: string): name is PipelineJobName {
-  return PIPELINE_JOBS.has(name);
-}
+import { isPipelineJob, STAGE_OF_JOB } from './pipeline.stages';
+import { StagesService } from './stages.service';
 
 /** Thin: routes each pipeline job to its stage and records a report's permanent failure. */
 @Injectable()

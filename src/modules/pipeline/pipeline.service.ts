@@ -3,40 +3,37 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import { DataSource, type EntityManager } from 'typeorm';
+import { DomainError, ErrorCode, NotFoundError } from '../../common/errors';
 import type { AppConfig } from '../../config/config.schema';
 import { InjectConfig } from '../../config/config.module';
 import { JITTERED_BACKOFF } from '../../queue/backoff';
 import {
+  clarifyTimeoutJobId,
   JobName,
   pipelineJobId,
   type PipelineJobName,
   QueueName,
   type ReportJobData,
 } from '../../queue/queue.constants';
-import { Report } from '../reports/entities/report.entity';
-import { PipelineEvent } from '../reports/entities/pipeline-event.entity';
-import { assertTransition, type ReportStatus } from '../reports/report-state-machine';
+import type { ReportMessage } from '../conversation/entities/report-message.entity';
+import { ConversationService, type MessageView } from '../conversation/conversation.service';
+import type { ReportStatus } from '../reports/report-state-machine';
+import { canTransition } from '../reports/report-state-machine';
+import { ReportsService } from '../reports/reports.service';
+import { DuplicateActionsService } from '../trackers/duplicate-actions.service';
+import type { ChangedTicket, IssueChangeNews } from '../trackers/tickets.service';
+import type { Question } from '../triage/engine/triage.types';
+import { TriageService } from '../triage/triage.service';
+import { JOB_FOR_STATUS } from './pipeline.stages';
 
-export interface AuditEntry {
-  reportId: string;
-  stage: string;
-  event: string;
-  reason: string;
-  fromStatus?: ReportStatus | null;
-  toStatus?: ReportStatus | null;
-  details?: Record<string, unknown>;
-}
+/** Statuses from which a report may be merged into an existing ticket. */
+const MERGEABLE: ReportStatus[] = ['deduping', 'needs_human'];
 
-/** The job that moves a report on from each active status. */
-export const JOB_FOR_STATUS: Partial<Record<ReportStatus, PipelineJobName>> = {
-  received: JobName.AnalyzeReport,
-  analyzing: JobName.AnalyzeReport,
-  clarifying: JobName.ClarifyReport,
-  deduping: JobName.DedupeReport,
-  filing: JobName.FileTicket,
-};
-
-/** Report status changes, the audit log, and enqueueing: the pipeline's shared plumbing. */
+/**
+ * The conductor: the only code that changes a report's status (through the kernel) or queues
+ * its next job. Capabilities do their work and return what happened; the stages, the front
+ * doors (intake, the conversation, webhooks) and people's decisions come here to act on it.
+ */
 @Injectable()
 export class PipelineService {
   private readonly logger = new Logger(PipelineService.name);
@@ -45,52 +42,167 @@ export class PipelineService {
     @InjectDataSource() private readonly db: DataSource,
     @InjectQueue(QueueName.Pipeline) private readonly queue: Queue<ReportJobData>,
     @InjectConfig() private readonly config: AppConfig,
+    private readonly reports: ReportsService,
+    private readonly conversation: ConversationService,
+    private readonly triage: TriageService,
+    private readonly duplicates: DuplicateActionsService,
   ) {}
 
-  async audit(entry: AuditEntry, manager: EntityManager = this.db.manager): Promise<void> {
-    await manager.save(
-      manager.create(PipelineEvent, {
-        reportId: entry.reportId,
-        stage: entry.stage,
-        event: entry.event,
-        reason: entry.reason,
-        fromStatus: entry.fromStatus ?? null,
-        toStatus: entry.toStatus ?? null,
-        details: entry.details ?? {},
-      }),
-    );
-  }
-
   /**
-   * Moves a report from `from` to `to` and audits it, atomically. Returns false, changing
-   * nothing, when the report is no longer in `from` (another delivery of the job got there
-   * first): that is how every stage stays safe to run twice.
+   * Moves the report on and queues the job of the status it reached, if it has one. False,
+   * queueing nothing, when the report had already left `from` (a repeated delivery).
    */
-  async transition(
+  async move(
     reportId: string,
     from: ReportStatus,
     to: ReportStatus,
     stage: string,
     reason: string,
     details: Record<string, unknown> = {},
-    manager?: EntityManager,
   ): Promise<boolean> {
-    assertTransition(from, to);
-    const run = async (m: EntityManager) => {
-      const result = await m
-        .createQueryBuilder()
-        .update(Report)
-        .set({ status: to })
-        .where('id = :reportId AND status = :from', { reportId, from })
-        .execute();
-      if (!result.affected) return false;
-      await this.audit(
-        { reportId, stage, event: 'transition', fromStatus: from, toStatus: to, reason, details },
-        m,
+    const moved = await this.reports.transition(reportId, from, to, stage, reason, details);
+    if (moved) await this.enqueueFor(to, reportId);
+    return moved;
+  }
+
+  /** Queues the job that moves a report on from `status`; nothing for a status that waits. */
+  async enqueueFor(status: ReportStatus, reportId: string): Promise<void> {
+    const job = JOB_FOR_STATUS[status];
+    if (job) await this.enqueue(job, reportId);
+  }
+
+  /** A report was accepted (intake committed it): its analysis is queued. */
+  async accepted(reportId: string): Promise<void> {
+    await this.enqueueSoon(JobName.AnalyzeReport, reportId);
+  }
+
+  /**
+   * The agent asks the reporter: the questions are stored and counted against the policy's
+   * limit in one transaction, then the timeout that ends the wait is scheduled. A crash in
+   * between is mended by `ensureClarifyTimeout` on the next delivery.
+   */
+  async ask(reportId: string, questions: Question[], body: string): Promise<ReportMessage> {
+    const message = await this.db.transaction(async (manager) => {
+      const saved = await this.conversation.ask(manager, reportId, questions, body);
+      await this.triage.countQuestions(manager, reportId, questions.length);
+      return saved;
+    });
+    await this.ensureClarifyTimeout(reportId, message);
+    return message;
+  }
+
+  /** The delayed job that ends the wait for an answer; a no-op when it is already scheduled. */
+  async ensureClarifyTimeout(reportId: string, message: ReportMessage): Promise<void> {
+    const due = message.createdAt.getTime() + this.config.AGENT_CLARIFY_TIMEOUT_MS;
+    await this.schedule(
+      JobName.ClarifyTimeout,
+      { reportId, messageId: message.id },
+      clarifyTimeoutJobId(reportId, message.id),
+      due - Date.now(),
+    );
+  }
+
+  /**
+   * The reporter's answer: stored while the report is waiting for one (409 otherwise), the
+   * conversation opened again even after a timeout, then the agent runs again with it.
+   */
+  async answered(reportId: string, body: string, channel: string): Promise<MessageView> {
+    const message = await this.db.transaction(async (manager) => {
+      const report = await this.reports.lock(manager, reportId);
+      if (!report) throw new NotFoundError('Report');
+      if (report.status !== 'clarifying') {
+        throw new DomainError(
+          409,
+          ErrorCode.ConversationClosed,
+          `The report is ${report.status}; the conversation is closed.`,
+          { field: 'status', status: report.status },
+        );
+      }
+      const saved = await this.conversation.reply(manager, reportId, body, channel);
+      // An answer after the timeout still counts: the conversation opens again.
+      await this.triage.reopenClarifying(manager, reportId);
+      return saved;
+    });
+    await this.enqueueSoon(JobName.ClarifyReport, reportId);
+    return message;
+  }
+
+  /**
+   * Merges the report into an existing ticket: the ticket hears of it (once per account), the
+   * report links to it and becomes a duplicate. Nothing happens unless the report is still
+   * deduping or waiting for a person.
+   */
+  async merge(reportId: string, ticketId: string, reason: string): Promise<void> {
+    const report = await this.reports.withPeople(reportId);
+    if (!MERGEABLE.includes(report.status)) return;
+    const { ticketKey, announces } = await this.duplicates.announce(report, ticketId);
+    await this.db.transaction(async (manager) => {
+      const counts = await this.duplicates.link(manager, report.id, ticketId);
+      await this.reports.transition(
+        report.id,
+        report.status,
+        'duplicate',
+        'dedupe',
+        `Duplicate of ${ticketKey}: ${reason}${announces ? '' : ' (this account was already on the ticket; no new comment)'}`,
+        { ticket: ticketKey, ...counts },
+        manager,
       );
-      return true;
-    };
-    return manager ? run(manager) : this.db.transaction(run);
+    });
+  }
+
+  /**
+   * A tracker moved Repro's tickets (in the webhook's transaction): every linked report follows
+   * (resolved, closed, or back on reopening), and each change lands in the report's history.
+   */
+  async ticketsChanged(
+    manager: EntityManager,
+    change: IssueChangeNews & { stateDetail: string | null; open: boolean },
+    tickets: ChangedTicket[],
+    deliveryId: string,
+  ): Promise<void> {
+    for (const ticket of tickets) {
+      const detail = change.stateDetail ? ` (${change.stateDetail})` : '';
+      const reason = `${ticket.key} moved to ${change.state}${detail}`;
+      const details = {
+        ticketId: ticket.id,
+        ticketKey: ticket.key,
+        provider: change.provider,
+        from: ticket.previous,
+        to: change.state,
+        stateDetail: change.stateDetail,
+        open: change.open,
+        deliveryId,
+      };
+      const statuses = new Map(
+        (
+          await this.reports.statuses(
+            ticket.links.map((l) => l.reportId),
+            manager,
+          )
+        ).map((r) => [r.id, r.status]),
+      );
+      for (const { reportId, relation } of ticket.links) {
+        const status = statuses.get(reportId);
+        if (!status) continue;
+        const target = reportStatusFor(change, relation);
+        if (target !== status && canTransition(status, target)) {
+          await this.reports.transition(
+            reportId,
+            status,
+            target,
+            'tracker',
+            reason,
+            details,
+            manager,
+          );
+        } else {
+          await this.reports.audit(
+            { reportId, stage: 'tracker', event: 'ticket_state', reason, details },
+            manager,
+          );
+        }
+      }
+    }
   }
 
   /**
@@ -132,4 +244,19 @@ export class PipelineService {
       );
     }
   }
+}
+
+/**
+ * The report status a ticket state means: done → resolved; closed without a fix (cancelled,
+ * not planned, deleted) → closed; open again → back to how the report reached the ticket.
+ */
+export function reportStatusFor(
+  change: { open: boolean; removed?: boolean; stateDetail: string | null },
+  relation: 'created' | 'duplicate',
+): ReportStatus {
+  if (change.open) return relation === 'created' ? 'filed' : 'duplicate';
+  const detail = (change.stateDetail ?? '').toLowerCase();
+  if (change.removed || ['canceled', 'cancelled', 'not_planned', 'duplicate'].includes(detail))
+    return 'closed';
+  return 'resolved';
 }

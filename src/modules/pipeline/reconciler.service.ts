@@ -1,8 +1,6 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
-import { DataSource, In, LessThan } from 'typeorm';
 import type { AppConfig } from '../../config/config.schema';
 import { InjectConfig } from '../../config/config.module';
 import {
@@ -11,9 +9,12 @@ import {
   QueueName,
   type ReportJobData,
 } from '../../queue/queue.constants';
-import { Report } from '../reports/entities/report.entity';
-import { JOB_FOR_STATUS, PipelineService } from './pipeline.service';
+import { ConversationService } from '../conversation/conversation.service';
 import { ACTIVE_STATUSES } from '../reports/report-state-machine';
+import { ReportsService } from '../reports/reports.service';
+import { TriageService } from '../triage/triage.service';
+import { JOB_FOR_STATUS } from './pipeline.stages';
+import { PipelineService } from './pipeline.service';
 
 const BATCH = 500;
 
@@ -32,20 +33,17 @@ export class ReconcilerService {
   private readonly logger = new Logger(ReconcilerService.name);
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
     @InjectQueue(QueueName.Pipeline) private readonly queue: Queue<ReportJobData>,
     private readonly pipeline: PipelineService,
+    private readonly reports: ReportsService,
+    private readonly conversation: ConversationService,
+    private readonly triage: TriageService,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
   async reconcile(): Promise<ReconcileOutcome> {
     const stuckBefore = new Date(Date.now() - this.config.RECONCILE_STUCK_AFTER_MS);
-    const reports = await this.db.getRepository(Report).find({
-      select: { id: true, status: true },
-      where: { status: In([...ACTIVE_STATUSES]), updatedAt: LessThan(stuckBefore) },
-      order: { updatedAt: 'ASC' },
-      take: BATCH,
-    });
+    const reports = await this.reports.stale(ACTIVE_STATUSES, stuckBefore, BATCH);
     const requeued: string[] = [];
     const awaiting = await this.awaitingReply(
       reports.filter((r) => r.status === 'clarifying').map((r) => r.id),
@@ -73,7 +71,7 @@ export class ReconcilerService {
       // the report's status is the truth, so run the stage again.
       if (job) await job.remove().catch(() => undefined);
       await this.pipeline.enqueue(name, report.id);
-      await this.pipeline.audit({
+      await this.reports.audit({
         reportId: report.id,
         stage: 'reconcile',
         event: 'requeued',
@@ -88,19 +86,9 @@ export class ReconcilerService {
 
   /** Of these clarifying reports, those whose last message is an unanswered question: id → message id. */
   private async awaitingReply(ids: string[]): Promise<Map<string, string>> {
-    if (!ids.length) return new Map();
-    const rows = await this.db.query<{ report_id: string; id: string }[]>(
-      `SELECT last.report_id, last.id
-         FROM unnest($1::uuid[]) AS r(id)
-         CROSS JOIN LATERAL (
-           SELECT m.report_id, m.id, m.author FROM report_messages m
-            WHERE m.report_id = r.id ORDER BY m.created_at DESC, m.id DESC LIMIT 1
-         ) last
-        WHERE last.author = 'agent'
-          AND NOT EXISTS (SELECT 1 FROM report_triage t
-                           WHERE t.report_id = r.id AND t.clarify_closed_at IS NOT NULL)`,
-      [ids],
-    );
-    return new Map(rows.map((r) => [r.report_id, r.id]));
+    const waiting = await this.conversation.lastAgentMessages(ids);
+    const closed = await this.triage.clarifyClosed([...waiting.keys()]);
+    for (const id of closed) waiting.delete(id);
+    return waiting;
   }
 }

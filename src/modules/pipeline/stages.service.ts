@@ -1,46 +1,58 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { JobName, type PipelineJobName } from '../../queue/queue.constants';
+import { JobName, type PipelineJobName, type ReportJobData } from '../../queue/queue.constants';
 import type { RetryLaterError } from '../../queue/retry-later.error';
-import { Report } from '../reports/entities/report.entity';
+import { unansweredQuestion, openQuestion } from '../conversation/conversation';
+import { ConversationService } from '../conversation/conversation.service';
+import { DedupeService } from '../dedupe/dedupe.service';
+import { keptEmails, resolvePolicy } from '../projects/policy';
+import { ProjectsService } from '../projects/projects.service';
 import {
   AnalysisFailedError,
   RecordingAnalysisService,
 } from '../recordings/recording-analysis.service';
 import { RecordingsService } from '../recordings/recordings.service';
-import { DedupeService } from '../dedupe/dedupe.service';
+import { ReplayLinksService } from '../replay/replay-links.service';
+import type { Report } from '../reports/entities/report.entity';
+import { isFinal } from '../reports/report-state-machine';
+import { ReportsService } from '../reports/reports.service';
 import { SentryMatchingService } from '../sentry/sentry-matching.service';
 import { TicketFilingService } from '../trackers/ticket-filing.service';
-import { JOB_FOR_STATUS, PipelineService } from './pipeline.service';
 import { renderQuestionMessage } from '../triage/engine/deterministic/questions';
+import { composeDraft } from '../triage/engine/ticket/ticket-draft';
 import { TriageService } from '../triage/triage.service';
-import { unansweredQuestion } from '../conversation/conversation';
-import { ConversationService } from '../conversation/conversation.service';
-import { isFinal, type ReportStatus } from '../reports/report-state-machine';
+import { JOB_FOR_STATUS, jobApplies, STAGE_OF_JOB } from './pipeline.stages';
+import { PipelineService } from './pipeline.service';
 
-export const STAGE_OF_JOB: Record<PipelineJobName, string> = {
-  [JobName.AnalyzeReport]: 'analyze',
-  [JobName.ClarifyReport]: 'clarify',
-  [JobName.ClarifyTimeout]: 'clarify',
-  [JobName.DedupeReport]: 'dedupe',
-  [JobName.FileTicket]: 'file',
-};
+type Handler = (report: Report, data: ReportJobData) => Promise<void>;
 
 /**
- * Runs one stage of one report. Each stage checks the report is still where the job expects
- * it, does its work, then moves the status on and queues the next stage; a second delivery of
- * the same job therefore finds nothing to do.
+ * Runs one stage of one report. Each handler checks the report is still where the job expects
+ * it, asks the capability to do its work, then acts on the outcome: moves the status on and
+ * queues the next stage. A second delivery of the same job therefore finds nothing to do.
  */
 @Injectable()
 export class StagesService {
   private readonly logger = new Logger(StagesService.name);
 
+  /** One handler per job of the pipeline table (pipeline.stages.ts). */
+  private readonly handlers: Record<PipelineJobName, Handler> = {
+    [JobName.AnalyzeReport]: (report) => this.analyze(report),
+    [JobName.ClarifyReport]: (report) => this.clarify(report),
+    [JobName.ClarifyTimeout]: (report, data) => this.clarifyTimeout(report, data.messageId),
+    [JobName.DedupeReport]: (report) => this.dedupe(report),
+    [JobName.FileTicket]: (report) => this.file(report),
+  };
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly pipeline: PipelineService,
+    private readonly reports: ReportsService,
+    private readonly projects: ProjectsService,
     private readonly recordings: RecordingsService,
     private readonly analysis: RecordingAnalysisService,
+    private readonly replayLinks: ReplayLinksService,
     private readonly filing: TicketFilingService,
     private readonly sentry: SentryMatchingService,
     private readonly dedupeService: DedupeService,
@@ -48,33 +60,19 @@ export class StagesService {
     private readonly conversation: ConversationService,
   ) {}
 
-  async run(
-    name: PipelineJobName,
-    reportId: string,
-    data: { messageId?: string } = {},
-  ): Promise<void> {
-    const report = await this.db.getRepository(Report).findOneBy({ id: reportId });
+  async run(name: PipelineJobName, reportId: string, data: ReportJobData): Promise<void> {
+    const report = await this.reports.find(reportId);
     if (!report) {
       this.logger.warn({ reportId, job: name }, 'Report is gone; nothing to do');
       return;
     }
-    switch (name) {
-      case JobName.AnalyzeReport:
-        return this.analyze(report);
-      case JobName.ClarifyReport:
-        return this.clarify(report);
-      case JobName.ClarifyTimeout:
-        return this.clarifyTimeout(report, data.messageId);
-      case JobName.DedupeReport:
-        return this.dedupe(report);
-      case JobName.FileTicket:
-        return this.file(report);
-    }
+    if (name !== JobName.ClarifyTimeout && (await this.skip(report, name))) return;
+    await this.handlers[name](report, data);
   }
 
   /** Notes in the audit log that a stage is waiting (rate limit, destination misconfigured). */
   async waiting(reportId: string, name: PipelineJobName, error: RetryLaterError): Promise<void> {
-    await this.pipeline.audit({
+    await this.reports.audit({
       reportId,
       stage: STAGE_OF_JOB[name],
       event: 'waiting',
@@ -85,21 +83,17 @@ export class StagesService {
 
   /** Records a permanent failure; later deliveries see a final status and stop. */
   async fail(reportId: string, name: PipelineJobName, reason: string): Promise<void> {
-    const report = await this.db.getRepository(Report).findOneBy({ id: reportId });
+    const report = await this.reports.find(reportId);
     if (!report || isFinal(report.status) || report.status === 'needs_human') return;
-    await this.pipeline.transition(reportId, report.status, 'failed', STAGE_OF_JOB[name], reason);
+    await this.reports.transition(reportId, report.status, 'failed', STAGE_OF_JOB[name], reason);
   }
 
   /**
-   * True when the report is no longer at this stage. Queues the job of the stage it is at, in
-   * case the delivery that moved it crashed before queueing (a no-op when already queued).
+   * True when the report is no longer at this job's stage. Queues the job of the stage it is
+   * at, in case the delivery that moved it crashed before queueing (a no-op when queued).
    */
-  private async skip(
-    report: Report,
-    name: PipelineJobName,
-    expected: ReportStatus[],
-  ): Promise<boolean> {
-    if (expected.includes(report.status)) return false;
+  private async skip(report: Report, name: PipelineJobName): Promise<boolean> {
+    if (jobApplies(name, report.status)) return false;
     this.logger.log(
       { reportId: report.id, job: name, status: report.status },
       'Report already past this stage; skipping',
@@ -110,9 +104,8 @@ export class StagesService {
   }
 
   private async analyze(report: Report): Promise<void> {
-    if (await this.skip(report, JobName.AnalyzeReport, ['received', 'analyzing'])) return;
     if (report.status === 'received') {
-      await this.pipeline.transition(
+      await this.reports.transition(
         report.id,
         'received',
         'analyzing',
@@ -123,15 +116,7 @@ export class StagesService {
     const { reason, details } = await this.analyzeRecording(report);
     await this.matchSentry(report);
     await this.dedupeService.storeSignals(report.id);
-    await this.pipeline.transition(
-      report.id,
-      'analyzing',
-      'clarifying',
-      'analyze',
-      reason,
-      details,
-    );
-    await this.pipeline.enqueue(JobName.ClarifyReport, report.id);
+    await this.pipeline.move(report.id, 'analyzing', 'clarifying', 'analyze', reason, details);
   }
 
   /** What the recording shows, stored with the report; a broken analysis does not stop the report. */
@@ -181,7 +166,7 @@ export class StagesService {
   private async matchSentry(report: Report): Promise<void> {
     const outcome = await this.sentry.match(report.id);
     if (!outcome) return;
-    await this.pipeline.audit({
+    await this.reports.audit({
       reportId: report.id,
       stage: 'sentry',
       event: 'sentry_match',
@@ -196,15 +181,17 @@ export class StagesService {
    * report to a person, or lets it go on to dedupe and filing.
    */
   private async clarify(report: Report, rerun = 0): Promise<void> {
-    if (await this.skip(report, JobName.ClarifyReport, ['clarifying'])) return;
     const pending = await this.conversation.messages(report.id);
-    const open = await this.conversation.openQuestion(report.id, pending);
+    const closedAt = (await this.triage.record(report.id))?.clarifyClosedAt ?? null;
+    const open = openQuestion(pending, closedAt);
     if (open) {
       // A repeated delivery while the reporter has not answered: only make sure the wait ends.
-      await this.conversation.ensureTimeout(report.id, open);
+      await this.pipeline.ensureClarifyTimeout(report.id, open);
       return;
     }
-    const { result, policy, reporterName, clarifyClosed } = await this.triage.run(report.id);
+    const { result, policy, reporterName, clarifyClosed } = await this.triage.run(report.id, {
+      searchSimilarIssues: (query) => this.dedupeService.similar(report.projectId, query),
+    });
     // An answer that came in while the agent ran (its job was busy, so the answer queued none)
     // is read by running again rather than left unread.
     const now = await this.conversation.messages(report.id);
@@ -216,14 +203,15 @@ export class StagesService {
       case 'ask': {
         if (decision.questions.length) {
           const body = renderQuestionMessage(decision.questions, reporterName);
-          await this.conversation.ask(report.id, decision.questions, body);
+          await this.pipeline.ask(report.id, decision.questions, body);
           return;
         }
         // Nothing left to ask: go on with what is known.
-        return this.toDedupe(report.id, `No questions left to ask: ${decision.reason}`);
+        await this.toDedupe(report.id, `No questions left to ask: ${decision.reason}`);
+        return;
       }
       case 'escalate':
-        await this.pipeline.transition(
+        await this.pipeline.move(
           report.id,
           'clarifying',
           'needs_human',
@@ -235,7 +223,7 @@ export class StagesService {
       default: {
         // The wait ended without an answer (an answer reopens it): go on, or a person, by policy.
         if (clarifyClosed && policy.onClarifyTimeout === 'needs_human') {
-          await this.pipeline.transition(
+          await this.pipeline.move(
             report.id,
             'clarifying',
             'needs_human',
@@ -261,11 +249,7 @@ export class StagesService {
     reason: string,
     details: Record<string, unknown> = {},
   ): Promise<void> {
-    if (
-      await this.pipeline.transition(reportId, 'clarifying', 'deduping', 'clarify', reason, details)
-    ) {
-      await this.pipeline.enqueue(JobName.DedupeReport, reportId);
-    }
+    await this.pipeline.move(reportId, 'clarifying', 'deduping', 'clarify', reason, details);
   }
 
   /** The reporter has not answered `messageId` in time: no more questions, go on per policy. */
@@ -275,7 +259,7 @@ export class StagesService {
     if (unansweredQuestion(messages)?.id !== messageId) return;
     const closed = await this.triage.closeClarifying(report.id);
     if (!closed) return;
-    await this.pipeline.audit({
+    await this.reports.audit({
       reportId: report.id,
       stage: 'clarify',
       event: 'clarify_timeout',
@@ -285,13 +269,68 @@ export class StagesService {
     await this.pipeline.enqueue(JobName.ClarifyReport, report.id);
   }
 
+  /** Dedupe decides; the report is filed, merged, or handed to a person. */
   private async dedupe(report: Report): Promise<void> {
-    if (await this.skip(report, JobName.DedupeReport, ['deduping'])) return;
-    await this.dedupeService.run(report.id);
+    const outcome = await this.dedupeService.run(report.id);
+    switch (outcome.kind) {
+      case 'new':
+        await this.pipeline.move(
+          report.id,
+          'deduping',
+          'filing',
+          'dedupe',
+          outcome.reason,
+          outcome.details,
+        );
+        return;
+      case 'merge':
+        await this.pipeline.merge(report.id, outcome.ticketId, outcome.reason);
+        return;
+      case 'person':
+        await this.pipeline.move(
+          report.id,
+          'deduping',
+          'needs_human',
+          outcome.stage,
+          outcome.reason,
+          outcome.details,
+        );
+    }
   }
 
+  /**
+   * The ticket is composed from what every capability knows (redacted), delivered to the
+   * tracker (idempotently), then recorded and the report filed in one transaction.
+   */
   private async file(report: Report): Promise<void> {
-    if (await this.skip(report, JobName.FileTicket, ['filing'])) return;
-    await this.filing.fileNew(report.id);
+    const full = await this.reports.withPeople(report.id);
+    const project = await this.projects.byId(full.projectId);
+    // Read once: the draft and the evidence links both need the recording and its replay link.
+    const recording = await this.recordings.findForReport(full.id);
+    const replayUrl = await this.replayLinks.linkAtFailure(full.id, recording);
+    const sentryIssue = (await this.sentry.find(full.id))?.issue ?? null;
+    const triage = await this.triage.record(full.id);
+    const draft = composeDraft({
+      report: full,
+      recording,
+      replayUrl,
+      sentryIssue,
+      proposal: triage?.proposal ?? null,
+      facts: triage?.facts ?? null,
+      keepEmails: keptEmails(resolvePolicy(project.agentPolicy), full.reporter?.email),
+    });
+    const delivered = await this.filing.deliver(project, full, draft, { replayUrl, sentryIssue });
+    await this.db.transaction(async (manager) => {
+      await this.filing.record(manager, full, delivered);
+      await this.reports.transition(
+        full.id,
+        'filing',
+        'filed',
+        'file',
+        `Filed as ${delivered.issue.key}`,
+        { provider: delivered.provider, key: delivered.issue.key, url: delivered.issue.url },
+        manager,
+      );
+    });
   }
 }

@@ -1,14 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { Report } from '../reports/entities/report.entity';
-import { PipelineService } from '../pipeline/pipeline.service';
-import type { ReportStatus } from '../reports/report-state-machine';
-import { Project } from '../projects/entities/project.entity';
-import { RecordingsService } from '../recordings/recordings.service';
-import { ReplayLinksService } from '../replay/replay-links.service';
-import { keptEmails, resolvePolicy } from '../projects/policy';
 import { redactText } from '../../privacy/redaction';
+import { keptEmails, resolvePolicy } from '../projects/policy';
+import { ProjectsService } from '../projects/projects.service';
+import { RecordingsService } from '../recordings/recordings.service';
+import type { Report } from '../reports/entities/report.entity';
+import { ReplayLinksService } from '../replay/replay-links.service';
 import { ReportTicket } from './entities/report-ticket.entity';
 import { TicketAccount } from './entities/ticket-account.entity';
 import { Ticket } from './entities/ticket.entity';
@@ -17,8 +15,12 @@ import type { TrackerAdapter, TrackerIssue } from './tracker';
 import { accountKeyOf, customerOf } from './ticket-customer';
 import { TrackerRegistry } from './tracker-registry';
 
-/** Statuses from which a report may be merged into an existing ticket. */
-const MERGEABLE: ReportStatus[] = ['deduping', 'needs_human'];
+/** What the existing ticket heard of a duplicate report. */
+export interface Announced {
+  ticketKey: string;
+  /** False when the report's account was already on the ticket: no new comment. */
+  announces: boolean;
+}
 
 /**
  * What happens to the existing ticket when a report duplicates it: the first report of each
@@ -31,21 +33,17 @@ export class DuplicateActionsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly registry: TrackerRegistry,
-    private readonly pipeline: PipelineService,
+    private readonly projects: ProjectsService,
     private readonly recordings: RecordingsService,
     private readonly replayLinks: ReplayLinksService,
   ) {}
 
-  async mergeIntoTicket(reportId: string, ticketId: string, reason: string): Promise<void> {
-    const report = await this.db.getRepository(Report).findOneOrFail({
-      where: { id: reportId },
-      relations: { reporter: true, account: true },
-    });
-    if (!MERGEABLE.includes(report.status)) return;
+  /** Tells the ticket about the report (with its reporter and account), once per account. */
+  async announce(report: Report, ticketId: string): Promise<Announced> {
     const ticket = await this.db
       .getRepository(Ticket)
       .findOneByOrFail({ id: ticketId, projectId: report.projectId });
-    const project = await this.db.getRepository(Project).findOneByOrFail({ id: report.projectId });
+    const project = await this.projects.byId(report.projectId);
     const tracker = this.registry.forProject(project);
     const issue: TrackerIssue = {
       externalId: ticket.externalId,
@@ -61,7 +59,7 @@ export class DuplicateActionsService {
       .createQueryBuilder()
       .insert()
       .into(TicketAccount)
-      .values({ ticketId, accountKey, reportId })
+      .values({ ticketId, accountKey, reportId: report.id })
       .orIgnore()
       .execute();
     const claim = await this.db
@@ -69,7 +67,7 @@ export class DuplicateActionsService {
       .findOneByOrFail({ ticketId, accountKey });
     const announces = claim.reportId === report.id;
     if (announces && !claim.announcedAt) {
-      await this.announce(
+      await this.announceOn(
         tracker,
         issue,
         report,
@@ -79,26 +77,23 @@ export class DuplicateActionsService {
         .getRepository(TicketAccount)
         .update({ ticketId, accountKey }, { announcedAt: new Date() });
     }
+    return { ticketKey: ticket.key, announces };
+  }
 
-    await this.db.transaction(async (manager) => {
-      await manager
-        .createQueryBuilder()
-        .insert()
-        .into(ReportTicket)
-        .values({ reportId: report.id, ticketId, relation: 'duplicate' })
-        .orIgnore()
-        .execute();
-      const counts = await this.counts(manager, ticketId);
-      await this.pipeline.transition(
-        report.id,
-        report.status,
-        'duplicate',
-        'dedupe',
-        `Duplicate of ${ticket.key}: ${reason}${announces ? '' : ' (this account was already on the ticket; no new comment)'}`,
-        { ticket: ticket.key, ...counts },
-        manager,
-      );
-    });
+  /** Links the report to the ticket as a duplicate; the ticket's counts after it. */
+  async link(
+    manager: EntityManager,
+    reportId: string,
+    ticketId: string,
+  ): Promise<{ reports: number; accounts: number }> {
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(ReportTicket)
+      .values({ reportId, ticketId, relation: 'duplicate' })
+      .orIgnore()
+      .execute();
+    return this.counts(manager, ticketId);
   }
 
   /** Reports and distinct accounts behind a ticket. */
@@ -111,7 +106,7 @@ export class DuplicateActionsService {
     return { reports, accounts };
   }
 
-  private async announce(
+  private async announceOn(
     tracker: TrackerAdapter,
     issue: TrackerIssue,
     report: Report,

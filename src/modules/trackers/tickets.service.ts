@@ -1,11 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { NotFoundError, ValidationFailedError } from '../../common/errors';
 import { BuiltinTracker } from './builtin/builtin.tracker';
 import { ReportTicket } from './entities/report-ticket.entity';
 import { TicketAccount } from './entities/ticket-account.entity';
 import { Ticket } from './entities/ticket.entity';
+import { TrackerIssueRow } from './entities/tracker-issue.entity';
+import { upsertMirroredIssue } from './mirror/mirror-store';
+import type { MirroredIssue } from './mirror/mirrored-issue';
 
 export interface TicketView {
   key: string;
@@ -25,6 +28,21 @@ export interface TicketDetail extends TicketView {
   /** Comments (duplicates announcing themselves); only the built-in tracker's are kept here. */
   comments: { body: string; createdAt: string }[];
   reports: { id: string; relation: string; linkedAt: string }[];
+}
+
+/** A change of an issue as a tracker's webhook reports it. */
+export interface IssueChangeNews extends MirroredIssue {
+  provider: Ticket['provider'];
+  /** The issue was deleted. */
+  removed?: boolean;
+}
+
+/** One of Repro's tickets whose state a change moved, with the reports linked to it. */
+export interface ChangedTicket {
+  id: string;
+  key: string;
+  previous: string;
+  links: { reportId: string; relation: 'created' | 'duplicate' }[];
 }
 
 interface Cursor {
@@ -127,6 +145,103 @@ export class TicketsService {
       .findOne({ where: { reportId }, relations: { ticket: true } });
     if (!link?.ticket) return null;
     return { ...this.view(link.ticket, 0), relation: link.relation };
+  }
+
+  /** The ticket a report was filed into or merged with: its id, or null. */
+  async ticketIdOf(reportId: string): Promise<string | null> {
+    const link = await this.db.getRepository(ReportTicket).findOneBy({ reportId });
+    return link?.ticketId ?? null;
+  }
+
+  /** An open issue of the project's tracker, by key, from the mirror. */
+  openIssueByKey(projectId: string, key: string): Promise<TrackerIssueRow | null> {
+    return this.db.getRepository(TrackerIssueRow).findOneBy({ projectId, key, open: true });
+  }
+
+  /**
+   * The ticket with this key: one Repro filed, or any issue in the mirror (its Ticket row made
+   * on first use). Null when the project has no such ticket.
+   */
+  async ticketForKey(projectId: string, key: string): Promise<string | null> {
+    const ticket = await this.db.getRepository(Ticket).findOneBy({ projectId, key });
+    if (ticket) return ticket.id;
+    const issue = await this.db.getRepository(TrackerIssueRow).findOneBy({ projectId, key });
+    return issue ? this.ticketForIssue(issue.id) : null;
+  }
+
+  /** The Ticket row for a mirrored issue, made on first use (issues people filed have none). */
+  async ticketForIssue(issueRowId: string): Promise<string> {
+    const issue = await this.db.getRepository(TrackerIssueRow).findOneByOrFail({ id: issueRowId });
+    const result = await this.db
+      .createQueryBuilder()
+      .insert()
+      .into(Ticket)
+      .values({
+        projectId: issue.projectId,
+        provider: issue.provider,
+        externalId: issue.externalId,
+        key: issue.key,
+        url: issue.url,
+        title: issue.title,
+        state: issue.state,
+      })
+      .orUpdate(['state', 'updated_at'], ['project_id', 'provider', 'external_id'])
+      .returning(['id'])
+      .execute();
+    return (result.raw as { id: string }[])[0].id;
+  }
+
+  /**
+   * A tracker's news about an issue: into the mirror (a deleted issue stays there, closed, so a
+   * late update cannot bring it back), and, when it is one of Repro's tickets whose state
+   * changed, onto the ticket. Returns whether the mirror took it and the tickets it moved.
+   */
+  async applyIssueChange(
+    manager: EntityManager,
+    projectId: string,
+    change: IssueChangeNews,
+  ): Promise<{ mirrored: boolean; tickets: ChangedTicket[] }> {
+    const mirrored = change.removed
+      ? await this.markRemoved(manager, projectId, change)
+      : await upsertMirroredIssue(manager, projectId, change.provider, change);
+    // An update older than what the mirror holds says nothing new about our ticket either.
+    if (!mirrored && !change.removed) return { mirrored, tickets: [] };
+    const [rows] = await manager.query<[Omit<ChangedTicket, 'links'>[], number]>(
+      `UPDATE tickets t SET state = $4, updated_at = now()
+       FROM (SELECT id, state FROM tickets
+             WHERE project_id = $1 AND provider = $2 AND external_id = $3 FOR UPDATE) previous
+       WHERE t.id = previous.id AND previous.state <> $4
+       RETURNING t.id, t.key, previous.state AS previous`,
+      [projectId, change.provider, change.externalId, change.state],
+    );
+    const tickets: ChangedTicket[] = [];
+    for (const row of rows) {
+      const links = await manager.getRepository(ReportTicket).find({
+        select: { reportId: true, relation: true },
+        where: { ticketId: row.id },
+        order: { reportId: 'ASC' },
+      });
+      tickets.push({
+        ...row,
+        links: links.map((l) => ({ reportId: l.reportId, relation: l.relation })),
+      });
+    }
+    return { mirrored, tickets };
+  }
+
+  private async markRemoved(
+    manager: EntityManager,
+    projectId: string,
+    change: IssueChangeNews,
+  ): Promise<boolean> {
+    const [rows] = await manager.query<[unknown[], number]>(
+      `UPDATE tracker_issues SET open = false, state = $4,
+         remote_updated_at = GREATEST(remote_updated_at, now()), updated_at = now()
+       WHERE project_id = $1 AND provider = $2 AND external_id = $3
+       RETURNING id`,
+      [projectId, change.provider, change.externalId, change.state],
+    );
+    return rows.length > 0;
   }
 
   private async reportCounts(ticketIds: string[]): Promise<Map<string, number>> {

@@ -1,19 +1,8 @@
-import type { Severity } from '../triage/engine/triage.types';
 import type { Project, TrackerProvider } from '../projects/entities/project.entity';
+import type { TicketDraft } from '../triage/engine/ticket/ticket-draft';
 
-/** What Repro asks a tracker to create. */
-export interface TicketDraft {
-  /** Carried as a hidden marker so a retried filing finds the ticket instead of making another. */
-  reportId: string;
-  title: string;
-  /** Markdown. */
-  body: string;
-  labels: string[];
-  /** The customer account's name, for trackers that label by account (GitHub). */
-  accountName?: string | null;
-  /** The agent's (or a person's) severity, for trackers with a priority field (Linear). */
-  severity?: Severity;
-}
+/** What Repro asks a tracker to create (composed by the triage engine's ticket writer). */
+export type { TicketDraft } from '../triage/engine/ticket/ticket-draft';
 
 /** An issue as the tracker holds it. */
 export interface TrackerIssue {

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { PipelineModule } from '../pipeline/pipeline.module';
 import { ProjectsModule } from '../projects/projects.module';
 import { RecordingsModule } from '../recordings/recordings.module';
 import { ReplayModule } from '../replay/replay.module';
@@ -11,7 +10,7 @@ import { TicketsService } from './tickets.service';
 import { TrackerRegistry } from './tracker-registry';
 
 @Module({
-  imports: [PipelineModule, RecordingsModule, ReplayModule, ProjectsModule],
+  imports: [RecordingsModule, ReplayModule, ProjectsModule],
   controllers: [TicketsController],
   providers: [
     BuiltinTracker,

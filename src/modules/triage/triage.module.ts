@@ -1,26 +1,15 @@
 import { Module } from '@nestjs/common';
-import { ConversationModule } from '../conversation/conversation.module';
-import { DedupeModule } from '../dedupe/dedupe.module';
-import { PipelineModule } from '../pipeline/pipeline.module';
-import { SentryModule } from '../sentry/sentry.module';
 import { OpenAiModule } from '../../integrations/openai/openai.module';
+import { ConversationModule } from '../conversation/conversation.module';
 import { ProjectsModule } from '../projects/projects.module';
-import { DecisionService } from '../pipeline/decisions/decisions.service';
-import { TriageController } from '../pipeline/decisions/decisions.controller';
+import { RecordingsModule } from '../recordings/recordings.module';
+import { SentryModule } from '../sentry/sentry.module';
 import { TriageService } from './triage.service';
 
-/** The triage agent in the pipeline: its runs, its trace, and people's decisions. */
+/** The triage agent: its engines run on stored reports, with their trace and fact picture. */
 @Module({
-  imports: [
-    OpenAiModule,
-    ProjectsModule,
-    SentryModule,
-    DedupeModule,
-    PipelineModule,
-    ConversationModule,
-  ],
-  controllers: [TriageController],
-  providers: [TriageService, DecisionService],
+  imports: [OpenAiModule, ProjectsModule, RecordingsModule, SentryModule, ConversationModule],
+  providers: [TriageService],
   exports: [TriageService],
 })
 export class TriageModule {}

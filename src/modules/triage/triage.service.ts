@@ -1,39 +1,51 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager, In, IsNull, Not } from 'typeorm';
 import type { AppConfig } from '../../config/config.schema';
 import { InjectConfig } from '../../config/config.module';
-import { conversationTurns } from '../conversation/conversation';
-import { ConversationService } from '../conversation/conversation.service';
-import { DedupeService } from '../dedupe/dedupe.service';
-import { Report } from '../reports/entities/report.entity';
-import { PipelineService } from '../pipeline/pipeline.service';
-import { Recording } from '../recordings/entities/recording.entity';
-import { SentryMatch } from '../sentry/entities/sentry-match.entity';
-import { buildAttachment, type SentryAttachment } from '../sentry/sentry-attachment';
-import type { SentryApiClient } from '../sentry/sentry-api.client';
-import { SENTRY_API_CLIENT } from '../sentry/sentry-matching.service';
 import { OPENAI_CLIENT } from '../../integrations/openai/openai.module';
-import type {
-  AgentPolicy,
-  AgentToolHost,
-  EngineResult,
-  FactKey,
-  TriageInput,
-} from './engine/triage.types';
-import { runDeterministic } from './engine/deterministic/deterministic-engine';
-import { AgentStep } from './entities/agent-step.entity';
-import { ReportTriage } from './entities/report-triage.entity';
-import { LlmEngine, llmEngineOptions } from './engine/llm/llm-engine';
 import type { OpenAiClient } from '../../integrations/openai/openai.client';
-import { AgentPolicyService } from '../projects/agent-policy.service';
 import {
   addCounts,
   describeCounts,
   type RedactionCounts,
   redactDeep,
 } from '../../privacy/redaction';
-import { triageInput } from './engine/triage-input';
+import { ConversationService } from '../conversation/conversation.service';
+import { AgentPolicyService } from '../projects/agent-policy.service';
+import { RecordingsService } from '../recordings/recordings.service';
+import type { Report } from '../reports/entities/report.entity';
+import { ReportsService } from '../reports/reports.service';
+import { buildAttachment, type SentryAttachment } from '../sentry/sentry-attachment';
+import type { SentryApiClient } from '../sentry/sentry-api.client';
+import { SENTRY_API_CLIENT, SentryMatchingService } from '../sentry/sentry-matching.service';
+import { runDeterministic } from './engine/deterministic/deterministic-engine';
+import { LlmEngine, llmEngineOptions } from './engine/llm/llm-engine';
+import { conversationTurns, triageInput } from './engine/triage-input';
+import {
+  type AgentPolicy,
+  type AgentToolHost,
+  type EngineResult,
+  FACT_KEYS,
+  type FactKey,
+  type FactPicture,
+  type TicketProposal,
+  type TraceStep,
+  type TriageInput,
+} from './engine/triage.types';
+import { AgentStep } from './entities/agent-step.entity';
+import { type HumanDecision, ReportTriage } from './entities/report-triage.entity';
+
+export interface TraceView {
+  reportId: string;
+  engine: string | null;
+  fallbackReason: string | null;
+  totals: { steps: number; tokensIn: number; tokensOut: number; tokensCached: number };
+  steps: (Omit<TraceStep, 'engine'> & { engine: string; run: number; seq: number; at: string })[];
+}
+
+/** The lookups the pipeline lends the LLM engine from other capabilities (the open issues). */
+export type TriageLookups = Pick<AgentToolHost, 'searchSimilarIssues'>;
 
 export interface TriageRun {
   result: EngineResult;
@@ -62,10 +74,83 @@ export class TriageService {
     @Inject(OPENAI_CLIENT) private readonly openai: OpenAiClient | null,
     @Inject(SENTRY_API_CLIENT) private readonly sentry: SentryApiClient | null,
     private readonly conversation: ConversationService,
-    private readonly dedupe: DedupeService,
-    private readonly pipeline: PipelineService,
+    private readonly reports: ReportsService,
+    private readonly recordings: RecordingsService,
+    private readonly sentryMatches: SentryMatchingService,
     private readonly policies: AgentPolicyService,
   ) {}
+
+  /** What the agent knows and proposed for the report, and how its conversation stands. */
+  record(reportId: string, manager: EntityManager = this.db.manager): Promise<ReportTriage | null> {
+    return manager.getRepository(ReportTriage).findOneBy({ reportId });
+  }
+
+  /** An answer arrived: the conversation is open again, even after the timeout. */
+  async reopenClarifying(manager: EntityManager, reportId: string): Promise<void> {
+    await manager.update(ReportTriage, { reportId }, { clarifyClosedAt: null });
+  }
+
+  /** Questions asked count against the policy's limit. */
+  async countQuestions(manager: EntityManager, reportId: string, count: number): Promise<void> {
+    await manager.increment(ReportTriage, { reportId }, 'questionsAsked', count);
+  }
+
+  /** Of these reports, those whose wait for answers has ended. */
+  async clarifyClosed(reportIds: string[]): Promise<Set<string>> {
+    if (!reportIds.length) return new Set();
+    const rows = await this.db.getRepository(ReportTriage).find({
+      select: { reportId: true },
+      where: { reportId: In(reportIds), clarifyClosedAt: Not(IsNull()) },
+    });
+    return new Set(rows.map((r) => r.reportId));
+  }
+
+  /** Stores a person's decision (and the edited proposal) with the report's triage record. */
+  async recordDecision(
+    manager: EntityManager,
+    report: Pick<Report, 'id' | 'projectId'>,
+    human: HumanDecision,
+    proposal: TicketProposal | null,
+  ): Promise<void> {
+    const repo = manager.getRepository(ReportTriage);
+    const existing = await repo.findOneBy({ reportId: report.id });
+    await repo.upsert(
+      {
+        reportId: report.id,
+        projectId: report.projectId,
+        engine: existing?.engine ?? 'none',
+        facts: existing?.facts ?? emptyFacts(),
+        humanDecision: human,
+        ...(proposal ? { proposal } : {}),
+      },
+      ['reportId'],
+    );
+  }
+
+  /** Every step of the agent's work on the report, with token totals. */
+  async trace(reportId: string): Promise<TraceView> {
+    const triage = await this.record(reportId);
+    const steps = await this.db.getRepository(AgentStep).find({
+      where: { reportId },
+      order: { run: 'ASC', seq: 'ASC' },
+    });
+    const sum = (pick: (s: AgentStep) => number) => steps.reduce((n, s) => n + pick(s), 0);
+    return {
+      reportId,
+      engine: triage?.engine ?? null,
+      fallbackReason: triage?.fallbackReason ?? null,
+      totals: {
+        steps: steps.length,
+        tokensIn: sum((s) => s.tokensIn),
+        tokensOut: sum((s) => s.tokensOut),
+        tokensCached: sum((s) => s.tokensCached),
+      },
+      steps: steps.map(({ id: _id, reportId: _report, createdAt, ...step }) => ({
+        ...step,
+        at: createdAt.toISOString(),
+      })),
+    };
+  }
 
   /** Ends the wait for answers; false when it had ended already. */
   async closeClarifying(reportId: string): Promise<boolean> {
@@ -79,13 +164,10 @@ export class TriageService {
   }
 
   /** One run of the agent on the report as it stands, stored with its trace. */
-  async run(reportId: string): Promise<TriageRun> {
-    const report = await this.db.getRepository(Report).findOneOrFail({
-      where: { id: reportId },
-      relations: { reporter: true, account: true },
-    });
+  async run(reportId: string, lookups: TriageLookups): Promise<TriageRun> {
+    const report = await this.reports.withPeople(reportId);
     const policy = await this.policies.forProject(report.projectId);
-    const existing = await this.db.getRepository(ReportTriage).findOneBy({ reportId });
+    const existing = await this.record(reportId);
     // After the timeout nothing more is asked: the questions already asked use up the allowance.
     const effective: AgentPolicy = existing?.clarifyClosedAt
       ? { ...policy, maxQuestions: Math.min(policy.maxQuestions, existing.questionsAsked) }
@@ -98,7 +180,7 @@ export class TriageService {
       ? await new LlmEngine(this.openai, llmEngineOptions(this.config)).run(
           input,
           effective,
-          this.toolHost(report.projectId, input, looked),
+          this.toolHost(input, looked, lookups),
         )
       : runDeterministic(input, effective);
 
@@ -138,13 +220,18 @@ export class TriageService {
         );
       }
       if ((decision.kind === 'file' || decision.kind === 'duplicate') && looked.length) {
-        await this.attachLookedUp(manager, report, looked[looked.length - 1], decision);
+        await this.sentryMatches.attachLookedUp(
+          manager,
+          report,
+          looked[looked.length - 1],
+          decision,
+        );
       }
       const known = (Object.entries(result.facts) as [FactKey, unknown][])
         .filter(([, fact]) => fact)
         .map(([key]) => key);
       const redacted = describeCounts(redactions);
-      await this.pipeline.audit(
+      await this.reports.audit(
         {
           reportId,
           stage: 'clarify',
@@ -181,41 +268,13 @@ export class TriageService {
     };
   }
 
-  /**
-   * The Sentry issue the LLM engine found with its own lookups, kept as the report's match (so
-   * the ticket shows it) when automatic matching attached none.
-   */
-  private async attachLookedUp(
-    manager: EntityManager,
-    report: Report,
-    issue: SentryAttachment,
-    decision: { confidence: number; reason: string },
-  ): Promise<void> {
-    const existing = await manager.getRepository(SentryMatch).findOneBy({ reportId: report.id });
-    if (existing?.issue) return;
-    const reasons = [`the triage agent looked it up: ${decision.reason}`];
-    await manager.getRepository(SentryMatch).upsert(
-      {
-        reportId: report.id,
-        projectId: report.projectId,
-        status: 'matched',
-        sentryIssueId: issue.id,
-        score: decision.confidence,
-        issue: { ...issue, score: decision.confidence, reasons },
-        candidates: existing?.candidates ?? [],
-        problem: existing?.problem ?? null,
-      },
-      ['reportId'],
-    );
-  }
-
   /** What the engines read about the report, redacted for the LLM and the ticket. */
   async input(
     report: Report,
     policy: AgentPolicy,
   ): Promise<{ input: TriageInput; redactions: RedactionCounts }> {
-    const recording = await this.db.getRepository(Recording).findOneBy({ reportId: report.id });
-    const match = await this.db.getRepository(SentryMatch).findOneBy({ reportId: report.id });
+    const recording = await this.recordings.findForReport(report.id);
+    const match = await this.sentryMatches.find(report.id);
     const messages = await this.conversation.messages(report.id);
     return triageInput(
       {
@@ -245,9 +304,9 @@ export class TriageService {
 
   /** The LLM's lookups: Sentry (when configured) and the open issues dedupe searches. */
   private toolHost(
-    projectId: string,
     input: TriageInput,
     looked: SentryAttachment[],
+    lookups: TriageLookups,
   ): AgentToolHost {
     const sentry = this.sentry;
     const redact = <T>(value: T): T => redactDeep(value).value;
@@ -293,7 +352,11 @@ export class TriageService {
         looked.push(attachment);
         return attachment;
       },
-      searchSimilarIssues: async (query) => redact(await this.dedupe.similar(projectId, query)),
+      searchSimilarIssues: async (query) => redact(await lookups.searchSimilarIssues(query)),
     };
   }
+}
+
+function emptyFacts(): FactPicture {
+  return Object.fromEntries(FACT_KEYS.map((k) => [k, null])) as FactPicture;
 }

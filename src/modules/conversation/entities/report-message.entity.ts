@@ -1,5 +1,10 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import type { Question } from '../../triage/engine/triage.types';
+
+/** A question as the conversation stores it: the triage agent's fact key and the words asked. */
+export interface StoredQuestion {
+  key: string;
+  text: string;
+}
 
 export const MESSAGE_AUTHORS = ['agent', 'reporter'] as const;
 export type MessageAuthor = (typeof MESSAGE_AUTHORS)[number];
@@ -22,7 +27,7 @@ export class ReportMessage {
 
   /** For the agent's messages: the questions in it, each with the fact it is about. */
   @Column({ type: 'jsonb', default: () => "'[]'" })
-  questions!: Question[];
+  questions!: StoredQuestion[];
 
   /** How it arrived or left: api, widget, email. */
   @Column({ type: 'text' })

@@ -4,15 +4,15 @@ import { CurrentProject } from '../../projects/current-project';
 import { NotFoundError } from '../../../common/errors';
 import type { Project } from '../../projects/entities/project.entity';
 import { DecisionDto } from './decision.dto';
-import { DecisionService } from './decisions.service';
+import { DecisionsService } from './decisions.service';
 
 const reportId = () => new ParseUUIDPipe({ exceptionFactory: () => new NotFoundError('Report') });
 
 @ApiTags('triage')
 @ApiBearerAuth()
 @Controller('v1/reports/:id')
-export class TriageController {
-  constructor(private readonly decisions: DecisionService) {}
+export class DecisionsController {
+  constructor(private readonly decisions: DecisionsService) {}
 
   @Get('trace')
   @ApiOperation({ summary: "Every step of the triage agent's work on the report" })

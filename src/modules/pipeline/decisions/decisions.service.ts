@@ -2,61 +2,32 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DomainError, ErrorCode, NotFoundError } from '../../../common/errors';
-import { JobName } from '../../../queue/queue.constants';
-import { DedupeService } from '../../dedupe/dedupe.service';
-import { Report } from '../../reports/entities/report.entity';
-import { PipelineService } from '../pipeline.service';
+import type { Report } from '../../reports/entities/report.entity';
+import { ReportsService } from '../../reports/reports.service';
+import { TicketsService } from '../../trackers/tickets.service';
 import { ticketTitle } from '../../triage/engine/ticket/ticket-title';
-import {
-  FACT_KEYS,
-  type FactPicture,
-  type TicketProposal,
-  type TraceStep,
-} from '../../triage/engine/triage.types';
-import type { DecisionDto, TicketEditsDto } from './decision.dto';
-import { AgentStep } from '../../triage/entities/agent-step.entity';
-import { type HumanDecision, ReportTriage } from '../../triage/entities/report-triage.entity';
+import type { TicketProposal } from '../../triage/engine/triage.types';
+import type { HumanDecision } from '../../triage/entities/report-triage.entity';
+import { type TraceView, TriageService } from '../../triage/triage.service';
 
-export interface TraceView {
-  reportId: string;
-  engine: string | null;
-  fallbackReason: string | null;
-  totals: { steps: number; tokensIn: number; tokensOut: number; tokensCached: number };
-  steps: (Omit<TraceStep, 'engine'> & { engine: string; run: number; seq: number; at: string })[];
-}
+export type { TraceView };
+import { PipelineService } from '../pipeline.service';
+import type { DecisionDto, TicketEditsDto } from './decision.dto';
 
 /** A person's decision on a report waiting for one, and the agent's trace for them to read. */
 @Injectable()
-export class DecisionService {
+export class DecisionsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly pipeline: PipelineService,
-    private readonly dedupe: DedupeService,
+    private readonly reports: ReportsService,
+    private readonly triage: TriageService,
+    private readonly tickets: TicketsService,
   ) {}
 
   async trace(projectId: string, reportId: string): Promise<TraceView> {
     await this.report(projectId, reportId);
-    const triage = await this.db.getRepository(ReportTriage).findOneBy({ reportId });
-    const steps = await this.db.getRepository(AgentStep).find({
-      where: { reportId },
-      order: { run: 'ASC', seq: 'ASC' },
-    });
-    const sum = (pick: (s: AgentStep) => number) => steps.reduce((n, s) => n + pick(s), 0);
-    return {
-      reportId,
-      engine: triage?.engine ?? null,
-      fallbackReason: triage?.fallbackReason ?? null,
-      totals: {
-        steps: steps.length,
-        tokensIn: sum((s) => s.tokensIn),
-        tokensOut: sum((s) => s.tokensOut),
-        tokensCached: sum((s) => s.tokensCached),
-      },
-      steps: steps.map(({ id: _id, reportId: _report, createdAt, ...step }) => ({
-        ...step,
-        at: createdAt.toISOString(),
-      })),
-    };
+    return this.triage.trace(reportId);
   }
 
   async decide(
@@ -81,24 +52,26 @@ export class DecisionService {
           dto.action === 'approve_with_edits' ? dto.ticket : undefined,
         );
       case 'merge': {
-        const merged = await this.dedupe.mergeIntoKey(
-          report.id,
-          projectId,
-          dto.target!,
-          `merged by a person${dto.reason ? `: ${dto.reason}` : ''}`,
-        );
-        if (!merged) {
+        // Into a ticket Repro filed or any open issue in the mirror, by key.
+        const ticketId = await this.tickets.ticketForKey(projectId, dto.target!);
+        if (ticketId) {
+          await this.pipeline.merge(
+            report.id,
+            ticketId,
+            `merged by a person${dto.reason ? `: ${dto.reason}` : ''}`,
+          );
+        } else {
           throw new DomainError(404, ErrorCode.NotFound, `Ticket ${dto.target} not found.`, {
             field: 'target',
           });
         }
-        await this.record(report, human, null);
+        await this.triage.recordDecision(this.db.manager, report, human, null);
         return this.status(report.id);
       }
       case 'reject': {
         const moved = await this.db.transaction(async (manager) => {
-          await this.record(report, human, null, manager);
-          return this.pipeline.transition(
+          await this.triage.recordDecision(manager, report, human, null);
+          return this.reports.transition(
             report.id,
             'needs_human',
             'rejected',
@@ -119,11 +92,11 @@ export class DecisionService {
     human: HumanDecision,
     edits: TicketEditsDto | undefined,
   ): Promise<{ id: string; status: string }> {
-    const triage = await this.db.getRepository(ReportTriage).findOneBy({ reportId: report.id });
+    const triage = await this.triage.record(report.id);
     const proposal = edits ? applyEdits(triage?.proposal ?? null, report, edits) : null;
     const moved = await this.db.transaction(async (manager) => {
-      await this.record(report, human, proposal, manager);
-      return this.pipeline.transition(
+      await this.triage.recordDecision(manager, report, human, proposal);
+      return this.reports.transition(
         report.id,
         'needs_human',
         'filing',
@@ -136,40 +109,18 @@ export class DecisionService {
       );
     });
     if (!moved) this.assertAwaiting((await this.status(report.id)).status);
-    await this.pipeline.enqueue(JobName.FileTicket, report.id);
+    await this.pipeline.enqueueFor('filing', report.id);
     return this.status(report.id);
   }
 
-  /** Stores the decision (and the edited proposal) with the report's triage record. */
-  private async record(
-    report: Report,
-    human: HumanDecision,
-    proposal: TicketProposal | null,
-    manager = this.db.manager,
-  ): Promise<void> {
-    const repo = manager.getRepository(ReportTriage);
-    const existing = await repo.findOneBy({ reportId: report.id });
-    await repo.upsert(
-      {
-        reportId: report.id,
-        projectId: report.projectId,
-        engine: existing?.engine ?? 'none',
-        facts: existing?.facts ?? emptyFacts(),
-        humanDecision: human,
-        ...(proposal ? { proposal } : {}),
-      },
-      ['reportId'],
-    );
-  }
-
   private async report(projectId: string, reportId: string): Promise<Report> {
-    const report = await this.db.getRepository(Report).findOneBy({ id: reportId, projectId });
+    const report = await this.reports.findInProject(projectId, reportId);
     if (!report) throw new NotFoundError('Report');
     return report;
   }
 
   private async status(reportId: string): Promise<{ id: string; status: string }> {
-    const report = await this.db.getRepository(Report).findOneByOrFail({ id: reportId });
+    const report = await this.reports.get(reportId);
     return { id: report.id, status: report.status };
   }
 
@@ -182,10 +133,6 @@ export class DecisionService {
       { field: 'status', status },
     );
   }
-}
-
-function emptyFacts(): FactPicture {
-  return Object.fromEntries(FACT_KEYS.map((k) => [k, null])) as FactPicture;
 }
 
 /** The proposal with a person's edits over it (a report without a proposal starts from its words). */

@@ -9,8 +9,9 @@ import {
   type Relation,
   UpdateDateColumn,
 } from 'typeorm';
-import { Account } from '../../accounts/entities/account.entity';
-import { Reporter } from '../../accounts/entities/reporter.entity';
+// Named, not imported: the kernel knows reports belong to people, not the accounts module.
+import type { Account } from '../../accounts/entities/account.entity';
+import type { Reporter } from '../../accounts/entities/reporter.entity';
 import { REPORT_STATUSES, type ReportStatus } from '../report-state-machine';
 
 export const REPORT_SOURCES = ['widget', 'email', 'api'] as const;
@@ -71,7 +72,7 @@ export class Report {
   @Column({ type: 'uuid', nullable: true })
   reporterId!: string | null;
 
-  @ManyToOne(() => Reporter, { onDelete: 'SET NULL' })
+  @ManyToOne('Reporter', { onDelete: 'SET NULL' })
   @JoinColumn()
   reporter?: Relation<Reporter> | null;
 
@@ -79,7 +80,7 @@ export class Report {
   @Column({ type: 'uuid', nullable: true })
   accountId!: string | null;
 
-  @ManyToOne(() => Account, { onDelete: 'SET NULL' })
+  @ManyToOne('Account', { onDelete: 'SET NULL' })
   @JoinColumn()
   account?: Relation<Account> | null;
 

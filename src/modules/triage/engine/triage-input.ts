@@ -1,6 +1,6 @@
 import type { RecordingAnalysis } from '../../recordings/analyzer/types';
 import type { SentryAttachment } from '../../sentry/sentry-attachment';
-import type { AgentPolicy, ConversationTurn, TriageInput } from './triage.types';
+import type { AgentPolicy, ConversationTurn, FactKey, TriageInput } from './triage.types';
 import { keptEmails } from '../../projects/policy';
 import {
   addCounts,
@@ -72,4 +72,46 @@ export function redactAnalysis(
     value: { ...redacted.value, environment: analysis.environment },
     counts: redacted.counts,
   };
+}
+
+/** A stored message of the conversation, as the engines read it. */
+export interface ConversationMessage {
+  author: 'agent' | 'reporter';
+  body: string;
+  questions: { key: string; text: string }[];
+  createdAt: Date;
+}
+
+/**
+ * The conversation as the agent reads it: each agent message with the reporter's replies that
+ * followed it. Replies sent before any question form a turn with no questions.
+ */
+export function conversationTurns(messages: ConversationMessage[]): ConversationTurn[] {
+  const turns: ConversationTurn[] = [];
+  for (const message of messages) {
+    if (message.author === 'agent') {
+      turns.push({
+        questions: message.questions.map((q) => q.text),
+        keys: message.questions.map((q) => q.key as FactKey),
+        answer: null,
+        askedAt: message.createdAt.toISOString(),
+        answeredAt: null,
+      });
+      continue;
+    }
+    let turn = turns[turns.length - 1];
+    if (!turn) {
+      turn = {
+        questions: [],
+        keys: [],
+        answer: null,
+        askedAt: message.createdAt.toISOString(),
+        answeredAt: null,
+      };
+      turns.push(turn);
+    }
+    turn.answer = turn.answer ? `${turn.answer}\n\n${message.body}` : message.body;
+    turn.answeredAt ??= message.createdAt.toISOString();
+  }
+  return turns;
 }

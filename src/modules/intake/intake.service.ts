@@ -4,20 +4,21 @@ import { createHash } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError, ErrorCode, NotFoundError, ValidationFailedError } from '../../common/errors';
 import { AccountsService } from '../accounts/accounts.service';
-import { PipelineService } from '../pipeline/pipeline.service';
-import { JobName } from '../../queue/queue.constants';
-import type { Project } from '../projects/entities/project.entity';
-import { RecordingsService } from '../recordings/recordings.service';
-import { DedupeResult } from '../dedupe/entities/dedupe-result.entity';
-import { SentryMatchingService } from '../sentry/sentry-matching.service';
-import { TicketsService } from '../trackers/tickets.service';
-import type { FactPicture, TicketProposal } from '../triage/engine/triage.types';
-import { type HumanDecision, ReportTriage } from '../triage/entities/report-triage.entity';
 import { openQuestion } from '../conversation/conversation';
 import { ConversationService } from '../conversation/conversation.service';
 import { newReporterToken } from '../conversation/reporter-token';
+import { DedupeService } from '../dedupe/dedupe.service';
+import { PipelineService } from '../pipeline/pipeline.service';
+import type { Project } from '../projects/entities/project.entity';
+import { RecordingsService } from '../recordings/recordings.service';
+import type { Report, ReportSource } from '../reports/entities/report.entity';
+import { ReportsService } from '../reports/reports.service';
+import { SentryMatchingService } from '../sentry/sentry-matching.service';
+import { TicketsService } from '../trackers/tickets.service';
+import type { FactPicture, TicketProposal } from '../triage/engine/triage.types';
+import type { HumanDecision } from '../triage/entities/report-triage.entity';
+import { TriageService } from '../triage/triage.service';
 import { type CreateReportDto, reporterIdentityProblem } from './dto/create-report.dto';
-import { Report, type ReportSource } from '../reports/entities/report.entity';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -102,7 +103,8 @@ export interface ReportView {
 class IdempotentReplay extends Error {}
 
 @Injectable()
-export class ReportsService {
+/** The reports API: a report's arrival (stored whole, then queued) and its view. */
+export class IntakeService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly accounts: AccountsService,
@@ -111,6 +113,9 @@ export class ReportsService {
     private readonly tickets: TicketsService,
     private readonly sentry: SentryMatchingService,
     private readonly conversation: ConversationService,
+    private readonly reports: ReportsService,
+    private readonly dedupe: DedupeService,
+    private readonly triage: TriageService,
   ) {}
 
   /**
@@ -160,25 +165,25 @@ export class ReportsService {
       return this.replay(earlier);
     }
 
-    await this.pipeline.enqueueSoon(JobName.AnalyzeReport, report.id);
+    await this.pipeline.accepted(report.id);
     return { report, replayed: false, reporterToken: token };
   }
 
   /** The same report again, with a fresh reporter token (the first is known only by its hash). */
   private async replay(report: Report): Promise<IntakeResult> {
     const { token, hash } = newReporterToken();
-    await this.db.getRepository(Report).update({ id: report.id }, { reporterTokenHash: hash });
+    await this.reports.setReporterTokenHash(report.id, hash);
     return { report, replayed: true, reporterToken: token };
   }
 
   async view(projectId: string, reportId: string): Promise<ReportView> {
-    const report = await this.db.getRepository(Report).findOneBy({ id: reportId, projectId });
+    const report = await this.reports.findInProject(projectId, reportId);
     if (!report) throw new NotFoundError('Report');
     const ticket = await this.tickets.forReport(report.id);
     const recording = await this.recordings.summary(report.id);
     const sentry = await this.sentry.find(report.id);
-    const dedupe = await this.db.getRepository(DedupeResult).findOneBy({ reportId: report.id });
-    const triage = await this.db.getRepository(ReportTriage).findOneBy({ reportId: report.id });
+    const dedupe = await this.dedupe.result(report.id);
+    const triage = await this.triage.record(report.id);
     const open =
       report.status === 'clarifying'
         ? openQuestion(await this.conversation.messages(report.id), triage?.clarifyClosedAt ?? null)
@@ -268,11 +273,9 @@ export class ReportsService {
       ? await this.accounts.upsertReporter(manager, project.id, dto.reporter, account?.id ?? null)
       : null;
 
-    const inserted = await manager
-      .createQueryBuilder()
-      .insert()
-      .into(Report)
-      .values({
+    const report = await this.reports.create(
+      manager,
+      {
         projectId: project.id,
         source,
         description: dto.description,
@@ -285,31 +288,18 @@ export class ReportsService {
           timezone: dto.client?.timezone,
         },
         sentry: { ...dto.sentry },
-        status: 'received',
         reporterId: reporter?.id ?? null,
         accountId: account?.id ?? null,
         idempotencyKey,
         requestHash,
         reporterTokenHash,
-      })
-      .orIgnore()
-      .returning(['id'])
-      .execute();
-    const row = (inserted.raw as { id: string }[])[0];
-    if (!row) throw new IdempotentReplay();
-    const report = await manager.findOneByOrFail(Report, { id: row.id });
-
-    await this.pipeline.audit(
+      },
       {
-        reportId: report.id,
-        stage: 'intake',
-        event: 'transition',
-        toStatus: 'received',
         reason: `Received from ${source}`,
         details: { events: dto.events?.length ?? 0, idempotencyKey: idempotencyKey !== null },
       },
-      manager,
     );
+    if (!report) throw new IdempotentReplay();
     if (dto.events?.length) {
       await this.recordings.storeInline(manager, project.id, report.id, dto.events);
     } else if (dto.sessionId) {
@@ -323,7 +313,7 @@ export class ReportsService {
     idempotencyKey: string,
     requestHash: string,
   ): Promise<Report | null> {
-    const earlier = await this.db.getRepository(Report).findOneBy({ projectId, idempotencyKey });
+    const earlier = await this.reports.findByIdempotencyKey(projectId, idempotencyKey);
     if (earlier && earlier.requestHash !== requestHash) {
       throw new DomainError(
         422,

@@ -1,0 +1,43 @@
+import { JobName, type PipelineJobName } from '../../queue/queue.constants';
+import type { ReportStatus } from '../reports/report-state-machine';
+
+interface StageOfJob {
+  /** The stage's name in the audit log and on Sentry events. */
+  stage: string;
+  /** The statuses this job moves a report on from; a job runs only while the report is in one. */
+  from: readonly ReportStatus[];
+}
+
+/**
+ * The one table of the pipeline: each job, its stage, and the statuses it moves a report on
+ * from. Adding a stage means a row here, a job name (queue.constants.ts) and a handler
+ * (StagesService); the status ⇄ job maps below are derived from it.
+ */
+export const PIPELINE = {
+  [JobName.AnalyzeReport]: { stage: 'analyze', from: ['received', 'analyzing'] },
+  [JobName.ClarifyReport]: { stage: 'clarify', from: ['clarifying'] },
+  // Delayed, one per question: ends the wait for the reporter; it is no status's own job.
+  [JobName.ClarifyTimeout]: { stage: 'clarify', from: [] },
+  [JobName.DedupeReport]: { stage: 'dedupe', from: ['deduping'] },
+  [JobName.FileTicket]: { stage: 'file', from: ['filing'] },
+} as const satisfies Record<PipelineJobName, StageOfJob>;
+
+const JOBS = Object.keys(PIPELINE) as PipelineJobName[];
+
+export const STAGE_OF_JOB = Object.fromEntries(
+  JOBS.map((job) => [job, PIPELINE[job].stage]),
+) as Record<PipelineJobName, string>;
+
+/** The job that moves a report on from each active status. */
+export const JOB_FOR_STATUS: Partial<Record<ReportStatus, PipelineJobName>> = Object.fromEntries(
+  JOBS.flatMap((job) => PIPELINE[job].from.map((status) => [status, job])),
+);
+
+export function isPipelineJob(name: string): name is PipelineJobName {
+  return name in PIPELINE;
+}
+
+/** True when a job for `name` has something to do for a report in `status`. */
+export function jobApplies(name: PipelineJobName, status: ReportStatus): boolean {
+  return (PIPELINE[name].from as readonly ReportStatus[]).includes(status);
+}

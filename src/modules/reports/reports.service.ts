@@ -1,0 +1,250 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager, In, LessThan } from 'typeorm';
+import { PipelineEvent } from './entities/pipeline-event.entity';
+import { Report } from './entities/report.entity';
+import { assertTransition, type ReportStatus } from './report-state-machine';
+
+/** What intake knows of a new report. */
+export type NewReport = Pick<
+  Report,
+  | 'projectId'
+  | 'source'
+  | 'description'
+  | 'pageUrl'
+  | 'pageTitle'
+  | 'userAgent'
+  | 'client'
+  | 'sentry'
+  | 'reporterId'
+  | 'accountId'
+  | 'idempotencyKey'
+  | 'requestHash'
+  | 'reporterTokenHash'
+>;
+
+export interface AuditEntry {
+  reportId: string;
+  stage: string;
+  event: string;
+  reason: string;
+  fromStatus?: ReportStatus | null;
+  toStatus?: ReportStatus | null;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * The reports kernel: reads of the `reports` table, its audit log, and the one primitive that
+ * changes a report's status. Only the pipeline calls `transition`; every module may audit.
+ */
+@Injectable()
+export class ReportsService {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  find(id: string, manager: EntityManager = this.db.manager): Promise<Report | null> {
+    return manager.getRepository(Report).findOneBy({ id });
+  }
+
+  get(id: string, manager: EntityManager = this.db.manager): Promise<Report> {
+    return manager.getRepository(Report).findOneByOrFail({ id });
+  }
+
+  /** The report with its reporter and account. */
+  withPeople(id: string, manager: EntityManager = this.db.manager): Promise<Report> {
+    return manager
+      .getRepository(Report)
+      .findOneOrFail({ where: { id }, relations: { reporter: true, account: true } });
+  }
+
+  /** A report of this project; null when it is another project's or does not exist. */
+  findInProject(projectId: string, id: string): Promise<Report | null> {
+    return this.db.getRepository(Report).findOneBy({ id, projectId });
+  }
+
+  /** Reports of these ids, with their status. */
+  statuses(ids: string[], manager: EntityManager = this.db.manager): Promise<Report[]> {
+    if (!ids.length) return Promise.resolve([]);
+    return manager
+      .getRepository(Report)
+      .find({ select: { id: true, status: true }, where: { id: In(ids) } });
+  }
+
+  /** Locks the report's row until the transaction ends (null when it is gone). */
+  lock(manager: EntityManager, id: string): Promise<Report | null> {
+    return manager
+      .getRepository(Report)
+      .createQueryBuilder('r')
+      .setLock('pessimistic_write')
+      .where('r.id = :id', { id })
+      .getOne();
+  }
+
+  /** The hash of the reporter's token (not selected by default). */
+  async reporterTokenHash(id: string): Promise<string | null | undefined> {
+    const row = await this.db
+      .getRepository(Report)
+      .createQueryBuilder('r')
+      .select(['r.id', 'r.reporterTokenHash'])
+      .where('r.id = :id', { id })
+      .getOne();
+    return row ? row.reporterTokenHash : undefined;
+  }
+
+  /** Reports in these statuses untouched since `before`, oldest first. */
+  stale(statuses: readonly ReportStatus[], before: Date, limit: number): Promise<Report[]> {
+    return this.db.getRepository(Report).find({
+      select: { id: true, status: true },
+      where: { status: In([...statuses]), updatedAt: LessThan(before) },
+      order: { updatedAt: 'ASC' },
+      take: limit,
+    });
+  }
+
+  /**
+   * Stores a new report (status `received`) and audits its arrival. Null, storing nothing,
+   * when the project already has a report with this idempotency key.
+   */
+  async create(
+    manager: EntityManager,
+    values: NewReport,
+    arrival: { reason: string; details: Record<string, unknown> },
+  ): Promise<Report | null> {
+    const inserted = await manager
+      .createQueryBuilder()
+      .insert()
+      .into(Report)
+      .values({ ...values, status: 'received' })
+      .orIgnore()
+      .returning(['id'])
+      .execute();
+    const row = (inserted.raw as { id: string }[])[0];
+    if (!row) return null;
+    const report = await manager.findOneByOrFail(Report, { id: row.id });
+    await this.audit(
+      {
+        reportId: report.id,
+        stage: 'intake',
+        event: 'transition',
+        toStatus: 'received',
+        reason: arrival.reason,
+        details: arrival.details,
+      },
+      manager,
+    );
+    return report;
+  }
+
+  findByIdempotencyKey(projectId: string, idempotencyKey: string): Promise<Report | null> {
+    return this.db.getRepository(Report).findOneBy({ projectId, idempotencyKey });
+  }
+
+  async setReporterTokenHash(id: string, hash: string): Promise<void> {
+    await this.db.getRepository(Report).update({ id }, { reporterTokenHash: hash });
+  }
+
+  /**
+   * Reports of the project still in these statuses that arrived within `windowMs` before
+   * `report` (by arrival, then id), newest first.
+   */
+  async arrivedJustBefore(
+    report: Pick<Report, 'id' | 'projectId' | 'createdAt'>,
+    statuses: readonly ReportStatus[],
+    windowMs: number,
+    limit: number,
+  ): Promise<{ id: string; pageUrl: string }[]> {
+    const rows = await this.db.query<{ id: string; page_url: string }[]>(
+      `SELECT id, page_url FROM reports
+        WHERE project_id = $1 AND status = ANY($5::report_status[]) AND page_url IS NOT NULL
+          AND (created_at, id) < ($2::timestamptz, $3::uuid)
+          AND created_at > $2::timestamptz - make_interval(secs => $4)
+        ORDER BY created_at DESC LIMIT ${Number(limit)}`,
+      [report.projectId, report.createdAt, report.id, windowMs / 1000, statuses],
+    );
+    return rows.map((r) => ({ id: r.id, pageUrl: r.page_url }));
+  }
+
+  /** Those of these reports that arrived before `report` (by arrival, then id). */
+  async arrivedBefore(
+    report: Pick<Report, 'id' | 'createdAt'>,
+    ids: string[],
+    manager: EntityManager = this.db.manager,
+  ): Promise<Set<string>> {
+    if (!ids.length) return new Set();
+    const rows = await manager.query<{ id: string }[]>(
+      `SELECT id FROM reports WHERE id = ANY($1::uuid[])
+         AND (created_at, id) < ($2::timestamptz, $3::uuid)`,
+      [ids, report.createdAt, report.id],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  async countByStatus(): Promise<Map<ReportStatus, number>> {
+    const rows = await this.db
+      .getRepository(Report)
+      .createQueryBuilder('r')
+      .select('r.status', 'status')
+      .addSelect('count(*)::int', 'count')
+      .groupBy('r.status')
+      .getRawMany<{ status: ReportStatus; count: number }>();
+    return new Map(rows.map((r) => [r.status, r.count]));
+  }
+
+  async audit(entry: AuditEntry, manager: EntityManager = this.db.manager): Promise<void> {
+    await manager.save(
+      manager.create(PipelineEvent, {
+        reportId: entry.reportId,
+        stage: entry.stage,
+        event: entry.event,
+        reason: entry.reason,
+        fromStatus: entry.fromStatus ?? null,
+        toStatus: entry.toStatus ?? null,
+        details: entry.details ?? {},
+      }),
+    );
+  }
+
+  /**
+   * Moves a report from `from` to `to` and audits it, atomically. Returns false, changing
+   * nothing, when the report is no longer in `from` (another delivery of the job got there
+   * first): that is how every stage stays safe to run twice. The pipeline's alone to call.
+   */
+  async transition(
+    reportId: string,
+    from: ReportStatus,
+    to: ReportStatus,
+    stage: string,
+    reason: string,
+    details: Record<string, unknown> = {},
+    manager?: EntityManager,
+  ): Promise<boolean> {
+    assertTransition(from, to);
+    const run = async (m: EntityManager) => {
+      const result = await m
+        .createQueryBuilder()
+        .update(Report)
+        .set({ status: to })
+        .where('id = :reportId AND status = :from', { reportId, from })
+        .execute();
+      if (!result.affected) return false;
+      await this.audit(
+        { reportId, stage, event: 'transition', fromStatus: from, toStatus: to, reason, details },
+        m,
+      );
+      return true;
+    };
+    return manager ? run(manager) : this.db.transaction(run);
+  }
+
+  /** Those of these reports that belong to the project (their ids). */
+  async idsInProject(
+    projectId: string,
+    ids: string[],
+    manager: EntityManager = this.db.manager,
+  ): Promise<string[]> {
+    if (!ids.length) return [];
+    const rows = await manager
+      .getRepository(Report)
+      .find({ select: { id: true }, where: { projectId, id: In(ids) } });
+    return rows.map((r) => r.id);
+  }
+}
