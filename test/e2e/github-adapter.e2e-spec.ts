@@ -8,7 +8,11 @@ import {
   InMemoryPendingCreates,
   type PendingCreates,
 } from '../../src/modules/trackers/github/pending-creates';
-import { draftTitle, renderTicketBody, reportMarker } from '../../src/modules/triage/engine/ticket/ticket-body';
+import {
+  draftTitle,
+  renderTicketBody,
+  reportMarker,
+} from '../../src/modules/triage/engine/ticket/ticket-body';
 import { TrackerError, type TicketDraft } from '../../src/modules/trackers/tracker';
 import { reportPayload } from '../factories/report.factory';
 import { FakeGitHub } from '../fakes/github.server';

@@ -1,5 +1,9 @@
 /** Small builders for the deterministic engine's specs. */
-import type { ConversationTurn, FactKey, TriageInput } from '../../src/modules/triage/engine/triage.types';
+import type {
+  ConversationTurn,
+  FactKey,
+  TriageInput,
+} from '../../src/modules/triage/engine/triage.types';
 import type { RecordingAnalysis } from '../../src/modules/recordings/analyzer/types';
 import type { SentryAttachment } from '../../src/modules/sentry/sentry-attachment';
 
