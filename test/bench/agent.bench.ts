@@ -20,8 +20,8 @@
  * prefix is stable). Exit code 1 when a target fails.
  */
 import type {
-  AgentPolicy,
-  AgentToolHost,
+  TriagePolicy,
+  TriageToolHost,
   ConversationTurn,
   SentryIssueSummary,
   SimilarIssue,
@@ -44,7 +44,7 @@ import {
 const MODEL = 'gpt-4.1-mini';
 const SCHEMA_PROMPT_TARGET = 3000;
 const REPORT_TARGET = 25_000;
-const policy: AgentPolicy = { ...DEFAULT_POLICY };
+const policy: TriagePolicy = { ...DEFAULT_POLICY };
 
 // Synthetic evidence
 
@@ -186,7 +186,7 @@ const SIMILAR: SimilarIssue[] = [
   },
 ];
 
-const host: AgentToolHost = {
+const host: TriageToolHost = {
   searchSentry: (query) =>
     Promise.resolve(/billing|invoice|total/i.test(query) ? [summaryOf(SENTRY)] : []),
   getSentryIssue: (id) =>

@@ -1,6 +1,6 @@
 import type {
-  AgentPolicy,
-  AgentToolHost,
+  TriagePolicy,
+  TriageToolHost,
   ConversationTurn,
   SentryIssueSummary,
   SimilarIssue,
@@ -73,7 +73,7 @@ const SIMILAR: SimilarIssue = {
 };
 
 /** Sentry and the open-issue search, in memory. */
-class MemoryHost implements AgentToolHost {
+class MemoryHost implements TriageToolHost {
   readonly queries: string[] = [];
   searchSentry(query: string): Promise<SentryIssueSummary[]> {
     this.queries.push(`sentry:${query}`);
@@ -116,7 +116,7 @@ describe('LLM triage engine against an OpenAI-compatible server', () => {
   const openai = new FakeOpenAi();
   let client: OpenAiClient;
   let host: MemoryHost;
-  const policy: AgentPolicy = { ...DEFAULT_POLICY };
+  const policy: TriagePolicy = { ...DEFAULT_POLICY };
 
   beforeAll(async () => {
     await openai.start();
@@ -316,7 +316,7 @@ describe('LLM triage engine against an OpenAI-compatible server', () => {
   });
 
   it('neither offers nor runs a tool the policy does not allow', async () => {
-    const strict: AgentPolicy = {
+    const strict: TriagePolicy = {
       ...policy,
       allowedTools: policy.allowedTools.filter((t) => t !== 'search_sentry'),
     };

@@ -5,8 +5,8 @@ import type { AppConfig } from '../../config/config.schema';
 import { InjectConfig } from '../../config/config.module';
 import { RetryLaterError } from '../../queue/retry-later.error';
 import { templatePath } from '../../common/signals/route-template';
-import { AgentPolicyService } from '../projects/agent-policy.service';
-import { allows, approvalNeeded, type AgentPolicy } from '../projects/policy';
+import { TriagePolicyService } from '../projects/triage-policy.service';
+import { allows, approvalNeeded, type TriagePolicy } from '../projects/policy';
 import { RecordingsService } from '../recordings/recordings.service';
 import type { Report } from '../reports/entities/report.entity';
 import { ReportsService } from '../reports/reports.service';
@@ -61,7 +61,7 @@ export class DedupeService {
     private readonly tickets: TicketsService,
     private readonly triage: TriageService,
     private readonly semantic: SemanticReranker,
-    private readonly policies: AgentPolicyService,
+    private readonly policies: TriagePolicyService,
   ) {}
 
   /** The decision stored for a report, with its candidates; null before dedupe ran. */
@@ -221,7 +221,7 @@ export class DedupeService {
   /** Why filing this report as new needs a person first, per the project's policy; null when not. */
   private approvalGate(
     triage: ReportTriage | null,
-    policy: AgentPolicy,
+    policy: TriagePolicy,
     report: Report,
   ): string | null {
     if (!triage?.proposal) return null;
@@ -244,7 +244,7 @@ export class DedupeService {
   private async agentDuplicate(
     report: Report,
     triage: ReportTriage,
-    policy: AgentPolicy,
+    policy: TriagePolicy,
   ): Promise<DedupeOutcome | null> {
     const decision = triage.decision;
     if (decision?.kind !== 'duplicate') return null;

@@ -5,8 +5,8 @@ import { RecordingAnalyzer } from '../recordings/analyzer/analyzer';
 import type { RecordingAnalysis } from '../recordings/analyzer/types';
 import { renderTicketBody } from '../triage/engine/ticket/ticket-body';
 import {
-  type AgentPolicy,
-  type AgentToolHost,
+  type TriagePolicy,
+  type TriageToolHost,
   type EngineResult,
   FACT_KEYS,
   type FactPicture,
@@ -36,7 +36,7 @@ export class ReportFileError extends Error {
 }
 
 /** A dry run has no Sentry and no tracker to look in: the LLM's lookups find nothing. */
-const NOTHING_TO_LOOK_UP: AgentToolHost = {
+const NOTHING_TO_LOOK_UP: TriageToolHost = {
   searchSentry: () => Promise.resolve([]),
   getSentryIssue: () => Promise.resolve(null),
   searchSimilarIssues: () => Promise.resolve([]),
@@ -50,7 +50,7 @@ export async function dryRunTriage(
   body: unknown,
   options: {
     recording: RecordingAnalysis | null;
-    policy: AgentPolicy;
+    policy: TriagePolicy;
     /** The LLM engine to run; the deterministic engine without one. */
     llm?: LlmEngine;
     now?: Date;

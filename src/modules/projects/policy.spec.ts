@@ -1,4 +1,4 @@
-import type { AgentDecision, AgentPolicy, TicketProposal } from '../triage/engine/triage.types';
+import type { TriageDecision, TriagePolicy, TicketProposal } from '../triage/engine/triage.types';
 import {
   approvalNeeded,
   DEFAULT_POLICY,
@@ -20,14 +20,14 @@ function ticket(overrides: Partial<TicketProposal> = {}): TicketProposal {
   };
 }
 
-const file = (confidence = 0.9, overrides: Partial<TicketProposal> = {}): AgentDecision => ({
+const file = (confidence = 0.9, overrides: Partial<TicketProposal> = {}): TriageDecision => ({
   kind: 'file',
   ticket: ticket(overrides),
   confidence,
   reason: 'complete',
 });
 
-const duplicate = (confidence = 0.9): AgentDecision => ({
+const duplicate = (confidence = 0.9): TriageDecision => ({
   kind: 'duplicate',
   target: 'ENG-42',
   ticket: ticket(),
@@ -35,7 +35,7 @@ const duplicate = (confidence = 0.9): AgentDecision => ({
   reason: 'same failure',
 });
 
-const policy = (overrides: Partial<AgentPolicy> = {}): AgentPolicy => ({
+const policy = (overrides: Partial<TriagePolicy> = {}): TriagePolicy => ({
   ...DEFAULT_POLICY,
   ...overrides,
 });
@@ -103,12 +103,12 @@ describe('approvalNeeded', () => {
       autoFileThreshold: 1,
       allowedTools: [],
     });
-    const ask: AgentDecision = {
+    const ask: TriageDecision = {
       kind: 'ask',
       questions: [{ key: 'steps', text: 'What did you do?' }],
       reason: 'no steps',
     };
-    const escalate: AgentDecision = {
+    const escalate: TriageDecision = {
       kind: 'escalate',
       ticket: ticket({ severity: 'urgent' }),
       reason: 'unsure',

@@ -15,7 +15,7 @@ export const TOOL_NAMES = [
 export type ToolName = (typeof TOOL_NAMES)[number];
 
 /** What a project lets the agent do alone. */
-export interface AgentPolicy {
+export interface TriagePolicy {
   /** File without a person when the proposal's confidence is at least this (0–1). */
   autoFileThreshold: number;
   /** Severities that always need a person's approval. */
@@ -38,7 +38,7 @@ export type PolicedDecision =
   | { kind: 'escalate' }
   | { kind: 'file' | 'duplicate'; ticket: { severity: Severity }; confidence: number };
 
-export const DEFAULT_POLICY: AgentPolicy = {
+export const DEFAULT_POLICY: TriagePolicy = {
   autoFileThreshold: 0.5,
   approvalSeverities: ['urgent'],
   approvalTiers: [],
@@ -55,7 +55,7 @@ export function policyDefaults(config: {
   AGENT_APPROVAL_TIERS: string[];
   AGENT_MAX_QUESTIONS: number;
   AGENT_ON_CLARIFY_TIMEOUT: 'proceed' | 'needs_human';
-}): AgentPolicy {
+}): TriagePolicy {
   return {
     ...DEFAULT_POLICY,
     autoFileThreshold: config.AGENT_AUTO_FILE_THRESHOLD,
@@ -85,12 +85,12 @@ export type PolicyOverrides = z.infer<typeof policySchema>;
 /** A project's policy: its own settings over the operator's defaults. */
 export function resolvePolicy(
   overrides: PolicyOverrides | null | undefined,
-  defaults: AgentPolicy = DEFAULT_POLICY,
-): AgentPolicy {
+  defaults: TriagePolicy = DEFAULT_POLICY,
+): TriagePolicy {
   return { ...defaults, ...(overrides ?? {}) };
 }
 
-export function allows(policy: AgentPolicy, tool: ToolName): boolean {
+export function allows(policy: TriagePolicy, tool: ToolName): boolean {
   return policy.allowedTools.includes(tool);
 }
 
@@ -107,7 +107,7 @@ const TOOL_OF: Record<PolicedDecision['kind'], ToolName> = {
  * may act alone. Asking and escalating are always within bounds (asking is limited elsewhere).
  */
 export function approvalNeeded(
-  policy: AgentPolicy,
+  policy: TriagePolicy,
   decision: PolicedDecision,
   accountTier: string | null,
 ): string | null {
@@ -131,7 +131,7 @@ export function approvalNeeded(
 
 /** The emails redaction keeps in a project's text: the reporter's own, when its policy allows. */
 export function keptEmails(
-  policy: Pick<AgentPolicy, 'allowReporterEmail'>,
+  policy: Pick<TriagePolicy, 'allowReporterEmail'>,
   reporterEmail: string | null | undefined,
 ): string[] {
   return policy.allowReporterEmail && reporterEmail ? [reporterEmail] : [];

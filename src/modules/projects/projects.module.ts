@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
-import { AgentPolicyService } from './agent-policy.service';
+import { TriagePolicyService } from './triage-policy.service';
 import { ProjectsController } from './projects.controller';
 import { ProjectsService } from './projects.service';
 
 @Module({
   controllers: [ProjectsController],
-  providers: [ProjectsService, AgentPolicyService],
-  exports: [ProjectsService, AgentPolicyService],
+  providers: [ProjectsService, TriagePolicyService],
+  exports: [ProjectsService, TriagePolicyService],
 })
 export class ProjectsModule {}

@@ -12,7 +12,7 @@ import {
   redactDeep,
 } from '../../privacy/redaction';
 import { ConversationService } from '../conversation/conversation.service';
-import { AgentPolicyService } from '../projects/agent-policy.service';
+import { TriagePolicyService } from '../projects/triage-policy.service';
 import { RecordingsService } from '../recordings/recordings.service';
 import type { Report } from '../reports/entities/report.entity';
 import { ReportsService } from '../reports/reports.service';
@@ -23,8 +23,8 @@ import { runDeterministic } from './engine/deterministic/deterministic-engine';
 import { LlmEngine, llmEngineOptions } from './engine/llm/llm-engine';
 import { conversationTurns, triageInput } from './engine/triage-input';
 import {
-  type AgentPolicy,
-  type AgentToolHost,
+  type TriagePolicy,
+  type TriageToolHost,
   type EngineResult,
   FACT_KEYS,
   type FactKey,
@@ -33,7 +33,7 @@ import {
   type TraceStep,
   type TriageInput,
 } from './engine/triage.types';
-import { AgentStep } from './entities/agent-step.entity';
+import { TriageStep } from './entities/triage-step.entity';
 import { type HumanDecision, ReportTriage } from './entities/report-triage.entity';
 
 export interface TraceView {
@@ -45,11 +45,11 @@ export interface TraceView {
 }
 
 /** The lookups the pipeline lends the LLM engine from other capabilities (the open issues). */
-export type TriageLookups = Pick<AgentToolHost, 'searchSimilarIssues'>;
+export type TriageLookups = Pick<TriageToolHost, 'searchSimilarIssues'>;
 
 export interface TriageRun {
   result: EngineResult;
-  policy: AgentPolicy;
+  policy: TriagePolicy;
   reporterName: string | null;
   /** The reporter did not answer in time, so this run could ask nothing more. */
   clarifyClosed: boolean;
@@ -77,7 +77,7 @@ export class TriageService {
     private readonly reports: ReportsService,
     private readonly recordings: RecordingsService,
     private readonly sentryMatches: SentryMatchingService,
-    private readonly policies: AgentPolicyService,
+    private readonly policies: TriagePolicyService,
   ) {}
 
   /** What the agent knows and proposed for the report, and how its conversation stands. */
@@ -130,11 +130,11 @@ export class TriageService {
   /** Every step of the agent's work on the report, with token totals. */
   async trace(reportId: string): Promise<TraceView> {
     const triage = await this.record(reportId);
-    const steps = await this.db.getRepository(AgentStep).find({
+    const steps = await this.db.getRepository(TriageStep).find({
       where: { reportId },
       order: { run: 'ASC', seq: 'ASC' },
     });
-    const sum = (pick: (s: AgentStep) => number) => steps.reduce((n, s) => n + pick(s), 0);
+    const sum = (pick: (s: TriageStep) => number) => steps.reduce((n, s) => n + pick(s), 0);
     return {
       reportId,
       engine: triage?.engine ?? null,
@@ -169,7 +169,7 @@ export class TriageService {
     const policy = await this.policies.forProject(report.projectId);
     const existing = await this.record(reportId);
     // After the timeout nothing more is asked: the questions already asked use up the allowance.
-    const effective: AgentPolicy = existing?.clarifyClosedAt
+    const effective: TriagePolicy = existing?.clarifyClosedAt
       ? { ...policy, maxQuestions: Math.min(policy.maxQuestions, existing.questionsAsked) }
       : policy;
     const { input, redactions } = await this.input(report, effective);
@@ -206,7 +206,7 @@ export class TriageService {
         ['reportId'],
       );
       if (result.trace.length) {
-        const steps = manager.getRepository(AgentStep);
+        const steps = manager.getRepository(TriageStep);
         await steps.save(
           result.trace.map((step, i) =>
             steps.create({
@@ -271,7 +271,7 @@ export class TriageService {
   /** What the engines read about the report, redacted for the LLM and the ticket. */
   async input(
     report: Report,
-    policy: AgentPolicy,
+    policy: TriagePolicy,
   ): Promise<{ input: TriageInput; redactions: RedactionCounts }> {
     const recording = await this.recordings.findForReport(report.id);
     const match = await this.sentryMatches.find(report.id);
@@ -307,7 +307,7 @@ export class TriageService {
     input: TriageInput,
     looked: SentryAttachment[],
     lookups: TriageLookups,
-  ): AgentToolHost {
+  ): TriageToolHost {
     const sentry = this.sentry;
     const redact = <T>(value: T): T => redactDeep(value).value;
     return {

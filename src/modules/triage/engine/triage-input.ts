@@ -1,6 +1,6 @@
 import type { RecordingAnalysis } from '../../recordings/analyzer/types';
 import type { SentryAttachment } from '../../sentry/sentry-attachment';
-import type { AgentPolicy, ConversationTurn, FactKey, TriageInput } from './triage.types';
+import type { TriagePolicy, ConversationTurn, FactKey, TriageInput } from './triage.types';
 import { keptEmails } from '../../projects/policy';
 import {
   addCounts,
@@ -28,7 +28,7 @@ export function triageInput(
     sentryIssue: SentryAttachment | null;
     conversation: ConversationTurn[];
   },
-  policy: AgentPolicy,
+  policy: TriagePolicy,
 ): { input: TriageInput; redactions: RedactionCounts } {
   const keepEmails = keptEmails(policy, report.reporter?.email);
   let redactions: RedactionCounts = {};

@@ -90,10 +90,10 @@ export interface TriageInput {
   conversation: ConversationTurn[];
 }
 
-export { TOOL_NAMES, type ToolName, type AgentPolicy } from '../../projects/policy';
+export { TOOL_NAMES, type ToolName, type TriagePolicy } from '../../projects/policy';
 
 /** What the engine decided for this turn. */
-export type AgentDecision =
+export type TriageDecision =
   | { kind: 'ask'; questions: Question[]; reason: string }
   | { kind: 'file'; ticket: TicketProposal; confidence: number; reason: string }
   | {
@@ -133,7 +133,7 @@ export interface TokenUsage {
 export interface EngineResult {
   engine: 'deterministic' | 'llm';
   facts: FactPicture;
-  decision: AgentDecision;
+  decision: TriageDecision;
   usage: TokenUsage;
   /** Every step taken, in order (the deterministic engine's too). */
   trace: TraceStep[];
@@ -165,7 +165,7 @@ export interface SimilarIssue {
  * The lookups the LLM engine's tools make outside the report itself. The pipeline backs them
  * with Sentry and the dedupe search; `repro triage --dry-run` with empty answers.
  */
-export interface AgentToolHost {
+export interface TriageToolHost {
   searchSentry(query: string): Promise<SentryIssueSummary[]>;
   getSentryIssue(id: string): Promise<SentryAttachment | null>;
   searchSimilarIssues(query: string): Promise<SimilarIssue[]>;

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import type { AgentDecision, FactPicture, TicketProposal } from '../engine/triage.types';
+import type { TriageDecision, FactPicture, TicketProposal } from '../engine/triage.types';
 import type { RedactionCounts } from '../../../privacy/redaction';
 
 /** A person's decision on a report the agent handed over. */
@@ -31,7 +31,7 @@ export class ReportTriage {
   proposal!: TicketProposal | null;
 
   @Column({ type: 'jsonb', nullable: true })
-  decision!: AgentDecision | null;
+  decision!: TriageDecision | null;
 
   @Column({ type: 'real', nullable: true })
   confidence!: number | null;

@@ -5,8 +5,8 @@
 import { performance } from 'node:perf_hooks';
 import { FACT_KEYS } from '../triage.types';
 import type {
-  AgentDecision,
-  AgentPolicy,
+  TriageDecision,
+  TriagePolicy,
   EngineResult,
   FactPicture,
   TraceStep,
@@ -43,7 +43,7 @@ function factsLine(facts: FactPicture): string {
 }
 
 /** Decides one turn: ask the reporter about the gaps, or file the ticket. Never 'duplicate'. */
-export function runDeterministic(input: TriageInput, policy: AgentPolicy): EngineResult {
+export function runDeterministic(input: TriageInput, policy: TriagePolicy): EngineResult {
   const trace: TraceStep[] = [];
   const facts = timed(() => buildFacts(input));
   trace.push(
@@ -66,7 +66,7 @@ export function runDeterministic(input: TriageInput, policy: AgentPolicy): Engin
       `Ask only about gaps the evidence cannot fill (${asked} of ${policy.maxQuestions} questions already asked)`,
     ),
   );
-  let decision: AgentDecision;
+  let decision: TriageDecision;
   if (questions.value.length) {
     decision = {
       kind: 'ask',

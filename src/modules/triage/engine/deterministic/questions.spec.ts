@@ -1,4 +1,4 @@
-import type { AgentPolicy } from '../triage.types';
+import type { TriagePolicy } from '../triage.types';
 import { DEFAULT_POLICY } from '../../../projects/policy';
 import { buildFacts } from './facts';
 import { chooseQuestions, renderQuestionMessage } from './questions';
@@ -12,7 +12,7 @@ import {
 } from '../../../../../test/factories/triage-input.factory';
 import type { TriageInput } from '../triage.types';
 
-function ask(input: TriageInput, policy: AgentPolicy = DEFAULT_POLICY) {
+function ask(input: TriageInput, policy: TriagePolicy = DEFAULT_POLICY) {
   return chooseQuestions(buildFacts(input), input, policy);
 }
 

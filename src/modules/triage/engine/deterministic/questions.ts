@@ -2,7 +2,7 @@
  * Which questions to ask the reporter: only about gaps the evidence cannot fill, most
  * reproduction-blocking first, each grounded in what we already saw. Pure.
  */
-import type { AgentPolicy, FactKey, FactPicture, Question, TriageInput } from '../triage.types';
+import type { TriagePolicy, FactKey, FactPicture, Question, TriageInput } from '../triage.types';
 import { allows } from '../../../projects/policy';
 import { askHistory, isKnown, pathOf, wallClock } from './facts';
 import { actionSymptom, parseReporterText, sentences } from './reporter-text';
@@ -34,7 +34,7 @@ const RIDES_ALONG: FactKey[] = ['frequency'];
 export function chooseQuestions(
   facts: FactPicture,
   input: TriageInput,
-  policy: AgentPolicy,
+  policy: TriagePolicy,
 ): Question[] {
   if (!allows(policy, 'ask_reporter')) return [];
   const alreadyAsked = input.conversation.reduce((n, turn) => n + turn.questions.length, 0);

@@ -1,7 +1,7 @@
 import type {
-  AgentDecision,
-  AgentPolicy,
-  AgentToolHost,
+  TriageDecision,
+  TriagePolicy,
+  TriageToolHost,
   EngineResult,
   FactKey,
   FactPicture,
@@ -53,7 +53,7 @@ const MAX_LIST = 8;
 const TEXT_ANSWERS_BEFORE_FALLBACK = 2;
 const INVALID_CALLS_BEFORE_FALLBACK = 3;
 
-type Outcome = { decision: AgentDecision } | { result: unknown; invalid: boolean };
+type Outcome = { decision: TriageDecision } | { result: unknown; invalid: boolean };
 
 /**
  * The tool-calling triage agent. It reads the report, the recording and Sentry, looks for
@@ -74,7 +74,7 @@ export class LlmEngine {
     if (!options.model) throw new Error('LlmEngine needs a model name');
   }
 
-  async run(input: TriageInput, policy: AgentPolicy, host: AgentToolHost): Promise<EngineResult> {
+  async run(input: TriageInput, policy: TriagePolicy, host: TriageToolHost): Promise<EngineResult> {
     const facts = buildFacts(input);
     const trace: TraceStep[] = [];
     const usage: TokenUsage = { prompt: 0, completion: 0, cached: 0 };
@@ -192,8 +192,8 @@ export class LlmEngine {
     call: ChatToolCall,
     input: TriageInput,
     facts: FactPicture,
-    policy: AgentPolicy,
-    host: AgentToolHost,
+    policy: TriagePolicy,
+    host: TriageToolHost,
   ): Promise<Outcome> {
     const parsed = parseToolCall(call.name, call.arguments, policy);
     if (!parsed.ok) return { result: { error: parsed.error }, invalid: true };
@@ -284,7 +284,7 @@ export class LlmEngine {
     args: ToolArgs<'ask_reporter'>,
     input: TriageInput,
     facts: FactPicture,
-    policy: AgentPolicy,
+    policy: TriagePolicy,
   ): Outcome {
     const left = questionsLeft(input, policy);
     if (left === 0) {
@@ -301,7 +301,7 @@ export class LlmEngine {
 
   private fallback(
     input: TriageInput,
-    policy: AgentPolicy,
+    policy: TriagePolicy,
     trace: TraceStep[],
     usage: TokenUsage,
     reason: string,
@@ -389,7 +389,7 @@ function describeReply(reply: ChatReply): string {
   return `text, no tool call (${reply.finishReason})`;
 }
 
-function summarizeDecision(decision: AgentDecision): string {
+function summarizeDecision(decision: TriageDecision): string {
   switch (decision.kind) {
     case 'ask':
       return `asks ${decision.questions.length} question(s)`;

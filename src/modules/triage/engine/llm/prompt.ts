@@ -1,5 +1,5 @@
 import { truncate } from '../../../recordings/analyzer/text';
-import type { AgentPolicy, FactPicture, TriageInput } from '../triage.types';
+import type { TriagePolicy, FactPicture, TriageInput } from '../triage.types';
 
 /**
  * The same bytes for every report and project: providers cache a stable prompt prefix, so
@@ -27,7 +27,7 @@ const MAX_EVIDENCE_CHARS = 200;
 const MAX_ANSWER_CHARS = 1500;
 
 /** Questions the reporter may still be asked in this conversation. */
-export function questionsLeft(input: TriageInput, policy: AgentPolicy): number {
+export function questionsLeft(input: TriageInput, policy: TriagePolicy): number {
   const asked = input.conversation.reduce((n, turn) => n + turn.questions.length, 0);
   return Math.max(0, policy.maxQuestions - asked);
 }
@@ -36,7 +36,7 @@ export function questionsLeft(input: TriageInput, policy: AgentPolicy): number {
 export function buildReportMessage(
   input: TriageInput,
   facts: FactPicture,
-  policy: AgentPolicy,
+  policy: TriagePolicy,
 ): string {
   const { report } = input;
   const known: Record<string, unknown> = {};

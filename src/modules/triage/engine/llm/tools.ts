@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SEVERITIES, TOOL_NAMES, type AgentPolicy, type ToolName } from '../triage.types';
+import { SEVERITIES, TOOL_NAMES, type TriagePolicy, type ToolName } from '../triage.types';
 import type { ChatTool } from '../../../../integrations/openai/openai.client';
 
 /** The most questions one ask_reporter call may carry; the policy's allowance cuts further. */
@@ -92,7 +92,7 @@ const definitions = new Map<ToolName, ChatTool>(
  * The `tools` parameter for a policy: the allowed tools in a fixed order, so the same policy
  * always sends the same bytes (the provider caches the prompt prefix).
  */
-export function toolsFor(policy: AgentPolicy): ChatTool[] {
+export function toolsFor(policy: TriagePolicy): ChatTool[] {
   return TOOL_NAMES.filter((name) => policy.allowedTools.includes(name)).map((name) =>
     definitions.get(name)!,
   );
@@ -105,7 +105,7 @@ export type ParsedCall =
  * Parses and validates one tool call. Errors are worded for the model: they name the field, so
  * it can correct itself on the next turn.
  */
-export function parseToolCall(name: string, raw: string, policy: AgentPolicy): ParsedCall {
+export function parseToolCall(name: string, raw: string, policy: TriagePolicy): ParsedCall {
   if (!isToolName(name)) {
     return { ok: false, error: `Unknown tool "${name}". Use only the tools offered.` };
   }

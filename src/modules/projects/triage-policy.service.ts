@@ -4,18 +4,18 @@ import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../config/config.schema';
 import { InjectConfig } from '../../config/config.module';
 import { Project } from './entities/project.entity';
-import type { AgentPolicy } from './policy';
+import type { TriagePolicy } from './policy';
 import { policyDefaults, resolvePolicy } from './policy';
 
 /** A project's agent policy: its own settings over the operator's AGENT_* defaults. */
 @Injectable()
-export class AgentPolicyService {
+export class TriagePolicyService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
-  async forProject(projectId: string): Promise<AgentPolicy> {
+  async forProject(projectId: string): Promise<TriagePolicy> {
     const project = await this.db.getRepository(Project).findOneByOrFail({ id: projectId });
     return resolvePolicy(project.agentPolicy, policyDefaults(this.config));
   }

@@ -3,7 +3,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
 /** One step of the agent's work on a report, as `GET /v1/reports/:id/trace` shows it. */
 @Entity('agent_steps')
 @Index('agent_steps_by_report', ['reportId', 'run', 'seq'])
-export class AgentStep {
+export class TriageStep {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
