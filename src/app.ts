@@ -13,7 +13,6 @@ import { bodyErrorHandler, jsonBody, requireJson } from './common/body-parsing';
 import { requestIdMiddleware } from './common/request-id';
 import type { AppConfig } from './config/config.schema';
 import { CoreModule } from './core.module';
-import { ensureDatabase, runMigrations } from './database/prepare-database';
 import { mountBullBoard } from './modules/admin/bull-board';
 import { MetricsService } from './modules/metrics/metrics.service';
 import { CHUNK_ROUTE } from './modules/recordings/recordings.controller';
@@ -36,12 +35,6 @@ class RootModule {
       ],
     };
   }
-}
-
-/** Creates the database if needed and applies pending migrations (under a lock). */
-export async function prepareDatabase(config: AppConfig): Promise<void> {
-  await ensureDatabase(config.DATABASE_URL);
-  if (config.MIGRATIONS_RUN) await runMigrations(config.DATABASE_URL);
 }
 
 function configureHttp(app: NestExpressApplication, config: AppConfig): void {

@@ -2,7 +2,8 @@ import type { INestApplication, INestApplicationContext } from '@nestjs/common';
 import type { Server } from 'node:http';
 import type { AppConfig } from './config/config.schema';
 import { ConfigError, loadConfig } from './config/config.schema';
-import { createApp, prepareDatabase, type Role } from './app';
+import { createApp, type Role } from './app';
+import { prepareDatabase } from './database/prepare-database';
 
 function printFirstKey(key: string, prefix: string): void {
   // Straight to the terminal, never through the logger: this is the only time it is shown.

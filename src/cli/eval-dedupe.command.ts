@@ -7,7 +7,7 @@ import {
   formatReport,
   readJsonl,
 } from '../modules/dedupe/eval/dedupe-eval';
-import { prepareDatabase } from './with-projects';
+import { prepareDatabase } from '../database/prepare-database';
 
 export interface EvalDedupeOptions {
   pairs: string;

@@ -51,3 +51,12 @@ export async function runMigrations(databaseUrl: string): Promise<string[]> {
     await dataSource.destroy();
   }
 }
+
+/** Creates the database if needed and applies pending migrations (under a lock), as every process does. */
+export async function prepareDatabase(config: {
+  DATABASE_URL: string;
+  MIGRATIONS_RUN: boolean;
+}): Promise<void> {
+  await ensureDatabase(config.DATABASE_URL);
+  if (config.MIGRATIONS_RUN) await runMigrations(config.DATABASE_URL);
+}

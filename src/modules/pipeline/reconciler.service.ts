@@ -10,6 +10,7 @@ import {
   type ReportJobData,
 } from '../../queue/queue.constants';
 import { ConversationService } from '../conversation/conversation.service';
+import type { Report } from '../reports/entities/report.entity';
 import { ACTIVE_STATUSES } from '../reports/report-state-machine';
 import { ReportsService } from '../reports/reports.service';
 import { TriageService } from '../triage/triage.service';
@@ -17,6 +18,11 @@ import { JOB_FOR_STATUS } from './pipeline.stages';
 import { PipelineService } from './pipeline.service';
 
 const BATCH = 500;
+
+/** A job in one of these states will still run. */
+const LIVE_STATES = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
+/** The job of every stage that moves a report on. */
+const STAGE_JOBS = [...new Set(Object.values(JOB_FOR_STATUS))];
 
 export interface ReconcileOutcome {
   checked: number;
@@ -58,15 +64,8 @@ export class ReconcilerService {
         : pipelineJobId(name, report.id);
       const job = await this.queue.getJob(jobId);
       const state = job ? await job.getState() : 'missing';
-      if (
-        state === 'active' ||
-        state === 'waiting' ||
-        state === 'delayed' ||
-        state === 'prioritized' ||
-        state === 'waiting-children'
-      ) {
-        continue;
-      }
+      if (LIVE_STATES.has(state)) continue;
+      if (!(await this.stillStuck(report, messageId))) continue;
       // Missing, or failed/completed without moving the report (a stalled or lost run):
       // the report's status is the truth, so run the stage again.
       if (job) await job.remove().catch(() => undefined);
@@ -82,6 +81,26 @@ export class ReconcilerService {
     }
     if (requeued.length) this.logger.warn({ count: requeued.length }, 'Re-queued stuck reports');
     return { checked: reports.length, requeued };
+  }
+
+  /**
+   * Whether a report that looked stuck still is, checked after its job was looked up. A live
+   * job of any stage means a delivery is still on it: the stage that just moved the report
+   * queues the next job itself before it ends (and if its worker dies, BullMQ delivers it
+   * again and it does). A report that moved, or was asked a question, since the list was read
+   * is not stuck either. Age alone is not enough: a stage's commit and its next job's enqueue
+   * can be further apart than RECONCILE_STUCK_AFTER_MS on a loaded machine.
+   */
+  private async stillStuck(report: Report, messageId: string | undefined): Promise<boolean> {
+    for (const name of STAGE_JOBS) {
+      const job = await this.queue.getJob(pipelineJobId(name, report.id));
+      if (job && LIVE_STATES.has(await job.getState())) return false;
+    }
+    const now = await this.reports.find(report.id);
+    if (now?.status !== report.status) return false;
+    if (now.updatedAt.getTime() !== report.updatedAt.getTime()) return false;
+    if (report.status !== 'clarifying') return true;
+    return (await this.awaitingReply([report.id])).get(report.id) === messageId;
   }
 
   /** Of these clarifying reports, those whose last message is an unanswered question: id → message id. */

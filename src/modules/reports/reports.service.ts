@@ -93,7 +93,7 @@ export class ReportsService {
   /** Reports in these statuses untouched since `before`, oldest first. */
   stale(statuses: readonly ReportStatus[], before: Date, limit: number): Promise<Report[]> {
     return this.db.getRepository(Report).find({
-      select: { id: true, status: true },
+      select: { id: true, status: true, updatedAt: true },
       where: { status: In([...statuses]), updatedAt: LessThan(before) },
       order: { updatedAt: 'ASC' },
       take: limit,
