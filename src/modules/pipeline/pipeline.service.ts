@@ -24,6 +24,11 @@ import { DuplicateActionsService } from '../trackers/duplicate-actions.service';
 import type { ChangedTicket, IssueChangeNews } from '../trackers/tickets.service';
 import type { Question } from '../triage/engine/triage.types';
 import { TriageService } from '../triage/triage.service';
+import { composeDuplicateComment } from '../triage/engine/ticket/duplicate-comment';
+import { keptEmails, resolvePolicy } from '../projects/policy';
+import { ProjectsService } from '../projects/projects.service';
+import { RecordingsService } from '../recordings/recordings.service';
+import { ReplayLinksService } from '../replay/replay-links.service';
 import { JOB_FOR_STATUS } from './pipeline.stages';
 
 /** Statuses from which a report may be merged into an existing ticket. */
@@ -46,6 +51,9 @@ export class PipelineService {
     private readonly conversation: ConversationService,
     private readonly triage: TriageService,
     private readonly duplicates: DuplicateActionsService,
+    private readonly projects: ProjectsService,
+    private readonly recordings: RecordingsService,
+    private readonly replayLinks: ReplayLinksService,
   ) {}
 
   /**
@@ -135,7 +143,15 @@ export class PipelineService {
   async merge(reportId: string, ticketId: string, reason: string): Promise<void> {
     const report = await this.reports.withPeople(reportId);
     if (!MERGEABLE.includes(report.status)) return;
-    const { ticketKey, announces } = await this.duplicates.announce(report, ticketId);
+    const project = await this.projects.byId(report.projectId);
+    const recording = await this.recordings.findForReport(report.id);
+    const comment = composeDuplicateComment({
+      report,
+      recording,
+      replayUrl: await this.replayLinks.linkAtFailure(report.id, recording),
+      keepEmails: keptEmails(resolvePolicy(project.agentPolicy), report.reporter?.email),
+    });
+    const { ticketKey, announces } = await this.duplicates.announce(report, ticketId, comment);
     await this.db.transaction(async (manager) => {
       const counts = await this.duplicates.link(manager, report.id, ticketId);
       await this.reports.transition(

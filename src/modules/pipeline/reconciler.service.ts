@@ -93,8 +93,9 @@ export class ReconcilerService {
    */
   private async stillStuck(report: Report, messageId: string | undefined): Promise<boolean> {
     for (const name of STAGE_JOBS) {
-      const job = await this.queue.getJob(pipelineJobId(name, report.id));
-      if (job && LIVE_STATES.has(await job.getState())) return false;
+      if (LIVE_STATES.has(await this.queue.getJobState(pipelineJobId(name, report.id)))) {
+        return false;
+      }
     }
     const now = await this.reports.find(report.id);
     if (now?.status !== report.status) return false;

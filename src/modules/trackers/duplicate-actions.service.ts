@@ -1,16 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { redactText } from '../../privacy/redaction';
-import { keptEmails, resolvePolicy } from '../projects/policy';
 import { ProjectsService } from '../projects/projects.service';
-import { RecordingsService } from '../recordings/recordings.service';
 import type { Report } from '../reports/entities/report.entity';
-import { ReplayLinksService } from '../replay/replay-links.service';
 import { ReportTicket } from './entities/report-ticket.entity';
 import { TicketAccount } from './entities/ticket-account.entity';
 import { Ticket } from './entities/ticket.entity';
-import { clock, escapeMarkdown } from '../recordings/analyzer/markdown';
 import type { TrackerAdapter, TrackerIssue } from './tracker';
 import { accountKeyOf, customerOf } from './ticket-customer';
 import { TrackerRegistry } from './tracker-registry';
@@ -24,7 +19,8 @@ export interface Announced {
 
 /**
  * What happens to the existing ticket when a report duplicates it: the first report of each
- * customer account comments what is new (who, their words, a replay, the steps it recorded) and,
+ * customer account posts the comment the triage engine composed (who, their words, a replay, the
+ * steps it recorded) and,
  * on Linear, becomes a customer need; the link is stored with its counts. Nothing is ever
  * closed, reopened or reassigned on the tracker. Safe to run again after any crash.
  */
@@ -34,12 +30,13 @@ export class DuplicateActionsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly registry: TrackerRegistry,
     private readonly projects: ProjectsService,
-    private readonly recordings: RecordingsService,
-    private readonly replayLinks: ReplayLinksService,
   ) {}
 
-  /** Tells the ticket about the report (with its reporter and account), once per account. */
-  async announce(report: Report, ticketId: string): Promise<Announced> {
+  /**
+   * Tells the ticket about the report (with its reporter and account) in the composed comment,
+   * once per account.
+   */
+  async announce(report: Report, ticketId: string, comment: string): Promise<Announced> {
     const ticket = await this.db
       .getRepository(Ticket)
       .findOneByOrFail({ id: ticketId, projectId: report.projectId });
@@ -67,12 +64,7 @@ export class DuplicateActionsService {
       .findOneByOrFail({ ticketId, accountKey });
     const announces = claim.reportId === report.id;
     if (announces && !claim.announcedAt) {
-      await this.announceOn(
-        tracker,
-        issue,
-        report,
-        keptEmails(resolvePolicy(project.agentPolicy), report.reporter?.email),
-      );
+      await this.announceOn(tracker, issue, report, comment);
       await this.db
         .getRepository(TicketAccount)
         .update({ ticketId, accountKey }, { announcedAt: new Date() });
@@ -110,38 +102,9 @@ export class DuplicateActionsService {
     tracker: TrackerAdapter,
     issue: TrackerIssue,
     report: Report,
-    keepEmails: string[],
+    comment: string,
   ): Promise<void> {
-    // The comment reaches the tracker: the reporter's words and the steps are redacted first.
-    const clean = (text: string) => redactText(text, { keepEmails }).value;
-    const recording = await this.recordings.findForReport(report.id);
-    const analysis = recording?.status !== 'refused' ? recording?.analysis : null;
-    const who = report.account
-      ? `**${escapeMarkdown(report.account.name ?? report.account.externalId)}**${report.account.tier ? ` (${escapeMarkdown(report.account.tier)})` : ''}`
-      : 'another customer';
-    const lines = [
-      `Another report of this bug, from ${who}${report.reporter?.name ? `, by ${escapeMarkdown(report.reporter.name)}` : ''}:`,
-      '',
-      ...clean(report.description)
-        .trim()
-        .split(/\r?\n/)
-        .map((line) => `> ${line}`),
-    ];
-    const url = await this.replayLinks.linkAtFailure(report.id, recording);
-    if (analysis && url) {
-      lines.push(
-        '',
-        `Replay${analysis.failure ? ` at the moment of failure (${clock(analysis.failure.t)})` : ''}: ${url}`,
-      );
-      if (analysis.steps.length) {
-        lines.push(
-          '',
-          'Steps this time:',
-          ...analysis.steps.map((s) => `${s.n}. ${escapeMarkdown(clean(s.text))}`),
-        );
-      }
-    }
-    await tracker.addComment(issue, lines.join('\n'), `duplicate:${report.id}`);
+    await tracker.addComment(issue, comment, `duplicate:${report.id}`);
     const customer = customerOf(report);
     if (tracker.linkReportCustomer && customer)
       await tracker.linkReportCustomer(issue, customer, report.id);

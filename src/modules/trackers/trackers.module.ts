@@ -1,7 +1,5 @@
 import { Module } from '@nestjs/common';
 import { ProjectsModule } from '../projects/projects.module';
-import { RecordingsModule } from '../recordings/recordings.module';
-import { ReplayModule } from '../replay/replay.module';
 import { BuiltinTracker } from './builtin/builtin.tracker';
 import { DuplicateActionsService } from './duplicate-actions.service';
 import { TicketFilingService } from './ticket-filing.service';
@@ -10,7 +8,7 @@ import { TicketsService } from './tickets.service';
 import { TrackerRegistry } from './tracker-registry';
 
 @Module({
-  imports: [RecordingsModule, ReplayModule, ProjectsModule],
+  imports: [ProjectsModule],
   controllers: [TicketsController],
   providers: [
     BuiltinTracker,
