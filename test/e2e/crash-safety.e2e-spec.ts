@@ -117,9 +117,15 @@ describe('crash safety: a report is filed exactly once whatever dies on the way'
     const { port } = probe.address() as AddressInfo;
     await new Promise((resolve) => probe.close(resolve));
     const target = new URL(h.config.REDIS_URL);
+    // The same Redis URL but for the address: the database number (TEST_REDIS_URL may say
+    // /1, as docker-compose.yml does) and credentials must match the worker's, or the API
+    // queues into another database once Redis is back and the worker never sees the job.
+    const url = new URL(target);
+    url.hostname = '127.0.0.1';
+    url.port = String(port);
     let proxy: { stop(): Promise<void> } | undefined;
     return {
-      url: `redis://127.0.0.1:${port}`,
+      url: url.toString(),
       async comeBack() {
         const sockets = new Set<Socket>();
         const server = createServer((client) => {
