@@ -5,7 +5,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
-import { type Job, MetricsTime, type Queue, Worker } from 'bullmq';
+import { type Job, MetricsTime, type Queue, type RedisClient, Worker } from 'bullmq';
 import type { AppConfig } from '../../config/config.schema';
 import { InjectConfig } from '../../config/config.module';
 import { MaintenanceProcessor } from './maintenance.processor';
@@ -32,6 +32,7 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
   private readonly logger = new Logger(QueueWorkers.name);
   private readonly workers: Worker[] = [];
   private scheduleTimer?: NodeJS.Timeout;
+  private onReady?: { client: RedisClient; listener: () => void };
 
   constructor(
     @InjectConfig() private readonly config: AppConfig,
@@ -53,18 +54,31 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
     );
     // If Redis loses its data the schedule goes with it; every worker puts it back. Upserting
     // an existing schedule changes nothing, so running this on many workers is harmless.
-    // Redis being unreachable at boot is no reason to stop either: the timer tries again.
+    // Redis being unreachable is no reason to stop either: the timer tries again.
     const ensure = () =>
       this.ensureSchedule().catch((error: unknown) =>
-        this.logger.warn({ err: error }, 'Could not check the reconcile schedule'),
+        // A state of Redis, not a bug here: one line, no stack.
+        this.logger.warn(
+          { err: error instanceof Error ? error.message : String(error) },
+          `Could not check the reconcile schedule; trying again in ${this.config.RECONCILE_EVERY_MS} ms`,
+        ),
       );
-    await ensure();
+    // The queues share the producer connection, which never waits for Redis (so that the API
+    // answers while Redis is down): at boot it is still connecting and a check would fail at
+    // once. Check when it is ready, at boot and after every reconnect (a restarted Redis may
+    // have lost the schedule).
+    const client = await this.maintenance.client;
+    const listener = () => void ensure();
+    client.on('ready', listener);
+    this.onReady = { client, listener };
+    if (client.status === 'ready') await ensure();
     this.scheduleTimer = setInterval(() => void ensure(), this.config.RECONCILE_EVERY_MS);
     this.scheduleTimer.unref();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.scheduleTimer);
+    this.onReady?.client.off('ready', this.onReady.listener);
     // close() stops taking jobs and waits for running ones; main.ts bounds the total wait.
     await Promise.all(this.workers.map((w) => w.close()));
   }
