@@ -1,7 +1,9 @@
 # syntax=docker/dockerfile:1
 
 # deps: every dependency (dev included) from the lockfile.
-# build: compiles dist/; the compose `test` service runs `npm test` in this stage.
+# build: compiles dist/.
+# test: build's sources and test/fixtures plus Debian's chromium; the compose `test` service
+#   runs `npm test` here. Never the default target: runtime stays last.
 # prod-deps: production dependencies only.
 # runtime: dist/, bin/ and production node_modules, run as the unprivileged `node` user.
 
@@ -21,6 +23,16 @@ COPY . .
 RUN npm run build \
   && { ls dist/migrations/*.js >/dev/null 2>&1 \
     || { echo "dist/migrations/*.js missing: the build must compile migrations/" >&2; exit 1; }; }
+
+FROM build AS test
+# The browser tests drive Debian's chromium (/usr/bin/chromium) with playwright-core, as in CI;
+# never a browser downloaded by playwright.
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends chromium \
+  && rm -rf /var/lib/apt/lists/*
+# Like CI, the tests run the TypeScript sources: bin/repro.js would run a dist/ left here.
+RUN rm -rf dist
+CMD ["npm", "test"]
 
 FROM deps AS prod-deps
 RUN npm prune --omit=dev --ignore-scripts
