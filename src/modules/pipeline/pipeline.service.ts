@@ -172,7 +172,7 @@ export class PipelineService {
    */
   async ticketsChanged(
     manager: EntityManager,
-    change: IssueChangeNews & { stateDetail: string | null; open: boolean },
+    change: IssueChangeNews,
     tickets: ChangedTicket[],
     deliveryId: string,
   ): Promise<void> {
@@ -267,7 +267,7 @@ export class PipelineService {
  * not planned, deleted) → closed; open again → back to how the report reached the ticket.
  */
 export function reportStatusFor(
-  change: { open: boolean; removed?: boolean; stateDetail: string | null },
+  change: Pick<IssueChangeNews, 'open' | 'removed' | 'stateDetail'>,
   relation: 'created' | 'duplicate',
 ): ReportStatus {
   if (change.open) return relation === 'created' ? 'filed' : 'duplicate';

@@ -33,6 +33,8 @@ export interface TicketDetail extends TicketView {
 /** A change of an issue as a tracker's webhook reports it. */
 export interface IssueChangeNews extends MirroredIssue {
   provider: Ticket['provider'];
+  /** The tracker's category for the state: Linear's state type, GitHub's state_reason. */
+  stateDetail: string | null;
   /** The issue was deleted. */
   removed?: boolean;
 }
