@@ -70,6 +70,7 @@ export const configSchema = z
     JOB_LOCK_MS: int(1_000, 3_600_000).default(30_000),
     RECONCILE_EVERY_MS: int(500, 24 * 3_600_000).default(30_000),
     RECONCILE_STUCK_AFTER_MS: int(0, 7 * 24 * 3_600_000).default(120_000),
+    RECONCILE_PAGE_SIZE: int(1, 10_000).default(500),
 
     SENTRY_DSN: httpUrl.optional(),
     SENTRY_ENVIRONMENT: z.string().min(1).optional(),

@@ -173,6 +173,7 @@ export class IntakeService {
   private async replay(report: Report): Promise<IntakeResult> {
     const { token, hash } = newReporterToken();
     await this.reports.setReporterTokenHash(report.id, hash);
+    await this.pipeline.retried(report);
     return { report, replayed: true, reporterToken: token };
   }
 

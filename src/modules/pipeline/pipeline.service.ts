@@ -85,6 +85,16 @@ export class PipelineService {
   }
 
   /**
+   * A client sent a report again (an idempotent replay): its current stage is queued again, a
+   * no-op while that job is queued. A report saved just before the API died thus moves on when
+   * the client retries, without waiting for the reconciler.
+   */
+  async retried(report: { id: string; status: ReportStatus }): Promise<void> {
+    const job = JOB_FOR_STATUS[report.status];
+    if (job) await this.enqueueSoon(job, report.id);
+  }
+
+  /**
    * The agent asks the reporter: the questions are stored and counted against the policy's
    * limit in one transaction, then the timeout that ends the wait is scheduled. A crash in
    * between is mended by `ensureClarifyTimeout` on the next delivery.

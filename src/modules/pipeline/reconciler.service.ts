@@ -10,14 +10,11 @@ import {
   type ReportJobData,
 } from '../../queue/queue.constants';
 import { ConversationService } from '../conversation/conversation.service';
-import type { Report } from '../reports/entities/report.entity';
 import { ACTIVE_STATUSES } from '../reports/report-state-machine';
-import { ReportsService } from '../reports/reports.service';
+import { ReportsService, type StaleReport } from '../reports/reports.service';
 import { TriageService } from '../triage/triage.service';
 import { JOB_FOR_STATUS } from './pipeline.stages';
 import { PipelineService } from './pipeline.service';
-
-const BATCH = 500;
 
 /** A job in one of these states will still run. */
 const LIVE_STATES = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
@@ -33,10 +30,17 @@ export interface ReconcileOutcome {
  * Finds reports that sit in an active status with no live job (Redis lost it, a worker died
  * between committing and queueing) and queues them again. Safe on every worker at once: job
  * ids are deterministic, so two reconcilers queue one job.
+ *
+ * Every active report is looked at, a page at a time in order of its last change. Reports
+ * waiting days for their reporter stay the oldest, so a run that stopped at the first page
+ * would never see past them: a run goes on page after page until it has seen them all, or its
+ * time (half the reconcile period) is up, and the next run carries on from there.
  */
 @Injectable()
 export class ReconcilerService {
   private readonly logger = new Logger(ReconcilerService.name);
+  /** Where the next run starts; null: from the oldest. */
+  private position: string | null = null;
 
   constructor(
     @InjectQueue(QueueName.Pipeline) private readonly queue: Queue<ReportJobData>,
@@ -49,7 +53,27 @@ export class ReconcilerService {
 
   async reconcile(): Promise<ReconcileOutcome> {
     const stuckBefore = new Date(Date.now() - this.config.RECONCILE_STUCK_AFTER_MS);
-    const reports = await this.reports.stale(ACTIVE_STATUSES, stuckBefore, BATCH);
+    const deadline = Date.now() + this.config.RECONCILE_EVERY_MS / 2;
+    const pageSize = this.config.RECONCILE_PAGE_SIZE;
+    const requeued: string[] = [];
+    let checked = 0;
+    for (;;) {
+      const page = await this.reports.stale(ACTIVE_STATUSES, stuckBefore, pageSize, this.position);
+      checked += page.length;
+      requeued.push(...(await this.requeueStuck(page)));
+      if (page.length < pageSize) {
+        this.position = null;
+        break;
+      }
+      this.position = page[page.length - 1].position;
+      if (Date.now() >= deadline) break;
+    }
+    if (requeued.length) this.logger.warn({ count: requeued.length }, 'Re-queued stuck reports');
+    return { checked, requeued };
+  }
+
+  /** Queues again the stage of each of these reports that has no live job; their ids. */
+  private async requeueStuck(reports: StaleReport[]): Promise<string[]> {
     const requeued: string[] = [];
     const awaiting = await this.awaitingReply(
       reports.filter((r) => r.status === 'clarifying').map((r) => r.id),
@@ -79,8 +103,7 @@ export class ReconcilerService {
       });
       requeued.push(report.id);
     }
-    if (requeued.length) this.logger.warn({ count: requeued.length }, 'Re-queued stuck reports');
-    return { checked: reports.length, requeued };
+    return requeued;
   }
 
   /**
@@ -91,7 +114,7 @@ export class ReconcilerService {
    * is not stuck either. Age alone is not enough: a stage's commit and its next job's enqueue
    * can be further apart than RECONCILE_STUCK_AFTER_MS on a loaded machine.
    */
-  private async stillStuck(report: Report, messageId: string | undefined): Promise<boolean> {
+  private async stillStuck(report: StaleReport, messageId: string | undefined): Promise<boolean> {
     for (const name of STAGE_JOBS) {
       if (LIVE_STATES.has(await this.queue.getJobState(pipelineJobId(name, report.id)))) {
         return false;

@@ -23,6 +23,11 @@ export type NewReport = Pick<
   | 'reporterTokenHash'
 >;
 
+/** A report the reconciler looks at, and where the next page of them starts. */
+export interface StaleReport extends Pick<Report, 'id' | 'status' | 'updatedAt'> {
+  position: string;
+}
+
 export interface AuditEntry {
   reportId: string;
   stage: string;
@@ -90,14 +95,34 @@ export class ReportsService {
     return row ? row.reporterTokenHash : undefined;
   }
 
-  /** Reports in these statuses untouched since `before`, oldest first. */
-  stale(statuses: readonly ReportStatus[], before: Date, limit: number): Promise<Report[]> {
-    return this.db.getRepository(Report).find({
-      select: { id: true, status: true, updatedAt: true },
-      where: { status: In([...statuses]), updatedAt: LessThan(before) },
-      order: { updatedAt: 'ASC' },
-      take: limit,
-    });
+  /**
+   * Reports in these statuses untouched since `before`, oldest first, a page at a time: the
+   * next page starts after `after` (the previous page's last `position`).
+   */
+  async stale(
+    statuses: readonly ReportStatus[],
+    before: Date,
+    limit: number,
+    after: string | null = null,
+  ): Promise<StaleReport[]> {
+    const [at, id] = after ? (JSON.parse(after) as [string, string]) : [null, null];
+    const rows = await this.db.query<
+      { id: string; status: ReportStatus; updated_at: Date; at: string }[]
+    >(
+      `SELECT id, status, updated_at, updated_at::text AS at FROM reports
+        WHERE status = ANY($1::report_status[]) AND updated_at < $2
+          AND ($3::timestamptz IS NULL OR (updated_at, id) > ($3::timestamptz, $4::uuid))
+        ORDER BY updated_at, id
+        LIMIT $5`,
+      [statuses, before, at, id, limit],
+    );
+    // The position keeps PostgreSQL's microseconds, which a Date would round away.
+    return rows.map((r) => ({
+      id: r.id,
+      status: r.status,
+      updatedAt: r.updated_at,
+      position: JSON.stringify([r.at, r.id]),
+    }));
   }
 
   /**
