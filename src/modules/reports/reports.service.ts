@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager, In, LessThan } from 'typeorm';
+import { DataSource, type EntityManager, In } from 'typeorm';
 import { PipelineEvent } from './entities/pipeline-event.entity';
 import { Report } from './entities/report.entity';
 import { assertTransition, type ReportStatus } from './report-state-machine';
