@@ -457,3 +457,46 @@ describe('bad input to the reports API is refused with a stable code, and stores
     );
   });
 });
+
+describe('bad input to the tickets API', () => {
+  let h: Harness;
+  let app: RunningApp;
+  let acme: TestProject;
+
+  beforeAll(async () => {
+    h = await createHarness();
+    app = await h.start('api');
+    acme = await createProject(h.db);
+  });
+  afterAll(() => h.close());
+
+  const cursorOf = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+  it.each([
+    ['an id that is not a uuid', { createdAt: '2026-01-01T00:00:00.000Z', id: 'x' }],
+    ['a time PostgreSQL cannot read', { createdAt: '10000-01-01', id: randomUUID() }],
+    ['no time', { id: randomUUID() }],
+  ])(
+    'a crafted cursor with %s: 400 VALIDATION_FAILED naming cursor, not a 500',
+    async (_, value) => {
+      const res = await request(app.url)
+        .get('/v1/tickets')
+        .query({ cursor: cursorOf(value) })
+        .set(acme.auth);
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        details: { fields: [expect.objectContaining({ field: 'cursor' })] },
+      });
+    },
+  );
+
+  it('a cursor this API returned still pages on', async () => {
+    const res = await request(app.url)
+      .get('/v1/tickets')
+      .query({ cursor: cursorOf({ createdAt: new Date().toISOString(), id: randomUUID() }) })
+      .set(acme.auth)
+      .expect(200);
+    expect(res.body).toEqual({ tickets: [], nextCursor: null });
+  });
+});

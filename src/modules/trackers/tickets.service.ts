@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { isISO8601, isUUID } from 'class-validator';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { NotFoundError, ValidationFailedError } from '../../common/errors';
@@ -59,10 +60,12 @@ function encodeCursor(cursor: Cursor): string {
 function decodeCursor(raw: string): Cursor {
   try {
     const parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<Cursor>;
+    // Checked whole before PostgreSQL sees it: a crafted id or time would be a 500 there.
     if (
       typeof parsed.createdAt === 'string' &&
       typeof parsed.id === 'string' &&
-      !isNaN(Date.parse(parsed.createdAt))
+      isUUID(parsed.id) &&
+      isISO8601(parsed.createdAt, { strict: true })
     ) {
       return { createdAt: parsed.createdAt, id: parsed.id };
     }
