@@ -67,6 +67,9 @@ export function jsonBody(limitBytes: number, streamedRoutes: RegExp[] = []) {
   };
 }
 
+/** Keys that name an object's prototype in JavaScript; no field of the API is called so. */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 /** Deeper nesting is refused: class-transformer recurses, and overflows the stack past ~1,000. */
 export const MAX_BODY_DEPTH = 512;
 
@@ -115,6 +118,14 @@ export function jsonBodyProblem(body: unknown, opaque: string[] = []): FieldProb
         return {
           field: pathOf(visit),
           message: 'has a key with NUL characters or lone surrogates',
+        };
+      }
+      if (!visit.opaque && PROTOTYPE_KEYS.has(key)) {
+        // Refused rather than dropped on the way to the DTO: the sender learns it was not taken.
+        const at = pathOf(visit);
+        return {
+          field: at === 'body' ? key : `${at}.${key}`,
+          message: 'is not a field the API takes (a JavaScript prototype key)',
         };
       }
       const isOpaque = visit.opaque || (depth === 0 && opaque.includes(key));

@@ -180,6 +180,23 @@ describe('bad input to the reports API is refused with a stable code, and stores
       expect(blamed(error)).toEqual(fields);
     });
 
+    it.each([
+      ['__proto__ at the top', '__proto__', '__proto__'],
+      ['constructor in reporter', 'constructor', 'reporter.constructor'],
+      ['prototype in page', 'prototype', 'page.prototype'],
+    ])('refuses a prototype key (%s) instead of dropping it', async (_, key, field) => {
+      const body = reportPayload() as Record<string, Record<string, unknown>>;
+      const json =
+        field === key
+          ? JSON.stringify(body).replace(/^\{/, `{"${key}":{"polluted":true},`)
+          : JSON.stringify(body).replace(
+              `"${field.split('.')[0]}":{`,
+              `"${field.split('.')[0]}":{"${key}":{"polluted":true},`,
+            );
+      const error = await expectRefused(() => postJson().send(json), 400, 'VALIDATION_FAILED');
+      expect(blamed(error)).toEqual([field]);
+    });
+
     it('refuses JSON nested too deep to process, and says where', async () => {
       const error = await expectRefused(
         () => postJson().send(nestedReport(5_000)),
