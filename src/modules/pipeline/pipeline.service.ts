@@ -154,14 +154,20 @@ export class PipelineService {
     const report = await this.reports.withPeople(reportId);
     if (!MERGEABLE.includes(report.status)) return;
     const project = await this.projects.byId(report.projectId);
-    const recording = await this.recordings.findForReport(report.id);
-    const comment = composeDuplicateComment({
+    const { ticketKey, announces } = await this.duplicates.announce(
+      project,
       report,
-      recording,
-      replayUrl: await this.replayLinks.linkAtFailure(report.id, recording),
-      keepEmails: keptEmails(resolvePolicy(project.agentPolicy), report.reporter?.email),
-    });
-    const { ticketKey, announces } = await this.duplicates.announce(report, ticketId, comment);
+      ticketId,
+      async () => {
+        const recording = await this.recordings.findForReport(report.id);
+        return composeDuplicateComment({
+          report,
+          recording,
+          replayUrl: await this.replayLinks.linkAtFailure(report.id, recording),
+          keepEmails: keptEmails(resolvePolicy(project.agentPolicy), report.reporter?.email),
+        });
+      },
+    );
     await this.db.transaction(async (manager) => {
       const counts = await this.duplicates.link(manager, report.id, ticketId);
       await this.reports.transition(

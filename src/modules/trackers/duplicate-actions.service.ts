@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { ProjectsService } from '../projects/projects.service';
+import type { Project } from '../projects/entities/project.entity';
 import type { Report } from '../reports/entities/report.entity';
 import { ReportTicket } from './entities/report-ticket.entity';
 import { TicketAccount } from './entities/ticket-account.entity';
@@ -29,18 +29,21 @@ export class DuplicateActionsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly registry: TrackerRegistry,
-    private readonly projects: ProjectsService,
   ) {}
 
   /**
-   * Tells the ticket about the report (with its reporter and account) in the composed comment,
-   * once per account.
+   * Tells the ticket about the report (with its reporter and account), once per account: the
+   * comment is composed only when this report is the one that announces its account.
    */
-  async announce(report: Report, ticketId: string, comment: string): Promise<Announced> {
+  async announce(
+    project: Project,
+    report: Report,
+    ticketId: string,
+    compose: () => Promise<string>,
+  ): Promise<Announced> {
     const ticket = await this.db
       .getRepository(Ticket)
       .findOneByOrFail({ id: ticketId, projectId: report.projectId });
-    const project = await this.projects.byId(report.projectId);
     const tracker = this.registry.forProject(project);
     const issue: TrackerIssue = {
       externalId: ticket.externalId,
@@ -64,7 +67,7 @@ export class DuplicateActionsService {
       .findOneByOrFail({ ticketId, accountKey });
     const announces = claim.reportId === report.id;
     if (announces && !claim.announcedAt) {
-      await this.announceOn(tracker, issue, report, comment);
+      await this.announceOn(tracker, issue, report, await compose());
       await this.db
         .getRepository(TicketAccount)
         .update({ ticketId, accountKey }, { announcedAt: new Date() });
