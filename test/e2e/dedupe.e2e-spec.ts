@@ -327,6 +327,38 @@ describe('dedupe decisions in the pipeline (built-in tracker)', () => {
     expect(view.dedupe?.decision).toBe('new');
   });
 
+  it('waits for an earlier report stuck in analysis no longer than the window after it arrived, writing one waiting row', async () => {
+    // Stuck in analysis (its job never completes), it arrived 112 s ago: 8 s of the 2-minute
+    // window are left, however long it stays stuck.
+    const [{ id: stuck }] = await h.db.query<{ id: string }[]>(
+      `INSERT INTO reports (project_id, source, description, page_url, status, created_at, updated_at)
+       VALUES ($1, 'api', 'Billing page hangs', 'https://app.acme.example/settings/billing', 'analyzing',
+               now() - interval '112 seconds', now() + interval '1 hour')
+       RETURNING id`,
+      [acme.project.id],
+    );
+    try {
+      const later = await post({ description: 'Invoices page shows nothing' });
+      const view = await waitFor(
+        async () => {
+          const res = await request(app.url).get(`/v1/reports/${later}`).set(acme.auth);
+          return (res.body as ReportView).status === 'filed' ? (res.body as ReportView) : undefined;
+        },
+        { timeoutMs: 30_000, what: 'the later report to be filed' },
+      );
+      expect(view.dedupe?.decision).toBe('new');
+      expect((await h.db.getRepository(Report).findOneByOrFail({ id: stuck })).status).toBe(
+        'analyzing',
+      );
+      const waits = await h.db
+        .getRepository(PipelineEvent)
+        .findBy({ reportId: later, stage: 'dedupe', event: 'waiting' });
+      expect(waits.length).toBeLessThanOrEqual(1);
+    } finally {
+      await h.db.query(`UPDATE reports SET status = 'failed' WHERE id = $1`, [stuck]);
+    }
+  });
+
   it('holds a report that arrives while an earlier one of the same bug is still in the pipeline, then merges it', async () => {
     const tag = `avatar${randomBytes(2).toString('hex')}`;
     // Back to back: the second reaches dedupe before the first has a ticket.

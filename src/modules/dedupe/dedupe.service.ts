@@ -41,7 +41,10 @@ export type DedupeOutcome =
 const KEPT = 5;
 /** How often a report waits for an earlier report from the same page to finish analysis. */
 const WAIT_FOR_ANALYSIS_MS = 2_000;
-/** An earlier report analysing for longer than this is stuck, not slow: nobody waits for it. */
+/**
+ * A report waits for an earlier one in analysis only until this long after the earlier one
+ * arrived (measured from now): longer is stuck, not slow, and nobody waits for it.
+ */
 const ANALYSIS_WAIT_WINDOW_MS = 2 * 60_000;
 /** How often a report waits for an earlier report of the same bug to get its ticket. */
 const WAIT_FOR_EARLIER_MS = 5_000;
@@ -317,7 +320,7 @@ export class DedupeService {
 
   /**
    * An earlier report from the same page (templated route) that is still being analysed and
-   * arrived shortly before this one; null when there is none.
+   * arrived less than the window ago; null when there is none.
    */
   private async earlierStillAnalysing(report: Report): Promise<string | null> {
     const route = templatePath(report.pageUrl);

@@ -70,8 +70,13 @@ export class StagesService {
     await this.handlers[name](report, data);
   }
 
-  /** Notes in the audit log that a stage is waiting (rate limit, destination misconfigured). */
+  /**
+   * Notes in the audit log that a stage is waiting (rate limit, destination misconfigured, an
+   * earlier report): once per stretch of waiting, not once per retry.
+   */
   async waiting(reportId: string, name: PipelineJobName, error: RetryLaterError): Promise<void> {
+    const last = await this.reports.lastEvent(reportId);
+    if (last?.event === 'waiting' && last.stage === STAGE_OF_JOB[name]) return;
     await this.reports.audit({
       reportId,
       stage: STAGE_OF_JOB[name],

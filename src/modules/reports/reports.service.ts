@@ -168,8 +168,9 @@ export class ReportsService {
   }
 
   /**
-   * Reports of the project still in these statuses that arrived within `windowMs` before
-   * `report` (by arrival, then id), newest first.
+   * Reports of the project still in these statuses that arrived before `report` (by arrival,
+   * then id) and less than `windowMs` before now, newest first. Measured from now, so a report
+   * that waits for these waits at most the window after the earliest of them arrived.
    */
   async arrivedJustBefore(
     report: Pick<Report, 'id' | 'projectId' | 'createdAt'>,
@@ -181,7 +182,7 @@ export class ReportsService {
       `SELECT id, page_url FROM reports
         WHERE project_id = $1 AND status = ANY($5::report_status[]) AND page_url IS NOT NULL
           AND (created_at, id) < ($2::timestamptz, $3::uuid)
-          AND created_at > $2::timestamptz - make_interval(secs => $4)
+          AND created_at > now() - make_interval(secs => $4)
         ORDER BY created_at DESC LIMIT ${Number(limit)}`,
       [report.projectId, report.createdAt, report.id, windowMs / 1000, statuses],
     );
@@ -201,6 +202,15 @@ export class ReportsService {
       [ids, report.createdAt, report.id],
     );
     return new Set(rows.map((r) => r.id));
+  }
+
+  /** The report's latest audit entry (its stage and event); null when it has none. */
+  async lastEvent(reportId: string): Promise<Pick<PipelineEvent, 'stage' | 'event'> | null> {
+    return this.db.getRepository(PipelineEvent).findOne({
+      select: { id: true, stage: true, event: true },
+      where: { reportId },
+      order: { id: 'DESC' },
+    });
   }
 
   async countByStatus(): Promise<Map<ReportStatus, number>> {
