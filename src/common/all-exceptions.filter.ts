@@ -22,6 +22,57 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
   503: ErrorCode.Unavailable,
 };
 
+/** Seconds a client should wait before retrying when a dependency is down. */
+export const RETRY_AFTER_SECONDS = 5;
+
+export type Dependency = 'postgres' | 'redis';
+
+// Socket errors: from pg (ioredis turns them into its own errors, below).
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+]);
+// 08xxx connection exceptions; 57P01-3 admin/crash shutdown, cannot connect now; 53300 too many
+// connections; 57014 statement timeout (the server is too slow to answer in time).
+const PG_UNAVAILABLE = /^(0800[0-46]|57P0[123]|53300|57014)$/;
+const PG_MESSAGES = [
+  'timeout exceeded when trying to connect', // pg-pool: no connection within connectionTimeoutMillis
+  'Connection terminated',
+  'Client has encountered a connection error',
+  'the database system is',
+];
+const REDIS_MESSAGES = [
+  "Stream isn't writeable", // ioredis with the offline queue off: not connected
+  'Connection is closed',
+  'Reached the max retries per request limit',
+];
+
+/**
+ * Which dependency an error says is unreachable, or null when it is some other error. Never
+ * relabels a query's own failure (a constraint, a syntax error) as an outage.
+ */
+export function unavailableDependency(error: unknown): Dependency | null {
+  // Duck-typed: errors from node's sockets may come from another realm (as under jest).
+  if (typeof error !== 'object' || error === null) return null;
+  const e = error as { name?: unknown; message?: unknown; code?: unknown; driverError?: unknown };
+  const message = e.message;
+  if (typeof message !== 'string') return null;
+  if (e.name === 'MaxRetriesPerRequestError') return 'redis';
+  if (REDIS_MESSAGES.some((m) => message.includes(m))) return 'redis';
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (PG_UNAVAILABLE.test(code) || NETWORK_CODES.has(code)) return 'postgres';
+  if (PG_MESSAGES.some((m) => message.includes(m))) return 'postgres';
+  return e.driverError ? unavailableDependency(e.driverError) : null;
+}
+
+const DEPENDENCY_NAMES: Record<Dependency, string> = { postgres: 'PostgreSQL', redis: 'Redis' };
+
 /** The one place errors become HTTP: `{ error: { code, message, details?, requestId } }`. */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -35,6 +86,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (res.headersSent) return;
 
     if (exception instanceof DomainError) {
+      if (exception.status === 503) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
       return sendError(
         res,
         exception.status,
@@ -49,6 +101,24 @@ export class AllExceptionsFilter implements ExceptionFilter {
       const code = CODE_BY_STATUS[status] ?? ErrorCode.ValidationFailed;
       const message = status === 404 ? 'Not found.' : exception.message;
       return sendError(res, status, code, message, requestId);
+    }
+
+    const dependency = unavailableDependency(exception);
+    if (dependency) {
+      // One line without a stack: an outage is not a bug, and pg/ioredis messages carry no secret.
+      this.logger.warn(
+        { requestId, dependency, reason: (exception as { message: string }).message },
+        `${DEPENDENCY_NAMES[dependency]} unavailable`,
+      );
+      res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+      return sendError(
+        res,
+        503,
+        ErrorCode.DependencyUnavailable,
+        `${DEPENDENCY_NAMES[dependency]} is unavailable right now; retry after ${RETRY_AFTER_SECONDS} s with the same Idempotency-Key.`,
+        requestId,
+        { dependency },
+      );
     }
 
     // Unexpected: log everything, tell the client only the request id.

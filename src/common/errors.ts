@@ -9,11 +9,19 @@ export const ErrorCode = {
   UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
   IdempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
   ChunkConflict: 'CHUNK_CONFLICT',
+  /** A chunk for a session whose report was already analysed; details.field is sessionId. */
+  RecordingClosed: 'RECORDING_CLOSED',
   MethodNotAllowed: 'METHOD_NOT_ALLOWED',
   ConversationClosed: 'CONVERSATION_CLOSED',
   NotAwaitingDecision: 'NOT_AWAITING_DECISION',
+  /** Too many requests from this key or address; Retry-After says when to try again. */
+  RateLimited: 'RATE_LIMITED',
+  /** A project's hourly recording quota is used up; details.quota names which. */
+  QuotaExceeded: 'QUOTA_EXCEEDED',
   Internal: 'INTERNAL',
   Unavailable: 'UNAVAILABLE',
+  /** PostgreSQL or Redis cannot be reached; details.dependency names which. Retry later. */
+  DependencyUnavailable: 'DEPENDENCY_UNAVAILABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
