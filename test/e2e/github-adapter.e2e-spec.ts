@@ -103,7 +103,7 @@ describe('GitHub adapter', () => {
     });
     const stored = github.issues[0];
     expect(stored.body).toContain('## Summary');
-    expect(stored.body?.trimEnd().endsWith(reportMarker(d.reportId))).toBe(true);
+    expect(stored.body?.startsWith(`${reportMarker(d.reportId)}\n`)).toBe(true);
     expect(issue.externalId).toBe(
       Buffer.from(`04:Issue${1000}`).toString('base64'), // the issue's node_id
     );
@@ -175,6 +175,50 @@ describe('GitHub adapter', () => {
     expect(github.issues).toHaveLength(1);
     expect(retried.key).toBe('acme/app#1');
     expect(again).toEqual(retried);
+  });
+
+  it('after a lost create answer, adopts no issue whose marker Repro did not write: forged by another account, or quoted in a ticket', async () => {
+    const pending = new InMemoryPendingCreates();
+    const d = draft();
+    const other = randomUUID();
+    // Someone else opened an issue that starts with this report's marker.
+    github.seedIssue('acme/app', {
+      title: 'Looks like a Repro ticket',
+      body: `${reportMarker(d.reportId)}\n\nAdopt me.`,
+      creator: 'mallory',
+    });
+    // A ticket Repro filed for another report before customer text was made inert: the marker
+    // is in the customer's quoted words, by the token's own account.
+    github.seedIssue('acme/app', {
+      title: 'Another bug',
+      body: `## Summary\n\n> It breaks\n> ${reportMarker(d.reportId)}\n\n${reportMarker(other)}\n`,
+    });
+    // The create began, and its answer was lost before anything was posted.
+    await pending.begin(d.reportId, 'acme/app');
+
+    const filed = await file(adapter({ pending }), d);
+
+    expect(filed.key).toBe('acme/app#3');
+    expect(github.issues).toHaveLength(3);
+    expect(github.issues[2].body?.startsWith(reportMarker(d.reportId))).toBe(true);
+    // Without the pending record, search finds the three and picks the real one.
+    expect(await adapter().findByReport(project, d.reportId)).toEqual(filed);
+    // The older ticket is still found by its own marker (written last, before the move to the top).
+    expect((await adapter().findByReport(project, other))?.key).toBe('acme/app#2');
+  });
+
+  it('posts a duplicate comment even when another comment quotes its marker', async () => {
+    const tracker = adapter();
+    const issue = await tracker.createIssue(project, draft());
+    github.issues[0].comments.push('A customer wrote: <!-- repro:comment=duplicate:r1 -->');
+
+    await tracker.addComment(issue, 'Another report of this bug.', 'duplicate:r1');
+    await tracker.addComment(issue, 'Another report of this bug.', 'duplicate:r1');
+
+    expect(github.issues[0].comments).toEqual([
+      'A customer wrote: <!-- repro:comment=duplicate:r1 -->',
+      '<!-- repro:comment=duplicate:r1 -->\n\nAnother report of this bug.',
+    ]);
   });
 
   it('files each report once when retried after a successful create', async () => {

@@ -130,6 +130,10 @@ export class FakeGitHub {
       labels?: string[];
       updatedAt?: Date;
       pullRequest?: boolean;
+      /** `About <title>` by default. */
+      body?: string;
+      /** Who opened it: the token's own login by default. */
+      creator?: string;
     },
   ): FakeIssue {
     const createdAt = input.updatedAt ?? new Date();
@@ -137,11 +141,11 @@ export class FakeGitHub {
       repo,
       number: this.issues.filter((i) => i.repo === repo).length + 1,
       title: input.title,
-      body: `About ${input.title}`,
+      body: input.body ?? `About ${input.title}`,
       labels: input.labels ?? [],
       assignees: [],
       state: input.state ?? 'open',
-      creator: this.login,
+      creator: input.creator ?? this.login,
       createdAt,
       updatedAt: createdAt,
       indexed: true,
@@ -372,9 +376,9 @@ export class FakeGitHub {
     this.send(res, 200, { total_count: items.length, incomplete_results: false, items });
   }
 
-  private user(): Record<string, unknown> {
+  private user(login = this.login): Record<string, unknown> {
     const shape = ISSUE_SHAPE.user as Record<string, unknown>;
-    return { ...shape, login: this.login, html_url: `https://github.com/${this.login}` };
+    return { ...shape, login, html_url: `https://github.com/${login}` };
   }
 
   private issueJson(issue: FakeIssue): Record<string, unknown> {
@@ -394,7 +398,7 @@ export class FakeGitHub {
       number: issue.number,
       title: issue.title,
       body: issue.body,
-      user: this.user(),
+      user: this.user(issue.creator),
       labels: issue.labels.map((n) => this.label(issue.repo, n)),
       state: issue.state,
       assignee: issue.assignees[0] ? { ...this.user(), login: issue.assignees[0] } : null,

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Octokit } from '@octokit/rest';
 import type { Project } from '../../projects/entities/project.entity';
-import { reportMarker } from '../../triage/engine/ticket/ticket-body';
+import { isOwnMarker, reportMarker } from '../../triage/engine/ticket/ticket-body';
 import { type TicketDraft, type TrackerAdapter, TrackerError, type TrackerIssue } from '../tracker';
 import { toTrackerError } from './github-errors';
 import type { PendingCreates } from './pending-creates';
@@ -87,7 +87,10 @@ export class GitHubAdapter implements TrackerAdapter {
 
   /**
    * The issue this report created: from the pending-create record if it has the number, else
-   * by the marker through search, else (search lags) by listing the token's recent issues.
+   * by the marker through search, else (search lags) by listing the token's recent issues. An
+   * issue counts only when the marker is where Repro writes it (the body's first line) and the
+   * issue was opened by the token's own account: someone else's issue, or customer text quoting
+   * a marker, is never adopted.
    */
   async findByReport(_project: Project, reportId: string): Promise<TrackerIssue | null> {
     const pending = await this.options.pending.find(reportId, this.repo);
@@ -163,7 +166,7 @@ export class GitHubAdapter implements TrackerAdapter {
     const number = this.numberFromKey(issue.key);
     if (number === null)
       throw new TrackerError('NOT_FOUND', `Not a GitHub issue key: ${issue.key}`);
-    const marker = `<!-- repro:comment=${idempotencyKey} -->`;
+    const marker = commentMarker(idempotencyKey);
     const existing = await this.call('list comments', (request) =>
       this.octokit.paginate(this.octokit.rest.issues.listComments, {
         owner: this.owner,
@@ -173,8 +176,10 @@ export class GitHubAdapter implements TrackerAdapter {
         request,
       }),
     );
-    if (existing.some((c) => c.body?.includes(marker))) return;
-    await this.comment(number, `${body}\n\n${marker}`);
+    for (const c of existing) {
+      if (isOwnMarker(c.body, marker) && (await this.byToken(c.user))) return;
+    }
+    await this.comment(number, `${marker}\n\n${body}`);
   }
 
   /** The issue number from a key this adapter made (`owner/name#12`), or null. */
@@ -276,11 +281,19 @@ export class GitHubAdapter implements TrackerAdapter {
     const { data } = await this.call('search issues', (request) =>
       this.octokit.rest.search.issuesAndPullRequests({ q, per_page: 10, request }),
     );
-    // Search matches words loosely; only the exact marker counts. The oldest wins.
+    // Search matches words loosely; only the exact marker where Repro puts it counts.
     const hits = (data.items as GitHubIssue[])
-      .filter((i) => i.body?.includes(marker))
+      .filter((i) => !i.pull_request && isOwnMarker(i.body, marker))
       .sort((a, b) => a.number - b.number);
-    return hits[0] ?? null;
+    // The oldest of the token's own wins.
+    for (const hit of hits) if (await this.byToken(hit.user)) return hit;
+    return null;
+  }
+
+  /** Whether `user` is the account the token acts as (the one Repro files and comments as). */
+  private async byToken(user: { login: string } | null | undefined): Promise<boolean> {
+    if (!user?.login) return false;
+    return user.login.toLowerCase() === (await this.tokenLogin()).toLowerCase();
   }
 
   /** Issues the token created since the pending create began, newest first, without search. */
@@ -301,7 +314,8 @@ export class GitHubAdapter implements TrackerAdapter {
         request,
       });
       for await (const page of pages) {
-        const hit = page.data.find((i) => !i.pull_request && i.body?.includes(marker));
+        // Listed by creator already: only the marker's place is left to check.
+        const hit = page.data.find((i) => !i.pull_request && isOwnMarker(i.body, marker));
         if (hit) return hit;
       }
       return null;
@@ -353,11 +367,17 @@ export class GitHubAdapter implements TrackerAdapter {
   }
 }
 
-/** The body with the marker at its end, shortened to what GitHub accepts if need be. */
+/** The hidden marker on a comment Repro posted once for `idempotencyKey`: its first line. */
+function commentMarker(idempotencyKey: string): string {
+  return `<!-- repro:comment=${idempotencyKey} -->`;
+}
+
+/** The body with the marker as its first line, shortened to what GitHub accepts if need be. */
 function withMarker(body: string, reportId: string): string {
   const marker = reportMarker(reportId);
-  const text = body.includes(marker) ? body.replace(marker, '').trimEnd() : body.trimEnd();
+  const trimmed = body.trim();
+  const text = trimmed.startsWith(marker) ? trimmed.slice(marker.length).trim() : trimmed;
   const room = BODY_MAX - marker.length - 40;
   const kept = text.length > room ? `${text.slice(0, room)}\n\n…(shortened for GitHub)` : text;
-  return `${kept}\n\n${marker}\n`;
+  return `${marker}\n\n${kept}\n`;
 }

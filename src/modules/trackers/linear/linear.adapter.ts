@@ -2,6 +2,7 @@ import type { Severity } from '../../triage/engine/triage.types';
 import { createHash } from 'node:crypto';
 import { LinearClient, type Issue } from '@linear/sdk';
 import type { Project } from '../../projects/entities/project.entity';
+import { inertQuote } from '../../triage/engine/ticket/inert-text';
 import type { TicketCustomer, TicketDraft, TrackerAdapter, TrackerIssue } from '../tracker';
 import { TrackerError } from '../tracker';
 import { toTrackerError } from './linear-errors';
@@ -213,7 +214,10 @@ export class LinearAdapter implements TrackerAdapter {
     for (const link of links) await this.addLinkAttachment(issue.externalId, link.url, link.title);
   }
 
-  /** TrackerAdapter: the account as a Linear customer, with a need holding the reporter's words. */
+  /**
+   * TrackerAdapter: the account as a Linear customer, with a need holding the reporter's words,
+   * quoted so Linear shows them as text (no links, images or mentions of theirs).
+   */
   async linkReportCustomer(
     issue: TrackerIssue,
     customer: TicketCustomer,
@@ -228,7 +232,7 @@ export class LinearAdapter implements TrackerAdapter {
         tier: customer.tier,
         revenue: customer.revenue,
       },
-      customer.words,
+      inertQuote(customer.words),
       { idempotencyKey: `need:${reportId}` },
     );
   }

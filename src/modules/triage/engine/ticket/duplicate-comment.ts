@@ -1,7 +1,8 @@
 import { redactText } from '../../../../privacy/redaction';
-import { clock, escapeMarkdown } from '../../../recordings/analyzer/markdown';
+import { clock } from '../../../recordings/analyzer/markdown';
 import type { Recording } from '../../../recordings/entities/recording.entity';
 import type { Report } from '../../../reports/entities/report.entity';
+import { inertInline, inertQuote } from './inert-text';
 
 export interface DuplicateCommentInput {
   /** With its reporter and account. */
@@ -14,22 +15,20 @@ export interface DuplicateCommentInput {
 
 /**
  * The comment an existing ticket gets when another customer reports its bug: who, their words,
- * a replay and the steps it recorded. It reaches the tracker, so the words and steps are redacted.
+ * a replay and the steps it recorded. It reaches the tracker, so the words and steps are redacted,
+ * and everything the customer wrote is inert Markdown (see inert-text.ts).
  */
 export function composeDuplicateComment(input: DuplicateCommentInput): string {
   const { report, recording, replayUrl, keepEmails } = input;
   const clean = (text: string) => redactText(text, { keepEmails }).value;
   const analysis = recording?.status !== 'refused' ? recording?.analysis : null;
   const who = report.account
-    ? `**${escapeMarkdown(report.account.name ?? report.account.externalId)}**${report.account.tier ? ` (${escapeMarkdown(report.account.tier)})` : ''}`
+    ? `**${inertInline(report.account.name ?? report.account.externalId)}**${report.account.tier ? ` (${inertInline(report.account.tier)})` : ''}`
     : 'another customer';
   const lines = [
-    `Another report of this bug, from ${who}${report.reporter?.name ? `, by ${escapeMarkdown(report.reporter.name)}` : ''}:`,
+    `Another report of this bug, from ${who}${report.reporter?.name ? `, by ${inertInline(report.reporter.name)}` : ''}:`,
     '',
-    ...clean(report.description)
-      .trim()
-      .split(/\r?\n/)
-      .map((line) => `> ${line}`),
+    inertQuote(clean(report.description)),
   ];
   if (analysis && replayUrl) {
     lines.push(
@@ -40,7 +39,7 @@ export function composeDuplicateComment(input: DuplicateCommentInput): string {
       lines.push(
         '',
         'Steps this time:',
-        ...analysis.steps.map((s) => `${s.n}. ${escapeMarkdown(clean(s.text))}`),
+        ...analysis.steps.map((s) => `${s.n}. ${inertInline(clean(s.text))}`),
       );
     }
   }

@@ -1,6 +1,19 @@
 import { RrwebBuilder } from '../../../../../test/factories/rrweb-builder';
 import { analyzeRecording } from '../../../recordings/analyzer/analyzer';
-import { draftTitle, renderTicketBody, reportMarker, type TicketFacts } from './ticket-body';
+import {
+  liveMarkup,
+  liveReferences,
+  renderMarkdown,
+  visibleText,
+} from '../../../../../test/support/rendered-markdown';
+import { composeDuplicateComment } from './duplicate-comment';
+import {
+  draftTitle,
+  isOwnMarker,
+  renderTicketBody,
+  reportMarker,
+  type TicketFacts,
+} from './ticket-body';
 
 const facts = (overrides: Partial<TicketFacts> = {}): TicketFacts => ({
   reportId: '2f6c1d1e-3a55-4a0e-9d8e-0a4c1a3c9b10',
@@ -23,7 +36,7 @@ const facts = (overrides: Partial<TicketFacts> = {}): TicketFacts => ({
 });
 
 describe('ticket body', () => {
-  it('has the summary, evidence, environment and account in that order, and ends with the marker', () => {
+  it('starts with the marker, then has the summary, evidence, environment and account in that order', () => {
     const body = renderTicketBody(facts());
     const order = ['## Summary', '## Evidence', '## Environment', '## Reporter and account'].map(
       (heading) => body.indexOf(heading),
@@ -32,11 +45,12 @@ describe('ticket body', () => {
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(body).toContain('> Export is broken\n> The CSV button does nothing since Monday.');
     expect(body).toContain('- Viewport: 1280×720');
-    expect(body).toContain('- Page: https://app.acme.example/reports/export (Export)');
+    expect(body).toContain('- Page: `https://app.acme.example/reports/export` (Export)');
     expect(body).toContain('- Session recording: 412 events over 95 s');
-    expect(body).toContain('- Reporter: Ana Lima <ana@acme.example>');
+    expect(body).toContain('- Reporter: Ana Lima (`ana@acme.example`)');
     expect(body).toContain('- Tier: enterprise');
-    expect(body.trimEnd().endsWith(reportMarker(facts().reportId))).toBe(true);
+    expect(body.startsWith(`${reportMarker(facts().reportId)}\n`)).toBe(true);
+    expect(isOwnMarker(body, reportMarker(facts().reportId))).toBe(true);
   });
 
   it('puts what the recording showed first: steps, then the replay at the failure, errors and failed requests', () => {
@@ -56,7 +70,7 @@ describe('ticket body', () => {
       '- Replay at the moment of failure (00:02.1): https://repro.example/replay/r1?t=2100&exp=1&sig=s',
     );
     expect(body).toContain(
-      '- Failure: At 00:02.1 on https://app.acme.example/settings/billing: POST /api/billing → 500',
+      '- Failure: At 00:02.1 on `https://app.acme.example/settings/billing`: POST /api/billing → 500',
     );
     expect(at('### Errors')).toBeGreaterThan(at('## Evidence'));
     expect(body).toContain('**Request failed with status code 500**');
@@ -83,6 +97,78 @@ describe('ticket body', () => {
     expect(body).not.toContain('## Evidence');
     expect(body).not.toContain('## Reporter and account');
     expect(body).toContain('## Summary');
+  });
+
+  it('shows hostile customer text as text: no HTML, links, images, headings, mentions or forged marker', () => {
+    const forged = reportMarker('0e0e0e0e-1111-4222-8333-444455556666');
+    const hostile = [
+      'Export <img src=x onerror=alert(1)> <script>alert(1)</script> does nothing',
+      '[click](javascript:alert(1)) ![](https://tracker.example/pixel.png)',
+      'cc @octocat see #1',
+      '# Heading',
+      forged,
+    ].join('\n');
+    const b = new RrwebBuilder()
+      .load(0, (x) => [x.el('button', {}, ['Save @octocat <img src=x>'], 'save')])
+      .click(2_000, 'save')
+      .request(2_100, 'POST', '/api/billing?x=<img src=x>', 500, 300)
+      .consoleError(2_150, 'Failed: ![](https://tracker.example/e.png) @octocat #1');
+    const body = renderTicketBody(
+      facts({
+        description: hostile,
+        pageTitle: '<b>Billing</b> @octocat #1',
+        pageUrl: 'javascript:alert(1)',
+        reporter: { name: '@octocat <img src=x>', email: 'x@evil.example', externalId: 'u' },
+        account: {
+          name: '[Acme](javascript:alert(1)) #1',
+          externalId: 'a',
+          tier: '<i>gold</i>',
+          revenue: null,
+          crmUrl: 'https://tracker.example/crm',
+        },
+        client: { locale: '<img src=x>', timezone: '# zone' },
+        analysis: analyzeRecording(b.events, { userAgent: facts().userAgent }),
+        proposal: {
+          title: 'Export does nothing',
+          summary: 'Export does nothing, says @octocat <img src=x> (per the reporter).',
+          steps: ['Open ![](https://tracker.example/p.png)', '# Click'],
+          expected: '[ok](javascript:alert(1))',
+          actual: '<script>x</script> @octocat',
+          severity: 'medium',
+          labels: ['bug'],
+        },
+      }),
+    );
+    const html = renderMarkdown(body);
+    const live = liveMarkup(html);
+    expect(live.images).toEqual([]);
+    expect(live.links).toEqual([]);
+    expect(live.rawHtml).toEqual([]);
+    expect(live.comments).toEqual([reportMarker(facts().reportId)]);
+    expect(live.headings.every((h) => !/Heading|Click|zone/.test(h))).toBe(true);
+    expect(liveReferences(html)).toEqual([]);
+    const seen = visibleText(html);
+    expect(seen).toContain('Export <img src=x onerror=alert(1)> <script>alert(1)</script>');
+    expect(seen).toContain('[click](javascript:alert(1))');
+    expect(seen).toContain('cc @octocat see #1');
+    expect(seen).toContain(forged);
+    expect(isOwnMarker(body, forged)).toBe(false);
+
+    const comment = composeDuplicateComment({
+      report: {
+        description: hostile,
+        account: { name: '<img src=x> @octocat', externalId: 'a', tier: '#1' },
+        reporter: { name: '[x](javascript:alert(1))' },
+      } as never,
+      recording: null,
+      replayUrl: null,
+      keepEmails: [],
+    });
+    const commentHtml = renderMarkdown(comment);
+    expect(liveMarkup(commentHtml)).toMatchObject({ images: [], links: [], rawHtml: [] });
+    expect(liveMarkup(commentHtml).comments).toEqual([]);
+    expect(liveReferences(commentHtml)).toEqual([]);
+    expect(visibleText(commentHtml)).toContain('cc @octocat see #1');
   });
 
   it('keeps a user agent with backticks inside its code span', () => {

@@ -1,14 +1,11 @@
 import type { Fact, FactKey, FactPicture, TicketProposal } from '../triage.types';
 import type { ClientInfo, SentryRefs } from '../../../reports/entities/report.entity';
-import {
-  analysisSections,
-  clock,
-  environmentLine,
-  escapeMarkdown,
-} from '../../../recordings/analyzer/markdown';
+import { clock } from '../../../recordings/analyzer/markdown';
 import type { RecordingAnalysis } from '../../../recordings/analyzer/types';
 import type { SentryAttachment } from '../../../sentry/sentry-attachment';
+import { codeBlock, codeSpan, inertInline, inertQuote } from './inert-text';
 import { TITLE_PROSE_MAX } from './limits';
+import { recordingEvidence } from './recording-evidence';
 
 export interface TicketFacts {
   reportId: string;
@@ -70,14 +67,27 @@ function factLines(facts: FactPicture | null | undefined): string[] {
         ? `${fact.items.length} ${fact.items.length === 1 ? 'step' : 'steps'}`
         : fact.value;
     return [
-      `- **${FACT_LABELS[key]}:** ${escapeMarkdown(value)} _(${SOURCE_LABELS[fact.source]}, confidence ${fact.confidence.toFixed(2)})_`,
+      `- **${FACT_LABELS[key]}:** ${inertInline(value)} _(${SOURCE_LABELS[fact.source]}, confidence ${fact.confidence.toFixed(2)})_`,
     ];
   });
 }
 
-/** The hidden marker that ties a tracker issue back to the Repro report that created it. */
+/**
+ * The hidden marker that ties a tracker issue back to the Repro report that created it. It is
+ * the body's first line, where customer text never is (and customer text is inert, so it cannot
+ * spell the marker anywhere): see isOwnMarker.
+ */
 export function reportMarker(reportId: string): string {
   return `<!-- repro:report=${reportId} -->`;
+}
+
+/**
+ * Whether `body` carries `marker` as Repro writes it: its first line, or (tickets filed before
+ * the marker moved to the top) its last line. A marker anywhere else was not written by Repro.
+ */
+export function isOwnMarker(body: string | null | undefined, marker: string): boolean {
+  const lines = (body ?? '').trim().split(/\r?\n/);
+  return lines[0].trim() === marker || lines[lines.length - 1].trim() === marker;
 }
 
 /** A one-line title from the reporter's words, cut at a word boundary. */
@@ -89,19 +99,8 @@ export function draftTitle(description: string): string {
   return `${(space > TITLE_PROSE_MAX / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }
 
-function quote(text: string): string {
-  return text
-    .trim()
-    .split(/\r?\n/)
-    .map((line) => `> ${line}`)
-    .join('\n');
-}
-
-/** Inline code that survives backticks in the value. */
-function code(value: string): string {
-  const fence = value.includes('`') ? '``' : '`';
-  return `${fence}${value}${fence}`;
-}
+const quote = inertQuote;
+const code = codeSpan;
 
 function section(title: string, lines: (string | null | undefined | false)[]): string | null {
   const kept = lines.filter((l): l is string => typeof l === 'string' && l.length > 0);
@@ -112,15 +111,15 @@ function section(title: string, lines: (string | null | undefined | false)[]): s
 export function renderTicketBody(facts: TicketFacts): string {
   const { client, reporter, account, sentry, recording, analysis } = facts;
   const viewport = client.viewport ? `${client.viewport.width}×${client.viewport.height}` : null;
-  const found = analysis ? analysisSections(analysis) : null;
+  const found = analysis ? recordingEvidence(analysis) : null;
   const failure = analysis?.failure;
   const proposal = facts.proposal ?? null;
   const proposedSteps = proposal?.steps.length
-    ? proposal.steps.map((step, i) => `${i + 1}. ${escapeMarkdown(step)}`).join('\n')
+    ? proposal.steps.map((step, i) => `${i + 1}. ${inertInline(step)}`).join('\n')
     : null;
   const parts = [
     section('Summary', [
-      proposal?.summary && `${escapeMarkdown(proposal.summary)}\n`,
+      proposal?.summary && `${inertInline(proposal.summary)}\n`,
       proposal &&
         `Severity: **${proposal.severity}**${proposal.labels.length ? ` · Proposed labels: ${proposal.labels.map(code).join(', ')}` : ''}\n`,
       proposal
@@ -138,8 +137,8 @@ export function renderTicketBody(facts: TicketFacts): string {
         ? `## Steps to reproduce\n\n${proposedSteps}`
         : null,
     section('Expected / Actual', [
-      proposal?.expected && `- **Expected:** ${escapeMarkdown(proposal.expected)}`,
-      proposal?.actual && `- **Actual:** ${escapeMarkdown(proposal.actual)}`,
+      proposal?.expected && `- **Expected:** ${inertInline(proposal.expected)}`,
+      proposal?.actual && `- **Actual:** ${inertInline(proposal.actual)}`,
     ]),
     section('Evidence', [
       facts.replayUrl &&
@@ -147,7 +146,8 @@ export function renderTicketBody(facts: TicketFacts): string {
       failure && failure.reason !== 'end' && `- Failure: ${found?.failure}`,
       recording &&
         `- Session recording: ${recording.eventCount} events over ${Math.round(recording.durationMs / 1000)} s`,
-      facts.recordingRefused && `- Session recording refused: ${facts.recordingRefused}`,
+      facts.recordingRefused &&
+        `- Session recording refused: ${inertInline(facts.recordingRefused)}`,
       ...sentryLines(facts.sentryIssue ?? null),
       sentry.eventId && `- Sentry event: ${code(sentry.eventId)}`,
       sentry.replayId &&
@@ -161,28 +161,34 @@ export function renderTicketBody(facts: TicketFacts): string {
     found?.failedRequests ? `### Failed requests\n\n${found.failedRequests}` : null,
     found?.signals ? `### Signals\n\n${found.signals}` : null,
     section('Environment', [
-      facts.pageUrl && `- Page: ${facts.pageUrl}${facts.pageTitle ? ` (${facts.pageTitle})` : ''}`,
-      analysis &&
-        environmentLine(analysis.environment) &&
-        `- ${environmentLine(analysis.environment)}`,
+      facts.pageUrl &&
+        `- Page: ${inertInline(facts.pageUrl)}${facts.pageTitle ? ` (${inertInline(facts.pageTitle)})` : ''}`,
+      found?.environment && `- ${found.environment}`,
       facts.userAgent && `- User agent: ${code(facts.userAgent)}`,
       !analysis && viewport && `- Viewport: ${viewport}`,
-      !analysis && client.locale && `- Locale: ${client.locale}`,
-      !analysis && client.timezone && `- Time zone: ${client.timezone}`,
+      !analysis && client.locale && `- Locale: ${inertInline(client.locale)}`,
+      !analysis && client.timezone && `- Time zone: ${inertInline(client.timezone)}`,
     ]),
     section('Reporter and account', [
-      reporter &&
-        `- Reporter: ${[reporter.name, reporter.email && `<${reporter.email}>`].filter(Boolean).join(' ') || reporter.externalId}`,
-      account && `- Account: ${account.name ?? account.externalId}`,
-      account?.tier && `- Tier: ${account.tier}`,
-      account?.revenue && `- Revenue: ${account.revenue}`,
-      account?.crmUrl && `- CRM: ${account.crmUrl}`,
+      reporter && `- Reporter: ${reporterLine(reporter)}`,
+      account && `- Account: ${inertInline(account.name ?? account.externalId)}`,
+      account?.tier && `- Tier: ${inertInline(account.tier)}`,
+      account?.revenue && `- Revenue: ${inertInline(account.revenue)}`,
+      account?.crmUrl && `- CRM: ${inertInline(account.crmUrl)}`,
     ]),
   ];
   return (
-    [...parts.filter((p): p is string => p !== null), reportMarker(facts.reportId)].join('\n\n') +
+    [reportMarker(facts.reportId), ...parts.filter((p): p is string => p !== null)].join('\n\n') +
     '\n'
   );
+}
+
+/** `Ana Lima (`ana@acme.example`)`: the name, the email in code, else the external id. */
+function reporterLine(reporter: NonNullable<TicketFacts['reporter']>): string {
+  const name = reporter.name?.trim() ? inertInline(reporter.name) : null;
+  const email = reporter.email?.trim() ? codeSpan(reporter.email) : null;
+  if (name && email) return `${name} (${email})`;
+  return name ?? email ?? inertInline(reporter.externalId ?? 'unknown');
 }
 
 /** The matched Sentry issue: what it is, how big, and why we think it is this report's. */
@@ -200,24 +206,23 @@ function sentryLines(issue: SentryAttachment | null): string[] {
     issue.culprit && `culprit ${code(issue.culprit)}`,
   ].filter(Boolean);
   return [
-    `- Sentry issue: [${issue.shortId}](${issue.permalink}) ${escapeMarkdown(issue.title)}`,
+    `- Sentry issue: [${issue.shortId}](${issue.permalink}) ${inertInline(issue.title)}`,
     size.length ? `  - ${size.join(', ')}` : '',
     where.length ? `  - ${where.join(', ')}` : '',
-    `  - Matched with score ${issue.score.toFixed(2)}: ${issue.reasons.map(escapeMarkdown).join('; ')}`,
+    `  - Matched with score ${issue.score.toFixed(2)}: ${issue.reasons.map(inertInline).join('; ')}`,
     issue.replayUrl ? `- Sentry replay: ${issue.replayUrl}` : '',
   ];
 }
 
 function sentryStack(issue: SentryAttachment | null): string | null {
   if (!issue?.frames.length) return null;
-  const fence = issue.frames.some((f) => f.includes('```')) ? '````' : '```';
-  return `### Stack trace (Sentry ${issue.shortId})\n\n${fence}\n${issue.frames.join('\n')}\n${fence}`;
+  return `### Stack trace (Sentry ${issue.shortId})\n\n${codeBlock(issue.frames.join('\n'))}`;
 }
 
 function sentryBreadcrumbs(issue: SentryAttachment | null): string | null {
   if (!issue?.breadcrumbs.length) return null;
   const lines = issue.breadcrumbs.map((b) =>
-    `- ${b.at.slice(11, 19)} ${code(b.category)} ${escapeMarkdown(b.message)}`.trimEnd(),
+    `- ${b.at.slice(11, 19)} ${code(b.category)} ${inertInline(b.message)}`.trimEnd(),
   );
   return `### Breadcrumbs before the error (Sentry)\n\n${lines.join('\n')}`;
 }
