@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
+import { stringify as canonicalJson } from 'safe-stable-stringify';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError, ErrorCode, NotFoundError, ValidationFailedError } from '../../common/errors';
 import { AccountsService } from '../accounts/accounts.service';
@@ -21,6 +22,13 @@ import { TriageService } from '../triage/triage.service';
 import { type CreateReportDto, reporterIdentityProblem } from './dto/create-report.dto';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** What makes two requests the same for their Idempotency-Key: the body, whatever its key order. */
+function requestHashOf(dto: CreateReportDto): string {
+  return sha256(canonicalJson(dto) ?? '');
+}
 
 export interface IntakeResult {
   report: Report;
@@ -144,10 +152,10 @@ export class IntakeService {
         { field: 'Idempotency-Key', message: 'must be 1-255 printable ASCII characters' },
       ]);
     }
-    const requestHash = createHash('sha256').update(JSON.stringify(dto)).digest('hex');
+    const requestHash = requestHashOf(dto);
 
     if (idempotencyKey) {
-      const earlier = await this.findByIdempotencyKey(project.id, idempotencyKey, requestHash);
+      const earlier = await this.findByIdempotencyKey(project.id, idempotencyKey, dto, requestHash);
       if (earlier) return this.replay(earlier);
     }
 
@@ -160,7 +168,7 @@ export class IntakeService {
     } catch (error) {
       if (!(error instanceof IdempotentReplay) || !idempotencyKey) throw error;
       // A concurrent request with the same key committed first; ours rolled back whole.
-      const earlier = await this.findByIdempotencyKey(project.id, idempotencyKey, requestHash);
+      const earlier = await this.findByIdempotencyKey(project.id, idempotencyKey, dto, requestHash);
       if (!earlier) throw error;
       return this.replay(earlier);
     }
@@ -312,10 +320,15 @@ export class IntakeService {
   private async findByIdempotencyKey(
     projectId: string,
     idempotencyKey: string,
+    dto: CreateReportDto,
     requestHash: string,
   ): Promise<Report | null> {
     const earlier = await this.reports.findByIdempotencyKey(projectId, idempotencyKey);
-    if (earlier && earlier.requestHash !== requestHash) {
+    // Reports stored before the hash was taken over canonical JSON have the hash of the body as
+    // it came (key order included).
+    const same = (hash: string | null) =>
+      hash === requestHash || hash === sha256(JSON.stringify(dto));
+    if (earlier && !same(earlier.requestHash)) {
       throw new DomainError(
         422,
         ErrorCode.IdempotencyKeyReused,
