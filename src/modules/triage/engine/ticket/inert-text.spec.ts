@@ -87,8 +87,8 @@ describe('inert customer text', () => {
     expect(inertInline('Clicked button "Save changes" in time_zone Sao_Paulo')).toBe(
       'Clicked button "Save changes" in time_zone Sao_Paulo',
     );
-    expect(inertInline('Opened https://app.acme.example/settings, ask @ana')).toBe(
-      'Opened `https://app.acme.example/settings,` ask `@ana`',
+    expect(inertInline('Opened https://app.acme.example/settings, ask @ana (or #12).')).toBe(
+      'Opened `https://app.acme.example/settings`, ask `@ana` (or `#12`).',
     );
     expect(inertInline('failed for [email], card *1234*')).toBe(
       'failed for \\[email\\], card \\*1234\\*',

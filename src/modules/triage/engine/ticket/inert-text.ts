@@ -76,11 +76,25 @@ function escapeLineStart(line: string): string {
   return line.replace(/^(\d{1,9})([.)])(?=\s|$)/, '$1\\$2').replace(/^([-+=])/, '\\$1');
 }
 
+const count = (text: string, c: string) => text.split(c).length - 1;
+
+/** A reference in a code span; the sentence's punctuation around it stays outside. */
+function referenceSpan(word: string): string {
+  let start = 0;
+  let end = word.length;
+  if (word[0] === '(' && count(word, '(') > count(word, ')')) start = 1;
+  while (end > start + 1 && /[.,;:!?]/.test(word[end - 1])) end--;
+  if (word[end - 1] === ')' && count(word.slice(start, end), ')') > count(word, '(')) end--;
+  const core = word.slice(start, end);
+  if (!isReference(core)) return codeSpan(word);
+  return `${escapeWord(word.slice(0, start))}${codeSpan(core)}${escapeWord(word.slice(end))}`;
+}
+
 /** One line of customer text, inert: escaped words, references in code spans. */
 function inertLine(line: string): string {
   const words = line.split(/(\s+)/).map((part, i) => {
     if (i % 2 === 1 || part === '') return part;
-    return isReference(part) ? codeSpan(part) : escapeWord(part);
+    return isReference(part) ? referenceSpan(part) : escapeWord(part);
   });
   return escapeLineStart(words.join(''));
 }
