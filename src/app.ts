@@ -9,11 +9,12 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { ApiModule } from './api.module';
-import { bodyErrorHandler, jsonBody, requireJson } from './common/body-parsing';
+import { JsonBodyGuard, requireJson } from './common/body-parsing';
+import { RateLimitModule, RateLimits } from './common/rate-limit';
 import { requestIdMiddleware } from './common/request-id';
 import type { AppConfig } from './config/config.schema';
 import { CoreModule } from './core.module';
-import { mountBullBoard } from './modules/admin/bull-board';
+import { BULL_BOARD_PATH, mountBullBoard } from './modules/admin/bull-board';
 import { MetricsService } from './modules/metrics/metrics.service';
 import { CHUNK_ROUTE } from './modules/recordings/recordings.controller';
 import { ProjectsService } from './modules/projects/projects.service';
@@ -30,7 +31,7 @@ class RootModule {
       module: RootModule,
       imports: [
         CoreModule.forRoot(config),
-        ...(role === 'worker' ? [] : [ApiModule]),
+        ...(role === 'worker' ? [] : [RateLimitModule.forRoot(config), ApiModule]),
         ...(role === 'api' ? [] : [WorkerModule]),
       ],
     };
@@ -39,11 +40,17 @@ class RootModule {
 
 function configureHttp(app: NestExpressApplication, config: AppConfig): void {
   app.disable('x-powered-by');
+  // Behind a proxy, req.ip (what the per-address limits count) comes from X-Forwarded-For.
+  app.set('trust proxy', config.TRUST_PROXY);
   app.use(requestIdMiddleware);
   app.use(app.get(MetricsService).httpMiddleware);
   app.use('/v1', requireJson);
-  app.use(jsonBody(config.REPORT_BODY_LIMIT_BYTES, [CHUNK_ROUTE]));
-  app.use(bodyErrorHandler);
+  // Bodies are read by a guard after the AuthGuard (APP_GUARD providers are registered when the
+  // app is created, so they run before guards added here): no byte is read before the
+  // credential and its rate limit passed.
+  app.useGlobalGuards(new JsonBodyGuard(config.REPORT_BODY_LIMIT_BYTES, [CHUNK_ROUTE]));
+  // Nest routes are limited by the AuthGuard; the dashboard is plain Express.
+  app.use(BULL_BOARD_PATH, app.get(RateLimits).addressMiddleware());
   mountBullBoard(app, config);
   const openApi = new DocumentBuilder()
     .setTitle('Repro')

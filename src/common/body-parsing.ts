@@ -1,6 +1,7 @@
+import type { CanActivate, ExecutionContext } from '@nestjs/common';
 import { json, type NextFunction, type Request, type Response } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ErrorCode, type FieldProblem } from './errors';
+import { DomainError, ErrorCode, type FieldProblem } from './errors';
 import { sendError } from './error-body';
 import { requestIdOf } from './request-id';
 import { isStorableText } from './storable-text';
@@ -49,22 +50,46 @@ function keepWebhookRawBody(req: IncomingMessage, _res: ServerResponse, raw: Buf
 }
 
 /**
- * JSON bodies, plain or gzip/deflate/br encoded. `limit` counts inflated bytes while they
- * stream through zlib, so a small body that inflates to gigabytes is cut off at the limit.
+ * Answering before the body is read (a refused credential, a rate limit): the connection is
+ * closed after the answer instead of being kept alive, so the rest of the body is never read.
  */
-export function jsonBody(limitBytes: number, streamedRoutes: RegExp[] = []) {
-  const parse = json({
-    limit: limitBytes,
-    inflate: true,
-    strict: true,
-    type: JSON_TYPES,
-    verify: keepWebhookRawBody,
-  });
-  return (req: Request, res: Response, next: NextFunction): void => {
-    // Routes that read their own body as a stream (recording chunks) are left alone.
-    if (streamedRoutes.some((route) => route.test(req.path))) return next();
-    parse(req, res, next);
-  };
+export function closeIfUnread(req: Request, res: Response): void {
+  if (hasBody(req) && !req.complete && !res.headersSent) res.setHeader('Connection', 'close');
+}
+
+/**
+ * JSON bodies, plain or gzip/deflate/br encoded, read by a global guard that runs after the
+ * AuthGuard: a body is read only once its credential (and rate limit) passed. `limit` counts
+ * inflated bytes while they stream through zlib, so a small body that inflates to gigabytes is
+ * cut off at the limit.
+ */
+export class JsonBodyGuard implements CanActivate {
+  private readonly parse: ReturnType<typeof json>;
+
+  constructor(
+    limitBytes: number,
+    /** Routes that read their own body as a stream (recording chunks). */
+    private readonly streamedRoutes: RegExp[] = [],
+  ) {
+    this.parse = json({
+      limit: limitBytes,
+      inflate: true,
+      strict: true,
+      type: JSON_TYPES,
+      verify: keepWebhookRawBody,
+    });
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const req = context.switchToHttp().getRequest<Request>();
+    const res = context.switchToHttp().getResponse<Response>();
+    if (this.streamedRoutes.some((route) => route.test(req.path))) return true;
+    await new Promise<void>((resolve, reject) => {
+      this.parse(req, res, (error?: unknown) => (error ? reject(bodyError(error)) : resolve()));
+    });
+    return true;
+  }
 }
 
 /** Keys that name an object's prototype in JavaScript; no field of the API is called so. */
@@ -135,75 +160,55 @@ export function jsonBodyProblem(body: unknown, opaque: string[] = []): FieldProb
   return null;
 }
 
-/** Turns body-parser failures into the API's error format instead of Express's HTML page. */
-export function bodyErrorHandler(
-  error: BodyParserError,
-  req: Request,
-  res: Response,
-  next: NextFunction,
-): void {
-  const requestId = requestIdOf(req);
+/**
+ * A body-parser failure as the API's error (413, 415 or 400 naming the field); anything else is
+ * returned as it is.
+ */
+export function bodyError(thrown: unknown): Error {
+  const error = thrown as BodyParserError;
   switch (error.type) {
     case 'entity.too.large':
-      return sendError(
-        res,
+      return new DomainError(
         413,
         ErrorCode.PayloadTooLarge,
         `The body is larger than the limit of ${error.limit} bytes (counted after decompression).`,
-        requestId,
         { field: 'body', limitBytes: error.limit },
       );
     case 'entity.parse.failed':
-      return sendError(
-        res,
-        400,
-        ErrorCode.MalformedJson,
-        'The body is not valid JSON.',
-        requestId,
-        {
-          field: 'body',
-        },
-      );
+      return new DomainError(400, ErrorCode.MalformedJson, 'The body is not valid JSON.', {
+        field: 'body',
+      });
     case 'encoding.unsupported':
-      return sendError(
-        res,
+      return new DomainError(
         415,
         ErrorCode.UnsupportedMediaType,
         'Unsupported Content-Encoding; use gzip, deflate, br or none.',
-        requestId,
         { field: 'Content-Encoding' },
       );
     case 'charset.unsupported':
-      return sendError(
-        res,
+      return new DomainError(
         415,
         ErrorCode.UnsupportedMediaType,
         'Unsupported charset; send UTF-8.',
-        requestId,
-        { field: 'Content-Type' },
+        {
+          field: 'Content-Type',
+        },
       );
     case 'request.aborted':
     case 'request.size.invalid':
-      return sendError(
-        res,
+      return new DomainError(
         400,
         ErrorCode.MalformedJson,
         'The body was cut short or does not match its Content-Length.',
-        requestId,
         { field: 'body' },
       );
     default:
       // A corrupt gzip stream surfaces as a zlib error with status 400.
       if (error.status === 400 || (error as { code?: string }).code === 'Z_DATA_ERROR') {
-        return sendError(
-          res,
-          400,
-          ErrorCode.MalformedJson,
-          'The body could not be decoded.',
-          requestId,
-          { field: 'body' },
-        );
+        return new DomainError(400, ErrorCode.MalformedJson, 'The body could not be decoded.', {
+          field: 'body',
+        });
       }
-      return next(error);
+      return thrown instanceof Error ? thrown : new Error(String(thrown));
   }
 }

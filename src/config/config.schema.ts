@@ -65,6 +65,27 @@ export const configSchema = z
     RECORDING_MAX_INFLATED_BYTES: int(1024, 2 ** 31 - 1).default(100 * 1024 * 1024),
 
     WORKER_CONCURRENCY: int(1, 256).default(4),
+    // Limits (README "Limits"): rate limits and hourly quotas live in Redis, shared by API processes.
+    RECORDING_CHUNK_MAX_INFLATED_BYTES: int(1024, 2 ** 31 - 1).default(8 * 1024 * 1024),
+    RECORDING_QUOTA_SESSIONS_PER_HOUR: int(1, 1e9).default(20_000),
+    RECORDING_QUOTA_CHUNKS_PER_HOUR: int(1, 1e9).default(200_000),
+    RECORDING_QUOTA_INFLATED_BYTES_PER_HOUR: int(1024 * 1024, 2 ** 50).default(10 * 1024 ** 3),
+    RATE_LIMIT_PER_KEY_PER_MINUTE: int(1, 1e9).default(60_000),
+    RATE_LIMIT_PER_ADDRESS_PER_MINUTE: int(1, 1e9).default(60_000),
+    RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: int(1, 1e9).default(20),
+    API_KEY_CACHE_MS: int(0, 60_000).default(5_000),
+    TRUST_PROXY: z
+      .string()
+      .regex(
+        /^(true|false|\d{1,2}|((loopback|linklocal|uniquelocal|[\dA-Fa-f.:]+(\/\d{1,3})?),? *)+)$/,
+        {
+          message: 'must be false, true, a number of proxies, or proxy addresses/subnets',
+        },
+      )
+      .transform((v): boolean | number | string =>
+        v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v,
+      )
+      .default(false),
     JOB_ATTEMPTS: int(1, 100).default(12),
     JOB_BACKOFF_MS: int(10, 3_600_000).default(1_000),
     JOB_LOCK_MS: int(1_000, 3_600_000).default(30_000),

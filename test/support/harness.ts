@@ -51,6 +51,10 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
     AGENT_MAX_QUESTIONS: '0',
     AGENT_AUTO_FILE_THRESHOLD: '0',
     AGENT_APPROVAL_SEVERITIES: 'none',
+    // Tests send many wrong credentials from one address and revoke keys out of process; the
+    // limits' own tests (rate-limits.e2e-spec.ts) set the real values.
+    RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '1000000',
+    API_KEY_CACHE_MS: '0',
     ...env,
   };
   const config = loadConfig(baseEnv);

@@ -1,8 +1,10 @@
 import { type PolicyOverrides, policySchema } from './policy';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull, Not } from 'typeorm';
 import { NotFoundError, ValidationFailedError } from '../../common/errors';
+import type { AppConfig } from '../../config/config.schema';
+import { InjectConfig } from '../../config/config.module';
 import {
   apiKeyPrefix,
   generateApiKey,
@@ -31,9 +33,21 @@ export interface IssuedKey {
   prefix: string;
 }
 
+/** More keys than any installation has; past it the cache starts over rather than grow. */
+const KEY_CACHE_MAX_ENTRIES = 10_000;
+
 @Injectable()
 export class ProjectsService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  /** Verified keys by hash, for API_KEY_CACHE_MS: a revocation is honoured within that time. */
+  private readonly verifiedKeys = new Map<string, { project: Project; until: number }>();
+  private readonly keyCacheMs: number;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Optional() @InjectConfig() config?: AppConfig,
+  ) {
+    this.keyCacheMs = config?.API_KEY_CACHE_MS ?? 0;
+  }
 
   /**
    * Creates the default project on first run and returns its first API key, or null when it
@@ -110,6 +124,8 @@ export class ProjectsService {
     const result = await this.db
       .getRepository(ApiKey)
       .update({ prefix, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
+    // This process stops accepting it at once; others within API_KEY_CACHE_MS.
+    this.verifiedKeys.clear();
     return (result.affected ?? 0) > 0;
   }
 
@@ -187,15 +203,30 @@ export class ProjectsService {
       );
   }
 
-  /** The project a live API key belongs to, or null. */
+  /**
+   * The project a live API key belongs to, or null. A verified key is remembered for
+   * API_KEY_CACHE_MS (by its hash), so intake does not look it up on every request; a refused
+   * one is looked up again every time, so a new key works at once.
+   */
   async authenticate(key: string): Promise<Project | null> {
     const prefix = apiKeyPrefix(key);
     if (!prefix) return null;
+    const hash = hashApiKey(key);
+    const now = Date.now();
+    const cached = this.verifiedKeys.get(hash);
+    if (cached && cached.until > now) return cached.project;
     const row = await this.db.getRepository(ApiKey).findOne({
       where: { prefix, revokedAt: IsNull() },
       relations: { project: true },
     });
-    if (!row?.project || !hashesEqual(row.keyHash, hashApiKey(key))) return null;
+    if (!row?.project || !hashesEqual(row.keyHash, hash)) {
+      this.verifiedKeys.delete(hash);
+      return null;
+    }
+    if (this.keyCacheMs > 0) {
+      if (this.verifiedKeys.size >= KEY_CACHE_MAX_ENTRIES) this.verifiedKeys.clear();
+      this.verifiedKeys.set(hash, { project: row.project, until: now + this.keyCacheMs });
+    }
     return row.project;
   }
 }

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { RecordingReader, RecordingTooLargeError } from './recording-reader';
 
+import { inflateMeterOf } from './inflate-meter';
 export interface ChunkBudget {
   /** Compressed bytes this chunk may still add to its recording. */
   compressed: number;
@@ -80,7 +81,10 @@ export async function ingestChunk(
       yield piece;
     }
   };
-  const reader = new RecordingReader(budget.inflated);
+  // The HTTP layer's per-chunk limit and hourly quota, when it attached them to the body.
+  const meter = inflateMeterOf(body);
+  const meterBinds = meter !== undefined && meter.maxBytes < budget.inflated;
+  const reader = new RecordingReader(meterBinds ? meter.maxBytes : budget.inflated);
   let events = 0;
   try {
     for await (const batch of reader.batches(Readable.from(tapped()))) {
@@ -95,7 +99,9 @@ export async function ingestChunk(
       events += batch.length;
     }
   } catch (error) {
-    if (error instanceof RecordingTooLargeError)
+    if (error instanceof RecordingTooLargeError) {
+      // Over this request's own limit: refused alone; the recording stays open.
+      if (meterBinds) throw meter.overLimit();
       throw new ChunkOverLimitError('inflated', budget.inflated);
     throw error;
   }
@@ -108,7 +114,10 @@ export async function ingestChunk(
   }
   if (gzip) {
     const ended = once(gzip, 'end');
+    }
     gzip.end();
+  } finally {
+    meter?.done(reader.bytes);
     await ended;
     for (const piece of gzipped$) keep(piece);
   }

@@ -8,10 +8,15 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { RateLimits } from '../../common/rate-limit';
+import type { AppConfig } from '../../config/config.schema';
+import { InjectConfig } from '../../config/config.module';
 import { CurrentProject } from '../projects/current-project';
 import { DomainError, ErrorCode, ValidationFailedError } from '../../common/errors';
 import type { Project } from '../projects/entities/project.entity';
-import { RecordingsService } from './recordings.service';
+import { withInflateMeter } from './inflate-meter';
+import { RecordingQuota } from './recording-quota';
+import { RecordingsService, SESSION_ID_PATTERN } from './recordings.service';
 
 /** The chunk route reads its body as a stream; the global JSON parser must leave it alone. */
 export const CHUNK_ROUTE = /^\/v1\/recordings\/[^/]+\/chunks\/?$/;
@@ -20,7 +25,15 @@ export const CHUNK_ROUTE = /^\/v1\/recordings\/[^/]+\/chunks\/?$/;
 @ApiBearerAuth()
 @Controller('v1/recordings')
 export class RecordingsController {
-  constructor(private readonly recordings: RecordingsService) {}
+  private readonly quota: RecordingQuota;
+
+  constructor(
+    private readonly recordings: RecordingsService,
+    limits: RateLimits,
+    @InjectConfig() config: AppConfig,
+  ) {
+    this.quota = new RecordingQuota(limits, config);
+  }
 
   @Post(':sessionId/chunks')
   @HttpCode(201)
@@ -51,12 +64,19 @@ export class RecordingsController {
     if (seq === undefined || !/^\d{1,7}$/.test(seq)) {
       throw new ValidationFailedError([{ field: 'seq', message: 'must be a whole number from 0' }]);
     }
+    if (!SESSION_ID_PATTERN.test(sessionId)) {
+      throw new ValidationFailedError([
+        { field: 'sessionId', message: 'must be 8-128 letters, digits, - or _' },
+      ]);
+    }
     try {
+      // Quotas before a byte is read; the meter bounds how far this chunk may inflate.
+      const meter = await this.quota.admitChunk(project.id, sessionId, req, res);
       const result = await this.recordings.addChunk(
         project.id,
         sessionId,
         Number(seq),
-        req,
+        withInflateMeter(req, meter),
         encoding === 'gzip',
       );
       if (result.duplicate) res.status(200);
