@@ -62,7 +62,7 @@ describe('filing into Linear (the default project, configured from the environme
       '"Save changes" fails with 500 (POST /api/billing) on /settings/billing',
     );
     expect(issue.description).toContain(`<!-- repro:report=${created.body.id} -->`);
-    expect(issue.description).toContain('1. Opened https://app.acme.example/settings/billing');
+    expect(issue.description).toContain('1. Opened `https://app.acme.example/settings/billing`');
     const links = linear.attachments.filter(
       (a) => a.issue === issue || (a as { issueId?: string }).issueId === issue.id,
     );
@@ -81,7 +81,7 @@ describe('filing into Linear (the default project, configured from the environme
       expect.objectContaining({
         customerId: customer!.id,
         issueId: issue.id,
-        body: 'Cannot save my card',
+        body: '> Cannot save my card',
       }),
     ]);
     expect(

@@ -77,7 +77,7 @@ describe('the analyzing stage', () => {
     expect(body).toContain("**TypeError: Cannot read properties of undefined (reading 'id')**");
     expect(body).toContain('onSaved (https://app.acme.example/static/billing.js:88:21)');
     expect(body).toContain(
-      '- Failure: At 00:05.3 on https://app.acme.example/settings/billing: POST /api/billing → 500',
+      '- Failure: At 00:05.3 on `https://app.acme.example/settings/billing`: POST /api/billing → 500',
     );
     expect(body).not.toContain('s3cr3t');
     expect(body).not.toContain('4111');

@@ -186,7 +186,7 @@ describe('matching reports to Sentry issues', () => {
       'app/invoices/totals.ts:42 renderTotals\napp/invoices/page.ts:7 InvoicePage',
     );
     // Breadcrumbs near the error, without their query strings.
-    expect(body).toContain('GET https://api.acme.example/invoices/42 → 200');
+    expect(body).toContain('GET `https://api.acme.example/invoices/42` → 200');
     expect(body).not.toContain('token=abc');
     // The pipeline went straight through; matching added an audit entry, not a status.
     const transitions = await h.db

@@ -59,7 +59,7 @@ describe('a report travels from HTTP to a ticket (API and worker in one process)
     expect(body).toContain('> I changed the card and pressed Save');
     expect(body).toContain('https://app.acme.example/settings/billing');
     expect(body).toContain(
-      '## Steps to reproduce\n\n1. Opened https://app.acme.example/settings/billing',
+      '## Steps to reproduce\n\n1. Opened `https://app.acme.example/settings/billing`',
     );
     expect(body).toContain(
       '- Chrome 131 on Mac OS 10.15.7, viewport 1440×900, locale pt-BR, time zone America/Sao_Paulo',

@@ -85,16 +85,25 @@ async function fileHostile(
  * and none of their markup; only Repro's own marker, on the first line.
  */
 function expectInert(body: string, reportId: string, allowedLink: (href: string) => boolean) {
-  expect(body.split('\n')[0]).toBe(reportMarker(reportId));
-  expect(body).not.toContain(FORGED);
   const html = renderMarkdown(body);
   const live = liveMarkup(html);
-  expect(live.images).toEqual([]);
-  expect(live.rawHtml).toEqual([]);
-  expect(live.comments).toEqual([reportMarker(reportId)]);
-  expect(live.links.filter((href) => !allowedLink(href))).toEqual([]);
-  expect(live.headings.filter((h) => /Heading|octocat|#1/.test(h))).toEqual([]);
-  expect(liveReferences(html)).toEqual([]);
+  expect({
+    images: live.images,
+    rawHtml: live.rawHtml,
+    links: live.links.filter((href) => !allowedLink(href)),
+    headings: live.headings.filter((h) => /Heading|octocat|#1/.test(h)),
+    mentionsAndReferences: liveReferences(html),
+    hiddenMarkers: live.comments,
+  }).toEqual({
+    images: [],
+    rawHtml: [],
+    links: [],
+    headings: [],
+    mentionsAndReferences: [],
+    hiddenMarkers: [reportMarker(reportId)],
+  });
+  expect(body.split('\n')[0]).toBe(reportMarker(reportId));
+  expect(body).not.toContain(FORGED);
   const seen = visibleText(html);
   expect(seen).toContain('Export CSV does nothing');
   expect(seen).toContain('<img src=x onerror=alert(1)> <script>alert(document.cookie)</script>');
