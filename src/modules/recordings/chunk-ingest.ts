@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
+import { timestampProblem } from './event-time';
 import { RecordingReader, RecordingTooLargeError } from './recording-reader';
-
 import { inflateMeterOf } from './inflate-meter';
+
 export interface ChunkBudget {
   /** Compressed bytes this chunk may still add to its recording. */
   compressed: number;
@@ -33,7 +34,11 @@ export class ChunkOverLimitError extends Error {
 }
 
 export class ChunkNotEventsError extends Error {
-  constructor(message: string) {
+  /** `field`: the element at fault, e.g. `[3].timestamp`, when there is one. */
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
     super(message);
     this.name = 'ChunkNotEventsError';
   }
@@ -88,7 +93,13 @@ export async function ingestChunk(
   let events = 0;
   try {
     for await (const batch of reader.batches(Readable.from(tapped()))) {
-      for (const event of batch) {
+      for (const [i, event] of batch.entries()) {
+        // Packed (string) events carry their time inside; the analyzer reads it.
+        const time =
+          typeof event === 'object' &&
+          isEvent(event) &&
+          timestampProblem((event as { timestamp?: unknown }).timestamp);
+        if (time) throw new ChunkNotEventsError(time, `[${events + i}].timestamp`);
         if (!isEvent(event)) {
           throw new ChunkNotEventsError(
             'A chunk is a JSON array of rrweb events: objects with a numeric type and timestamp, or strings packed by @rrweb/packer.',
@@ -103,7 +114,10 @@ export async function ingestChunk(
       // Over this request's own limit: refused alone; the recording stays open.
       if (meterBinds) throw meter.overLimit();
       throw new ChunkOverLimitError('inflated', budget.inflated);
+    }
     throw error;
+  } finally {
+    meter?.done(reader.bytes);
   }
   if (reader.problems.truncated || reader.problems.malformed) {
     throw new ChunkNotEventsError(
@@ -114,10 +128,7 @@ export async function ingestChunk(
   }
   if (gzip) {
     const ended = once(gzip, 'end');
-    }
     gzip.end();
-  } finally {
-    meter?.done(reader.bytes);
     await ended;
     for (const piece of gzipped$) keep(piece);
   }

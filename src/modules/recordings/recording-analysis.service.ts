@@ -1,19 +1,23 @@
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { extname, join } from 'node:path';
 import { Piscina } from 'piscina';
 import { DataSource } from 'typeorm';
+import { storable } from '../../common/storable-text';
+import type { AppConfig } from '../../config/config.schema';
+import { InjectConfig } from '../../config/config.module';
 import type { AnalyzerContext, RecordingAnalysis } from './analyzer/types';
 import type { AnalysisJob } from './analysis.worker';
-import { RecordingChunk } from './entities/recording-chunk.entity';
 import { Recording } from './entities/recording.entity';
-import { RecordingsService } from './recordings.service';
+import { isDataError, RecordingsService } from './recordings.service';
 
 const WORKER_FILE = join(__dirname, `analysis.worker${extname(__filename)}`);
-/** Bounds a pathological recording; the stage retries, then goes on without the analysis. */
-const ANALYSIS_TIMEOUT_MS = 120_000;
 
-/** The analysis thread failed or ran out of time; the pipeline goes on without it. */
+/**
+ * The recording cannot be analysed (the analyzer threw, ran out of time, or its result cannot be
+ * stored): a property of the recording, not a passing fault, so it is marked unusable and the
+ * pipeline goes on without it. A database or Redis outage is not this; it is thrown as it is.
+ */
 export class AnalysisFailedError extends Error {
   constructor(message: string) {
     super(message);
@@ -24,14 +28,20 @@ export class AnalysisFailedError extends Error {
 /** Analyses a report's recording in a worker thread and stores the result with the report. */
 @Injectable()
 export class RecordingAnalysisService implements OnModuleDestroy {
+  private readonly logger = new Logger(RecordingAnalysisService.name);
   private pool?: Piscina;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    @InjectConfig() private readonly config: AppConfig,
     private readonly recordings: RecordingsService,
   ) {}
 
-  /** Null when the report has no recording to analyse (none, refused, or no chunks arrived). */
+  /**
+   * Null when the report has no recording to analyse (none, refused, or no chunks arrived). The
+   * analysis returned is the one stored, its text made storable. Throws AnalysisFailedError when
+   * the recording is unusable (marked so, with the reason, the first time).
+   */
   async analyze(
     reportId: string,
     projectId: string,
@@ -39,18 +49,32 @@ export class RecordingAnalysisService implements OnModuleDestroy {
   ): Promise<RecordingAnalysis | null> {
     const recording = await this.db.getRepository(Recording).findOneBy({ reportId });
     if (!recording || recording.status === 'refused') return null;
-    const rows = await this.db.getRepository(RecordingChunk).find({
-      where: { projectId, sessionId: recording.sessionId },
-      select: { id: true, seq: true, dataGz: true },
-      order: { seq: 'ASC' },
-    });
+    if (recording.status === 'unusable')
+      throw new AnalysisFailedError(recording.refusedReason ?? 'unusable');
+    const rows = await this.recordings.chunksForAnalysis(projectId, recording.sessionId);
     if (!rows.length) return null;
-    const analysis = await this.runInWorker({
-      chunks: rows.map((r) => r.dataGz),
-      seqs: rows.map((r) => r.seq),
-      context,
-    });
-    await this.recordings.saveAnalysis(reportId, analysis);
+    let analysis: RecordingAnalysis;
+    try {
+      analysis = storable(
+        await this.runInWorker({
+          chunks: rows.map((r) => r.dataGz),
+          seqs: rows.map((r) => r.seq),
+          context,
+        }),
+      );
+      await this.recordings.saveAnalysis(reportId, analysis);
+    } catch (error) {
+      const reason =
+        error instanceof AnalysisFailedError
+          ? error.message
+          : isDataError(error)
+            ? `its analysis could not be stored: ${(error as Error).message}`
+            : null;
+      if (reason === null) throw error;
+      this.logger.warn({ reportId, reason }, 'Recording unusable; going on without it');
+      await this.recordings.markUnusable(reportId, reason);
+      throw new AnalysisFailedError(reason);
+    }
     return analysis;
   }
 
@@ -69,14 +93,18 @@ export class RecordingAnalysisService implements OnModuleDestroy {
       // From the TypeScript sources (tests, `start:dev`) the thread needs the same loader.
       execArgv: WORKER_FILE.endsWith('.ts') ? ['-r', '@swc-node/register'] : [],
     });
+    // Bounds a pathological recording; past it, the recording is unusable and the report goes on.
+    const timeoutMs = this.config.RECORDING_ANALYSIS_TIMEOUT_MS;
     try {
       return (await this.pool.run(job, {
-        signal: AbortSignal.timeout(ANALYSIS_TIMEOUT_MS),
+        signal: AbortSignal.timeout(timeoutMs),
       })) as RecordingAnalysis;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       throw new AnalysisFailedError(
-        message.includes('abort') ? `took over ${ANALYSIS_TIMEOUT_MS} ms` : message,
+        message.includes('abort')
+          ? `its analysis took over ${timeoutMs} ms`
+          : `the analyzer failed on it: ${message}`,
       );
     }
   }

@@ -3,9 +3,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { DataSource, type EntityManager, In, Not } from 'typeorm';
-import { DomainError, ErrorCode, ValidationFailedError } from '../../common/errors';
-import { storable } from '../../common/storable-text';
+import { DataSource, type EntityManager, In, Not, QueryFailedError } from 'typeorm';
+import {
+  DomainError,
+  ErrorCode,
+  type FieldProblem,
+  ValidationFailedError,
+} from '../../common/errors';
+import { storable, storableText } from '../../common/storable-text';
 import type { AppConfig } from '../../config/config.schema';
 import { InjectConfig } from '../../config/config.module';
 import { ReportsService } from '../reports/reports.service';
@@ -14,6 +19,7 @@ import { ChunkNotEventsError, ChunkOverLimitError, ingestChunk } from './chunk-i
 import { RecordingChunk } from './entities/recording-chunk.entity';
 import { RecordingSession } from './entities/recording-session.entity';
 import { Recording, type RecordingStatus } from './entities/recording.entity';
+import { timestampProblem } from './event-time';
 import { RecordingReader } from './recording-reader';
 
 const gzipAsync = promisify(gzip);
@@ -53,6 +59,37 @@ function durationOf(events: unknown[]): number {
   return Number.isFinite(first) ? Math.min(Math.round(last - first), 2 ** 31 - 1) : 0;
 }
 
+/** At most this many bad timestamps are named in one answer. */
+const MAX_FIELD_PROBLEMS = 10;
+const MAX_REASON_CHARS = 300;
+
+/** Inline events whose timestamp no clock wrote, named as `events[i].timestamp`. */
+function timestampProblems(events: unknown[]): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  for (let i = 0; i < events.length && problems.length < MAX_FIELD_PROBLEMS; i++) {
+    const event = events[i];
+    // An event without a timestamp is only skipped by the analyzer; a wrong one misleads it.
+    if (typeof event !== 'object' || event === null || !('timestamp' in event)) continue;
+    const message = timestampProblem(event.timestamp);
+    if (message) problems.push({ field: `events[${i}].timestamp`, message });
+  }
+  return problems;
+}
+
+/** An integer column's value: whole, and within PostgreSQL's integer. */
+function toInteger(value: number): number {
+  return Number.isFinite(value) ? Math.max(0, Math.min(Math.round(value), 2 ** 31 - 1)) : 0;
+}
+
+/**
+ * A query PostgreSQL refused because of the values in it (text it cannot store, a number out
+ * of range, a value over a size limit): a property of the data, which a retry cannot change.
+ */
+export function isDataError(error: unknown): boolean {
+  const code = (error as { driverError?: { code?: unknown } }).driverError?.code;
+  return error instanceof QueryFailedError && typeof code === 'string' && /^(22|54)/.test(code);
+}
+
 function refused(limit: 'compressed' | 'inflated', limitBytes: number): string {
   return `over the ${limit} size limit of ${limitBytes} bytes`;
 }
@@ -76,6 +113,8 @@ export class RecordingsService {
     reportId: string,
     events: unknown[],
   ): Promise<RecordingStatus> {
+    const problems = timestampProblems(events);
+    if (problems.length) throw new ValidationFailedError(problems);
     const sessionId = reportId;
     const json = Buffer.from(JSON.stringify(events));
     const gz =
@@ -170,6 +209,9 @@ export class RecordingsService {
         eventCount: true,
       },
     });
+    // Refused before the body is read; a retry of a stored chunk is still answered as one.
+    if (!existing && (await this.analysedOn(this.db.manager, projectId, sessionId)))
+      throw this.closedError();
     const maxCompressed = this.config.RECORDING_MAX_COMPRESSED_BYTES;
     const maxInflated = this.config.RECORDING_MAX_INFLATED_BYTES;
     // A retry of a stored chunk is read in full only to compare it; it adds nothing.
@@ -196,8 +238,10 @@ export class RecordingsService {
           error.limit === 'compressed' ? maxCompressed : maxInflated,
         );
       }
-      if (error instanceof ChunkNotEventsError)
-        throw new ValidationFailedError([{ field: 'body', message: error.message }]);
+      if (error instanceof ChunkNotEventsError) {
+        const field = error.field ? `body${error.field}` : 'body';
+        throw new ValidationFailedError([{ field, message: error.message }]);
+      }
       throw error;
     }
     const result = {
@@ -217,6 +261,16 @@ export class RecordingsService {
         .where('s.project_id = :projectId AND s.session_id = :sessionId', { projectId, sessionId })
         .getOneOrFail();
       if (locked.refusedReason) throw this.refusedError(locked.refusedReason);
+      // Under the session's lock, which the analysis takes to read the chunks: a chunk is either
+      // in what a report was analysed on, or refused.
+      if (await this.analysedOn(manager, projectId, sessionId)) {
+        const other = await manager.findOne(RecordingChunk, {
+          where: { projectId, sessionId, seq },
+          select: { id: true, contentHash: true },
+        });
+        if (!other) throw this.closedError();
+        return this.compareRetry(other.contentHash, chunk.contentHash, result);
+      }
       const inserted = await manager
         .createQueryBuilder()
         .insert()
@@ -291,6 +345,45 @@ export class RecordingsService {
     }
   }
 
+  /**
+   * The session's stored chunks in sequence order, read under a share lock on the session row:
+   * a chunk being added waits, or waits for this read, so none slips in unseen (see addChunk).
+   */
+  async chunksForAnalysis(
+    projectId: string,
+    sessionId: string,
+  ): Promise<Pick<RecordingChunk, 'id' | 'seq' | 'dataGz'>[]> {
+    return this.db.transaction(async (manager) => {
+      await manager
+        .getRepository(RecordingSession)
+        .createQueryBuilder('s')
+        .setLock('pessimistic_read')
+        .where('s.project_id = :projectId AND s.session_id = :sessionId', { projectId, sessionId })
+        .getOne();
+      return manager.getRepository(RecordingChunk).find({
+        where: { projectId, sessionId },
+        select: { id: true, seq: true, dataGz: true },
+        order: { seq: 'ASC' },
+      });
+    });
+  }
+
+  /**
+   * The recording is kept but cannot be analysed (the reason says why, in a line); the report
+   * goes on without it, and a later delivery of the stage does not try again.
+   */
+  async markUnusable(reportId: string, reason: string): Promise<void> {
+    await this.db.getRepository(Recording).update(
+      { reportId, status: Not('refused') },
+      {
+        status: 'unusable',
+        refusedReason: storableText(reason).slice(0, MAX_REASON_CHARS),
+        analysis: null,
+        analyzedAt: null,
+      },
+    );
+  }
+
   async findForReport(reportId: string): Promise<Recording | null> {
     return this.db.getRepository(Recording).findOneBy({ reportId });
   }
@@ -314,9 +407,9 @@ export class RecordingsService {
       {
         analysis: storable(analysis),
         analyzedAt: new Date(),
-        eventCount: analysis.stats.events,
-        durationMs: Math.min(Math.round(analysis.stats.ms), 2 ** 31 - 1),
-        byteSize: String(analysis.stats.bytes),
+        eventCount: toInteger(analysis.stats.events),
+        durationMs: toInteger(analysis.stats.ms),
+        byteSize: String(Math.max(0, Math.round(analysis.stats.bytes) || 0)),
       },
     );
   }
@@ -334,6 +427,31 @@ export class RecordingsService {
       projectId,
       linked.map((r) => r.reportId),
       manager,
+    );
+  }
+
+  /**
+   * True once a report naming the session has moved on from `received`: it was analysed on the
+   * chunks it had, so a later chunk would be stored for nothing. An inline recording (its
+   * session is its report's id) is whole when the report is accepted.
+   */
+  private async analysedOn(
+    manager: EntityManager,
+    projectId: string,
+    sessionId: string,
+  ): Promise<boolean> {
+    const reportIds = await this.sessionReports(manager, projectId, sessionId);
+    if (reportIds.includes(sessionId)) return true;
+    const reports = await this.reports.statuses(reportIds, manager);
+    return reports.some((r) => r.status !== 'received');
+  }
+
+  private closedError(): DomainError {
+    return new DomainError(
+      409,
+      ErrorCode.RecordingClosed,
+      'A report naming this session was already analysed on the chunks it had; this chunk was not stored. Record a new session for a new report.',
+      { field: 'sessionId' },
     );
   }
 

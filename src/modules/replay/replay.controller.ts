@@ -202,7 +202,9 @@ export class ReplayController {
     const recording = await this.recordings.findForReport(reportId);
     if (!recording) throw new DomainError(404, ErrorCode.NotFound, 'This report has no recording.');
     switch (recording.status) {
+      // Unusable: kept but not analysed; it still plays, with a timeline that says it has none.
       case 'stored':
+      case 'unusable':
         return { report, recording };
       case 'pending':
         throw new DomainError(404, ErrorCode.NotFound, "This report's recording has not arrived.");

@@ -11,8 +11,11 @@ import {
 import { Report } from '../../reports/entities/report.entity';
 import type { RecordingAnalysis } from '../analyzer/types';
 
-export const RECORDING_STATUSES = ['pending', 'stored', 'refused'] as const;
-/** pending: named by the report, chunks not analysed yet; refused: over a limit. */
+export const RECORDING_STATUSES = ['pending', 'stored', 'refused', 'unusable'] as const;
+/**
+ * pending: named by the report, chunks not analysed yet; refused: over a limit; unusable: kept,
+ * but it could not be analysed (refusedReason says why), so the report went on without it.
+ */
 export type RecordingStatus = (typeof RECORDING_STATUSES)[number];
 
 /** A report's rrweb recording: which session holds its chunks, and what the analysis found. */
@@ -40,6 +43,7 @@ export class Recording {
   })
   status!: RecordingStatus;
 
+  /** Why the recording was refused or is unusable. */
   @Column({ type: 'text', nullable: true })
   refusedReason!: string | null;
 
