@@ -11,8 +11,6 @@ export const ErrorCode = {
   ChunkConflict: 'CHUNK_CONFLICT',
   /** A chunk for a session whose report was already analysed; details.field is sessionId. */
   RecordingClosed: 'RECORDING_CLOSED',
-  /** A chunk for a session whose report was already analysed; details.field is sessionId. */
-  RecordingClosed: 'RECORDING_CLOSED',
   MethodNotAllowed: 'METHOD_NOT_ALLOWED',
   ConversationClosed: 'CONVERSATION_CLOSED',
   NotAwaitingDecision: 'NOT_AWAITING_DECISION',
