@@ -198,7 +198,7 @@ describe('repro triage --dry-run', () => {
     const file = join(dir, 'leaky.json');
     writeFileSync(file, JSON.stringify(leaky.events));
     const parsed = await triageJson(fixture('vague-report.json'), '--recording', file);
-    expect(parsed.ticket.body).toContain('Export failed for \\[email\\], card \\[card\\]');
+    expect(parsed.ticket.body).toContain('Export failed for [email], card [card]');
     expect(parsed.ticket.body).not.toContain('carol@customer.example');
     expect(parsed.ticket.body).not.toContain('4242-4242');
   });

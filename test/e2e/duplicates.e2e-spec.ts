@@ -141,7 +141,7 @@ describe('duplicate actions on Linear', () => {
     expect(linear.needs.filter((n) => n.customerId === globexCustomer.id)).toEqual([
       expect.objectContaining({
         issueId: ticket.externalId,
-        body: 'CSV export gives me an empty file',
+        body: '> CSV export gives me an empty file',
       }),
     ]);
     expect(linear.issues).toHaveLength(1);

@@ -304,7 +304,7 @@ describe('the triage agent asks only what the evidence cannot answer (determinis
     expect(issue.body).not.toContain('abcDEF123456ghiJKL789');
     expect(issue.body).not.toContain('bob@customer.example');
     // The recording's errors are redacted on the ticket too.
-    expect(issue.body).toContain('Error: no customer \\[email\\] for \\[card\\]');
+    expect(issue.body).toContain('Error: no customer [email] for [card]');
     expect(issue.body).not.toContain('carol@customer.example');
     expect(issue.body).not.toContain('4242-4242');
     expect(issue.body).toContain('[card]');

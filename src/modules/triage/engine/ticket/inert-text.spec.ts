@@ -26,6 +26,9 @@ const HOSTILE = [
   'setext heading',
   '===',
   '[ref]: https://evil.example',
+  '[ref2]: /relative "title"',
+  'see [ref] and [ref2] and [a][ref] and [b][] and [c](/x) and [d] (/y) and [^1] ![e](/i.png)',
+  '[^1]: a footnote',
 ];
 
 function expectInert(markdown: string, words: string[]): void {
@@ -91,7 +94,7 @@ describe('inert customer text', () => {
       'Opened `https://app.acme.example/settings`, ask `@ana` (or `#12`).',
     );
     expect(inertInline('failed for [email], card *1234*')).toBe(
-      'failed for \\[email\\], card \\*1234\\*',
+      'failed for [email], card \\*1234\\*',
     );
   });
 

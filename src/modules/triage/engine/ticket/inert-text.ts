@@ -55,8 +55,13 @@ function escapeWord(word: string): string {
   let out = '';
   for (let i = 0; i < word.length; i++) {
     const c = word[i];
-    if ('\\`*[]<>|~$#'.includes(c)) {
+    if ('\\`*<>|~$#'.includes(c)) {
       out += `\\${c}`;
+    } else if (c === ']' && /[([:]/.test(word[i + 1] ?? '')) {
+      // What would close a link, an image or a full reference: `](`, `][`, `]:`.
+      out += '\\]';
+    } else if (c === '[' && word[i + 1] === '^') {
+      out += '\\['; // a footnote
     } else if (c === '_') {
       // snake_case stays readable: an underscore between letters opens no emphasis.
       const inside = ALNUM.test(word[i - 1] ?? '') && ALNUM.test(word[i + 1] ?? '');
@@ -71,9 +76,12 @@ function escapeWord(word: string): string {
   return out;
 }
 
-/** What would start a block at the beginning of a line: a list item, a setext underline. */
+/**
+ * What would start a block at the beginning of a line: a list item, a setext underline, a link
+ * reference definition (`[x]: url`, which would make every `[x]` in the ticket a link).
+ */
 function escapeLineStart(line: string): string {
-  return line.replace(/^(\d{1,9})([.)])(?=\s|$)/, '$1\\$2').replace(/^([-+=])/, '\\$1');
+  return line.replace(/^(\d{1,9})([.)])(?=\s|$)/, '$1\\$2').replace(/^([-+=[])/, '\\$1');
 }
 
 const count = (text: string, c: string) => text.split(c).length - 1;
