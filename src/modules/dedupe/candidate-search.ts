@@ -1,4 +1,5 @@
 import type { SignalKind } from './entities/report-signal.entity';
+import { IDENTIFIER_SQL_PATTERN } from './identifiers';
 import { signalKey } from './report-signals';
 import type { CandidateFeatures, QueryTerm, TermMatch } from './dedupe-scorer';
 
@@ -15,12 +16,8 @@ export interface DedupeQuery {
 }
 
 export interface SearchOptions {
-  /** A report never matches itself. */
-  excludeReportId?: string;
   /** An issue never matches itself (evaluation: a distractor queried against the pool). */
   excludeIssueId?: string;
-  /** Also consider reports not filed yet. */
-  includeReports?: boolean;
 }
 
 /** How many words of a report go into the query. */
@@ -43,6 +40,9 @@ const TITLE_RETRIEVAL_LIMIT = 20_000;
 /** Up to this many open issues, words are counted live when the background counts are missing. */
 const LIVE_COUNT_LIMIT = 20_000;
 const IN_FLIGHT = ['received', 'analyzing', 'clarifying', 'deduping', 'filing', 'needs_human'];
+/** A title compared without its ids (`identifiers.ts`): the query's title comes without them. */
+const titleOf = (column: string) =>
+  `lower(regexp_replace(${column}, '${IDENTIFIER_SQL_PATTERN.replace(/'/g, "''")}', ' ', 'gi'))`;
 
 /**
  * Retrieves duplicate candidates from PostgreSQL: full text over the open-issue mirror (the
@@ -98,22 +98,35 @@ export class CandidateSearch {
       }
     }
     this.corpusSize.set(projectId, corpus);
-    const terms = rows
-      .filter(
-        (r) => corpus === 0 || (r.docs !== null && r.docs <= Math.max(1, corpus * MAX_DOC_SHARE)),
-      )
-      .map((r) => ({
-        lexeme: r.lexeme,
-        inTitle: r.in_title,
-        idf: corpus === 0 ? 1 : Math.log(1 + (corpus - r.docs! + 0.5) / (r.docs! + 0.5)),
-        weight: 0,
-        tf: r.tf,
-      }));
-    for (const t of terms) t.weight = t.idf * (t.inTitle ? 2 : 1) * (1 + Math.log(t.tf));
-    return terms
-      .sort((a, b) => b.weight - a.weight || a.lexeme.localeCompare(b.lexeme))
-      .slice(0, MAX_TERMS)
-      .map(({ lexeme, idf, inTitle }) => ({ lexeme, idf, inTitle }));
+    const weigh = <T extends { lexeme: string; idf: number; inTitle: boolean; tf: number }>(
+      terms: T[],
+    ) =>
+      terms
+        .map((t) => ({ ...t, weight: t.idf * (t.inTitle ? 2 : 1) * (1 + Math.log(t.tf)) }))
+        .sort((a, b) => b.weight - a.weight || a.lexeme.localeCompare(b.lexeme))
+        .slice(0, MAX_TERMS)
+        .map(({ lexeme, idf, inTitle }) => ({ lexeme, idf, inTitle }));
+    const seen = weigh(
+      rows
+        .filter(
+          (r) => corpus === 0 || (r.docs !== null && r.docs <= Math.max(1, corpus * MAX_DOC_SHARE)),
+        )
+        .map((r) => ({
+          lexeme: r.lexeme,
+          inTitle: r.in_title,
+          idf: corpus === 0 ? 1 : Math.log(1 + (corpus - r.docs! + 0.5) / (r.docs! + 0.5)),
+          tf: r.tf,
+        })),
+    );
+    // Words no open issue has (as far as the counts know): no issue can match them, but a
+    // report in flight can, so they count for reports, as telling as the most telling other.
+    const idf = Math.max(1, ...seen.map((t) => t.idf));
+    const unseen = weigh(
+      rows
+        .filter((r) => corpus !== 0 && r.docs === null)
+        .map((r) => ({ lexeme: r.lexeme, inTitle: r.in_title, idf, tf: r.tf })),
+    ).map((t) => ({ ...t, unseen: true }));
+    return [...seen, ...unseen];
   }
 
   /**
@@ -147,9 +160,11 @@ export class CandidateSearch {
     terms: QueryTerm[],
     options: SearchOptions = {},
   ): Promise<CandidateFeatures[]> {
-    const titleTerms = terms.filter((t) => t.inTitle).sort((a, b) => b.idf - a.idf);
+    // Words no open issue has retrieve nothing.
+    const seen = terms.filter((t) => !t.unseen);
+    const titleTerms = seen.filter((t) => t.inTitle).sort((a, b) => b.idf - a.idf);
     const corpus = this.corpusSize.get(projectId) ?? 0;
-    const rare = rarest(terms, corpus, RANKED_CAP);
+    const rare = rarest(seen, corpus, RANKED_CAP);
     const title = query.title.toLowerCase().slice(0, 300);
     const signalKeys = query.signals.map(signalKey);
 
@@ -179,7 +194,7 @@ export class CandidateSearch {
       // common words match a large share of the tracker, of which a capped scan would rank
       // whichever rows it met first).
       const anyRare = param(rare.map((t) => lit(t.lexeme)).join(' | '));
-      const anyTerm = param(terms.map((t) => lit(t.lexeme)).join(' | '));
+      const anyTerm = param(seen.map((t) => lit(t.lexeme)).join(' | '));
       paths.push(`by_rare AS (
          SELECT id FROM (
            SELECT id, search FROM tracker_issues
@@ -231,7 +246,7 @@ export class CandidateSearch {
       `WITH
        ${paths.join(',\n       ')},
        found AS (${found})
-       SELECT ti.id, ti.key, ti.title, ti.url, similarity(lower(ti.title), $2) AS title_sim,
+       SELECT ti.id, ti.key, ti.title, ti.url, similarity(${titleOf('ti.title')}, $2) AS title_sim,
          ARRAY(
            SELECT CASE WHEN ti.title_search @@ q.lexeme THEN 2 WHEN v.search @@ q.lexeme THEN 1 ELSE 0 END
            FROM unnest(${lexemes}::tsquery[]) WITH ORDINALITY AS q(lexeme, n)
@@ -260,12 +275,18 @@ export class CandidateSearch {
     }));
   }
 
-  /** Reports still in the pipeline that may be the same bug (filed ones are found as issues). */
+  /**
+   * Reports still in the pipeline that may be the same bug (filed ones are found as issues):
+   * those that decided to become a new ticket, whenever they arrived, and those that arrived
+   * before `of` less than `pendingWithinMs` ago and have not decided yet (`pending`). Reports
+   * that decided to follow another report or ticket are not candidates: their target is.
+   */
   async reports(
     projectId: string,
     query: DedupeQuery,
     terms: QueryTerm[],
-    options: SearchOptions = {},
+    of: { id: string; createdAt: Date },
+    pendingWithinMs: number,
   ): Promise<CandidateFeatures[]> {
     const orQuery = terms.length ? terms.map((t) => lit(t.lexeme)).join(' | ') : null;
     const signalKeys = query.signals.map(signalKey);
@@ -276,25 +297,45 @@ export class CandidateSearch {
         title: string;
         title_sim: number;
         matches: number[];
-        signals: string[] | null;
+        pending: boolean;
+        issue_id: string | null;
       }[]
     >(
-      `WITH inflight AS (
-         SELECT r.id, split_part(r.description, E'\\n', 1) AS title,
+      `WITH listed AS (
+         (SELECT r.id, false AS pending FROM reports r
+          JOIN dedupe_results d ON d.report_id = r.id AND d.decision = 'new'
+          WHERE r.project_id = $1 AND r.id <> $5::uuid
+            AND r.created_at > now() - interval '14 days'
+            -- Filed too (its ticket is open): the report's own words, not the ticket's, and
+            -- found even when its ticket reached the mirror after the issues were read.
+            AND (r.status::text = ANY($6::text[])
+                 OR r.status = 'filed')
+          ORDER BY r.created_at DESC LIMIT 500)
+         UNION ALL
+         -- The oldest first: they decide first.
+         (SELECT r.id, true FROM reports r
+          WHERE r.project_id = $1 AND r.status::text = ANY($6::text[])
+            AND (r.created_at, r.id) < ($8::timestamptz, $5::uuid)
+            AND r.created_at > now() - make_interval(secs => $9)
+            AND NOT EXISTS (SELECT 1 FROM dedupe_results d WHERE d.report_id = r.id)
+          ORDER BY r.created_at LIMIT 200)),
+       inflight AS (
+         SELECT r.id, l.pending, split_part(r.description, E'\\n', 1) AS title,
            setweight(to_tsvector('english', split_part(r.description, E'\\n', 1)), 'A') ||
            setweight(to_tsvector('english', left(r.description, ${BODY_CHARS})), 'B') AS search
-         FROM reports r
-         WHERE r.project_id = $1 AND r.status::text = ANY($6::text[])
-           AND ($5::uuid IS NULL OR r.id <> $5::uuid)
-           AND r.created_at > now() - interval '14 days'
-         ORDER BY r.created_at DESC LIMIT 500),
+         FROM listed l JOIN reports r ON r.id = l.id),
        shared AS (
          SELECT rs.report_id, array_agg(rs.kind::text || chr(31) || rs.value) AS signals
          FROM report_signals rs
          WHERE cardinality($3::text[]) > 0 AND rs.project_id = $1
            AND ${signalIn('$3')}
          GROUP BY rs.report_id)
-       SELECT i.id, i.title, similarity(lower(i.title), $4) AS title_sim, s.signals,
+       SELECT i.id, i.title, i.pending, similarity(${titleOf('i.title')}, $4) AS title_sim,
+         (SELECT ti.id FROM report_tickets rt
+            JOIN tickets t ON t.id = rt.ticket_id
+            JOIN tracker_issues ti ON ti.project_id = t.project_id
+              AND ti.provider::text = t.provider::text AND ti.external_id = t.external_id
+          WHERE rt.report_id = i.id LIMIT 1) AS issue_id,
          ARRAY(
            SELECT CASE WHEN i.search @@ (q.lexeme || ':A')::tsquery THEN 2
                        WHEN i.search @@ q.lexeme::tsquery THEN 1 ELSE 0 END
@@ -303,15 +344,19 @@ export class CandidateSearch {
        WHERE s.report_id IS NOT NULL
           OR ($2::text IS NOT NULL AND i.search @@ $2::tsquery)
           OR lower(i.title) % $4
+       -- Those that decided first, then the closest: many reports of one bug may be in flight.
+       ORDER BY i.pending, title_sim DESC
        LIMIT 50`,
       [
         projectId,
         orQuery,
         signalKeys,
         title,
-        options.excludeReportId ?? null,
+        of.id,
         IN_FLIGHT,
         terms.map((t) => lit(t.lexeme)),
+        of.createdAt,
+        pendingWithinMs / 1000,
       ],
     );
     const own = rows.length
@@ -332,6 +377,8 @@ export class CandidateSearch {
       termMatches: r.matches as TermMatch[],
       sharedSignals: signals.get(r.id)?.shared ?? [],
       signalKinds: signals.get(r.id)?.kinds ?? [],
+      pending: r.pending,
+      issueId: r.issue_id,
     }));
   }
 

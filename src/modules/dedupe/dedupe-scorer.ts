@@ -13,6 +13,8 @@ export interface QueryTerm {
   idf: number;
   /** In the report's title (its first line), not only its body. */
   inTitle: boolean;
+  /** In no open issue the counts know of: it counts against reports, and issues that have it. */
+  unseen?: boolean;
 }
 
 /** Per query term, where the candidate has it: 2 in its title, 1 in its body only, 0 not at all. */
@@ -36,6 +38,10 @@ export interface CandidateFeatures {
   semantic?: number;
   /** Kinds of telling signal (error, failing request, Sentry issue) the candidate has at all. */
   signalKinds?: SignalKind[];
+  /** A report in flight that has not decided yet whether it is a new bug. */
+  pending?: boolean;
+  /** Of a filed report, its ticket's open issue (tracker_issues.id). */
+  issueId?: string | null;
 }
 
 export interface ScoredCandidate {
@@ -83,10 +89,17 @@ const BODY_TERM = 0.45;
  * counting double and fully only when in the candidate's title too. 1 when the candidate has
  * every telling word of the report where the report has it.
  */
-export function termCoverage(terms: QueryTerm[], matches: TermMatch[]): number {
+export function termCoverage(
+  terms: QueryTerm[],
+  matches: TermMatch[],
+  kind: CandidateFeatures['kind'] = 'issue',
+): number {
   let total = 0;
   let found = 0;
   terms.forEach((term, i) => {
+    // A word the counts say no issue has: an issue that has it anyway (counted before it was
+    // filed) gains, one without it loses nothing.
+    if (term.unseen && kind === 'issue' && !matches[i]) return;
     const weight = term.idf * (term.inTitle ? 2 : 1);
     total += weight;
     const match = matches[i] ?? 0;
@@ -110,7 +123,7 @@ export function textScore(terms: QueryTerm[], c: CandidateFeatures): number {
 }
 
 function lexicalScore(terms: QueryTerm[], c: CandidateFeatures): number {
-  const coverage = termCoverage(terms, c.termMatches);
+  const coverage = termCoverage(terms, c.termMatches, c.kind);
   // Either measure alone can be fooled (short titles, boilerplate bodies); together less so.
   return 0.5 * coverage + 0.3 * c.titleSimilarity + 0.2 * coverage * c.titleSimilarity;
 }
@@ -165,12 +178,15 @@ export function rankCandidates(
   candidates: CandidateFeatures[],
   queryKinds: SignalKind[] = [],
 ): ScoredCandidate[] {
+  const pending = new Set(candidates.filter((c) => c.pending).map((c) => c.id));
   return candidates
     .map((c) => scoreCandidate(terms, c, queryKinds))
     .sort(
       (a, b) =>
         b.score - a.score ||
         b.textScore - a.textScore ||
+        // Equal evidence: a ticket or a report that will become one, before a report undecided.
+        Number(pending.has(a.id)) - Number(pending.has(b.id)) ||
         // Equal evidence: the older ticket (ENG-9 before ENG-10), which duplicates usually point to.
         (a.key ?? '\uffff').localeCompare(b.key ?? '\uffff', 'en', { numeric: true }) ||
         a.id.localeCompare(b.id),

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { AppConfig } from '../../config/config.schema';
 import { InjectConfig } from '../../config/config.module';
 import { RetryLaterError } from '../../queue/retry-later.error';
@@ -17,6 +17,7 @@ import { ticketTitle } from '../triage/engine/ticket/ticket-title';
 import type { ReportTriage } from '../triage/entities/report-triage.entity';
 import { TriageService } from '../triage/triage.service';
 import { CandidateSearch, type DedupeQuery } from './candidate-search';
+import { withoutIdentifiers } from './identifiers';
 import { decide, type Decision, rankCandidates, type ScoredCandidate } from './dedupe-scorer';
 import { DedupeResult } from './entities/dedupe-result.entity';
 import { ReportSignal } from './entities/report-signal.entity';
@@ -42,10 +43,10 @@ const KEPT = 5;
 /** How often a report waits for an earlier report from the same page to finish analysis. */
 const WAIT_FOR_ANALYSIS_MS = 2_000;
 /**
- * A report waits for an earlier one in analysis only until this long after the earlier one
- * arrived (measured from now): longer is stuck, not slow, and nobody waits for it.
+ * A report waits for an earlier one (in analysis, or not decided yet) only until this long after
+ * the earlier one arrived, measured from now: longer is stuck, not slow, and nobody waits for it.
  */
-const ANALYSIS_WAIT_WINDOW_MS = 2 * 60_000;
+const WAIT_WINDOW_MS = 2 * 60_000;
 /** How often a report waits for an earlier report of the same bug to get its ticket. */
 const WAIT_FOR_EARLIER_MS = 5_000;
 
@@ -55,6 +56,9 @@ const WAIT_FOR_EARLIER_MS = 5_000;
  */
 @Injectable()
 export class DedupeService {
+  /** Per project, the decision running or queued last in this process (see `alone`). */
+  private readonly turns = new Map<string, Promise<void>>();
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @InjectConfig() private readonly config: AppConfig,
@@ -128,63 +132,15 @@ export class DedupeService {
       const outcome = await this.agentDuplicate(report, triage, policy);
       if (outcome) return outcome;
     }
-    // One snapshot for the open issues and the reports in flight: an earlier report being filed
-    // meanwhile is then either still in flight or already an open issue, never neither.
-    const { terms, issues, reports, earlier } = await this.db.transaction(
-      'REPEATABLE READ',
-      async (manager) => {
-        const search = new CandidateSearch(manager);
-        const terms = await search.terms(report.projectId, query.title, query.body);
-        const issues = await search.issues(report.projectId, query, terms);
-        const reports = (
-          await search.reports(report.projectId, query, terms, { excludeReportId: report.id })
-        ).filter((c) => c.id !== report.id);
-        // Only earlier reports count: two reports of one bug arriving together must not wait on
-        // each other.
-        const earlier = await this.reports.arrivedBefore(
-          report,
-          reports.map((r) => r.id),
-          manager,
-        );
-        return { terms, issues, reports, earlier };
-      },
-    );
-    const features = [...issues, ...reports.filter((r) => earlier.has(r.id))];
-    const kinds = [...new Set(query.signals.map((q) => q.kind))];
-    let semanticNote: string | null = null;
-    if (this.semantic.enabled) {
-      const top = new Set(
-        rankCandidates(terms, features, kinds)
-          .slice(0, SEMANTIC_TOP)
-          .map((c) => c.id),
-      );
-      try {
-        await this.semantic.annotate(
-          { kind: 'report', id: report.id, text: report.description },
-          features.filter((f) => top.has(f.id)),
-        );
-      } catch (error) {
-        // Meaning is a refinement: without it the lexical and structural ranking stands.
-        semanticNote = `semantic re-ranking skipped: ${error instanceof Error ? error.message : String(error)}`;
-      }
-    }
-    const ranked = rankCandidates(terms, features, kinds).slice(0, KEPT);
+    // Decided before to follow a report that will become a ticket: only its ticket is awaited.
+    const followed = allows(policy, 'mark_duplicate') ? await this.followed(report) : null;
+    if (followed) return this.merge(report, followed);
+    const { ranked, decision, semanticNote } = await this.decide(report, query);
+    const best = ranked[0];
     const thresholds = {
       duplicate: this.config.DEDUPE_DUPLICATE_THRESHOLD,
       possible: this.config.DEDUPE_POSSIBLE_THRESHOLD,
     };
-    const best = ranked[0];
-    const decision = decide(best, thresholds);
-    await this.db.getRepository(DedupeResult).upsert(
-      {
-        reportId,
-        projectId: report.projectId,
-        decision,
-        score: best?.score ?? null,
-        candidates: ranked,
-      },
-      ['reportId'],
-    );
 
     switch (decision) {
       case 'duplicate':
@@ -219,6 +175,98 @@ export class DedupeService {
         };
       }
     }
+  }
+
+  /**
+   * Searches, ranks and records the decision while no other report of the project decides, so
+   * of two reports of one bug in flight together the later one to decide sees the earlier one
+   * (filed, in flight having decided to become a ticket, or arrived before it and undecided).
+   */
+  private decide(
+    report: Report,
+    query: DedupeQuery,
+  ): Promise<{ ranked: ScoredCandidate[]; decision: Decision; semanticNote: string | null }> {
+    return this.alone(report.projectId, async (manager) => {
+      const search = new CandidateSearch(manager);
+      const terms = await search.terms(report.projectId, query.title, query.body);
+      const issues = await search.issues(report.projectId, query, terms);
+      const reports = await search.reports(report.projectId, query, terms, report, WAIT_WINDOW_MS);
+      // A filed report counts when its ticket is not among the issues (filed after they were read).
+      const found = new Set(issues.map((i) => i.id));
+      const features = [...issues, ...reports.filter((r) => !r.issueId || !found.has(r.issueId))];
+      const kinds = [...new Set(query.signals.map((q) => q.kind))];
+      let semanticNote: string | null = null;
+      if (this.semantic.enabled) {
+        const top = new Set(
+          rankCandidates(terms, features, kinds)
+            .slice(0, SEMANTIC_TOP)
+            .map((c) => c.id),
+        );
+        try {
+          await this.semantic.annotate(
+            { kind: 'report', id: report.id, text: report.description },
+            features.filter((f) => top.has(f.id)),
+          );
+        } catch (error) {
+          // Meaning is a refinement: without it the lexical and structural ranking stands.
+          semanticNote = `semantic re-ranking skipped: ${error instanceof Error ? error.message : String(error)}`;
+        }
+      }
+      const ranked = rankCandidates(terms, features, kinds).slice(0, KEPT);
+      const decision = decide(ranked[0], {
+        duplicate: this.config.DEDUPE_DUPLICATE_THRESHOLD,
+        possible: this.config.DEDUPE_POSSIBLE_THRESHOLD,
+      });
+      await manager.getRepository(DedupeResult).upsert(
+        {
+          reportId: report.id,
+          projectId: report.projectId,
+          decision,
+          score: ranked[0]?.score ?? null,
+          candidates: ranked,
+        },
+        ['reportId'],
+      );
+      return { ranked, decision, semanticNote };
+    });
+  }
+
+  /**
+   * Runs `work` in a transaction holding the project's dedupe lock (a PostgreSQL advisory lock,
+   * so across worker processes) until it commits. In this process the project's decisions also
+   * queue here first, so that waiting for the lock holds no database connection.
+   */
+  private async alone<T>(
+    projectId: string,
+    work: (manager: EntityManager) => Promise<T>,
+  ): Promise<T> {
+    const before = this.turns.get(projectId) ?? Promise.resolve();
+    let done!: () => void;
+    const mine = before.then(() => new Promise<void>((resolve) => (done = resolve)));
+    this.turns.set(projectId, mine);
+    await before;
+    try {
+      return await this.db.transaction(async (manager) => {
+        await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+          `repro:dedupe:${projectId}`,
+        ]);
+        return work(manager);
+      });
+    } finally {
+      done();
+      if (this.turns.get(projectId) === mine) this.turns.delete(projectId);
+    }
+  }
+
+  /**
+   * The report this one decided before to duplicate, when that report has decided to become a
+   * ticket: waiting for its ticket needs no new decision. Null otherwise.
+   */
+  private async followed(report: Report): Promise<ScoredCandidate | null> {
+    const previous = await this.result(report.id);
+    const best = previous?.decision === 'duplicate' ? previous.candidates[0] : undefined;
+    if (best?.kind !== 'report') return null;
+    return (await this.result(best.id))?.decision === 'new' ? best : null;
   }
 
   /** Why filing this report as new needs a person first, per the project's policy; null when not. */
@@ -328,7 +376,7 @@ export class DedupeService {
     const rows = await this.reports.arrivedJustBefore(
       report,
       ['received', 'analyzing'],
-      ANALYSIS_WAIT_WINDOW_MS,
+      WAIT_WINDOW_MS,
       50,
     );
     return rows.find((r) => templatePath(r.pageUrl) === route)?.id ?? null;
@@ -354,8 +402,11 @@ export class DedupeService {
       report,
       query: {
         // The title the ticket would get, and the reporter's own first line, both count as title.
-        title: [...new Set([ticketTitle(report.description, analysis), first.trim()])].join(' '),
-        body: [rest.join('\n'), ...evidence].filter(Boolean).join('\n'),
+        // Without ids (reference codes, request ids): every report of a bug has its own.
+        title: withoutIdentifiers(
+          [...new Set([ticketTitle(report.description, analysis), first.trim()])].join(' '),
+        ),
+        body: withoutIdentifiers([rest.join('\n'), ...evidence].filter(Boolean).join('\n')),
         signals,
       },
     };
