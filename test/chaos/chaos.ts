@@ -46,6 +46,8 @@ const PLAN = SHORT
       rounds: 3,
       settleMs: 5 * 60_000,
     };
+/** A process that exits on its own this often in 30 s cannot start: the run stops and says so. */
+const CRASH_LOOP = 5;
 /** The whole run never takes longer than this. */
 const HARD_LIMIT_MS = SHORT ? 6 * 60_000 : 25 * 60_000;
 
@@ -227,6 +229,7 @@ class Supervised {
   private stopping = false;
   /** Exits we did not cause (not our SIGKILL): a crash or a refusal to start. */
   readonly ownExits: string[] = [];
+  private readonly ownExitTimes: number[] = [];
   private killedByUs = false;
   starts = 0;
 
@@ -259,6 +262,13 @@ class Supervised {
       if (!this.killedByUs) {
         this.ownExits.push(`${since()} exit ${code ?? signal}`);
         say(`${this.name} exited on its own (${code ?? signal}); restarting in 1 s`);
+        this.ownExitTimes.push(Date.now());
+        const recent = this.ownExitTimes.filter((t) => Date.now() - t < 30_000);
+        if (recent.length >= CRASH_LOOP) {
+          this.stopping = true;
+          crashLoop(this.name, join(logs, `${this.name}.log`));
+          return;
+        }
       }
       setTimeout(() => !this.stopping && this.start(), this.killedByUs ? between(200, 1500) : 1000);
     });
@@ -698,6 +708,13 @@ async function main(): Promise<number> {
 }
 
 let keepLogs = true;
+
+function crashLoop(name: string, log: string): void {
+  say(`${name} exited on its own ${CRASH_LOOP} times in 30 s: it cannot run. Its log: ${log}`);
+  cleanup();
+  process.exit(1);
+}
+
 const watchdog = setTimeout(() => {
   say(`over the ${HARD_LIMIT_MS / 60_000} min bound; stopping. Logs: ${logs}`);
   cleanup();
