@@ -454,6 +454,14 @@ async function main(): Promise<number> {
   if (!existsSync(join(ROOT, 'dist', 'src', 'main.api.js'))) {
     throw new Error('dist/ is missing: run `npm run build` first (npm run chaos does)');
   }
+  for (const bin of ['initdb', 'pg_ctl']) {
+    const path = pgBin(bin);
+    if (path === bin && !execFileSync('sh', ['-c', `command -v ${bin} || true`]).length) {
+      throw new Error(
+        `${bin} not found (apt-get install postgresql); the chaos run starts its own`,
+      );
+    }
+  }
   say(`${SHORT ? 'short' : 'full'} run in ${dir}`);
   const pg = new PrivatePostgres(await freePort());
   pg.init();
