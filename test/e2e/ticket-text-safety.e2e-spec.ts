@@ -58,6 +58,7 @@ function hostileReport(): Record<string, unknown> {
 async function fileHostile(
   app: RunningApp,
   auth: Record<string, string>,
+  until: 'filed' | 'duplicate' = 'filed',
 ): Promise<{ id: string; view: ReportView }> {
   const created = await request(app.url)
     .post('/v1/reports')
@@ -77,7 +78,7 @@ async function fileHostile(
     .set({ Authorization: `Bearer ${reporterToken}` })
     .send({ body: ANSWER })
     .expect(201);
-  return { id, view: await waitForReport(app.url, auth, id, 'filed') };
+  return { id, view: await waitForReport(app.url, auth, id, until) };
 }
 
 /**
@@ -138,7 +139,7 @@ describe('customer text in tickets is inert: GitHub and the built-in tracker', (
     await github.stop();
   });
 
-  it('files a GitHub issue whose body shows the hostile words as text and carries only its own marker', async () => {
+  it("files a GitHub issue, and a second customer's duplicate comment, that show the hostile words as text with only Repro's markers", async () => {
     const auth = { Authorization: `Bearer ${app.firstKey!.key}` };
     const { id, view } = await fileHostile(app, auth);
     const number = Number(view.ticket!.key.split('#')[1]);
@@ -146,6 +147,27 @@ describe('customer text in tickets is inert: GitHub and the built-in tracker', (
     expectInert(issue.body ?? '', id, (href) => href.startsWith(h.config.PUBLIC_URL));
     // The forged marker is in the body as text only: the report it names finds no issue here.
     expect(github.issues.filter((i) => i.body?.split('\n')[0] === FORGED)).toEqual([]);
+
+    // Another customer reports the same bug: the duplicate comment shows their words as text.
+    const second = await fileHostile(app, auth, 'duplicate');
+    expect(second.view.ticket?.key).toBe(view.ticket!.key);
+    expect(issue.comments).toHaveLength(1);
+    const comment = issue.comments[0];
+    expect(comment.split('\n')[0]).toMatch(/^<!-- repro:comment=.+ -->$/);
+    const html = renderMarkdown(comment);
+    const live = liveMarkup(html);
+    expect({
+      images: live.images,
+      rawHtml: live.rawHtml,
+      links: live.links,
+      mentionsAndReferences: liveReferences(html),
+      hiddenMarkers: live.comments.length,
+    }).toEqual({ images: [], rawHtml: [], links: [], mentionsAndReferences: [], hiddenMarkers: 1 });
+    const seen = visibleText(html);
+    expect(seen).toContain('![](https://tracker.example/a.png) Evil #1 @octocat');
+    expect(seen).toContain('<b>Ana</b> @octocat [me](javascript:alert(1))');
+    expect(seen).toContain('cc @octocat about #1');
+    expect(seen).toContain(FORGED);
   });
 
   it('files a built-in ticket whose body shows the hostile words as text', async () => {
