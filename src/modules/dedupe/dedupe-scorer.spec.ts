@@ -1,5 +1,6 @@
 import {
   type CandidateFeatures,
+  asTickets,
   decide,
   type QueryTerm,
   rankCandidates,
@@ -92,5 +93,37 @@ describe('dedupe scoring', () => {
     expect(disagreeing.reasons.at(-1)).toBe('but a different failing request');
     // A candidate without that kind of evidence disagrees with nothing.
     expect(scoreCandidate(terms, alike, ['failing_request']).score).toBe(agreeing.score);
+  });
+});
+
+describe('asTickets', () => {
+  const scored = (
+    kind: 'issue' | 'report',
+    id: string,
+    score: number,
+    key: string | null = null,
+  ) => ({
+    kind,
+    id,
+    key,
+    title: id,
+    url: null,
+    score,
+    textScore: score,
+    reasons: [`${id} reason`],
+  });
+
+  it('shows a filed report as its ticket, scored by the better of the two, once', () => {
+    const ranked = [
+      scored('report', 'filed-report', 0.92),
+      scored('report', 'in-flight', 0.8),
+      scored('issue', 'issue-1', 0.7, 'ENG-1'),
+      scored('issue', 'issue-2', 0.5, 'ENG-2'),
+    ];
+    expect(asTickets(ranked, new Map([['filed-report', 'issue-1']]))).toEqual([
+      { ...scored('issue', 'issue-1', 0.92, 'ENG-1'), reasons: ['filed-report reason'] },
+      scored('report', 'in-flight', 0.8),
+      scored('issue', 'issue-2', 0.5, 'ENG-2'),
+    ]);
   });
 });

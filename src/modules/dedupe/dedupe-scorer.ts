@@ -193,6 +193,33 @@ export function rankCandidates(
     );
 }
 
+/**
+ * A filed report and its ticket are one candidate: the ticket, scored by the better of its own
+ * text and the words of the report it was filed from. `issueOf` maps such reports to their
+ * ticket's issue; `ranked` is best first, and so is the result.
+ */
+export function asTickets(
+  ranked: ScoredCandidate[],
+  issueOf: Map<string, string>,
+): ScoredCandidate[] {
+  const byId = new Map(ranked.map((c) => [c.id, c]));
+  const seen = new Set<string>();
+  const result: ScoredCandidate[] = [];
+  for (const c of ranked) {
+    const issueId = c.kind === 'report' ? issueOf.get(c.id) : undefined;
+    const issue = issueId ? byId.get(issueId) : undefined;
+    if (!issue) {
+      if (!seen.has(c.id)) result.push(c);
+      seen.add(c.id);
+      continue;
+    }
+    if (seen.has(issue.id)) continue;
+    seen.add(issue.id);
+    result.push({ ...issue, score: c.score, textScore: c.textScore, reasons: c.reasons });
+  }
+  return result;
+}
+
 export function decide(best: ScoredCandidate | undefined, thresholds: Thresholds): Decision {
   if (!best) return 'new';
   if (best.score >= thresholds.duplicate) return 'duplicate';

@@ -18,7 +18,13 @@ import type { ReportTriage } from '../triage/entities/report-triage.entity';
 import { TriageService } from '../triage/triage.service';
 import { CandidateSearch, type DedupeQuery } from './candidate-search';
 import { withoutIdentifiers } from './identifiers';
-import { decide, type Decision, rankCandidates, type ScoredCandidate } from './dedupe-scorer';
+import {
+  asTickets,
+  decide,
+  type Decision,
+  rankCandidates,
+  type ScoredCandidate,
+} from './dedupe-scorer';
 import { DedupeResult } from './entities/dedupe-result.entity';
 import { ReportSignal } from './entities/report-signal.entity';
 import { reportSignals } from './report-signals';
@@ -191,9 +197,12 @@ export class DedupeService {
       const terms = await search.terms(report.projectId, query.title, query.body);
       const issues = await search.issues(report.projectId, query, terms);
       const reports = await search.reports(report.projectId, query, terms, report, WAIT_WINDOW_MS);
-      // A filed report counts when its ticket is not among the issues (filed after they were read).
+      // A filed report whose ticket is among the issues is that ticket (see asTickets).
       const found = new Set(issues.map((i) => i.id));
-      const features = [...issues, ...reports.filter((r) => !r.issueId || !found.has(r.issueId))];
+      const issueOf = new Map(
+        reports.filter((r) => r.issueId && found.has(r.issueId)).map((r) => [r.id, r.issueId!]),
+      );
+      const features = [...issues, ...reports];
       const kinds = [...new Set(query.signals.map((q) => q.kind))];
       let semanticNote: string | null = null;
       if (this.semantic.enabled) {
@@ -205,14 +214,14 @@ export class DedupeService {
         try {
           await this.semantic.annotate(
             { kind: 'report', id: report.id, text: report.description },
-            features.filter((f) => top.has(f.id)),
+            features.filter((f) => top.has(f.id) && !issueOf.has(f.id)),
           );
         } catch (error) {
           // Meaning is a refinement: without it the lexical and structural ranking stands.
           semanticNote = `semantic re-ranking skipped: ${error instanceof Error ? error.message : String(error)}`;
         }
       }
-      const ranked = rankCandidates(terms, features, kinds).slice(0, KEPT);
+      const ranked = asTickets(rankCandidates(terms, features, kinds), issueOf).slice(0, KEPT);
       const decision = decide(ranked[0], {
         duplicate: this.config.DEDUPE_DUPLICATE_THRESHOLD,
         possible: this.config.DEDUPE_POSSIBLE_THRESHOLD,
