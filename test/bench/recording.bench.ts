@@ -1,5 +1,6 @@
 /**
- * `npm run bench:recording [-- --sizes 1,10,100] [--strict] [--warmups 5] [--cpu-prof <dir>]`
+ * `npm run bench:recording [-- --sizes 1,10,100|none] [--chunks 5000] [--strict] [--warmups 5]
+ * [--cpu-prof <dir>]`
  *
  * Analyses synthetic rrweb recordings of about 1, 10 and 100 MB (JSON, stored gzipped) end to
  * end (read the .json.gz, gunzip, parse, analyse) and compares that with a bare JSON.parse of
@@ -9,8 +10,15 @@
  * file and the code it imports compiled to plain JavaScript, as production runs dist/: the
  * @swc-node/register loader alone adds about 90 MB of RSS.
  *
+ * Then a session uploaded as 5,000 chunks (`--chunks`, 0 skips it) is stored in a private
+ * PostgreSQL database (on DATABASE_URL's server, default postgres://postgres@127.0.0.1:5432) and
+ * read back as the replay reads it (RecordingsService.eventBatches), against the same events
+ * stored as one chunk, read the same way in the same run; and once the way it was read before
+ * (one query per chunk, each inflated through a stream), which took 6.2 s.
+ *
  * Targets (the issue): end-to-end throughput ≥ 0.5× JSON.parse's; a 100 MB recording analysed
- * in under 300 MB RSS. Exit code 0 unless `--strict` and a target fails.
+ * in under 300 MB RSS; the 5,000-chunk session read in at most 3× the time of one chunk.
+ * Exit code 0 unless `--strict` and a target fails.
  */
 import { fork } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, readFileSync, rmSync } from 'node:fs';
@@ -21,6 +29,12 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { Options as SwcOptions } from '@swc/core';
+import type * as ConfigSchema from '../../src/config/config.schema';
+import type * as DataSourceModule from '../../src/database/data-source';
+import type * as PrepareDatabase from '../../src/database/prepare-database';
+import type * as RecordingReaderModule from '../../src/modules/recordings/recording-reader';
+import type * as RecordingsServiceModule from '../../src/modules/recordings/recordings.service';
+import type * as ReportsServiceModule from '../../src/modules/reports/reports.service';
 
 const MB = 1_000_000;
 const RUNS = 3;
@@ -31,6 +45,9 @@ const TARGET_RSS_MB = 300;
 const RSS_TARGET_SIZE_MB = 100;
 const SETTLE_MS = 200;
 const ROOT = resolve(__dirname, '../..');
+const DEFAULT_CHUNKS = 5_000;
+const EVENTS_PER_CHUNK = 10;
+const TARGET_CHUNK_RATIO = 3;
 
 type Kind = 'baseline' | 'repro';
 
@@ -156,6 +173,7 @@ async function reproChild(request: ChildRequest): Promise<ChildResult> {
 
 interface Options {
   sizes: number[];
+  chunks: number;
   strict: boolean;
   warmups: number;
   cpuProfDir: string | null;
@@ -164,7 +182,13 @@ interface Options {
 function parseArgs(argv: string[]): Options {
   // Production analyses in one long-lived thread (piscina), so it runs warm: five 1 MB recordings
   // before the timed one stand for the reports that came before. --warmups 0 measures it cold.
-  const options: Options = { sizes: DEFAULT_SIZES, strict: false, warmups: 5, cpuProfDir: null };
+  const options: Options = {
+    sizes: DEFAULT_SIZES,
+    chunks: DEFAULT_CHUNKS,
+    strict: false,
+    warmups: 5,
+    cpuProfDir: null,
+  };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     const value = () => inline ?? argv[++i] ?? '';
@@ -174,9 +198,18 @@ function parseArgs(argv: string[]): Options {
         break;
       case '--sizes': {
         const text = value();
-        options.sizes = text.split(',').map(Number);
+        options.sizes = text === 'none' ? [] : text.split(',').map(Number);
         if (options.sizes.some((s) => !Number.isFinite(s) || s <= 0))
           throw new Error(`--sizes wants MB values like 1,10,100; got "${text}"`);
+        break;
+      }
+      case '--chunks': {
+        const text = value();
+        options.chunks = Number(text);
+        if (!Number.isInteger(options.chunks) || options.chunks < 0)
+          throw new Error(
+            `--chunks wants a whole number (0 skips the chunked session); got "${text}"`,
+          );
         break;
       }
       case '--warmups': {
@@ -391,6 +424,160 @@ async function measure(
   return verdicts;
 }
 
+// The chunked session: stored in PostgreSQL, read back as the replay does. Loaded from src/ by
+// path (so compileForChildren, which follows quoted relative imports, leaves them out).
+
+interface ChunkReader {
+  eventBatches(projectId: string, sessionId: string): AsyncGenerator<unknown[]>;
+}
+
+function databaseUrl(database: string): string {
+  const url = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  const { Client } = await import('pg');
+  const client = new Client({ connectionString: databaseUrl('postgres') });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+const load = <T>(path: string) => import(join(ROOT, 'src', path)) as Promise<T>;
+
+/** Mouse moves, EVENTS_PER_CHUNK to a chunk, with rising timestamps: what a rolling buffer sends. */
+function chunkEvents(seq: number): unknown[] {
+  return Array.from({ length: EVENTS_PER_CHUNK }, (_, i) => ({
+    type: 3,
+    data: { source: 1, positions: [{ x: seq % 1440, y: i * 40, id: 12, timeOffset: -i * 50 }] },
+    timestamp: 1_700_000_000_000 + seq * EVENTS_PER_CHUNK * 50 + i * 50,
+  }));
+}
+
+async function timeRead(read: () => AsyncGenerator<unknown[]>): Promise<[number, number]> {
+  const started = performance.now();
+  let events = 0;
+  for await (const batch of read()) events += batch.length;
+  return [performance.now() - started, events];
+}
+
+async function measureChunkedSession(chunks: number): Promise<{ name: string; pass: boolean }[]> {
+  const { gzipSync } = await import('node:zlib');
+  const { DataSource } = await import('typeorm');
+  const { dataSourceOptions } = await load<typeof DataSourceModule>('database/data-source');
+  const { runMigrations } = await load<typeof PrepareDatabase>('database/prepare-database');
+  const { loadConfig } = await load<typeof ConfigSchema>('config/config.schema');
+  const { ReportsService } = await load<typeof ReportsServiceModule>(
+    'modules/reports/reports.service',
+  );
+  const { RecordingsService } = await load<typeof RecordingsServiceModule>(
+    'modules/recordings/recordings.service',
+  );
+  const { RecordingReader } = await load<typeof RecordingReaderModule>(
+    'modules/recordings/recording-reader',
+  );
+
+  const database = `repro_bench_recording_${process.pid}`;
+  const url = databaseUrl(database);
+  await adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  await adminQuery(`CREATE DATABASE ${database}`);
+  const ds = new DataSource({ ...dataSourceOptions(url), extra: { max: 2 } });
+  try {
+    await runMigrations(url);
+    await ds.initialize();
+    const projectId = '00000000-0000-4000-8000-00000000be0c';
+    const insert = async (sessionId: string, parts: unknown[][]) => {
+      for (let from = 0; from < parts.length; from += 500) {
+        const page = parts.slice(from, from + 500).map((events, i) => {
+          const json = Buffer.from(JSON.stringify(events));
+          const gz = gzipSync(json);
+          return [from + i, gz, gz.length, json.length, events.length];
+        });
+        await ds.query(
+          `INSERT INTO recording_chunks
+             (project_id, session_id, seq, data_gz, compressed_size, byte_size, event_count, content_hash)
+           SELECT $1, $2, seq, data_gz, compressed_size, byte_size, event_count, ''
+           FROM unnest($3::int[], $4::bytea[], $5::int[], $6::int[], $7::int[])
+             AS t(seq, data_gz, compressed_size, byte_size, event_count)`,
+          [projectId, sessionId, ...[0, 1, 2, 3, 4].map((k) => page.map((row) => row[k]))],
+        );
+      }
+    };
+    const parts = Array.from({ length: chunks }, (_, seq) => chunkEvents(seq));
+    await insert('sess_bench_chunked', parts);
+    await insert('sess_bench_whole', [parts.flat()]);
+    const [{ bytes, gz }] = await ds.query<{ bytes: string; gz: string }[]>(
+      `SELECT sum(byte_size)::bigint AS bytes, sum(compressed_size)::bigint AS gz
+       FROM recording_chunks WHERE session_id = 'sess_bench_chunked'`,
+    );
+
+    const service = new RecordingsService(
+      ds,
+      loadConfig({ DATABASE_URL: url, REDIS_URL: 'redis://127.0.0.1:6379' }),
+      new ReportsService(ds),
+    ) as ChunkReader;
+    const chunked = () => service.eventBatches(projectId, 'sess_bench_chunked');
+    const whole = () => service.eventBatches(projectId, 'sess_bench_whole');
+    // The code before: one query per chunk, each chunk inflated through a stream.
+    const before = async function* (): AsyncGenerator<unknown[]> {
+      const rows = await ds.query<{ id: string }[]>(
+        `SELECT id FROM recording_chunks WHERE project_id = $1 AND session_id = $2 ORDER BY seq`,
+        [projectId, 'sess_bench_chunked'],
+      );
+      const reader = new RecordingReader();
+      for (const { id } of rows) {
+        const [row] = await ds.query<{ data_gz: Buffer }[]>(
+          `SELECT data_gz FROM recording_chunks WHERE id = $1`,
+          [id],
+        );
+        yield* reader.batches(Readable.from([row.data_gz]));
+      }
+    };
+
+    await timeRead(chunked);
+    await timeRead(whole);
+    const chunkedMs: number[] = [];
+    const wholeMs: number[] = [];
+    let events = 0;
+    for (let run = 0; run < RUNS; run++) {
+      const [a, n] = await timeRead(chunked);
+      const [b] = await timeRead(whole);
+      chunkedMs.push(a);
+      wholeMs.push(b);
+      events = n;
+    }
+    const [beforeMs] = await timeRead(before);
+    const ms = median(chunkedMs);
+    const baseline = median(wholeMs);
+    const ratio = ms / baseline;
+    const pass = ratio <= TARGET_CHUNK_RATIO;
+    console.log(
+      `A session of ${chunks.toLocaleString('en')} chunks (${events.toLocaleString('en')} events, ` +
+        `${fixed(mb(Number(bytes)), 1)} MB inflated, ${fixed(mb(Number(gz)), 1)} MB stored), read from ` +
+        `PostgreSQL as the replay reads it (median of ${RUNS}, in this process):`,
+    );
+    console.log(`  ${chunks.toLocaleString('en')} chunks:       ${fixed(ms).padStart(6)} ms`);
+    console.log(`  the same in one chunk: ${fixed(baseline).padStart(6)} ms (baseline)`);
+    console.log(
+      `  ratio ${fixed(ratio, 2)}× the baseline   target ≤ ${TARGET_CHUNK_RATIO}×   ${verdict(pass)}`,
+    );
+    console.log(
+      `  read as before (one query per chunk, streamed inflate), once: ${fixed(beforeMs)} ms, ` +
+        `${fixed(beforeMs / ms, 1)}× the time now`,
+    );
+    console.log('');
+    return [{ name: `${chunks}-chunk session read`, pass }];
+  } finally {
+    await ds.destroy().catch(() => undefined);
+    await adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  }
+}
+
 async function main(): Promise<number> {
   const options = parseArgs(process.argv.slice(2));
   const dir = await mkdtemp(join(tmpdir(), 'repro-bench-'));
@@ -424,6 +611,7 @@ async function main(): Promise<number> {
     console.log('');
     for (const recording of recordings)
       verdicts.push(...(await measure(script, recording, warmup, options)));
+    if (options.chunks) verdicts.push(...(await measureChunkedSession(options.chunks)));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

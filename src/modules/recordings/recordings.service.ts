@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { DataSource, type EntityManager, In, Not, QueryFailedError } from 'typeorm';
@@ -88,6 +87,27 @@ function toInteger(value: number): number {
 export function isDataError(error: unknown): boolean {
   const code = (error as { driverError?: { code?: unknown } }).driverError?.code;
   return error instanceof QueryFailedError && typeof code === 'string' && /^(22|54)/.test(code);
+}
+
+/** Compressed bytes of stored chunks read per query. */
+const READ_PAGE_BYTES = 4 * 1024 * 1024;
+
+/** Chunk ids in pages of at most READ_PAGE_BYTES compressed (a larger chunk is a page alone). */
+function pagesOf(chunks: { id: string; compressedSize: number }[]): string[][] {
+  const pages: string[][] = [];
+  let page: string[] = [];
+  let bytes = 0;
+  for (const { id, compressedSize } of chunks) {
+    if (page.length && bytes + compressedSize > READ_PAGE_BYTES) {
+      pages.push(page);
+      page = [];
+      bytes = 0;
+    }
+    page.push(id);
+    bytes += compressedSize;
+  }
+  if (page.length) pages.push(page);
+  return pages;
 }
 
 function refused(limit: 'compressed' | 'inflated', limitBytes: number): string {
@@ -326,7 +346,11 @@ export class RecordingsService {
     });
   }
 
-  /** The session's events, chunk by chunk in sequence order; one chunk in memory at a time. */
+  /**
+   * The session's events, chunk by chunk in sequence order. Chunks are fetched a page at a time
+   * (up to READ_PAGE_BYTES compressed, at least one chunk): one query per chunk made a 5,000-chunk
+   * session take seconds of round trips. Each stored chunk is inflated and parsed whole.
+   */
   async *eventBatches(
     projectId: string,
     sessionId: string,
@@ -334,14 +358,16 @@ export class RecordingsService {
   ): AsyncGenerator<unknown[]> {
     const chunks = await this.db.getRepository(RecordingChunk).find({
       where: { projectId, sessionId },
-      select: { id: true, seq: true },
+      select: { id: true, seq: true, compressedSize: true },
       order: { seq: 'ASC' },
     });
-    for (const { id } of chunks) {
-      const chunk = await this.db
-        .getRepository(RecordingChunk)
-        .findOneOrFail({ where: { id }, select: { id: true, dataGz: true } });
-      yield* reader.batches(Readable.from([chunk.dataGz]));
+    for (const page of pagesOf(chunks)) {
+      const rows = await this.db.getRepository(RecordingChunk).find({
+        where: { id: In(page) },
+        select: { id: true, seq: true, dataGz: true },
+        order: { seq: 'ASC' },
+      });
+      for (const row of rows) yield* reader.batchesOfBuffer(row.dataGz);
     }
   }
 
