@@ -10,8 +10,9 @@
  * - `POST /v1/reports`, a small JSON report, every one a new report;
  * - `POST /v1/reports` with a 50 KB rrweb recording inline.
  *
- * It prints reports/s, p50/p99 latency, the ratio to /healthz, the API's RSS before and after,
- * and the rows committed in `reports` against the 2xx answers (they must be equal).
+ * It prints reports/s, p50/p99 latency, the ratio to /healthz, the CPU time per request of the
+ * API and of PostgreSQL (steadier than the rates on a busy machine), the API's RSS before and
+ * after, and the rows committed in `reports` against the 2xx answers (they must be equal).
  * `--minutes N` adds a memory run: small reports for N minutes at concurrency 16, the API's RSS
  * printed every 30 s, then again after 30 s idle.
  *
@@ -31,7 +32,8 @@ import { Client } from 'pg';
 import { syntheticRecording } from '../factories/synthetic-recording';
 
 const ROOT = resolve(__dirname, '../..');
-const BUILD = join(ROOT, 'node_modules', '.cache', 'repro-bench-intake');
+// Per run, so two runs (or two checkouts sharing node_modules) never compile over each other.
+const BUILD = join(ROOT, 'node_modules', '.cache', `repro-bench-intake-${process.pid}`);
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RECORDING_BYTES = 50_000;
@@ -39,6 +41,9 @@ const TARGET_SMALL_RPS = 500;
 const TARGET_SMALL_P99_MS = 100;
 const TARGET_RECORDING_RPS = 100;
 const MEMORY_CONCURRENCY = 16;
+const IDLE_SAMPLE_MS = 3_000;
+const CLOCK_TICKS =
+  Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 const ACCOUNT_SMALL = 2_000;
 const ACCOUNT_RECORDING = 300;
 const MEMORY_SAMPLE_MS = 30_000;
@@ -135,6 +140,33 @@ function freePort(): Promise<number> {
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** CPU time the process used so far, user and system, in ms. */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+
+/** The API's pid, whose CPU time each measurement reports per request. */
+let apiPid = 0;
+/** CPU ms per second the API spends with no request (timers, queue connections), subtracted. */
+let apiIdleCpuRate = 0;
+/** The PostgreSQL backends serving the bench's database (the API's and the worker's). */
+let backendPids: () => Promise<number[]> = () => Promise.resolve([]);
+
+async function backendsCpuMs(): Promise<Map<number, number>> {
+  const cpu = new Map<number, number>();
+  for (const pid of await backendPids()) {
+    try {
+      cpu.set(pid, cpuMs(pid));
+    } catch {
+      // Gone since it was listed.
+    }
+  }
+  return cpu;
 }
 
 interface Child {
@@ -240,6 +272,13 @@ interface Measure {
   timeouts: number;
   /** Requests in flight when a timed run ended: autocannon drops them unanswered. */
   cutOff: number;
+  /**
+   * The API's CPU time per 2xx answer, less its idle CPU: less sensitive to a busy machine than
+   * the rates.
+   */
+  apiCpuMs: number;
+  /** PostgreSQL's CPU time per 2xx answer (the backends of this database, worker's included). */
+  pgCpuMs: number;
 }
 
 /** A timed run (`durationS`), or exactly `amount` requests, every one answered. */
@@ -254,12 +293,17 @@ async function measure(
 ): Promise<Measure> {
   const request = requestFor(kind, key, counter);
   const sentBefore = counter.n;
+  const cpuBefore = cpuMs(apiPid);
+  const pgBefore = await backendsCpuMs();
   const result = await autocannon({
     url,
     connections: concurrency,
     ...(amount ? { amount } : { duration: durationS }),
     requests: [request],
   });
+  const apiCpu = cpuMs(apiPid) - cpuBefore;
+  let pgCpu = 0;
+  for (const [pid, ms] of await backendsCpuMs()) pgCpu += ms - (pgBefore.get(pid) ?? 0);
   const answered = result['2xx'] + result.non2xx + result.errors + result.timeouts;
   return {
     kind,
@@ -272,6 +316,10 @@ async function measure(
     errors: result.errors,
     timeouts: result.timeouts,
     cutOff: kind === 'healthz' ? 0 : Math.max(0, counter.n - sentBefore - answered),
+    apiCpuMs:
+      Math.max(0, apiCpu - apiIdleCpuRate * (result.duration || durationS)) /
+      Math.max(1, result['2xx']),
+    pgCpuMs: pgCpu / Math.max(1, result['2xx']),
   };
 }
 
@@ -295,6 +343,12 @@ async function main(): Promise<void> {
     REDIS_URL: REDIS_URL,
     QUEUE_PREFIX: prefix,
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+    // One key and one address send everything: limits and quotas out of the way.
+    RATE_LIMIT_PER_KEY_PER_MINUTE: '1000000000',
+    RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '1000000000',
+    RECORDING_QUOTA_SESSIONS_PER_HOUR: '1000000000',
+    RECORDING_QUOTA_CHUNKS_PER_HOUR: '1000000000',
+    RECORDING_QUOTA_INFLATED_BYTES_PER_HOUR: String(2 ** 50),
   };
 
   process.stdout.write(`Compiling src/ to ${BUILD} …\n`);
@@ -325,8 +379,15 @@ async function main(): Promise<void> {
       [],
     );
     await db.connect();
+    backendPids = async () =>
+      (
+        await db.query<{ pid: number }>(
+          'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+          [dbName],
+        )
+      ).rows.map((r) => r.pid);
     const counter = { n: 0 };
-    const apiPid = api.proc.pid!;
+    apiPid = api.proc.pid!;
 
     process.stdout.write(
       `API pid ${apiPid}, worker pid ${worker.proc.pid}; ${options.durationS} s per measurement; load ${loadavg()
@@ -336,6 +397,12 @@ async function main(): Promise<void> {
     // Warm-up: JIT, connection pools, the first rows of the accounts.
     await measure(url, 'small', 4, 3, key, counter);
     await measure(url, 'recording', 4, 2, key, counter);
+    const idleFrom = cpuMs(apiPid);
+    await new Promise((r) => setTimeout(r, IDLE_SAMPLE_MS));
+    apiIdleCpuRate = (cpuMs(apiPid) - idleFrom) / (IDLE_SAMPLE_MS / 1000);
+    process.stdout.write(
+      `API idle CPU: ${apiIdleCpuRate.toFixed(0)} ms/s (left out of CPU ms/req)\n`,
+    );
     const rows = async () =>
       Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM reports')).rows[0].n);
     const rowsBefore = await rows();
@@ -350,7 +417,7 @@ async function main(): Promise<void> {
     const rssEnd = rssMb(apiPid);
 
     process.stdout.write(
-      `\n${pad('request', 22)} ${pad('conc.', 5)} ${pad('2xx/s', 8)} ${pad('p50 ms', 7)} ${pad('p99 ms', 7)} ${pad('vs /healthz', 11)} ${pad('non-2xx', 7)} ${pad('errors', 6)}\n`,
+      `\n${pad('request', 22)} ${pad('conc.', 5)} ${pad('2xx/s', 8)} ${pad('p50 ms', 7)} ${pad('p99 ms', 7)} ${pad('vs /healthz', 11)} ${pad('API CPU ms/req', 14)} ${pad('PG CPU ms/req', 13)} ${pad('non-2xx', 7)} ${pad('errors', 6)}\n`,
     );
     const label: Record<Kind, string> = {
       healthz: 'GET /healthz',
@@ -360,7 +427,7 @@ async function main(): Promise<void> {
     for (const m of results) {
       const base = results.find((r) => r.kind === 'healthz' && r.concurrency === m.concurrency)!;
       process.stdout.write(
-        `${pad(label[m.kind], 22)} ${pad(m.concurrency, 5)} ${pad(m.rps.toFixed(0), 8)} ${pad(m.p50, 7)} ${pad(m.p99, 7)} ${pad(`${(m.rps / base.rps).toFixed(3)}×`, 11)} ${pad(m.non2xx, 7)} ${pad(m.errors + m.timeouts, 6)}\n`,
+        `${pad(label[m.kind], 22)} ${pad(m.concurrency, 5)} ${pad(m.rps.toFixed(0), 8)} ${pad(m.p50, 7)} ${pad(m.p99, 7)} ${pad(`${(m.rps / base.rps).toFixed(3)}×`, 11)} ${pad(m.apiCpuMs.toFixed(2), 14)} ${pad(m.pgCpuMs.toFixed(2), 13)} ${pad(m.non2xx, 7)} ${pad(m.errors + m.timeouts, 6)}\n`,
       );
     }
     process.stdout.write(
@@ -470,6 +537,7 @@ async function main(): Promise<void> {
     redis.disconnect();
     await adminQuery(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
     await rm(scratch, { recursive: true, force: true });
+    await rm(BUILD, { recursive: true, force: true });
     if (options.cpuProfDir)
       process.stdout.write(`CPU profile of the API in ${options.cpuProfDir}\n`);
   }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
+import DataLoader from 'dataloader';
 import { stringify as canonicalJson } from 'safe-stable-stringify';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError, ErrorCode, NotFoundError, ValidationFailedError } from '../../common/errors';
@@ -110,6 +111,24 @@ export interface ReportView {
 
 class IdempotentReplay extends Error {}
 
+/** A report on its way into the database, with what it is stored with. */
+interface Arrival {
+  project: Project;
+  dto: CreateReportDto;
+  source: ReportSource;
+  idempotencyKey: string | null;
+  requestHash: string | null;
+  reporterTokenHash: string;
+}
+
+/**
+ * Reports arriving together are stored together, one transaction for several (a group commit):
+ * a batch is sent as soon as fewer than this many are being stored, so a lone report waits for
+ * nothing, and under load the reports that came meanwhile share the next transaction.
+ */
+const BATCHES_IN_FLIGHT = 3;
+const MAX_BATCH = 64;
+
 @Injectable()
 /** The reports API: a report's arrival (stored whole, then queued) and its view. */
 export class IntakeService {
@@ -125,6 +144,24 @@ export class IntakeService {
     private readonly dedupe: DedupeService,
     private readonly triage: TriageService,
   ) {}
+
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
+  private readonly arrivals = new DataLoader<Arrival, Report | null>(
+    (batch) => this.storeBatch(batch),
+    {
+      cache: false,
+      maxBatchSize: MAX_BATCH,
+      batchScheduleFn: (dispatch) => {
+        if (this.inFlight < BATCHES_IN_FLIGHT) {
+          this.inFlight += 1;
+          setImmediate(dispatch);
+        } else {
+          this.waiting.push(dispatch);
+        }
+      },
+    },
+  );
 
   /**
    * Stores a report with its reporter, account and recording in one transaction, then queues
@@ -152,24 +189,30 @@ export class IntakeService {
         { field: 'Idempotency-Key', message: 'must be 1-255 printable ASCII characters' },
       ]);
     }
-    const requestHash = requestHashOf(dto);
+    // Only a request with a key can be replayed, so only then is its body hashed.
+    const requestHash = idempotencyKey ? requestHashOf(dto) : null;
 
-    if (idempotencyKey) {
+    if (idempotencyKey && requestHash) {
       const earlier = await this.findByIdempotencyKey(project.id, idempotencyKey, dto, requestHash);
       if (earlier) return this.replay(earlier);
     }
 
     const { token, hash } = newReporterToken();
-    let report: Report;
-    try {
-      report = await this.db.transaction((manager) =>
-        this.insert(manager, project, dto, source, idempotencyKey ?? null, requestHash, hash),
-      );
-    } catch (error) {
-      if (!(error instanceof IdempotentReplay) || !idempotencyKey) throw error;
-      // A concurrent request with the same key committed first; ours rolled back whole.
-      const earlier = await this.findByIdempotencyKey(project.id, idempotencyKey, dto, requestHash);
-      if (!earlier) throw error;
+    const report = await this.arrivals.load({
+      project,
+      dto,
+      source,
+      idempotencyKey: idempotencyKey ?? null,
+      requestHash,
+      reporterTokenHash: hash,
+    });
+    if (!report) {
+      // A concurrent request with the same key committed first; ours was rolled back whole.
+      const earlier =
+        idempotencyKey && requestHash
+          ? await this.findByIdempotencyKey(project.id, idempotencyKey, dto, requestHash)
+          : null;
+      if (!earlier) throw new IdempotentReplay('A report with this key was stored and is gone');
       return this.replay(earlier);
     }
 
@@ -266,15 +309,54 @@ export class IntakeService {
     };
   }
 
+  /**
+   * Stores a batch of reports in one transaction; null for a report whose idempotency key was
+   * taken. When the transaction fails, each report is stored on its own, so one report's
+   * problem (a refused recording, a lost lock race) is its own and no other's.
+   */
+  private async storeBatch(batch: readonly Arrival[]): Promise<(Report | null | Error)[]> {
+    try {
+      if (batch.length === 1) return [await this.storeOne(batch[0])];
+      return await this.db.transaction(async (manager) => {
+        const stored: (Report | null)[] = [];
+        for (const arrival of batch) {
+          // A report whose key is taken is undone alone, with its account and reporter.
+          const guarded = arrival.idempotencyKey !== null;
+          if (guarded) await manager.query('SAVEPOINT arrival');
+          const report = await this.insert(manager, arrival);
+          if (!report && guarded) await manager.query('ROLLBACK TO SAVEPOINT arrival');
+          stored.push(report);
+        }
+        return stored;
+      });
+    } catch (error) {
+      if (batch.length === 1) return [asError(error)];
+      return Promise.all(batch.map((arrival) => this.storeOne(arrival).catch(asError)));
+    } finally {
+      const next = this.waiting.shift();
+      if (next) setImmediate(next);
+      else this.inFlight -= 1;
+    }
+  }
+
+  private async storeOne(arrival: Arrival): Promise<Report | null> {
+    try {
+      return await this.db.transaction(async (manager) => {
+        const report = await this.insert(manager, arrival);
+        if (!report) throw new IdempotentReplay();
+        return report;
+      });
+    } catch (error) {
+      if (error instanceof IdempotentReplay) return null;
+      throw error;
+    }
+  }
+
+  /** Null, having stored the report's account and reporter, when its idempotency key is taken. */
   private async insert(
     manager: EntityManager,
-    project: Project,
-    dto: CreateReportDto,
-    source: ReportSource,
-    idempotencyKey: string | null,
-    requestHash: string,
-    reporterTokenHash: string,
-  ): Promise<Report> {
+    { project, dto, source, idempotencyKey, requestHash, reporterTokenHash }: Arrival,
+  ): Promise<Report | null> {
     const account = dto.account
       ? await this.accounts.upsertAccount(manager, project.id, dto.account, dto.reporter?.email)
       : null;
@@ -308,7 +390,7 @@ export class IntakeService {
         details: { events: dto.events?.length ?? 0, idempotencyKey: idempotencyKey !== null },
       },
     );
-    if (!report) throw new IdempotentReplay();
+    if (!report) return null;
     if (dto.events?.length) {
       await this.recordings.storeInline(manager, project.id, report.id, dto.events);
     } else if (dto.sessionId) {
@@ -338,4 +420,8 @@ export class IntakeService {
     }
     return earlier;
   }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }

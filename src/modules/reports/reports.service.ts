@@ -134,29 +134,49 @@ export class ReportsService {
     values: NewReport,
     arrival: { reason: string; details: Record<string, unknown> },
   ): Promise<Report | null> {
-    const inserted = await manager
-      .createQueryBuilder()
-      .insert()
-      .into(Report)
-      .values({ ...values, status: 'received' })
-      .orIgnore()
-      .returning(['id'])
-      .execute();
-    const row = (inserted.raw as { id: string }[])[0];
-    if (!row) return null;
-    const report = await manager.findOneByOrFail(Report, { id: row.id });
-    await this.audit(
-      {
-        reportId: report.id,
-        stage: 'intake',
-        event: 'transition',
-        toStatus: 'received',
-        reason: arrival.reason,
-        details: arrival.details,
-      },
-      manager,
+    // One round trip on intake's hot path: the row and its arrival in the audit log together.
+    const rows = await manager.query<
+      { id: string; status: ReportStatus; created_at: Date; updated_at: Date }[]
+    >(
+      `WITH report AS (
+         INSERT INTO reports (project_id, source, description, page_url, page_title, user_agent,
+                              client, sentry, reporter_id, account_id, idempotency_key,
+                              request_hash, reporter_token_hash, status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11, $12, $13, 'received')
+         ON CONFLICT DO NOTHING
+         RETURNING id, status, created_at, updated_at
+       ), arrival AS (
+         INSERT INTO pipeline_events (report_id, stage, event, to_status, reason, details)
+         SELECT id, 'intake', 'transition', 'received', $14, $15::jsonb FROM report
+       )
+       SELECT * FROM report`,
+      [
+        values.projectId,
+        values.source,
+        values.description,
+        values.pageUrl,
+        values.pageTitle,
+        values.userAgent,
+        JSON.stringify(values.client),
+        JSON.stringify(values.sentry),
+        values.reporterId,
+        values.accountId,
+        values.idempotencyKey,
+        values.requestHash,
+        values.reporterTokenHash,
+        arrival.reason,
+        JSON.stringify(arrival.details),
+      ],
     );
-    return report;
+    const row = rows[0];
+    if (!row) return null;
+    return manager.create(Report, {
+      ...values,
+      id: row.id,
+      status: row.status,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    });
   }
 
   findByIdempotencyKey(projectId: string, idempotencyKey: string): Promise<Report | null> {

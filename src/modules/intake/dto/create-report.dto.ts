@@ -1,11 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  IsArray,
   IsEmail,
   IsInt,
   IsNotEmpty,
-  IsObject,
   IsOptional,
   IsString,
   IsUrl,
@@ -14,6 +12,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { OpaqueObjectArray } from '../../../common/validation';
 import { SESSION_ID_PATTERN } from '../../recordings/recordings.service';
 
 const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
@@ -171,9 +170,7 @@ export class CreateReportDto {
     type: 'array',
     items: { type: 'object' },
   })
-  @IsOptional()
-  @IsArray()
-  @IsObject({ each: true })
+  @OpaqueObjectArray()
   events?: Record<string, unknown>[];
 
   @ApiPropertyOptional({
