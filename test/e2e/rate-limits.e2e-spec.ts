@@ -170,7 +170,11 @@ describe('rate limits, quotas, authentication before the body', () => {
 
     const res = await upload(app, acme, id, 0, bomb, true).expect(413);
     expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
-    expect(res.body.error.details).toMatchObject({ field: 'body', limitBytes: 8 * MiB });
+    expect(res.body.error.details).toMatchObject({
+      field: 'body',
+      limit: 'chunk',
+      limitBytes: 8 * MiB,
+    });
     expect(await h.db.getRepository(RecordingChunk).countBy({ sessionId: id })).toBe(0);
     // It stopped inflating at the limit: the hour's count holds about 8 MiB, not 99.
     const counted = Number(

@@ -88,7 +88,7 @@ export class RecordingQuota {
               413,
               ErrorCode.PayloadTooLarge,
               `The chunk inflates to more than ${chunkLimit} bytes; send smaller chunks.`,
-              { field: 'body', limitBytes: chunkLimit },
+              { field: 'body', limit: 'chunk', limitBytes: chunkLimit },
             ),
       done: (inflated) => {
         if (inflated > 0) void this.settle(this.bytes.penalty(projectId, inflated));
