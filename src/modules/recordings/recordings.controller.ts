@@ -1,4 +1,4 @@
-import { Controller, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, HttpCode, Optional, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiConsumes,
@@ -25,14 +25,15 @@ export const CHUNK_ROUTE = /^\/v1\/recordings\/[^/]+\/chunks\/?$/;
 @ApiBearerAuth()
 @Controller('v1/recordings')
 export class RecordingsController {
-  private readonly quota: RecordingQuota;
+  private readonly quota: RecordingQuota | null;
 
   constructor(
     private readonly recordings: RecordingsService,
-    limits: RateLimits,
     @InjectConfig() config: AppConfig,
+    // Provided where HTTP is served; the worker, which loads this module too, has none.
+    @Optional() limits?: RateLimits,
   ) {
-    this.quota = new RecordingQuota(limits, config);
+    this.quota = limits ? new RecordingQuota(limits, config) : null;
   }
 
   @Post(':sessionId/chunks')
@@ -71,6 +72,7 @@ export class RecordingsController {
     }
     try {
       // Quotas before a byte is read; the meter bounds how far this chunk may inflate.
+      if (!this.quota) throw new Error('Chunks are served without RateLimitModule');
       const meter = await this.quota.admitChunk(project.id, sessionId, req, res);
       const result = await this.recordings.addChunk(
         project.id,
