@@ -202,4 +202,44 @@ describe('a report travels from HTTP to a ticket (API and worker in one process)
       expect(a.body.id).not.toBe(b.body.id);
     });
   });
+
+  // Last: its forty reports keep the worker busy for a while.
+  it('stores 40 reports sent at once by one new account: each answered, each stored whole', async () => {
+    const account = { id: `acct_burst_${Date.now()}`, name: 'Burst Inc.' };
+    const payloads = Array.from({ length: 40 }, (_, i) =>
+      reportPayload({
+        account,
+        // Four people, each reporting ten times; every fourth report carries a recording.
+        reporter: { email: `person${i % 4}@burst.example`, name: `Person ${i % 4}` },
+        ...(i % 4 === 0 ? { events: rrwebEvents(2_000) } : {}),
+      }),
+    );
+    const responses = await Promise.all(
+      payloads.map((payload) => request(app.url).post('/v1/reports').set(acme.auth).send(payload)),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array(40).fill(202));
+    const ids = responses.map((r) => r.body.id as string);
+    const rows = await h.db.query<
+      { account: string; reporter: string; arrivals: number; recordings: number }[]
+    >(
+      `SELECT a.external_id AS account, p.email AS reporter,
+              (SELECT count(*)::int FROM pipeline_events e
+                WHERE e.report_id = r.id AND e.stage = 'intake') AS arrivals,
+              (SELECT count(*)::int FROM recordings c WHERE c.report_id = r.id) AS recordings
+         FROM reports r JOIN accounts a ON a.id = r.account_id
+         JOIN reporters p ON p.id = r.reporter_id
+        WHERE r.id = ANY($1::uuid[])`,
+      [ids],
+    );
+    expect(rows).toHaveLength(40);
+    expect(new Set(rows.map((r) => r.account))).toEqual(new Set([account.id]));
+    expect(new Set(rows.map((r) => r.reporter)).size).toBe(4);
+    expect(rows.every((r) => r.arrivals === 1)).toBe(true);
+    expect(rows.filter((r) => r.recordings === 1)).toHaveLength(10);
+    const [{ n }] = await h.db.query<{ n: number }[]>(
+      'SELECT count(*)::int AS n FROM accounts WHERE external_id = $1',
+      [account.id],
+    );
+    expect(n).toBe(1);
+  });
 });

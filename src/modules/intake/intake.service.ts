@@ -318,16 +318,22 @@ export class IntakeService {
     try {
       if (batch.length === 1) return [await this.storeOne(batch[0])];
       return await this.db.transaction(async (manager) => {
-        const stored: (Report | null)[] = [];
-        for (const arrival of batch) {
-          // A report whose key is taken is undone alone, with its account and reporter.
-          const guarded = arrival.idempotencyKey !== null;
-          if (guarded) await manager.query('SAVEPOINT arrival');
-          const report = await this.insert(manager, arrival);
-          if (!report && guarded) await manager.query('ROLLBACK TO SAVEPOINT arrival');
-          stored.push(report);
+        const stored = new Map<Arrival, Report | null>();
+        // Reports without a key cannot collide: a statement each for all their accounts,
+        // reporters and reports.
+        const free = batch.filter((arrival) => arrival.idempotencyKey === null);
+        if (free.length) {
+          const reports = await this.insertMany(manager, free);
+          free.forEach((arrival, n) => stored.set(arrival, reports[n]));
         }
-        return stored;
+        for (const arrival of batch.filter((a) => a.idempotencyKey !== null)) {
+          // A report whose key is taken is undone alone, with its account and reporter.
+          await manager.query('SAVEPOINT arrival');
+          const report = await this.insert(manager, arrival);
+          if (!report) await manager.query('ROLLBACK TO SAVEPOINT arrival');
+          stored.set(arrival, report);
+        }
+        return batch.map((arrival) => stored.get(arrival) ?? null);
       });
     } catch (error) {
       if (batch.length === 1) return [asError(error)];
@@ -352,21 +358,44 @@ export class IntakeService {
     }
   }
 
-  /** Null, having stored the report's account and reporter, when its idempotency key is taken. */
-  private async insert(
-    manager: EntityManager,
-    { project, dto, source, idempotencyKey, requestHash, reporterTokenHash }: Arrival,
-  ): Promise<Report | null> {
-    const account = dto.account
-      ? await this.accounts.upsertAccount(manager, project.id, dto.account, dto.reporter?.email)
-      : null;
-    const reporter = dto.reporter
-      ? await this.accounts.upsertReporter(manager, project.id, dto.reporter, account?.id ?? null)
-      : null;
-
-    const report = await this.reports.create(
+  private async insertMany(manager: EntityManager, arrivals: Arrival[]): Promise<Report[]> {
+    const withAccount = arrivals.filter((a) => a.dto.account);
+    const accountIds = await this.accounts.upsertAccounts(
       manager,
-      {
+      withAccount.map(({ project, dto }) => ({
+        projectId: project.id,
+        input: dto.account!,
+        reporterEmail: dto.reporter?.email,
+      })),
+    );
+    const accountOf = new Map(withAccount.map((a, n) => [a, accountIds[n]]));
+    const withReporter = arrivals.filter((a) => a.dto.reporter);
+    const reporterIds = await this.accounts.upsertReporters(
+      manager,
+      withReporter.map((a) => ({
+        projectId: a.project.id,
+        input: a.dto.reporter!,
+        accountId: accountOf.get(a) ?? null,
+      })),
+    );
+    const reporterOf = new Map(withReporter.map((a, n) => [a, reporterIds[n]]));
+    const reports = await this.reports.createMany(
+      manager,
+      arrivals.map((a) => this.newReport(a, accountOf.get(a) ?? null, reporterOf.get(a) ?? null)),
+    );
+    for (const [n, { project, dto }] of arrivals.entries()) {
+      await this.attachRecording(manager, project, dto, reports[n].id);
+    }
+    return reports;
+  }
+
+  private newReport(
+    { project, dto, source, idempotencyKey, requestHash, reporterTokenHash }: Arrival,
+    accountId: string | null,
+    reporterId: string | null,
+  ) {
+    return {
+      values: {
         projectId: project.id,
         source,
         description: dto.description,
@@ -379,23 +408,49 @@ export class IntakeService {
           timezone: dto.client?.timezone,
         },
         sentry: { ...dto.sentry },
-        reporterId: reporter?.id ?? null,
-        accountId: account?.id ?? null,
+        reporterId,
+        accountId,
         idempotencyKey,
         requestHash,
         reporterTokenHash,
       },
-      {
+      arrival: {
         reason: `Received from ${source}`,
         details: { events: dto.events?.length ?? 0, idempotencyKey: idempotencyKey !== null },
       },
-    );
-    if (!report) return null;
+    };
+  }
+
+  private async attachRecording(
+    manager: EntityManager,
+    project: Project,
+    dto: CreateReportDto,
+    reportId: string,
+  ): Promise<void> {
     if (dto.events?.length) {
-      await this.recordings.storeInline(manager, project.id, report.id, dto.events);
+      await this.recordings.storeInline(manager, project.id, reportId, dto.events);
     } else if (dto.sessionId) {
-      await this.recordings.linkSession(manager, project.id, report.id, dto.sessionId);
+      await this.recordings.linkSession(manager, project.id, reportId, dto.sessionId);
     }
+  }
+
+  /** Null, having stored the report's account and reporter, when its idempotency key is taken. */
+  private async insert(manager: EntityManager, arrival: Arrival): Promise<Report | null> {
+    const { project, dto } = arrival;
+    const account = dto.account
+      ? await this.accounts.upsertAccount(manager, project.id, dto.account, dto.reporter?.email)
+      : null;
+    const reporter = dto.reporter
+      ? await this.accounts.upsertReporter(manager, project.id, dto.reporter, account?.id ?? null)
+      : null;
+    const { values, arrival: audit } = this.newReport(
+      arrival,
+      account?.id ?? null,
+      reporter?.id ?? null,
+    );
+    const report = await this.reports.create(manager, values, audit);
+    if (!report) return null;
+    await this.attachRecording(manager, project, dto, report.id);
     return report;
   }
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager, In } from 'typeorm';
 import { PipelineEvent } from './entities/pipeline-event.entity';
 import { Report } from './entities/report.entity';
@@ -176,6 +177,72 @@ export class ReportsService {
       status: row.status,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
+    });
+  }
+
+  /**
+   * Stores new reports without idempotency keys (status `received`), each with its arrival in
+   * the audit log: one statement for a whole batch from intake. In the order given.
+   */
+  async createMany(
+    manager: EntityManager,
+    items: { values: NewReport; arrival: { reason: string; details: Record<string, unknown> } }[],
+  ): Promise<Report[]> {
+    if (items.some((item) => item.values.idempotencyKey !== null)) {
+      throw new Error('createMany takes reports without an idempotency key');
+    }
+    const ids = items.map(() => randomUUID());
+    const column = <T>(pick: (item: (typeof items)[number]) => T) => items.map(pick);
+    const rows = await manager.query<
+      { id: string; status: ReportStatus; created_at: Date; updated_at: Date }[]
+    >(
+      `WITH input AS (
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::report_source[], $4::text[], $5::text[],
+                              $6::text[], $7::text[], $8::jsonb[], $9::jsonb[], $10::uuid[],
+                              $11::uuid[], $12::text[], $13::text[], $14::jsonb[])
+           AS t(id, project_id, source, description, page_url, page_title, user_agent, client,
+                sentry, reporter_id, account_id, reporter_token_hash, reason, details)
+       ), report AS (
+         INSERT INTO reports (id, project_id, source, description, page_url, page_title,
+                              user_agent, client, sentry, reporter_id, account_id,
+                              reporter_token_hash, status)
+         SELECT id, project_id, source, description, page_url, page_title, user_agent, client,
+                sentry, reporter_id, account_id, reporter_token_hash, 'received'
+           FROM input
+         RETURNING id, status, created_at, updated_at
+       ), arrival AS (
+         INSERT INTO pipeline_events (report_id, stage, event, to_status, reason, details)
+         SELECT i.id, 'intake', 'transition', 'received', i.reason, i.details
+           FROM input i JOIN report r ON r.id = i.id
+       )
+       SELECT * FROM report`,
+      [
+        ids,
+        column((i) => i.values.projectId),
+        column((i) => i.values.source),
+        column((i) => i.values.description),
+        column((i) => i.values.pageUrl),
+        column((i) => i.values.pageTitle),
+        column((i) => i.values.userAgent),
+        column((i) => JSON.stringify(i.values.client)),
+        column((i) => JSON.stringify(i.values.sentry)),
+        column((i) => i.values.reporterId),
+        column((i) => i.values.accountId),
+        column((i) => i.values.reporterTokenHash),
+        column((i) => i.arrival.reason),
+        column((i) => JSON.stringify(i.arrival.details)),
+      ],
+    );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return items.map(({ values }, n) => {
+      const row = byId.get(ids[n])!;
+      return manager.create(Report, {
+        ...values,
+        id: row.id,
+        status: row.status,
+        createdAt: row.created_at,
+        updatedAt: row.updated_at,
+      });
     });
   }
 
