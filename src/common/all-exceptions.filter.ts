@@ -51,6 +51,7 @@ const REDIS_MESSAGES = [
   "Stream isn't writeable", // ioredis with the offline queue off: not connected
   'Connection is closed',
   'Reached the max retries per request limit',
+  'Command timed out', // ioredis commandTimeout: connected, but Redis does not answer
 ];
 
 /**

@@ -25,7 +25,7 @@ export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
       max: 10,
       // Fail fast: a request waits at most this long for a connection (PostgreSQL down or the
       // pool exhausted), then the client gets 503 with Retry-After instead of a hung request.
-      connectionTimeoutMillis: 2_000,
+      connectionTimeoutMillis: 5_000,
       // No statement runs longer; intake's take milliseconds. Migrations use their own pool.
       statement_timeout: 30_000,
     },

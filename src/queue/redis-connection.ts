@@ -51,10 +51,14 @@ export async function checkMaxmemoryPolicy(redis: Redis, logger: Pick<Logger, 'w
   if (problem) logger.warn(problem);
 }
 
+/** How long a command on the producer connection may wait for Redis's answer. */
+export const PRODUCER_COMMAND_TIMEOUT_MS = 2_000;
+
 /**
  * The one connection a process adds jobs through (every Queue shares it). It never waits for
- * Redis: while Redis is unreachable, from boot on, a command fails at once, so POST
- * /v1/reports still answers (the report is in PostgreSQL; the reconciler queues it later).
+ * Redis: while Redis is unreachable, from boot on, a command fails at once (and one Redis does
+ * not answer fails after PRODUCER_COMMAND_TIMEOUT_MS), so POST /v1/reports still answers (the
+ * report is in PostgreSQL; the reconciler queues it later).
  */
 export class ProducerConnection implements OnApplicationShutdown {
   readonly redis: Redis;
@@ -65,6 +69,9 @@ export class ProducerConnection implements OnApplicationShutdown {
       ...redisOptions(redisUrl),
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
+      // A Redis that accepted the connection and then stopped answering (paused, partitioned)
+      // fails a command after this long instead of holding the request that sent it.
+      commandTimeout: PRODUCER_COMMAND_TIMEOUT_MS,
     });
     // At start and after every reconnect (Redis may have been restarted with another config).
     this.redis.on('ready', () => void checkMaxmemoryPolicy(this.redis, this.logger));

@@ -1,10 +1,14 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import request from 'supertest';
 import { JobName, pipelineJobId } from '../../src/queue/queue.constants';
+import { PRODUCER_COMMAND_TIMEOUT_MS } from '../../src/queue/redis-connection';
 import { createProject, type TestProject } from '../factories/project.factory';
 import { reportPayload } from '../factories/report.factory';
 import { createHarness, type Harness, type RunningApp, waitFor } from '../support/harness';
+import { freePort } from '../support/process';
 
 /**
  * A TCP address in front of a real server that can be cut off (connections reset, new ones
@@ -213,5 +217,54 @@ describe('fail fast when PostgreSQL or Redis is down', () => {
     const jobKey = `${h.config.QUEUE_PREFIX}:pipeline:${pipelineJobId(JobName.AnalyzeReport, next.body.id)}`;
     expect(await h.redis.exists(jobKey)).toBe(1);
     await api.close();
+  });
+
+  it('Redis paused mid-run (connected, not answering): intake answers 202 within seconds instead of hanging, and queues again once Redis resumes', async () => {
+    const port = await freePort();
+    const server = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    const url = `redis://127.0.0.1:${port}`;
+    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0 });
+    probe.on('error', () => undefined);
+    try {
+      await waitFor(() => probe.ping().catch(() => undefined), { what: 'the private Redis' });
+      const api = await h.start('api', { REDIS_URL: url });
+      await request(api.url).post('/v1/reports').set(acme.auth).send(reportPayload()).expect(202);
+
+      server.kill('SIGSTOP');
+      const { res, ms } = await timed(() =>
+        request(api.url).post('/v1/reports').set(acme.auth).send(reportPayload()).timeout(10_000),
+      );
+      expect(res.status).toBe(202);
+      // The producer gives up after PRODUCER_COMMAND_TIMEOUT_MS (the rate limiter, which also
+      // talks to Redis first, after its own 1 s); without a bound the request never ends.
+      expect(ms).toBeLessThan(PRODUCER_COMMAND_TIMEOUT_MS + 3_000);
+      const { res: ready, ms: readyMs } = await timed(() => request(api.url).get('/readyz'));
+      expect(ready.status).toBe(503);
+      expect(readyMs).toBeLessThan(3_000);
+      expect(ready.body.error.details.down).toEqual(['redis']);
+
+      server.kill('SIGCONT');
+      await waitFor(async () => (await request(api.url).get('/readyz')).status === 200, {
+        what: 'the API to see Redis answer again',
+      });
+      const next = await request(api.url)
+        .post('/v1/reports')
+        .set(acme.auth)
+        .send(reportPayload())
+        .expect(202);
+      const jobKey = `${h.config.QUEUE_PREFIX}:pipeline:${pipelineJobId(JobName.AnalyzeReport, next.body.id)}`;
+      expect(await probe.exists(jobKey)).toBe(1);
+      await api.close();
+    } finally {
+      probe.disconnect();
+      server.kill('SIGCONT');
+      server.kill('SIGKILL');
+      await exited;
+    }
   });
 });
