@@ -1,7 +1,12 @@
+import { redactText } from '../../privacy/redaction';
 import type { Report } from '../reports/entities/report.entity';
 import type { TicketCustomer } from './tracker';
 
-/** The report's account as a tracker customer, with the reporter's words; null without one. */
+/**
+ * The report's account as a tracker customer, with the reporter's words; null without one. The
+ * words reach the tracker, so they are redacted as the ticket body is (emails included: a
+ * customer need has no policy to keep the reporter's own).
+ */
 export function customerOf(report: Report): TicketCustomer | null {
   const { account } = report;
   if (!account) return null;
@@ -12,7 +17,7 @@ export function customerOf(report: Report): TicketCustomer | null {
     domains: account.emailDomains,
     tier: account.tier,
     revenue: revenue !== null && Number.isFinite(revenue) ? revenue : null,
-    words: report.description,
+    words: redactText(report.description).value,
   };
 }
 

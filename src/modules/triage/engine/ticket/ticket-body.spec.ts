@@ -36,6 +36,15 @@ const facts = (overrides: Partial<TicketFacts> = {}): TicketFacts => ({
 });
 
 describe('ticket body', () => {
+  it('says why a kept recording gave no evidence when it could not be analysed', () => {
+    const body = renderTicketBody(
+      facts({ recordingUnusable: 'analysis failed: the recording ended abruptly' }),
+    );
+    expect(body).toContain(
+      '- Session recording could not be analysed, so this ticket has no steps or errors from it: analysis failed: the recording ended abruptly',
+    );
+  });
+
   it('starts with the marker, then has the summary, evidence, environment and account in that order', () => {
     const body = renderTicketBody(facts());
     const order = ['## Summary', '## Evidence', '## Environment', '## Reporter and account'].map(

@@ -30,6 +30,8 @@ export interface TicketFacts {
   replayUrl?: string | null;
   /** Why the recording was not kept (the report was). */
   recordingRefused?: string | null;
+  /** Why the kept recording could not be analysed (the report went on without its evidence). */
+  recordingUnusable?: string | null;
   /** The Sentry issue matched to the report, with its stack and breadcrumbs. */
   sentryIssue?: SentryAttachment | null;
   /** The triage agent's ticket (a person's edits included) and what it knows, from where. */
@@ -148,6 +150,8 @@ export function renderTicketBody(facts: TicketFacts): string {
         `- Session recording: ${recording.eventCount} events over ${Math.round(recording.durationMs / 1000)} s`,
       facts.recordingRefused &&
         `- Session recording refused: ${inertInline(facts.recordingRefused)}`,
+      facts.recordingUnusable &&
+        `- Session recording could not be analysed, so this ticket has no steps or errors from it: ${inertInline(facts.recordingUnusable)}`,
       ...sentryLines(facts.sentryIssue ?? null),
       sentry.eventId && `- Sentry event: ${code(sentry.eventId)}`,
       sentry.replayId &&

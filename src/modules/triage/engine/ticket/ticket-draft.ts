@@ -73,6 +73,8 @@ export function composeDraft(input: DraftInput): TicketDraft {
       : null,
     recording: kept ? { eventCount: recording.eventCount, durationMs: recording.durationMs } : null,
     recordingRefused: recording?.status === 'refused' ? recording.refusedReason : null,
+    recordingUnusable:
+      recording?.status === 'unusable' ? (recording.refusedReason ?? 'no reason recorded') : null,
     analysis,
     replayUrl,
     sentryIssue: sentryIssue ? clean(sentryIssue) : null,
