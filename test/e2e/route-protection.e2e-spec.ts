@@ -5,6 +5,7 @@ import { DiscoveryService, MetadataScanner, ModulesContainer } from '@nestjs/cor
 import { randomUUID } from 'node:crypto';
 import { METHODS } from 'node:http';
 import request from 'supertest';
+import { generateApiKey } from '../../src/modules/projects/api-key';
 import { Report } from '../../src/modules/reports/entities/report.entity';
 import { createProject, type TestProject } from '../factories/project.factory';
 import { reportPayload } from '../factories/report.factory';
@@ -194,6 +195,31 @@ describe('every route needs a credential unless it is listed as public', () => {
   it('answers 401 UNAUTHORIZED without a credential on every route not listed as public', async () => {
     const { answers, expected } = await auditAnonymous(app.url, served);
     expect(answers.length).toBeGreaterThanOrEqual(6);
+    expect(answers).toEqual(expected);
+  });
+
+  it('checks the credential before reading a body: a wrong key with a body that is not JSON is a 401, not a 400', async () => {
+    // Public routes whose own check comes with the body; they get the per-address limit first.
+    const checkedWithTheBody = [
+      'POST /v1/webhooks/linear', // a signature over the raw body
+      'POST /v1/webhooks/github',
+      'POST /v1/reports/:id/messages', // the reporter token, checked by the route
+    ];
+    const answers: string[] = [];
+    const expected: string[] = [];
+    for (const { key, method, path } of served) {
+      if (!['POST', 'PUT', 'PATCH'].includes(method) || checkedWithTheBody.includes(key)) continue;
+      const verb = method.toLowerCase() as 'post' | 'put' | 'patch';
+      const agent = request(app.url);
+      const res = await agent[verb](sampleUrl(path))
+        .set('Authorization', `Bearer ${generateApiKey().key}`)
+        .set('Content-Type', 'application/json')
+        .send('{"this is": not JSON');
+      const code = (res.body as { error?: { code?: string } }).error?.code;
+      answers.push(`${key} -> ${res.status} ${code}`);
+      expected.push(`${key} -> 401 UNAUTHORIZED`);
+    }
+    expect(answers.length).toBeGreaterThanOrEqual(3);
     expect(answers).toEqual(expected);
   });
 
