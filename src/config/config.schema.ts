@@ -65,8 +65,6 @@ export const configSchema = z
     RECORDING_ANALYSIS_TIMEOUT_MS: int(1, 60 * 60_000).default(120_000),
     RECORDING_MAX_COMPRESSED_BYTES: int(1024, 2 ** 31 - 1).default(10 * 1024 * 1024),
     RECORDING_MAX_INFLATED_BYTES: int(1024, 2 ** 31 - 1).default(100 * 1024 * 1024),
-
-    WORKER_CONCURRENCY: int(1, 256).default(4),
     // Limits (README "Limits"): rate limits and hourly quotas live in Redis, shared by API processes.
     RECORDING_CHUNK_MAX_INFLATED_BYTES: int(1024, 2 ** 31 - 1).default(8 * 1024 * 1024),
     RECORDING_QUOTA_SESSIONS_PER_HOUR: int(1, 1e9).default(20_000),
@@ -88,6 +86,8 @@ export const configSchema = z
         v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v,
       )
       .default(false),
+
+    WORKER_CONCURRENCY: int(1, 256).default(4),
     JOB_ATTEMPTS: int(1, 100).default(12),
     JOB_BACKOFF_MS: int(10, 3_600_000).default(1_000),
     JOB_LOCK_MS: int(1_000, 3_600_000).default(30_000),
