@@ -76,6 +76,8 @@ export class RateLimits implements OnApplicationShutdown {
       ...redisOptions(config.REDIS_URL),
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
+      // A stalled Redis costs a request at most this before the in-memory insurance answers;
+      // long enough that a busy Redis is not taken for a stalled one.
       commandTimeout: 1_000,
       // The key and address limits of one request go out in one write: one round trip.
       enableAutoPipelining: true,
