@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager, In } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { PipelineEvent } from './entities/pipeline-event.entity';
 import { Report } from './entities/report.entity';
 import { assertTransition, type ReportStatus } from './report-state-machine';
@@ -57,9 +58,14 @@ export class ReportsService {
 
   /** The report with its reporter and account. */
   withPeople(id: string, manager: EntityManager = this.db.manager): Promise<Report> {
+    // One query (findOne with relations adds a DISTINCT query before it).
     return manager
       .getRepository(Report)
-      .findOneOrFail({ where: { id }, relations: { reporter: true, account: true } });
+      .createQueryBuilder('r')
+      .leftJoinAndSelect('r.reporter', 'reporter')
+      .leftJoinAndSelect('r.account', 'account')
+      .where('r.id = :id', { id })
+      .getOneOrFail();
   }
 
   /** A report of this project; null when it is another project's or does not exist. */
@@ -312,17 +318,22 @@ export class ReportsService {
   }
 
   async audit(entry: AuditEntry, manager: EntityManager = this.db.manager): Promise<void> {
-    await manager.save(
-      manager.create(PipelineEvent, {
+    // One INSERT (save() would wrap it in a transaction of its own: three round trips).
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(PipelineEvent)
+      .values({
         reportId: entry.reportId,
         stage: entry.stage,
         event: entry.event,
         reason: entry.reason,
         fromStatus: entry.fromStatus ?? null,
         toStatus: entry.toStatus ?? null,
-        details: entry.details ?? {},
-      }),
-    );
+        // jsonb: TypeORM's deep-partial type cannot follow Record<string, unknown>.
+        details: (entry.details ?? {}) as QueryDeepPartialEntity<PipelineEvent['details']>,
+      })
+      .execute();
   }
 
   /**
@@ -340,6 +351,19 @@ export class ReportsService {
     manager?: EntityManager,
   ): Promise<boolean> {
     assertTransition(from, to);
+    if (!manager) {
+      // The move and its audit row in one statement: atomic without a transaction's round trips.
+      const rows = await this.db.query<{ id: string }[]>(
+        `WITH moved AS (
+           UPDATE reports SET status = $3::report_status, updated_at = CURRENT_TIMESTAMP
+            WHERE id = $1 AND status = $2::report_status RETURNING id)
+         INSERT INTO pipeline_events (report_id, stage, event, from_status, to_status, reason, details)
+         SELECT id, $4, 'transition', $2, $3, $5, $6::jsonb FROM moved
+         RETURNING id`,
+        [reportId, from, to, stage, reason, JSON.stringify(details)],
+      );
+      return rows.length > 0;
+    }
     const run = async (m: EntityManager) => {
       const result = await m
         .createQueryBuilder()
@@ -354,7 +378,7 @@ export class ReportsService {
       );
       return true;
     };
-    return manager ? run(manager) : this.db.transaction(run);
+    return run(manager);
   }
 
   /** Those of these reports that belong to the project (their ids). */
