@@ -63,6 +63,7 @@ export async function createWorld(env: Record<string, string> = {}): Promise<Wor
   const h = await createHarness({ ...BENCH_ENV, ...env });
   const api = await h.start('api');
   const project = await createProject(h.db);
+  let profiling = false;
   const world: World = {
     h,
     api,
@@ -70,14 +71,20 @@ export async function createWorld(env: Record<string, string> = {}): Promise<Wor
     worker: null,
     async startWorker(workerEnv = {}, cpuProfileDir) {
       if (cpuProfileDir) mkdirSync(resolve(cpuProfileDir), { recursive: true });
+      profiling = Boolean(cpuProfileDir);
       world.worker = await startWorkerProcess(
         h,
         {
           ...BENCH_ENV,
+          // How this process compiles TypeScript (swc-node reads .swcrc only when told so).
+          ...(process.env.SWCRC ? { SWCRC: process.env.SWCRC } : {}),
           ...env,
           ...workerEnv,
           ...(cpuProfileDir
-            ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(cpuProfileDir)}` }
+            ? {
+                NODE_OPTIONS: `--require @swc-node/register --require ${resolve(__dirname, 'cpu-profile.ts')}`,
+                CPU_PROFILE_DIR: resolve(cpuProfileDir),
+              }
             : {}),
         },
         { readyTimeoutMs: 60_000 },
@@ -85,6 +92,11 @@ export async function createWorld(env: Record<string, string> = {}): Promise<Wor
       return world.worker;
     },
     async close() {
+      if (world.worker && profiling) {
+        // cpu-profile.ts writes the profile on SIGUSR2.
+        process.kill(world.worker.pid, 'SIGUSR2');
+        await new Promise((r) => setTimeout(r, 3_000));
+      }
       if (world.worker) await world.worker.kill('SIGTERM', 60_000).catch(() => undefined);
       await h.close();
     },
