@@ -4,7 +4,7 @@ import {
   type INestApplicationContext,
   Module,
 } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
@@ -48,7 +48,9 @@ function configureHttp(app: NestExpressApplication, config: AppConfig): void {
   // Bodies are read by a guard after the AuthGuard (APP_GUARD providers are registered when the
   // app is created, so they run before guards added here): no byte is read before the
   // credential and its rate limit passed.
-  app.useGlobalGuards(new JsonBodyGuard(config.REPORT_BODY_LIMIT_BYTES, [CHUNK_ROUTE]));
+  app.useGlobalGuards(
+    new JsonBodyGuard(config.REPORT_BODY_LIMIT_BYTES, [CHUNK_ROUTE], app.get(Reflector)),
+  );
   // Nest routes are limited by the AuthGuard; the dashboard is plain Express.
   app.use(BULL_BOARD_PATH, app.get(RateLimits).addressMiddleware());
   mountBullBoard(app, config);

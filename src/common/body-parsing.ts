@@ -1,10 +1,21 @@
-import type { CanActivate, ExecutionContext } from '@nestjs/common';
+import {
+  applyDecorators,
+  type CanActivate,
+  type ExecutionContext,
+  Injectable,
+  SetMetadata,
+  UseGuards,
+  type Type,
+} from '@nestjs/common';
+import type { Reflector } from '@nestjs/core';
 import { json, type NextFunction, type Request, type Response } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DomainError, ErrorCode, type FieldProblem } from './errors';
 import { sendError } from './error-body';
 import { requestIdOf } from './request-id';
 import { isStorableText } from './storable-text';
+import type { AppConfig } from '../config/config.schema';
+import { InjectConfig } from '../config/config.module';
 
 interface BodyParserError extends Error {
   type?: string;
@@ -70,6 +81,8 @@ export class JsonBodyGuard implements CanActivate {
     limitBytes: number,
     /** Routes that read their own body as a stream (recording chunks). */
     private readonly streamedRoutes: RegExp[] = [],
+    /** Finds routes marked @CheckThenReadBody, whose body is read after their own guard. */
+    private readonly reflector?: Reflector,
   ) {
     this.parse = json({
       limit: limitBytes,
@@ -81,6 +94,15 @@ export class JsonBodyGuard implements CanActivate {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
+    const later = this.reflector?.getAllAndOverride<boolean | undefined>(BODY_AFTER_OWN_CHECK, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    return later ? true : this.read(context);
+  }
+
+  /** Reads and parses the request's JSON body (refusals as the API's errors). */
+  async read(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const req = context.switchToHttp().getRequest<Request>();
     const res = context.switchToHttp().getResponse<Response>();
@@ -91,6 +113,32 @@ export class JsonBodyGuard implements CanActivate {
     return true;
   }
 }
+
+const BODY_AFTER_OWN_CHECK = 'repro:body-after-own-check';
+
+/** Reads the body after a route's own guards (see CheckThenReadBody). */
+@Injectable()
+class ReadBodyAfterCheckGuard implements CanActivate {
+  private readonly reader: JsonBodyGuard;
+
+  constructor(@InjectConfig() config: AppConfig) {
+    this.reader = new JsonBodyGuard(config.REPORT_BODY_LIMIT_BYTES);
+  }
+
+  canActivate(context: ExecutionContext): Promise<boolean> {
+    return this.reader.read(context);
+  }
+}
+
+/**
+ * For a public route with its own credential check: the global body reader leaves it alone, and
+ * its body is read only once `guards` passed, so an unknown caller costs no parsing.
+ */
+export const CheckThenReadBody = (...guards: Type<CanActivate>[]) =>
+  applyDecorators(
+    SetMetadata(BODY_AFTER_OWN_CHECK, true),
+    UseGuards(...guards, ReadBodyAfterCheckGuard),
+  );
 
 /** Keys that name an object's prototype in JavaScript; no field of the API is called so. */
 const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);

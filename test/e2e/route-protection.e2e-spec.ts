@@ -203,7 +203,6 @@ describe('every route needs a credential unless it is listed as public', () => {
     const checkedWithTheBody = [
       'POST /v1/webhooks/linear', // a signature over the raw body
       'POST /v1/webhooks/github',
-      'POST /v1/reports/:id/messages', // the reporter token, checked by the route
     ];
     const answers: string[] = [];
     const expected: string[] = [];

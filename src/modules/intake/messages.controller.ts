@@ -1,6 +1,7 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../../common/auth';
+import { CheckThenReadBody } from '../../common/body-parsing';
 import { NotFoundError } from '../../common/errors';
 import { ConversationGuard } from '../conversation/conversation.guard';
 import { ConversationService } from '../conversation/conversation.service';
@@ -18,7 +19,7 @@ const reportId = () => new ParseUUIDPipe({ exceptionFactory: () => new NotFoundE
 @ApiBearerAuth()
 @Controller('v1/reports/:id/messages')
 @Public()
-@UseGuards(ConversationGuard)
+@CheckThenReadBody(ConversationGuard)
 export class MessagesController {
   constructor(
     private readonly conversation: ConversationService,
