@@ -1,4 +1,4 @@
-import { QueryFailedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { unavailableDependency } from './all-exceptions.filter';
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
@@ -26,6 +26,7 @@ describe('unavailableDependency', () => {
       withCode('canceling statement due to statement timeout', '57014'),
     );
     expect(unavailableDependency(wrapped)).toBe('postgres');
+    expect(unavailableDependency(new QueryRunnerAlreadyReleasedError())).toBe('postgres');
   });
 
   it('names Redis for ioredis refusing commands while disconnected', () => {

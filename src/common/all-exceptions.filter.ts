@@ -65,6 +65,10 @@ export function unavailableDependency(error: unknown): Dependency | null {
   const message = e.message;
   if (typeof message !== 'string') return null;
   if (e.name === 'MaxRetriesPerRequestError') return 'redis';
+  // TypeORM: a query on a transaction whose connection was already given up (the pool timed
+  // out or the server went away mid-transaction, seen under load after a restart). The
+  // transaction was rolled back, so the client's retry is safe.
+  if (e.name === 'QueryRunnerAlreadyReleasedError') return 'postgres';
   if (REDIS_MESSAGES.some((m) => message.includes(m))) return 'redis';
   const code = typeof e.code === 'string' ? e.code : '';
   if (PG_UNAVAILABLE.test(code) || NETWORK_CODES.has(code)) return 'postgres';
