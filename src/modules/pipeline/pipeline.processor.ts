@@ -1,10 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import * as Sentry from '@sentry/node';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import { unavailableDependency } from '../../common/all-exceptions.filter';
 import type { ReportJobData } from '../../queue/queue.constants';
 import { RetryLaterError } from '../../queue/retry-later.error';
 import { isPipelineJob, STAGE_OF_JOB } from './pipeline.stages';
 import { StagesService } from './stages.service';
+
+/** How long a stage waits when PostgreSQL is unreachable before it tries again. */
+export const OUTAGE_RETRY_MS = 5_000;
 
 /** Thin: routes each pipeline job to its stage and records a report's permanent failure. */
 @Injectable()
@@ -24,6 +28,16 @@ export class PipelineProcessor {
         // Waiting is not failing: back on the queue later, with every attempt still left.
         await this.stages.waiting(reportId, name, error);
         await job.moveToDelayed(Date.now() + error.delayMs, token);
+        throw new DelayedError();
+      }
+      if (unavailableDependency(error) === 'postgres' && token) {
+        // An outage is not the report's fault: wait it out without using up an attempt (a
+        // restart of a few seconds cost jobs 4-5 of their 12) and without a stack per try.
+        this.logger.warn(
+          { reportId, job: name },
+          `PostgreSQL unreachable; ${STAGE_OF_JOB[name]} tries again in ${OUTAGE_RETRY_MS / 1000} s`,
+        );
+        await job.moveToDelayed(Date.now() + OUTAGE_RETRY_MS, token);
         throw new DelayedError();
       }
       const attempts = job.opts.attempts ?? 1;
