@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { DelayedError, type Job } from 'bullmq';
 import { JobName, type ReportJobData } from '../../queue/queue.constants';
 import { OUTAGE_RETRY_MS, PipelineProcessor } from './pipeline.processor';
@@ -25,6 +26,8 @@ function setup(error: Error) {
 }
 
 describe('PipelineProcessor', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+
   it('waits out a PostgreSQL outage without using an attempt, even on the last one', async () => {
     const { processor, stages, job } = setup(refused());
     const before = Date.now();
