@@ -1,3 +1,4 @@
+import { codeSpan, inertInline } from '../../../common/inert-text';
 import type { Environment, RecordingAnalysis } from './types';
 
 /** 83_456 → "01:23.4": minutes and seconds from the start of the recording. */
@@ -6,11 +7,6 @@ export function clock(ms: number): string {
   const minutes = Math.floor(total / 60);
   const seconds = (total - minutes * 60).toFixed(1).padStart(4, '0');
   return `${String(minutes).padStart(2, '0')}:${seconds}`;
-}
-
-/** Keeps recorded text from being read as Markdown or HTML. */
-export function escapeMarkdown(text: string): string {
-  return text.replace(/([\\`*_[\]<>|#])/g, '\\$1').replace(/\r?\n/g, ' ');
 }
 
 export function environmentLine(env: Environment): string | null {
@@ -38,29 +34,32 @@ export interface MarkdownSections {
   uninterpreted: string | null;
 }
 
-/** Each part of an analysis as Markdown, null when there is nothing to say. */
+/**
+ * Each part of an analysis as Markdown, null when there is nothing to say. Everything in it came
+ * from the customer's page (labels, typed text, URLs, console messages), so all of it is inert
+ * (see common/inert-text.ts): the same text goes into tickets.
+ */
 export function analysisSections(analysis: RecordingAnalysis, maxErrors = 10): MarkdownSections {
-  const steps = analysis.steps.map((s) => `${s.n}. ${escapeMarkdown(s.text)} _(${clock(s.t)})_`);
+  const steps = analysis.steps.map((s) => `${s.n}. ${inertInline(s.text)} _(${clock(s.t)})_`);
   const errors = analysis.errors.slice(0, maxErrors).map((e) => {
     const label = e.uncaught ? 'uncaught' : e.level;
-    const frames = e.stack.slice(0, 3).map((f) => `\n  - \`${f.replace(/`/g, "'")}\``);
-    return `- ${clock(e.t)} ${label}: **${escapeMarkdown(e.message)}**${frames.join('')}`;
+    const frames = e.stack.slice(0, 3).map((f) => `\n  - ${codeSpan(f)}`);
+    return `- ${clock(e.t)} ${label}: **${inertInline(e.message)}**${frames.join('')}`;
   });
   if (analysis.errors.length > maxErrors)
     errors.push(`- …and ${analysis.errors.length - maxErrors} more`);
   const requests = analysis.failedRequests.map(
     (r) =>
-      `- ${clock(r.t)} \`${r.method} ${r.url.replace(/`/g, "'")}\` → ${r.status || `no response${r.error ? ` (${escapeMarkdown(r.error)})` : ''}`} in ${r.durationMs} ms`,
+      `- ${clock(r.t)} ${codeSpan(`${r.method} ${r.url}`)} → ${r.status || `no response${r.error ? ` (${inertInline(r.error)})` : ''}`} in ${r.durationMs} ms`,
   );
   const signals = analysis.signals.map(
-    (s) => `- ${clock(s.t)} ${s.kind.replace('_', ' ')}: ${escapeMarkdown(s.text)}`,
+    (s) => `- ${clock(s.t)} ${s.kind.replace('_', ' ')}: ${inertInline(s.text)}`,
   );
   const failure = analysis.failure
-    ? `At ${clock(analysis.failure.t)}${analysis.failure.url ? ` on ${analysis.failure.url}` : ''}: ${escapeMarkdown(analysis.failure.text)}`
+    ? `At ${clock(analysis.failure.t)}${analysis.failure.url ? ` on ${inertInline(analysis.failure.url)}` : ''}: ${inertInline(analysis.failure.text)}`
     : null;
-  const uninterpreted = analysis.uninterpreted.map(
-    (u) => `- ${u.count} × ${escapeMarkdown(u.what)}`,
-  );
+  const uninterpreted = analysis.uninterpreted.map((u) => `- ${u.count} × ${inertInline(u.what)}`);
+  const environment = environmentLine(analysis.environment);
   const join = (lines: string[]) => (lines.length ? lines.join('\n') : null);
   return {
     steps: join(steps),
@@ -68,7 +67,7 @@ export function analysisSections(analysis: RecordingAnalysis, maxErrors = 10): M
     failedRequests: join(requests),
     signals: join(signals),
     failure,
-    environment: environmentLine(analysis.environment),
+    environment: environment && inertInline(environment),
     uninterpreted: join(uninterpreted),
   };
 }

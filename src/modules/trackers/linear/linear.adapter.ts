@@ -2,7 +2,7 @@ import type { Severity } from '../../triage/engine/triage.types';
 import { createHash } from 'node:crypto';
 import { LinearClient, type Issue } from '@linear/sdk';
 import type { Project } from '../../projects/entities/project.entity';
-import { inertQuote } from '../../triage/engine/ticket/inert-text';
+import { inertQuote } from '../../../common/inert-text';
 import type { TicketCustomer, TicketDraft, TrackerAdapter, TrackerIssue } from '../tracker';
 import { TrackerError } from '../tracker';
 import { toTrackerError } from './linear-errors';

@@ -2,7 +2,7 @@ import { redactText } from '../../../../privacy/redaction';
 import { clock } from '../../../recordings/analyzer/markdown';
 import type { Recording } from '../../../recordings/entities/recording.entity';
 import type { Report } from '../../../reports/entities/report.entity';
-import { inertInline, inertQuote } from './inert-text';
+import { inertInline, inertQuote } from '../../../../common/inert-text';
 
 export interface DuplicateCommentInput {
   /** With its reporter and account. */

@@ -1,11 +1,10 @@
 import type { Fact, FactKey, FactPicture, TicketProposal } from '../triage.types';
 import type { ClientInfo, SentryRefs } from '../../../reports/entities/report.entity';
-import { clock } from '../../../recordings/analyzer/markdown';
+import { analysisSections, clock } from '../../../recordings/analyzer/markdown';
 import type { RecordingAnalysis } from '../../../recordings/analyzer/types';
 import type { SentryAttachment } from '../../../sentry/sentry-attachment';
-import { codeBlock, codeSpan, inertInline, inertQuote } from './inert-text';
+import { codeBlock, codeSpan, inertInline, inertQuote } from '../../../../common/inert-text';
 import { TITLE_PROSE_MAX } from './limits';
-import { recordingEvidence } from './recording-evidence';
 
 export interface TicketFacts {
   reportId: string;
@@ -113,7 +112,7 @@ function section(title: string, lines: (string | null | undefined | false)[]): s
 export function renderTicketBody(facts: TicketFacts): string {
   const { client, reporter, account, sentry, recording, analysis } = facts;
   const viewport = client.viewport ? `${client.viewport.width}×${client.viewport.height}` : null;
-  const found = analysis ? recordingEvidence(analysis) : null;
+  const found = analysis ? analysisSections(analysis) : null;
   const failure = analysis?.failure;
   const proposal = facts.proposal ?? null;
   const proposedSteps = proposal?.steps.length

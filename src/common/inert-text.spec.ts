@@ -3,7 +3,7 @@ import {
   liveReferences,
   renderMarkdown,
   visibleText,
-} from '../../../../../test/support/rendered-markdown';
+} from '../../test/support/rendered-markdown';
 import { codeBlock, codeSpan, inertInline, inertQuote } from './inert-text';
 
 /** What a hostile customer puts in a bug report, one line per trick. */
