@@ -10,6 +10,8 @@ import { allows, approvalNeeded, type TriagePolicy } from '../projects/policy';
 import { RecordingsService } from '../recordings/recordings.service';
 import type { Report } from '../reports/entities/report.entity';
 import { ReportsService } from '../reports/reports.service';
+import type { RecordingAnalysis } from '../recordings/analyzer/types';
+import type { SentryAttachment } from '../sentry/sentry-attachment';
 import { SentryMatchingService } from '../sentry/sentry-matching.service';
 import { TicketsService } from '../trackers/tickets.service';
 import type { SimilarIssue } from '../triage/engine/triage.types';
@@ -56,6 +58,13 @@ const WAIT_WINDOW_MS = 2 * 60_000;
 /** How often a report waits for an earlier report of the same bug to get its ticket. */
 const WAIT_FOR_EARLIER_MS = 5_000;
 
+/** What a caller already read about a report: its people, stored analysis and Sentry issue. */
+export interface KnownEvidence {
+  report: Report;
+  analysis: RecordingAnalysis | null;
+  sentryIssue: SentryAttachment | null;
+}
+
 /**
  * Decides whether a report is a new bug, a duplicate of an open ticket (merged automatically),
  * or possibly one (a person confirms), and stores why. The pipeline acts on the outcome.
@@ -82,9 +91,12 @@ export class DedupeService {
     return this.db.getRepository(DedupeResult).findOneBy({ reportId });
   }
 
-  /** Stores the report's structured signals (analysis time), so later reports find it cheaply. */
-  async storeSignals(reportId: string): Promise<void> {
-    const { report, query } = await this.load(reportId);
+  /**
+   * Stores the report's structured signals (analysis time), so later reports find it cheaply.
+   * `known` is what the analysis stage already has, so none of it is read again.
+   */
+  async storeSignals(reportId: string, known?: KnownEvidence): Promise<void> {
+    const { report, query } = await this.load(reportId, known);
     if (!query.signals.length) return;
     await this.db
       .createQueryBuilder()
@@ -121,8 +133,8 @@ export class DedupeService {
   }
 
   /** The dedupe stage: decide, and store the decision with its candidates. */
-  async run(reportId: string): Promise<DedupeOutcome> {
-    const { report, query } = await this.load(reportId);
+  async run(reportId: string, known?: { report: Report }): Promise<DedupeOutcome> {
+    const { report, query } = await this.load(reportId, known);
     const analysing = await this.earlierStillAnalysing(report);
     if (analysing) {
       // Two reports of one bug arriving together: the later one decides once the earlier one's
@@ -391,11 +403,20 @@ export class DedupeService {
     return rows.find((r) => templatePath(r.pageUrl) === route)?.id ?? null;
   }
 
-  private async load(reportId: string): Promise<{ report: Report; query: DedupeQuery }> {
-    const report = await this.reports.withPeople(reportId);
-    const recording = await this.recordings.findForReport(reportId);
-    const analysis = recording && recording.status !== 'refused' ? recording.analysis : null;
-    const sentry = await this.sentry.find(reportId);
+  private async load(
+    reportId: string,
+    known: Partial<KnownEvidence> = {},
+  ): Promise<{ report: Report; query: DedupeQuery }> {
+    const report = known.report ?? (await this.reports.withPeople(reportId));
+    let analysis = known.analysis;
+    if (analysis === undefined) {
+      const recording = await this.recordings.findForReport(reportId);
+      analysis = recording && recording.status !== 'refused' ? recording.analysis : null;
+    }
+    const sentry =
+      known.sentryIssue === undefined
+        ? await this.sentry.find(reportId)
+        : { issue: known.sentryIssue };
     const signals = reportSignals({
       analysis,
       pageUrl: report.pageUrl,

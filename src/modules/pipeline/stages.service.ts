@@ -12,12 +12,13 @@ import {
   AnalysisFailedError,
   RecordingAnalysisService,
 } from '../recordings/recording-analysis.service';
+import type { RecordingAnalysis } from '../recordings/analyzer/types';
 import { RecordingsService } from '../recordings/recordings.service';
 import { ReplayLinksService } from '../replay/replay-links.service';
 import type { Report } from '../reports/entities/report.entity';
 import { isFinal } from '../reports/report-state-machine';
 import { ReportsService } from '../reports/reports.service';
-import { SentryMatchingService } from '../sentry/sentry-matching.service';
+import { SentryMatchingService, type SentryMatchOutcome } from '../sentry/sentry-matching.service';
 import { TicketFilingService } from '../trackers/ticket-filing.service';
 import { renderQuestionMessage } from '../triage/engine/deterministic/questions';
 import { composeDraft } from '../triage/engine/ticket/ticket-draft';
@@ -61,7 +62,8 @@ export class StagesService {
   ) {}
 
   async run(name: PipelineJobName, reportId: string, data: ReportJobData): Promise<void> {
-    const report = await this.reports.find(reportId);
+    // With its people, read once here: every stage's capabilities are handed this report.
+    const report = await this.reports.findWithPeople(reportId);
     if (!report) {
       this.logger.warn({ reportId, job: name }, 'Report is gone; nothing to do');
       return;
@@ -118,22 +120,31 @@ export class StagesService {
         'Analysis started',
       );
     }
-    const { reason, details } = await this.analyzeRecording(report);
-    await this.matchSentry(report);
-    await this.dedupeService.storeSignals(report.id);
+    const { reason, details, analysis } = await this.analyzeRecording(report);
+    const match = await this.matchSentry(report, analysis);
+    // Without Sentry there is no match yet: only the triage agent's lookups, later, attach one.
+    await this.dedupeService.storeSignals(report.id, {
+      report,
+      analysis,
+      sentryIssue: match?.issue ?? null,
+    });
     await this.pipeline.move(report.id, 'analyzing', 'clarifying', 'analyze', reason, details);
   }
 
   /** What the recording shows, stored with the report; a broken analysis does not stop the report. */
-  private async analyzeRecording(
-    report: Report,
-  ): Promise<{ reason: string; details: Record<string, unknown> }> {
+  private async analyzeRecording(report: Report): Promise<{
+    reason: string;
+    details: Record<string, unknown>;
+    /** As stored with the recording (null when there is none to use). */
+    analysis: RecordingAnalysis | null;
+  }> {
     const recording = await this.recordings.summary(report.id);
-    if (!recording) return { reason: 'No recording attached', details: {} };
+    if (!recording) return { reason: 'No recording attached', details: {}, analysis: null };
     if (recording.status === 'refused') {
       return {
         reason: `Recording refused at upload (${recording.refusedReason}); going on without it`,
         details: {},
+        analysis: null,
       };
     }
     let analysis;
@@ -149,9 +160,12 @@ export class StagesService {
       return {
         reason: `Recording could not be analysed (${error.message}); going on without it`,
         details: {},
+        analysis: null,
       };
     }
-    if (!analysis) return { reason: 'Recording named, but no chunks arrived', details: {} };
+    if (!analysis) {
+      return { reason: 'Recording named, but no chunks arrived', details: {}, analysis: null };
+    }
     const { steps, errors, failedRequests, signals, failure, stats } = analysis;
     return {
       reason: `Recording analysed: ${steps.length} steps, ${errors.length} errors, ${failedRequests.length} failed requests, ${signals.length} signals`,
@@ -161,6 +175,7 @@ export class StagesService {
         failure: failure ? { t: failure.t, reason: failure.reason, url: failure.url } : null,
         signals: signals.map((s) => s.kind),
       },
+      analysis,
     };
   }
 
@@ -168,9 +183,12 @@ export class StagesService {
    * The Sentry issue behind the report, after the recording (whose errors it compares). Never
    * fails the stage: Sentry down or rate limited is recorded, and the report goes on.
    */
-  private async matchSentry(report: Report): Promise<void> {
-    const outcome = await this.sentry.match(report.id);
-    if (!outcome) return;
+  private async matchSentry(
+    report: Report,
+    analysis: RecordingAnalysis | null,
+  ): Promise<SentryMatchOutcome | null> {
+    const outcome = await this.sentry.match(report.id, { report, analysis });
+    if (!outcome) return null;
     await this.reports.audit({
       reportId: report.id,
       stage: 'sentry',
@@ -178,6 +196,7 @@ export class StagesService {
       reason: outcome.reason,
       details: outcome.details,
     });
+    return outcome;
   }
 
   /**
@@ -187,16 +206,18 @@ export class StagesService {
    */
   private async clarify(report: Report, rerun = 0): Promise<void> {
     const pending = await this.conversation.messages(report.id);
-    const closedAt = (await this.triage.record(report.id))?.clarifyClosedAt ?? null;
-    const open = openQuestion(pending, closedAt);
+    const record = await this.triage.record(report.id);
+    const open = openQuestion(pending, record?.clarifyClosedAt ?? null);
     if (open) {
       // A repeated delivery while the reporter has not answered: only make sure the wait ends.
       await this.pipeline.ensureClarifyTimeout(report.id, open);
       return;
     }
-    const { result, policy, reporterName, clarifyClosed } = await this.triage.run(report.id, {
-      searchSimilarIssues: (query) => this.dedupeService.similar(report.projectId, query),
-    });
+    const { result, policy, reporterName, clarifyClosed } = await this.triage.run(
+      report.id,
+      { searchSimilarIssues: (query) => this.dedupeService.similar(report.projectId, query) },
+      { report, record, messages: pending },
+    );
     // An answer that came in while the agent ran (its job was busy, so the answer queued none)
     // is read by running again rather than left unread.
     const now = await this.conversation.messages(report.id);
@@ -276,7 +297,7 @@ export class StagesService {
 
   /** Dedupe decides; the report is filed, merged, or handed to a person. */
   private async dedupe(report: Report): Promise<void> {
-    const outcome = await this.dedupeService.run(report.id);
+    const outcome = await this.dedupeService.run(report.id, { report });
     switch (outcome.kind) {
       case 'new':
         await this.pipeline.move(
@@ -307,8 +328,7 @@ export class StagesService {
    * The ticket is composed from what every capability knows (redacted), delivered to the
    * tracker (idempotently), then recorded and the report filed in one transaction.
    */
-  private async file(report: Report): Promise<void> {
-    const full = await this.reports.withPeople(report.id);
+  private async file(full: Report): Promise<void> {
     const project = await this.projects.byId(full.projectId);
     // Read once: the draft and the evidence links both need the recording and its replay link.
     const recording = await this.recordings.findForReport(full.id);

@@ -47,7 +47,11 @@ export class RecordingAnalysisService implements OnModuleDestroy {
     projectId: string,
     context: AnalyzerContext,
   ): Promise<RecordingAnalysis | null> {
-    const recording = await this.db.getRepository(Recording).findOneBy({ reportId });
+    // Without a previous delivery's analysis: only what decides whether to analyse.
+    const recording = await this.db.getRepository(Recording).findOne({
+      select: { id: true, status: true, refusedReason: true, sessionId: true },
+      where: { reportId },
+    });
     if (!recording || recording.status === 'refused') return null;
     if (recording.status === 'unusable')
       throw new AnalysisFailedError(recording.refusedReason ?? 'unusable');

@@ -415,7 +415,19 @@ export class RecordingsService {
   }
 
   async summary(reportId: string): Promise<RecordingSummary | null> {
-    const row = await this.findForReport(reportId);
+    // Without the analysis, whose JSON can be large and is not shown here.
+    const row = await this.db.getRepository(Recording).findOne({
+      select: {
+        id: true,
+        status: true,
+        refusedReason: true,
+        eventCount: true,
+        durationMs: true,
+        byteSize: true,
+        analyzedAt: true,
+      },
+      where: { reportId },
+    });
     if (!row) return null;
     return {
       status: row.status,

@@ -58,14 +58,22 @@ export class ReportsService {
 
   /** The report with its reporter and account. */
   withPeople(id: string, manager: EntityManager = this.db.manager): Promise<Report> {
+    return this.peopleQuery(id, manager).getOneOrFail();
+  }
+
+  /** The report with its reporter and account; null when it does not exist. */
+  findWithPeople(id: string, manager: EntityManager = this.db.manager): Promise<Report | null> {
+    return this.peopleQuery(id, manager).getOne();
+  }
+
+  private peopleQuery(id: string, manager: EntityManager) {
     // One query (findOne with relations adds a DISTINCT query before it).
     return manager
       .getRepository(Report)
       .createQueryBuilder('r')
       .leftJoinAndSelect('r.reporter', 'reporter')
       .leftJoinAndSelect('r.account', 'account')
-      .where('r.id = :id', { id })
-      .getOneOrFail();
+      .where('r.id = :id', { id });
   }
 
   /** A report of this project; null when it is another project's or does not exist. */

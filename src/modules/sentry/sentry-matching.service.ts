@@ -29,6 +29,8 @@ export interface SentryMatchOutcome {
   status: SentryMatchStatus;
   reason: string;
   details: Record<string, unknown>;
+  /** The issue attached, as `find` would now return it. */
+  issue: SentryAttachment | null;
 }
 
 /** Candidates kept with the report for the dashboard and the audit log. */
@@ -59,13 +61,21 @@ export class SentryMatchingService {
     private readonly recordings: RecordingsService,
   ) {}
 
-  /** Null when Sentry is not configured: the stage skips it without a word. */
-  async match(reportId: string): Promise<SentryMatchOutcome | null> {
+  /**
+   * Null when Sentry is not configured: the stage skips it without a word. `known` is what the
+   * caller already read (the report with its people, the recording's stored analysis).
+   */
+  async match(
+    reportId: string,
+    known?: { report: Report; analysis: RecordingAnalysis | null },
+  ): Promise<SentryMatchOutcome | null> {
     const client = this.client;
     if (!client) return null;
-    const report = await this.reports.withPeople(reportId);
-    const recording = await this.recordings.findForReport(reportId);
-    const evidence = gatherEvidence(report, recording?.analysis ?? null);
+    const report = known?.report ?? (await this.reports.withPeople(reportId));
+    const analysis = known
+      ? known.analysis
+      : ((await this.recordings.findForReport(reportId))?.analysis ?? null);
+    const evidence = gatherEvidence(report, analysis);
     const search = new Search(client, evidence, this.window(evidence));
 
     await search.run();
@@ -99,6 +109,7 @@ export class SentryMatchingService {
     );
     return {
       status,
+      issue: attachment,
       reason: this.describe(status, attachment, kept, problem),
       details: {
         status,

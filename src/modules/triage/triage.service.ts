@@ -12,6 +12,7 @@ import {
   redactDeep,
 } from '../../privacy/redaction';
 import { ConversationService } from '../conversation/conversation.service';
+import type { ReportMessage } from '../conversation/entities/report-message.entity';
 import { TriagePolicyService } from '../projects/triage-policy.service';
 import { RecordingsService } from '../recordings/recordings.service';
 import type { Report } from '../reports/entities/report.entity';
@@ -46,6 +47,13 @@ export interface TraceView {
 
 /** The lookups the pipeline lends the LLM engine from other capabilities (the open issues). */
 export type TriageLookups = Pick<TriageToolHost, 'searchSimilarIssues'>;
+
+/** What the caller of `run` has just read about the report. */
+export interface KnownTriage {
+  report: Report;
+  record: ReportTriage | null;
+  messages: ReportMessage[];
+}
 
 export interface TriageRun {
   result: EngineResult;
@@ -163,16 +171,19 @@ export class TriageService {
     return (result.affected ?? 0) > 0;
   }
 
-  /** One run of the agent on the report as it stands, stored with its trace. */
-  async run(reportId: string, lookups: TriageLookups): Promise<TriageRun> {
-    const report = await this.reports.withPeople(reportId);
+  /**
+   * One run of the agent on the report as it stands, stored with its trace. `known` is what the
+   * caller read just before (the report with its people, this record, the conversation).
+   */
+  async run(reportId: string, lookups: TriageLookups, known?: KnownTriage): Promise<TriageRun> {
+    const report = known?.report ?? (await this.reports.withPeople(reportId));
     const policy = await this.policies.forProject(report.projectId);
-    const existing = await this.record(reportId);
+    const existing = known ? known.record : await this.record(reportId);
     // After the timeout nothing more is asked: the questions already asked use up the allowance.
     const effective: TriagePolicy = existing?.clarifyClosedAt
       ? { ...policy, maxQuestions: Math.min(policy.maxQuestions, existing.questionsAsked) }
       : policy;
-    const { input, redactions } = await this.input(report, effective);
+    const { input, redactions } = await this.input(report, effective, known?.messages);
     // Sentry issues the LLM looked up itself, for the ticket when matching found none.
     const looked: SentryAttachment[] = [];
 
@@ -272,10 +283,11 @@ export class TriageService {
   async input(
     report: Report,
     policy: TriagePolicy,
+    known?: ReportMessage[],
   ): Promise<{ input: TriageInput; redactions: RedactionCounts }> {
     const recording = await this.recordings.findForReport(report.id);
     const match = await this.sentryMatches.find(report.id);
-    const messages = await this.conversation.messages(report.id);
+    const messages = known ?? (await this.conversation.messages(report.id));
     return triageInput(
       {
         id: report.id,
