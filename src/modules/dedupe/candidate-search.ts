@@ -52,10 +52,16 @@ const titleOf = (column: string) =>
  * point it at a scratch schema through `search_path`.
  */
 export class CandidateSearch {
-  /** Open issues per project, as `terms()` last saw them. */
-  private readonly corpusSize = new Map<string, number>();
+  constructor(
+    private readonly db: Queryable,
+    /** Open issues per project, as `terms()` last saw them. */
+    private readonly corpusSize = new Map<string, number>(),
+  ) {}
 
-  constructor(private readonly db: Queryable) {}
+  /** This search, with what `terms()` saw, over another connection (a transaction). */
+  on(db: Queryable): CandidateSearch {
+    return new CandidateSearch(db, this.corpusSize);
+  }
 
   /** The report's telling words, weighted by how rare they are among the project's open issues. */
   async terms(projectId: string, title: string, body: string): Promise<QueryTerm[]> {

@@ -200,13 +200,17 @@ export class DedupeService {
    * of two reports of one bug in flight together the later one to decide sees the earlier one
    * (filed, in flight having decided to become a ticket, or arrived before it and undecided).
    */
-  private decide(
+  private async decide(
     report: Report,
     query: DedupeQuery,
   ): Promise<{ ranked: ScoredCandidate[]; decision: Decision; semanticNote: string | null }> {
+    // The words' weights (counted over the open issues, the slowest part) are read before the
+    // turn, which all of a project's decisions wait for: only finding candidates needs it. An
+    // issue filed meanwhile is still found through its report, which is searched in the turn.
+    const outside = new CandidateSearch(this.db);
+    const terms = await outside.terms(report.projectId, query.title, query.body);
     return this.alone(report.projectId, async (manager) => {
-      const search = new CandidateSearch(manager);
-      const terms = await search.terms(report.projectId, query.title, query.body);
+      const search = outside.on(manager);
       const issues = await search.issues(report.projectId, query, terms);
       const reports = await search.reports(report.projectId, query, terms, report, WAIT_WINDOW_MS);
       // A filed report whose ticket is among the issues is that ticket (see asTickets).
