@@ -327,8 +327,10 @@ export class CandidateSearch {
           ORDER BY r.created_at LIMIT 200)),
        inflight AS (
          SELECT r.id, l.pending, split_part(r.description, E'\\n', 1) AS title,
-           setweight(to_tsvector('english', split_part(r.description, E'\\n', 1)), 'A') ||
-           setweight(to_tsvector('english', left(r.description, ${BODY_CHARS})), 'B') AS search
+           -- Stored by a trigger since migration ReportSearch; computed for reports from before.
+           coalesce(r.search,
+             setweight(to_tsvector('english', split_part(r.description, E'\\n', 1)), 'A') ||
+             setweight(to_tsvector('english', left(r.description, ${BODY_CHARS})), 'B')) AS search
          FROM listed l JOIN reports r ON r.id = l.id),
        shared AS (
          SELECT rs.report_id, array_agg(rs.kind::text || chr(31) || rs.value) AS signals

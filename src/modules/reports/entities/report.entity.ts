@@ -51,6 +51,13 @@ export class Report {
   @Column({ type: 'text' })
   description!: string;
 
+  /**
+   * The first line (weight A) and the start of the description (weight B), stemmed, for dedupe's
+   * search of reports in flight. Kept by a trigger (migration ReportSearch); never read here.
+   */
+  @Column({ type: 'tsvector', nullable: true, select: false, insert: false, update: false })
+  search?: string;
+
   @Column({ type: 'text', nullable: true })
   pageUrl!: string | null;
 
