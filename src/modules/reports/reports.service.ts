@@ -290,21 +290,6 @@ export class ReportsService {
     return rows.map((r) => ({ id: r.id, pageUrl: r.page_url }));
   }
 
-  /** Those of these reports that arrived before `report` (by arrival, then id). */
-  async arrivedBefore(
-    report: Pick<Report, 'id' | 'createdAt'>,
-    ids: string[],
-    manager: EntityManager = this.db.manager,
-  ): Promise<Set<string>> {
-    if (!ids.length) return new Set();
-    const rows = await manager.query<{ id: string }[]>(
-      `SELECT id FROM reports WHERE id = ANY($1::uuid[])
-         AND (created_at, id) < ($2::timestamptz, $3::uuid)`,
-      [ids, report.createdAt, report.id],
-    );
-    return new Set(rows.map((r) => r.id));
-  }
-
   /** The report's latest audit entry (its stage and event); null when it has none. */
   async lastEvent(reportId: string): Promise<Pick<PipelineEvent, 'stage' | 'event'> | null> {
     return this.db.getRepository(PipelineEvent).findOne({
