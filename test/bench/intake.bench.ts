@@ -29,13 +29,13 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
+import { adminQuery, databaseUrl, TEST_REDIS_URL } from '../support/databases';
 import { syntheticRecording } from '../factories/synthetic-recording';
 
 const ROOT = resolve(__dirname, '../..');
 // Per run, so two runs (or two checkouts sharing node_modules) never compile over each other.
 const BUILD = join(ROOT, 'node_modules', '.cache', `repro-bench-intake-${process.pid}`);
-const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = TEST_REDIS_URL;
 const RECORDING_BYTES = 50_000;
 const TARGET_SMALL_RPS = 500;
 const TARGET_SMALL_P99_MS = 100;
@@ -108,22 +108,6 @@ function build(): void {
     ['src', 'migrations', '-d', BUILD, '--config-file', '.swcrc', '--ignore', '**/*.spec.ts', '-q'],
     { cwd: ROOT, stdio: 'inherit' },
   );
-}
-
-async function adminQuery(sql: string): Promise<void> {
-  const client = new Client({ connectionString: PG_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-function databaseUrl(name: string): string {
-  const url = new URL(PG_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
 }
 
 function freePort(): Promise<number> {

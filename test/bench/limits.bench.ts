@@ -17,7 +17,7 @@
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { INestApplication } from '@nestjs/common';
-import { Client } from 'pg';
+import { adminQuery, databaseUrl, TEST_REDIS_URL } from '../support/databases';
 import type { Request, Response } from 'express';
 import { createApp } from '../../src/app';
 import { RateLimits } from '../../src/common/rate-limit';
@@ -28,8 +28,7 @@ import { dataSourceOptions } from '../../src/database/data-source';
 import { prepareDatabase } from '../../src/database/prepare-database';
 
 const MiB = 1024 * 1024;
-const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = TEST_REDIS_URL;
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
 
@@ -43,16 +42,6 @@ function eventsOf(bytes: number): Buffer {
     Buffer.alloc(count * EVENT.length - 1, EVENT),
     Buffer.from(']'),
   ]);
-}
-
-async function adminQuery(sql: string): Promise<void> {
-  const client = new Client({ connectionString: PG_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 function median(values: number[]): number {
@@ -70,10 +59,8 @@ async function timed(run: () => Promise<void>): Promise<{ ms: number; cpuMs: num
 
 async function main(): Promise<void> {
   const name = `repro_bench_limits_${randomBytes(4).toString('hex')}`;
-  const url = new URL(PG_URL);
-  url.pathname = `/${name}`;
   const config = loadConfig({
-    DATABASE_URL: url.toString(),
+    DATABASE_URL: databaseUrl(name),
     REDIS_URL,
     QUEUE_PREFIX: `bench${randomBytes(4).toString('hex')}`,
     LOG_LEVEL: 'error',
