@@ -183,15 +183,7 @@ export class ReportsService {
         JSON.stringify(arrival.details),
       ],
     );
-    const row = rows[0];
-    if (!row) return null;
-    return manager.create(Report, {
-      ...values,
-      id: row.id,
-      status: row.status,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-    });
+    return rows[0] ? storedReport(manager, values, rows[0]) : null;
   }
 
   /**
@@ -249,14 +241,7 @@ export class ReportsService {
     );
     const byId = new Map(rows.map((row) => [row.id, row]));
     return items.map(({ values }, n) => {
-      const row = byId.get(ids[n])!;
-      return manager.create(Report, {
-        ...values,
-        id: row.id,
-        status: row.status,
-        createdAt: row.created_at,
-        updatedAt: row.updated_at,
-      });
+      return storedReport(manager, values, byId.get(ids[n])!);
     });
   }
 
@@ -386,4 +371,19 @@ export class ReportsService {
       .find({ select: { id: true }, where: { projectId, id: In(ids) } });
     return rows.map((r) => r.id);
   }
+}
+
+/** A report as stored: the values sent with what PostgreSQL gave it (id, status, times). */
+function storedReport(
+  manager: EntityManager,
+  values: NewReport,
+  row: { id: string; status: ReportStatus; created_at: Date; updated_at: Date },
+): Report {
+  return manager.create(Report, {
+    ...values,
+    id: row.id,
+    status: row.status,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  });
 }
