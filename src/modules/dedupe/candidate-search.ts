@@ -1,6 +1,6 @@
 import type { SignalKind } from './entities/report-signal.entity';
 import { IDENTIFIER_SQL_PATTERN } from './identifiers';
-import { signalKey } from './report-signals';
+import { parseSignalKey, signalKey } from './report-signals';
 import type { CandidateFeatures, QueryTerm, TermMatch } from './dedupe-scorer';
 
 /** Anything that runs SQL: a TypeORM DataSource or EntityManager, or a wrapped pg client. */
@@ -286,6 +286,11 @@ export class CandidateSearch {
    * those that decided to become a new ticket, whenever they arrived, and those that arrived
    * before `of` less than `pendingWithinMs` ago and have not decided yet (`pending`). Reports
    * that decided to follow another report or ticket are not candidates: their target is.
+   *
+   * With `recheck`, only the given reports (an earlier search's, their decisions read again) and
+   * those that decided to become a ticket after `recheck.since` (a `decisionMark()`) are listed:
+   * the earlier search and this one together list what one search now would, at a fraction of
+   * the cost, so the project's turn runs only this one.
    */
   async reports(
     projectId: string,
@@ -293,21 +298,27 @@ export class CandidateSearch {
     terms: QueryTerm[],
     of: { id: string; createdAt: Date },
     pendingWithinMs: number,
+    recheck?: { ids: string[]; since: string },
   ): Promise<CandidateFeatures[]> {
     const orQuery = terms.length ? terms.map((t) => lit(t.lexeme)).join(' | ') : null;
     const signalKeys = query.signals.map(signalKey);
     const title = query.title.toLowerCase().slice(0, 300);
-    const rows = await this.db.query<
-      {
-        id: string;
-        title: string;
-        title_sim: number;
-        matches: number[];
-        pending: boolean;
-        issue_id: string | null;
-      }[]
-    >(
-      `WITH listed AS (
+    const listed = recheck
+      ? `listed AS (
+         SELECT r.id, d.report_id IS NULL AS pending
+         FROM (SELECT unnest($10::uuid[]) AS id
+               UNION
+               SELECT report_id FROM dedupe_results
+               WHERE project_id = $1 AND decided_seq > $11::bigint AND decision = 'new') c
+         -- Each by its key: a few dozen rows, however many the project has.
+         CROSS JOIN LATERAL (SELECT * FROM reports r WHERE r.id = c.id OFFSET 0) r
+         LEFT JOIN dedupe_results d ON d.report_id = r.id
+         WHERE r.project_id = $1 AND r.id <> $5::uuid
+           AND ((d.decision = 'new' AND (r.status::text = ANY($6::text[]) OR r.status = 'filed'))
+                OR (d.report_id IS NULL AND r.status::text = ANY($6::text[])
+                    AND (r.created_at, r.id) < ($8::timestamptz, $5::uuid)
+                    AND r.created_at > now() - make_interval(secs => $9))))`
+      : `listed AS (
          (SELECT r.id, false AS pending FROM reports r
           JOIN dedupe_results d ON d.report_id = r.id AND d.decision = 'new'
           WHERE r.project_id = $1 AND r.id <> $5::uuid
@@ -324,36 +335,51 @@ export class CandidateSearch {
             AND (r.created_at, r.id) < ($8::timestamptz, $5::uuid)
             AND r.created_at > now() - make_interval(secs => $9)
             AND NOT EXISTS (SELECT 1 FROM dedupe_results d WHERE d.report_id = r.id)
-          ORDER BY r.created_at LIMIT 200)),
-       inflight AS (
+          ORDER BY r.created_at LIMIT 200))`;
+    const rows = await this.db.query<
+      {
+        id: string;
+        title: string;
+        title_sim: number;
+        matches: number[];
+        pending: boolean;
+        issue_id: string | null;
+        signals: string[] | null;
+      }[]
+    >(
+      `WITH ${listed},
+       inflight AS MATERIALIZED (
          SELECT r.id, l.pending, split_part(r.description, E'\\n', 1) AS title,
            -- Stored by a trigger since migration ReportSearch; computed for reports from before.
            coalesce(r.search,
              setweight(to_tsvector('english', split_part(r.description, E'\\n', 1)), 'A') ||
-             setweight(to_tsvector('english', left(r.description, ${BODY_CHARS})), 'B')) AS search
-         FROM listed l JOIN reports r ON r.id = l.id),
-       shared AS (
-         SELECT rs.report_id, array_agg(rs.kind::text || chr(31) || rs.value) AS signals
-         FROM report_signals rs
-         WHERE cardinality($3::text[]) > 0 AND rs.project_id = $1
-           AND ${signalIn('$3')}
-         GROUP BY rs.report_id)
-       SELECT i.id, i.title, i.pending, similarity(${titleOf('i.title')}, $4) AS title_sim,
+             setweight(to_tsvector('english', left(r.description, ${BODY_CHARS})), 'B')) AS search,
+           -- The same trigger keeps the title as compared (since migration ReportTitleKey).
+           similarity(coalesce(r.title_key, ${titleOf(`split_part(r.description, E'\\n', 1)`)}), $4)
+             AS title_sim
+         FROM listed l JOIN reports r ON r.id = l.id)
+       SELECT i.id, i.title, i.pending, i.title_sim,
          (SELECT ti.id FROM report_tickets rt
             JOIN tickets t ON t.id = rt.ticket_id
             JOIN tracker_issues ti ON ti.project_id = t.project_id
               AND ti.provider::text = t.provider::text AND ti.external_id = t.external_id
           WHERE rt.report_id = i.id LIMIT 1) AS issue_id,
+         (SELECT array_agg(rs.kind::text || chr(31) || rs.value) FROM report_signals rs
+          WHERE rs.report_id = i.id) AS signals,
          ARRAY(
            SELECT CASE WHEN i.search @@ (q.lexeme || ':A')::tsquery THEN 2
                        WHEN i.search @@ q.lexeme::tsquery THEN 1 ELSE 0 END
            FROM unnest($7::text[]) WITH ORDINALITY AS q(lexeme, n) ORDER BY q.n) AS matches
-       FROM inflight i LEFT JOIN shared s ON s.report_id = i.id
-       WHERE s.report_id IS NOT NULL
+       FROM inflight i
+       -- A shared signal, looked up by each listed report's key (a join against every report
+       -- that has the signal grows with the project: a page all reports share).
+       WHERE (cardinality($3::text[]) > 0 AND EXISTS (
+                SELECT 1 FROM report_signals rs WHERE rs.report_id = i.id AND ${signalIn('$3')}))
           OR ($2::text IS NOT NULL AND i.search @@ $2::tsquery)
-          OR lower(i.title) % $4
+          -- What \`%\` would say (pg_trgm's threshold; unset until pg_trgm loads: its default).
+          OR i.title_sim >= coalesce(current_setting('pg_trgm.similarity_threshold', true), '0.3')::real
        -- Those that decided first, then the closest: many reports of one bug may be in flight.
-       ORDER BY i.pending, title_sim DESC
+       ORDER BY i.pending, i.title_sim DESC
        LIMIT 50`,
       [
         projectId,
@@ -365,15 +391,12 @@ export class CandidateSearch {
         terms.map((t) => lit(t.lexeme)),
         of.createdAt,
         pendingWithinMs / 1000,
+        ...(recheck ? [recheck.ids, recheck.since] : []),
       ],
     );
-    const own = rows.length
-      ? await this.db.query<{ id: string; kind: SignalKind; value: string }[]>(
-          `SELECT report_id AS id, kind::text AS kind, value FROM report_signals
-           WHERE project_id = $1 AND report_id = ANY($2::uuid[])`,
-          [projectId, rows.map((r) => r.id)],
-        )
-      : [];
+    const own = rows.flatMap((r) =>
+      (r.signals ?? []).map((key) => ({ id: r.id, ...parseSignalKey(key) })),
+    );
     const signals = collectSignals(query, own);
     return rows.map((r) => ({
       kind: 'report' as const,
@@ -388,6 +411,19 @@ export class CandidateSearch {
       pending: r.pending,
       issueId: r.issue_id,
     }));
+  }
+
+  /**
+   * Where the project's decisions stand: every decision recorded after this call has a greater
+   * mark (`reports(…, { since })` lists those). Decisions are numbered in the project's turn,
+   * one at a time, so a decision committed later never has a smaller mark.
+   */
+  async decisionMark(projectId: string): Promise<string> {
+    const [{ mark }] = await this.db.query<{ mark: string }[]>(
+      `SELECT coalesce(max(decided_seq), 0)::text AS mark FROM dedupe_results WHERE project_id = $1`,
+      [projectId],
+    );
+    return mark;
   }
 
   /** Plain PostgreSQL full-text ranking over title and body: the baseline the evaluation compares. */

@@ -204,15 +204,22 @@ export class DedupeService {
     report: Report,
     query: DedupeQuery,
   ): Promise<{ ranked: ScoredCandidate[]; decision: Decision; semanticNote: string | null }> {
-    // The words' weights (counted over the open issues, the slowest part) are read before the
-    // turn, which all of a project's decisions wait for: only finding candidates needs it. An
-    // issue filed meanwhile is still found through its report, which is searched in the turn.
+    // All of a project's decisions wait for its turn, so the search runs before it: the words'
+    // weights, the open issues and the reports (the costly part). In the turn only those reports
+    // are read again (their decisions may have changed) with those decided since `mark`, read
+    // before the search. An issue filed meanwhile is found through its report; one that reached
+    // the tracker another way a moment later is no different from one that came just after.
     const outside = new CandidateSearch(this.db);
     const terms = await outside.terms(report.projectId, query.title, query.body);
+    const issues = await outside.issues(report.projectId, query, terms);
+    const mark = await outside.decisionMark(report.projectId);
+    const before = await outside.reports(report.projectId, query, terms, report, WAIT_WINDOW_MS);
     return this.alone(report.projectId, async (manager) => {
       const search = outside.on(manager);
-      const issues = await search.issues(report.projectId, query, terms);
-      const reports = await search.reports(report.projectId, query, terms, report, WAIT_WINDOW_MS);
+      const reports = await search.reports(report.projectId, query, terms, report, WAIT_WINDOW_MS, {
+        ids: before.map((r) => r.id),
+        since: mark,
+      });
       // A filed report whose ticket is among the issues is that ticket (see asTickets).
       const found = new Set(issues.map((i) => i.id));
       const issueOf = new Map(
@@ -242,15 +249,14 @@ export class DedupeService {
         duplicate: this.config.DEDUPE_DUPLICATE_THRESHOLD,
         possible: this.config.DEDUPE_POSSIBLE_THRESHOLD,
       });
-      await manager.getRepository(DedupeResult).upsert(
-        {
-          reportId: report.id,
-          projectId: report.projectId,
-          decision,
-          score: ranked[0]?.score ?? null,
-          candidates: ranked,
-        },
-        ['reportId'],
+      // Numbered again when decided again, so the next turns see it as decided since their mark.
+      await manager.query(
+        `INSERT INTO dedupe_results (report_id, project_id, decision, score, candidates)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (report_id) DO UPDATE SET decision = EXCLUDED.decision,
+           score = EXCLUDED.score, candidates = EXCLUDED.candidates,
+           decided_seq = nextval('dedupe_decided_seq'), updated_at = now()`,
+        [report.id, report.projectId, decision, ranked[0]?.score ?? null, JSON.stringify(ranked)],
       );
       return { ranked, decision, semanticNote };
     });
@@ -275,6 +281,10 @@ export class DedupeService {
         await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
           `repro:dedupe:${projectId}`,
         ]);
+        // The next decision waits for this commit to be visible, not flushed: the pipeline's
+        // next status change commits synchronously and flushes it with it, and a crash before
+        // that runs this stage again.
+        await manager.query('SET LOCAL synchronous_commit = off');
         return work(manager);
       });
     } finally {

@@ -77,6 +77,12 @@ export function signalKey(s: { kind: SignalKind; value: string }): string {
   return `${s.kind}\u001f${s.value}`;
 }
 
+/** The kind and value back from a `signalKey` (as SQL builds it with `chr(31)` too). */
+export function parseSignalKey(key: string): { kind: SignalKind; value: string } {
+  const cut = key.indexOf('\u001f');
+  return { kind: key.slice(0, cut) as SignalKind, value: key.slice(cut + 1) };
+}
+
 function dedupe(signals: EvidenceSignal[]): EvidenceSignal[] {
   const seen = new Set<string>();
   return signals.filter((s) => {

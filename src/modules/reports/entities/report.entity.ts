@@ -36,6 +36,7 @@ export interface SentryRefs {
   where: '"idempotency_key" IS NOT NULL',
 })
 @Index('reports_active_by_update', ['status', 'updatedAt'])
+@Index('reports_project_created', ['projectId', 'createdAt'])
 export class Report {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -57,6 +58,13 @@ export class Report {
    */
   @Column({ type: 'tsvector', nullable: true, select: false, insert: false, update: false })
   search?: string;
+
+  /**
+   * The first line, lowercased, without its ids (`dedupe/identifiers.ts`): what dedupe's title
+   * similarity compares. Kept by the same trigger (migration ReportTitleKey); never read here.
+   */
+  @Column({ type: 'text', nullable: true, select: false, insert: false, update: false })
+  titleKey?: string;
 
   @Column({ type: 'text', nullable: true })
   pageUrl!: string | null;
