@@ -28,7 +28,7 @@ export class DedupeTurn1796800000000 implements MigrationInterface {
       `ALTER TABLE "dedupe_results" ADD "decided_seq" bigint NOT NULL DEFAULT nextval('dedupe_decided_seq')`,
     );
     await queryRunner.query(
-      `CREATE INDEX "dedupe_results_project_decided" ON "dedupe_results" ("project_id", "decided_seq")`,
+      `CREATE INDEX "dedupe_results_project_new" ON "dedupe_results" ("project_id", "decided_seq") WHERE decision = 'new'`,
     );
     await queryRunner.query(`ALTER TABLE "reports" ADD "title_key" text`);
     await queryRunner.query(
@@ -64,7 +64,7 @@ export class DedupeTurn1796800000000 implements MigrationInterface {
        END $$`,
     );
     await queryRunner.query(`ALTER TABLE "reports" DROP COLUMN "title_key"`);
-    await queryRunner.query(`DROP INDEX "dedupe_results_project_decided"`);
+    await queryRunner.query(`DROP INDEX "dedupe_results_project_new"`);
     await queryRunner.query(`ALTER TABLE "dedupe_results" DROP COLUMN "decided_seq"`);
     await queryRunner.query(`DROP SEQUENCE "dedupe_decided_seq"`);
   }

@@ -319,15 +319,17 @@ export class CandidateSearch {
                     AND (r.created_at, r.id) < ($8::timestamptz, $5::uuid)
                     AND r.created_at > now() - make_interval(secs => $9))))`
       : `listed AS (
-         (SELECT r.id, false AS pending FROM reports r
-          JOIN dedupe_results d ON d.report_id = r.id AND d.decision = 'new'
-          WHERE r.project_id = $1 AND r.id <> $5::uuid
+         -- The latest decisions to become a ticket, newest first through their index: as many
+         -- rows read as listed, however many reports the project has.
+         (SELECT r.id, false AS pending FROM dedupe_results d
+          JOIN reports r ON r.id = d.report_id
+          WHERE d.project_id = $1 AND d.decision = 'new' AND d.report_id <> $5::uuid
             AND r.created_at > now() - interval '14 days'
             -- Filed too (its ticket is open): the report's own words, not the ticket's, and
             -- found even when its ticket reached the mirror after the issues were read.
             AND (r.status::text = ANY($6::text[])
                  OR r.status = 'filed')
-          ORDER BY r.created_at DESC LIMIT 500)
+          ORDER BY d.decided_seq DESC LIMIT 500)
          UNION ALL
          -- The oldest first: they decide first.
          (SELECT r.id, true FROM reports r
@@ -414,13 +416,14 @@ export class CandidateSearch {
   }
 
   /**
-   * Where the project's decisions stand: every decision recorded after this call has a greater
-   * mark (`reports(…, { since })` lists those). Decisions are numbered in the project's turn,
-   * one at a time, so a decision committed later never has a smaller mark.
+   * Where the project's decisions to become a ticket stand: every one recorded after this call
+   * has a greater number (`reports(…, { since })` lists those). They are numbered in the
+   * project's turn, one at a time, so one committed later never has a smaller number.
    */
   async decisionMark(projectId: string): Promise<string> {
     const [{ mark }] = await this.db.query<{ mark: string }[]>(
-      `SELECT coalesce(max(decided_seq), 0)::text AS mark FROM dedupe_results WHERE project_id = $1`,
+      `SELECT coalesce(max(decided_seq), 0)::text AS mark FROM dedupe_results
+       WHERE project_id = $1 AND decision = 'new'`,
       [projectId],
     );
     return mark;

@@ -6,7 +6,7 @@ export type DedupeDecision = (typeof DEDUPE_DECISIONS)[number];
 
 /** The dedupe stage's decision for a report, with the candidates it weighed and why. */
 @Entity('dedupe_results')
-@Index('dedupe_results_project_decided', ['projectId', 'decidedSeq'])
+@Index('dedupe_results_project_new', ['projectId', 'decidedSeq'], { where: "decision = 'new'" })
 export class DedupeResult {
   @PrimaryColumn({ type: 'uuid' })
   reportId!: string;
