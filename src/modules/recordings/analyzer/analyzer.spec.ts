@@ -227,7 +227,7 @@ describe('recording analyzer', () => {
     expect(analysis.steps.map((s) => s.text).at(-1)).toBe('Clicked button "Save changes"');
   });
 
-  it('falls back to the last signal, then to the end, for the failure moment', () => {
+  it('falls back to the last sign of trouble for the failure moment, and to none when nothing failed', () => {
     const withSignal = new RrwebBuilder()
       .load(0, billingPage)
       .click(1_000, 'close')
@@ -241,8 +241,98 @@ describe('recording analyzer', () => {
       .click(1_000, 'save')
       .render(1_100, 'status')
       .scroll(9_000, 50);
-    expect(analyzeRecording(quiet.events).failure).toMatchObject({ t: 9_000, reason: 'end' });
+    expect(analyzeRecording(quiet.events).failure).toBeNull();
     expect(analyzeRecording([]).failure).toBeNull();
+  });
+
+  it('never takes a resize or a reload for the moment of failure', () => {
+    const b = new RrwebBuilder()
+      .load(0, billingPage, undefined, 1280, 800)
+      .resize(1_100, 800, 600)
+      .load(3_000, billingPage, undefined, 800, 600);
+    const analysis = analyzeRecording(b.events);
+    expect(analysis.signals.map((s) => s.kind)).toEqual(['viewport', 'reload']);
+    expect(analysis.failure).toBeNull();
+  });
+
+  it('lists steps in time order even when a scroll, typing or a resize ends after later steps begin', () => {
+    const b = new RrwebBuilder()
+      .load(0, billingPage, undefined, 1280, 800)
+      .resize(1_100, 800, 600)
+      .click(2_400, 'save')
+      .render(2_450, 'status')
+      .scroll(7_500, 300)
+      .type(8_300, 'company', 'Acme')
+      .scroll(8_600, 600);
+    const analysis = analyzeRecording(b.events);
+    expect(analysis.steps.map((s) => [s.t, s.text])).toEqual([
+      [0, 'Opened https://app.acme.example/settings/billing'],
+      [1_100, 'Resized the window to 800×600'],
+      [2_441, 'Clicked button "Save changes"'],
+      [7_500, 'Scrolled down the page'],
+      [8_350, 'Typed "Acme" into "Company name"'],
+      [8_600, 'Scrolled down the page'],
+    ]);
+  });
+
+  it("says from which size the window changed: the Meta event's, even when a reload follows", () => {
+    const b = new RrwebBuilder()
+      .load(0, billingPage, undefined, 1280, 800)
+      .resize(1_100, 800, 600)
+      .load(1_500, billingPage, undefined, 800, 600)
+      .resize(4_000, 390, 844);
+    const analysis = analyzeRecording(b.events);
+    expect(analysis.signals.filter((s) => s.kind === 'viewport').map((s) => s.text)).toEqual([
+      'Viewport changed from 1280×800 to 800×600',
+      'Viewport changed from 800×600 to 390×844',
+    ]);
+  });
+
+  it('reads a reload the page reports after an unseen SPA route change as a reload', () => {
+    const b = new RrwebBuilder().load(0, billingPage).click(1_000, 'save').render(1_050, 'status');
+    b.load(3_000, billingPage, 'https://app.acme.example/settings/invoices').navigation(
+      3_010,
+      'https://app.acme.example/settings/invoices',
+      'reload',
+    );
+    const analysis = analyzeRecording(b.events);
+    expect(analysis.steps.map((s) => s.text)).toEqual([
+      'Opened https://app.acme.example/settings/billing',
+      'Clicked button "Save changes"',
+      'Reloaded the page',
+    ]);
+    expect(analysis.timeline.some((e) => e.text.startsWith('Navigated'))).toBe(false);
+  });
+
+  it('reads a reload after an SPA link navigation as a reload once the page was used in between', () => {
+    const b = new RrwebBuilder().load(0, billingPage).click(1_000, 'teamLink');
+    b.type(2_000, 'company', 'Acme');
+    b.load(4_000, billingPage, 'https://app.acme.example/settings/team');
+    const analysis = analyzeRecording(b.events);
+    expect(analysis.steps.map((s) => s.text)).toEqual([
+      'Opened https://app.acme.example/settings/billing',
+      'Clicked link "Team" (→ /settings/team)',
+      'Typed "Acme" into "Company name"',
+      'Reloaded the page',
+    ]);
+  });
+
+  it('reads a second tab appended to the first in time order, as another tab', () => {
+    const first = new RrwebBuilder().load(5_000, billingPage).click(9_000, 'save');
+    first.render(9_050, 'status');
+    const second = new RrwebBuilder('https://app.acme.example/settings/team').load(
+      6_000,
+      billingPage,
+    );
+    second.type(7_000, 'company', 'Acme');
+    const analysis = analyzeRecording([...first.events, ...second.events]);
+    expect(analysis.steps.map((s) => [s.t, s.text])).toEqual([
+      [0, 'Opened https://app.acme.example/settings/billing'],
+      [1_000, 'Opened https://app.acme.example/settings/team in another tab'],
+      [2_050, 'Typed "Acme" into "Company name"'],
+      [4_041, 'Clicked button "Save changes"'],
+    ]);
+    expect(analysis.uninterpreted).toEqual([]);
   });
 
   it('flags an error burst once, counting every error in it', () => {

@@ -128,6 +128,11 @@ export class RecordingAnalyzer {
   private events = 0;
   private startTs: number | null = null;
   private lastTs = 0;
+  /** The latest time seen in any window, and the earliest (a later window may start earlier). */
+  private endT = 0;
+  private minT = 0;
+  /** The next Meta event starts another window's (tab's) recording. */
+  private otherWindow = false;
   private outOfOrder = 0;
   private currentUrl: string | null = null;
   private startUrl: string | null = null;
@@ -135,7 +140,22 @@ export class RecordingAnalyzer {
   private pendingMeta: { t: number; href: string; width: number; height: number } | null = null;
   private input: InputSession | null = null;
   private scroll: { t: number; id: number; firstY: number; lastY: number } | null = null;
-  private resize: { t: number; last: number; width: number; height: number } | null = null;
+  private resize: {
+    t: number;
+    last: number;
+    width: number;
+    height: number;
+    from: { width: number; height: number } | null;
+  } | null = null;
+  /** Last known scroll position of each scrolled node, so a scroll knows where it started. */
+  private scrollY = new Map<number, number>();
+  /** The last page load after the first, until a `repro/navigation` event says what it was. */
+  private lastLoad: {
+    t: number;
+    href: string;
+    action?: Action;
+    entry?: TimelineEntry;
+  } | null = null;
   private pendingClicks: PendingClick[] = [];
   private lastDeadClick: { target: string; lastT: number; signal: Signal } | null = null;
   private recentClicks: { t: number; key: string }[] = [];
@@ -172,11 +192,18 @@ export class RecordingAnalyzer {
     if (this.startTs === null) this.startTs = event.timestamp;
     let t = event.timestamp - this.startTs;
     if (t < this.lastTs) {
-      this.outOfOrder++;
-      t = this.lastTs;
+      // A page load back in time: another tab's recording, appended after this one's.
+      if (event.type === EventType.Meta) this.startWindow();
+      else {
+        this.outOfOrder++;
+        t = this.lastTs;
+      }
     }
     this.lastTs = t;
+    if (t > this.endT) this.endT = t;
+    if (t < this.minT) this.minT = t;
     this.settleDeadClicks(t);
+    if (this.resize && t - this.resize.last > THRESHOLDS.resizeSettleMs) this.closeResize();
     if (event.type !== EventType.FullSnapshot && this.pendingMeta) this.resolveMeta(false, 0, 0);
     try {
       this.dispatch(event, t);
@@ -188,14 +215,9 @@ export class RecordingAnalyzer {
 
   finish(): RecordingAnalysis {
     if (this.pendingMeta) this.resolveMeta(false, 0, 0);
-    this.closeInput();
-    this.closeScroll();
-    this.closeResize();
-    const end = this.lastTs;
-    for (const click of this.pendingClicks) {
-      if (end - click.t >= THRESHOLDS.deadClickMs) this.deadClick(click);
-    }
-    this.pendingClicks = [];
+    this.endWindow();
+    this.shiftTimes();
+    const end = this.endT - this.minT;
     if (this.outOfOrder)
       this.note(
         `events with timestamps out of order (kept in arrival order)`,
@@ -207,11 +229,12 @@ export class RecordingAnalyzer {
 
     this.timeline.sort((a, b) => a.t - b.t);
     this.signals.sort((a, b) => a.t - b.t);
-    const failure = this.events ? this.failureMoment(end) : null;
+    this.urlChanges.sort((a, b) => a.t - b.t);
+    const failure = this.events ? this.failureMoment() : null;
     const steps = this.steps(failure);
     return {
       version: 1,
-      startedAt: this.startTs,
+      startedAt: this.startTs === null ? null : this.startTs + this.minT,
       startUrl: this.startUrl,
       timeline: this.timeline,
       steps,
@@ -223,6 +246,47 @@ export class RecordingAnalyzer {
       uninterpreted: [...this.uninterpreted.values()],
       stats: { events: this.events, bytes: this.context.bytes ?? 0, ms: end },
     };
+  }
+
+  /** Closes what the window in progress left open: its typing, scroll, resize, clicks. */
+  private endWindow(): void {
+    this.closeInput();
+    this.closeScroll();
+    this.closeResize();
+    const end = this.lastTs;
+    for (const click of this.pendingClicks) {
+      if (end - click.t >= THRESHOLDS.deadClickMs) this.deadClick(click);
+    }
+    this.pendingClicks = [];
+  }
+
+  private startWindow(): void {
+    if (this.pendingMeta) this.resolveMeta(false, 0, 0);
+    this.endWindow();
+    this.otherWindow = true;
+    this.recentClicks = [];
+    this.rage = null;
+    this.errorBurst = null;
+    this.lastLinkClick = null;
+    this.unconfirmedLinkUrl = null;
+    this.lastLoad = null;
+    this.lastDeadClick = null;
+  }
+
+  /** Times count from the first event of any window; a window that began earlier moves them. */
+  private shiftTimes(): void {
+    const shift = -this.minT;
+    if (!shift) return;
+    const items: { t?: number }[][] = [
+      this.timeline,
+      this.actions,
+      this.errors,
+      this.failedRequests,
+      this.signals,
+      this.urlChanges,
+      [...this.uninterpreted.values()],
+    ];
+    for (const list of items) for (const item of list) if (item.t !== undefined) item.t += shift;
   }
 
   private dispatch(event: RawEvent, t: number): void {
@@ -270,8 +334,24 @@ export class RecordingAnalyzer {
   private resolveMeta(afterSnapshot: boolean, nodeCount: number, maxId: number): void {
     const meta = this.pendingMeta!;
     this.pendingMeta = null;
-    if (meta.width && meta.height) this.viewport = { width: meta.width, height: meta.height };
+    if (meta.width && meta.height && !this.resize)
+      this.viewport = { width: meta.width, height: meta.height };
     const looksLikeCheckout = afterSnapshot && maxId > nodeCount;
+    if (this.otherWindow) {
+      this.otherWindow = false;
+      this.setUrl(meta.t, meta.href);
+      const text = `Opened ${stripQuery(meta.href)} in another tab`;
+      this.addAction({
+        t: meta.t,
+        kind: 'navigation',
+        text,
+        count: 1,
+        url: meta.href,
+        key: `tab:${meta.t}`,
+      });
+      this.timeline.push({ t: meta.t, kind: 'navigation', text, url: meta.href });
+      return;
+    }
     if (this.startUrl === null) {
       this.startUrl = meta.href;
       this.setUrl(meta.t, meta.href);
@@ -293,9 +373,35 @@ export class RecordingAnalyzer {
     }
     const linkLoad = meta.href === this.unconfirmedLinkUrl;
     this.unconfirmedLinkUrl = null;
-    if (linkLoad || (looksLikeCheckout && meta.href === this.currentUrl)) return;
-    if (meta.href === this.currentUrl) this.reload(meta.t, meta.href);
-    else this.navigate(meta.t, meta.href, 'load');
+    if (looksLikeCheckout && meta.href === this.currentUrl) return;
+    this.lastLoad = { t: meta.t, href: meta.href };
+    if (linkLoad) return;
+    if (meta.href === this.currentUrl) return this.reload(meta.t, meta.href);
+    const actions = this.actions.length;
+    const entries = this.timeline.length;
+    this.navigate(meta.t, meta.href, 'load');
+    if (this.actions.length > actions) this.lastLoad.action = this.actions.at(-1);
+    if (this.timeline.length > entries) this.lastLoad.entry = this.timeline.at(-1);
+  }
+
+  /**
+   * The page said how it was loaded (Navigation Timing): a reload of a URL the recording never
+   * saw the page reach (an SPA route changed without a navigation event) is a reload, not a
+   * navigation to that URL.
+   */
+  private loadWasReload(t: number, href: string): boolean {
+    const load = this.lastLoad;
+    this.lastLoad = null;
+    if (!load || load.href !== href || t - load.t > THRESHOLDS.linkNavigationMs) return false;
+    if (load.action) this.actions.splice(this.actions.indexOf(load.action), 1);
+    if (load.entry) this.timeline.splice(this.timeline.indexOf(load.entry), 1);
+    this.reload(load.t, href);
+    return true;
+  }
+
+  /** The user went on using the page after clicking a link: the link did not load a new one. */
+  private stayedOnPage(): void {
+    this.unconfirmedLinkUrl = null;
   }
 
   private reload(t: number, href: string): void {
@@ -318,6 +424,7 @@ export class RecordingAnalyzer {
   }
 
   private navigate(t: number, href: string, how: string): void {
+    if (how !== 'load') this.stayedOnPage();
     if (href === this.currentUrl) return;
     this.closeScroll();
     this.unconfirmedLinkUrl = null;
@@ -343,6 +450,9 @@ export class RecordingAnalyzer {
       return;
     }
     this.mirror.reset();
+    this.scrollY.clear();
+    const offset = (data as { initialOffset?: { top?: unknown } }).initialOffset?.top;
+    if (typeof offset === 'number') this.scrollY.set(data.node.id, offset);
     const { count, maxId } = this.countTree(data.node);
     this.mirror.add(data.node, 0);
     if (this.pendingMeta) this.resolveMeta(true, count, maxId);
@@ -447,6 +557,7 @@ export class RecordingAnalyzer {
     }
     if (this.input && this.input.id !== node.id) this.closeInput();
     this.closeScroll();
+    this.stayedOnPage();
     if (node.tag === 'html' || node.tag === 'body') {
       // A click on the page's background: worth a line in the timeline, not a step.
       this.timeline.push({
@@ -574,12 +685,16 @@ export class RecordingAnalyzer {
   private onScroll(data: { id?: unknown; y?: unknown }, t: number): void {
     if (typeof data?.id !== 'number' || typeof data.y !== 'number') return;
     this.activity(t);
+    this.stayedOnPage();
+    const before = this.scrollY.get(data.id) ?? 0;
+    this.scrollY.set(data.id, data.y);
     if (this.scroll && this.scroll.id === data.id) {
       this.scroll.lastY = data.y;
       return;
     }
     this.closeScroll();
-    this.scroll = { t, id: data.id, firstY: data.y, lastY: data.y };
+    // rrweb reports where a scroll ended up; it started where the last one left off.
+    this.scroll = { t, id: data.id, firstY: before, lastY: data.y };
   }
 
   private closeScroll(): void {
@@ -605,14 +720,15 @@ export class RecordingAnalyzer {
       return;
     }
     this.closeResize();
-    this.resize = { t, last: t, width: data.width, height: data.height };
+    this.resize = { t, last: t, width: data.width, height: data.height, from: this.viewport };
   }
 
   private closeResize(): void {
     const resize = this.resize;
     if (!resize) return;
     this.resize = null;
-    const from = this.viewport;
+    // The size before the first resize of the drag (the Meta event's, or the last resize's).
+    const from = resize.from;
     this.viewport = { width: resize.width, height: resize.height };
     const size = `${resize.width}×${resize.height}`;
     const text = `Resized the window to ${size}`;
@@ -631,6 +747,7 @@ export class RecordingAnalyzer {
   private onInput(data: { id?: unknown; text?: unknown; isChecked?: unknown }, t: number): void {
     if (typeof data?.id !== 'number') return;
     this.activity(t);
+    this.stayedOnPage();
     const value = typeof data.text === 'string' ? data.text : '';
     if (this.input?.id === data.id) {
       this.input.value = value;
@@ -639,6 +756,7 @@ export class RecordingAnalyzer {
       return;
     }
     this.closeInput();
+    this.closeScroll();
     const node = this.mirror.get(data.id);
     if (!node) {
       this.note('input into fields never seen', t);
@@ -714,7 +832,14 @@ export class RecordingAnalyzer {
       this.note(`${NAVIGATION_EVENT_TAG} event without href`, t);
       return;
     }
-    if (payload.trigger === 'reload') return this.reload(t, payload.href);
+    if (payload.trigger === 'reload') {
+      if (this.loadWasReload(t, payload.href)) return;
+      return this.reload(t, payload.href);
+    }
+    if (payload.trigger === 'load') {
+      this.lastLoad = null;
+      return this.navigate(t, payload.href, 'load');
+    }
     this.navigate(t, payload.href, payload.trigger ?? 'pushState');
   }
 
@@ -822,15 +947,27 @@ export class RecordingAnalyzer {
   // Results
 
   private addAction(action: Action): void {
-    const last = this.actions.at(-1);
-    if (last && last.key === action.key && (action.kind === 'click' || action.kind === 'scroll')) {
-      last.count += 1;
-      return;
-    }
     this.actions.push(action);
   }
 
-  private failureMoment(end: number): Failure {
+  /**
+   * Actions in time order: a scroll, a typed value or a window resize is listed when it ends,
+   * after whatever started meanwhile, and tabs interleave. Sorted (stably) by when each began;
+   * then repeats of the same click or scroll, one after the other, collapse into one step.
+   */
+  private orderedActions(): Action[] {
+    const sorted = [...this.actions].sort((a, b) => a.t - b.t);
+    const merged: Action[] = [];
+    for (const action of sorted) {
+      const last = merged.at(-1);
+      if (last && last.key === action.key && (action.kind === 'click' || action.kind === 'scroll'))
+        last.count += action.count;
+      else merged.push({ ...action });
+    }
+    return merged;
+  }
+
+  private failureMoment(): Failure | null {
     const lastAction = [...this.timeline]
       .reverse()
       .find((e) => e.kind === 'click' || e.kind === 'input');
@@ -855,13 +992,13 @@ export class RecordingAnalyzer {
         text: `${request.method} ${request.url} → ${outcome}`,
       };
     }
-    // Signals that look like a failure first; a reload or a resize only when there is nothing else.
-    const signal =
-      [...this.signals].reverse().find((s) => s.kind !== 'reload' && s.kind !== 'viewport') ??
-      this.signals.at(-1);
+    // A signal of trouble (a dead or rage click, an error burst); a reload or a resize is not one.
+    const signal = [...this.signals]
+      .reverse()
+      .find((s) => s.kind !== 'reload' && s.kind !== 'viewport');
     if (signal)
       return { t: signal.t, url: this.urlAt(signal.t), reason: 'signal', text: signal.text };
-    return { t: end, url: this.urlAt(end), reason: 'end', text: 'End of the recording' };
+    return null;
   }
 
   private urlAt(t: number): string | null {
@@ -879,7 +1016,7 @@ export class RecordingAnalyzer {
       failure && (failure.reason === 'error' || failure.reason === 'failed_request')
         ? failure.t
         : Infinity;
-    return this.actions
+    return this.orderedActions()
       .filter((a) => a.t <= cutoff)
       .map((action, index) => {
         const text = action.count > 1 ? `${action.text} ${action.count} times` : action.text;

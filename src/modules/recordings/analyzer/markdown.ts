@@ -77,7 +77,8 @@ export function analysisMarkdown(analysis: RecordingAnalysis): string {
   const s = analysisSections(analysis, Infinity);
   const parts: [string, string | null][] = [
     ['Steps to reproduce', s.steps],
-    ['Moment of failure', s.failure],
+    // Nothing failed is worth saying: a reader must not guess a resize or a reload was it.
+    ['Moment of failure', s.failure ?? 'None: no error, failed request or sign of trouble.'],
     ['Errors', s.errors],
     ['Failed requests', s.failedRequests],
     ['Signals', s.signals],

@@ -110,7 +110,10 @@ export interface Signal {
 export interface Failure {
   t: number;
   url: string | null;
-  /** What marks the moment. */
+  /**
+   * What marks the moment. 'end' only in analyses stored before a recording where nothing
+   * failed got no moment of failure at all.
+   */
   reason: 'error' | 'failed_request' | 'signal' | 'end';
   text: string;
 }
