@@ -28,6 +28,7 @@ const LAYERS = [
   'pipeline', // the one conductor
   'intake',
   'webhooks',
+  'widget', // the in-app widget's public routes, through intake's front door
   'health',
   'metrics',
   'admin',

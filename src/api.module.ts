@@ -12,6 +12,7 @@ import { ProjectsModule } from './modules/projects/projects.module';
 import { ReplayModule } from './modules/replay/replay.module';
 import { TrackersModule } from './modules/trackers/trackers.module';
 import { WebhooksModule } from './modules/webhooks/webhooks.module';
+import { WidgetModule } from './modules/widget/widget.module';
 
 /** HTTP: feature controllers plus the global guard, error filter and validation. */
 @Module({
@@ -25,6 +26,7 @@ import { WebhooksModule } from './modules/webhooks/webhooks.module';
     MetricsModule,
     ReplayModule,
     WebhooksModule,
+    WidgetModule,
   ],
   providers: [
     { provide: APP_GUARD, useClass: AuthGuard },

@@ -5,6 +5,7 @@ import type { CliIo } from './cli/io';
 import type { PolicyOptions } from './cli/policy.command';
 import type { TrackerOptions } from './cli/tracker.command';
 import type { TriageOptions } from './cli/triage.command';
+import type { WidgetOptions } from './cli/widget.command';
 
 export type { CliIo };
 
@@ -69,6 +70,22 @@ export function buildCli(io: CliIo): Command {
     .action(async (file: string, options: TriageOptions) => {
       const { triageCommand } = await import('./cli/triage.command');
       await triageCommand(file, options, io);
+    });
+
+  program
+    .command('widget')
+    .description(
+      "Show or set a project's in-app widget: its public key, the origins allowed to use it, and the script tag to add to your pages",
+    )
+    .option(...project)
+    .option(
+      '--allowed-origins <origins>',
+      'comma-separated origins (https://app.example.com), or none',
+    )
+    .option('--show-ticket-key <yes|no>', 'whether the widget shows the reporter the ticket key')
+    .action(async (options: WidgetOptions) => {
+      const { widgetCommand } = await import('./cli/widget.command');
+      await widgetCommand(options, io);
     });
 
   const keys = program.command('keys').description('Project API keys');

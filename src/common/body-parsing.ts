@@ -140,6 +140,12 @@ export const CheckThenReadBody = (...guards: Type<CanActivate>[]) =>
     UseGuards(...guards, ReadBodyAfterCheckGuard),
   );
 
+/**
+ * For a public route that reads its body itself as a stream (a widget's recording chunks), after
+ * its own guards: the global body reader leaves it alone.
+ */
+export const ReadsOwnBody = () => SetMetadata(BODY_AFTER_OWN_CHECK, true);
+
 /** Keys that name an object's prototype in JavaScript; no field of the API is called so. */
 const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 

@@ -18,6 +18,10 @@ export const ErrorCode = {
   RateLimited: 'RATE_LIMITED',
   /** A project's hourly recording quota is used up; details.quota names which. */
   QuotaExceeded: 'QUOTA_EXCEEDED',
+  /** A widget request from a page whose origin the project does not allow (or with no Origin). */
+  OriginNotAllowed: 'ORIGIN_NOT_ALLOWED',
+  /** The widget script has not been built (npm run build) where WIDGET_DIR points. */
+  WidgetNotBuilt: 'WIDGET_NOT_BUILT',
   Internal: 'INTERNAL',
   Unavailable: 'UNAVAILABLE',
   /** PostgreSQL or Redis cannot be reached; details.dependency names which. Retry later. */

@@ -52,7 +52,7 @@ export const AUTH_FAILURE_BLOCK_SECONDS = 15 * 60;
 /** How often a Redis outage is logged while the limiters run on their in-memory insurance. */
 const OUTAGE_LOG_EVERY_MS = 60_000;
 
-export type LimitName = 'key' | 'address' | 'authFailures';
+export type LimitName = 'key' | 'address' | 'authFailures' | 'widgetKey';
 
 /**
  * Rate limits with their counters in Redis, so every API process shares them. Each limiter
@@ -69,6 +69,7 @@ export class RateLimits implements OnApplicationShutdown {
   private readonly perKey: RateLimiterRedis;
   private readonly perAddress: RateLimiterRedis;
   private readonly authFailures: RateLimiterRedis;
+  private readonly perWidgetKey: RateLimiterRedis;
   private lastOutageLog = 0;
 
   constructor(private readonly config: AppConfig) {
@@ -87,6 +88,7 @@ export class RateLimits implements OnApplicationShutdown {
     this.keyPrefix = `${config.QUEUE_PREFIX}:limits`;
     this.perKey = this.limiter('key', config.RATE_LIMIT_PER_KEY_PER_MINUTE, 60);
     this.perAddress = this.limiter('address', config.RATE_LIMIT_PER_ADDRESS_PER_MINUTE, 60);
+    this.perWidgetKey = this.limiter('widget-key', config.RATE_LIMIT_PER_WIDGET_KEY_PER_MINUTE, 60);
     this.authFailures = this.limiter(
       'auth-failures',
       config.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE,
@@ -155,6 +157,11 @@ export class RateLimits implements OnApplicationShutdown {
       [this.perKey, keyId, 'key'],
       [this.perAddress, clientAddress(req), 'address'],
     ]);
+  }
+
+  /** A widget request: counts against the project's public key (its address was counted already). */
+  async forWidgetKey(projectId: string, req: Request, res: Response): Promise<void> {
+    await this.consume(req, res, [[this.perWidgetKey, projectId, 'widgetKey']]);
   }
 
   /** Milliseconds this address is still blocked for failed authentications (from memory). */
@@ -227,6 +234,8 @@ export class RateLimits implements OnApplicationShutdown {
 const MESSAGES: Record<LimitName, string> = {
   key: 'Too many requests with this API key; slow down and retry after Retry-After seconds.',
   address: 'Too many requests from this address; slow down and retry after Retry-After seconds.',
+  widgetKey:
+    "Too many reports from this project's widget; slow down and retry after Retry-After seconds.",
   authFailures:
     'Too many failed authentications from this address; retry after Retry-After seconds.',
 };

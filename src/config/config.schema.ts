@@ -1,3 +1,4 @@
+import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { SEVERITIES } from '../common/severity';
 
@@ -33,6 +34,12 @@ const severityList = z
   );
 
 const httpUrl = url(['http:', 'https:']);
+
+/** `<repo root>/dist/widget`, from the source tree (src/config) or the build (dist/src/config). */
+function defaultWidgetDir(): string {
+  const base = resolve(__dirname, '..', '..');
+  return basename(base) === 'dist' ? join(base, 'widget') : join(base, 'dist', 'widget');
+}
 const secret = (minLength: number) =>
   z.string().min(minLength, { message: `must be at least ${minLength} characters` });
 
@@ -74,6 +81,10 @@ export const configSchema = z
     RATE_LIMIT_PER_ADDRESS_PER_MINUTE: int(1, 1e9).default(60_000),
     RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: int(1, 1e9).default(20),
     API_KEY_CACHE_MS: int(0, 60_000).default(5_000),
+    // The widget's public key is in every customer's page: its own, lower limit per project.
+    RATE_LIMIT_PER_WIDGET_KEY_PER_MINUTE: int(1, 1e9).default(600),
+    // The built widget script (npm run build): served at /widget.js and /widget/<version>.js.
+    WIDGET_DIR: z.string().min(1).default(defaultWidgetDir),
     TRUST_PROXY: z
       .string()
       .regex(

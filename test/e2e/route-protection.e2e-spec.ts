@@ -3,6 +3,9 @@ import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner, ModulesContainer } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { METHODS } from 'node:http';
 import request from 'supertest';
 import { generateApiKey } from '../../src/modules/projects/api-key';
@@ -37,6 +40,9 @@ const PUBLIC_ROUTES: Record<string, number> = {
   // rrweb-player's own script and stylesheet, for the replay page: library code, no data.
   'GET /replay/assets/rrweb-player.js': 200,
   'GET /replay/assets/rrweb-player.css': 200,
+  // The widget's script (a stand-in build, below); under /widget/ only that build's version.
+  'GET /widget.js': 200,
+  'GET /widget/:file': 404,
 };
 /** Public mounts, each with a path that must answer 200 under it. */
 const PUBLIC_MOUNTS: Record<string, string> = {
@@ -176,7 +182,11 @@ describe('every route needs a credential unless it is listed as public', () => {
   beforeAll(async () => {
     h = await createHarness();
     expect(h.config.ADMIN_TOKEN).toBe(adminToken);
-    app = await h.start('api');
+    const widgetDir = await mkdtemp(join(tmpdir(), 'repro-widget-'));
+    const manifest = { version: '0.0.0-0000000000', iife: 'repro.js', esm: 'repro.mjs' };
+    await writeFile(join(widgetDir, 'manifest.json'), JSON.stringify(manifest));
+    await writeFile(join(widgetDir, 'repro.js'), '');
+    app = await h.start('api', { WIDGET_DIR: widgetDir });
     acme = await createProject(h.db);
     served = servedByExpress(app.app as INestApplication);
   });

@@ -25,5 +25,7 @@ import { ReportsController } from './reports.controller';
   ],
   controllers: [ReportsController, MessagesController],
   providers: [IntakeService],
+  // The widget's public routes store reports through the same front door.
+  exports: [IntakeService],
 })
 export class IntakeModule {}

@@ -193,6 +193,28 @@ export class ProjectsService {
     return parsed.data;
   }
 
+  /** The project whose public widget key this is, or null. */
+  findByWidgetKey(widgetKey: string): Promise<Project | null> {
+    return this.db.getRepository(Project).findOneBy({ widgetKey });
+  }
+
+  /**
+   * Sets a project's widget settings (undefined leaves one as it is) and returns the project.
+   * Origins must already be normalised (scheme, host and port only).
+   */
+  async updateWidgetSettings(
+    slug: string,
+    changes: { allowedOrigins?: string[]; showTicketKey?: boolean },
+  ): Promise<Project> {
+    const project = await this.findBySlug(slug);
+    const update: Partial<Pick<Project, 'widgetAllowedOrigins' | 'widgetShowTicketKey'>> = {};
+    if (changes.allowedOrigins !== undefined) update.widgetAllowedOrigins = changes.allowedOrigins;
+    if (changes.showTicketKey !== undefined) update.widgetShowTicketKey = changes.showTicketKey;
+    if (Object.keys(update).length === 0) return project;
+    await this.db.getRepository(Project).update({ id: project.id }, update);
+    return { ...project, ...update };
+  }
+
   /** Marks the project's tracker destination as refusing us (null clears it). */
   async setTrackerError(projectId: string, error: string | null): Promise<void> {
     await this.db

@@ -20,6 +20,14 @@ export class Project {
   @Column({ type: 'text', unique: true })
   widgetKey!: string;
 
+  /** Origins (`https://app.example.com`) whose pages may use the widget key. */
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  widgetAllowedOrigins!: string[];
+
+  /** Whether the widget may show the reporter the ticket's key and link once filed. */
+  @Column({ type: 'boolean', default: false })
+  widgetShowTicketKey!: boolean;
+
   @Column({
     type: 'enum',
     enum: TRACKER_PROVIDERS,

@@ -1,0 +1,49 @@
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { credentialOf } from '../../common/auth';
+import { UnauthorizedError } from '../../common/errors';
+import { ConversationService } from '../conversation/conversation.service';
+import { looksLikeReporterToken } from '../conversation/reporter-token';
+import { ReportsService } from '../reports/reports.service';
+import type { WidgetRequest } from './widget-request';
+
+/** The widget routes' check: WidgetAccessMiddleware admitted the key and the origin. */
+@Injectable()
+export class WidgetGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const req = context.switchToHttp().getRequest<WidgetRequest>();
+    if (!req.widgetProject) throw new UnauthorizedError('Unknown widget key.');
+    return true;
+  }
+}
+
+const NOT_YOURS = 'This token does not belong to this report.';
+
+/**
+ * A report's conversation through the widget: only its reporter's token, and only for a report
+ * that came in through this project's widget. (The secret API key is not taken here; support
+ * staff use /v1/reports/:id/messages.)
+ */
+@Injectable()
+export class WidgetReporterGuard implements CanActivate {
+  constructor(
+    private readonly conversation: ConversationService,
+    private readonly reports: ReportsService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<WidgetRequest>();
+    const project = req.widgetProject;
+    if (!project) throw new UnauthorizedError('Unknown widget key.');
+    const credential = credentialOf(req);
+    if (!credential || !looksLikeReporterToken(credential)) {
+      throw new UnauthorizedError(
+        "The reporter's token from the report's 202 is required (Authorization: Bearer <token>).",
+      );
+    }
+    const id = typeof req.params.id === 'string' ? req.params.id : '';
+    await this.conversation.authorize(req, id);
+    const report = await this.reports.findInProject(project.id, id);
+    if (!report || report.source !== 'widget') throw new UnauthorizedError(NOT_YOURS);
+    return true;
+  }
+}
