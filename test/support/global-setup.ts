@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { runMigrations } from '../../src/database/prepare-database';
 import { adminQuery, databaseUrl } from './databases';
 
@@ -9,4 +11,11 @@ export default async function globalSetup(): Promise<void> {
   await adminQuery(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
   await adminQuery(`CREATE DATABASE ${template}`);
   await runMigrations(databaseUrl(template));
+  // The widget's script (dist/widget), served by the API's /widget.js and loaded by the browser
+  // tests: esbuild without the type check, about 2 s (scripts/build-widget.mjs is ESM, hence a child).
+  const root = join(__dirname, '..', '..');
+  execFileSync(process.execPath, ['scripts/build-widget.mjs', '--no-typecheck'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
