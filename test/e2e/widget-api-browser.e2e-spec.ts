@@ -1,0 +1,168 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import request from 'supertest';
+import { ProjectsService } from '../../src/modules/projects/projects.service';
+import { Report } from '../../src/modules/reports/entities/report.entity';
+import { createProject, type TestProject } from '../factories/project.factory';
+import { createHarness, type Harness, type RunningApp, waitFor } from '../support/harness';
+
+const ROOT = join(__dirname, '..', '..');
+const SHOTS = '/tmp/shots/widget-api';
+
+interface PageWindow {
+  Repro?: { report(input: { description: string; email?: string }): Promise<{ id: string }> };
+}
+
+/** A customer's app on its own origin, with the widget installed from Repro by its script tag. */
+async function hostApp(scriptTag: () => string): Promise<{ origin: string; server: Server }> {
+  const server = createServer((_req, res) => {
+    res.setHeader('Content-Type', 'text/html; charset=utf-8');
+    res.end(
+      `<!doctype html><html lang="en"><head><title>Acme</title></head><body><h1>Acme billing</h1>${scriptTag()}</body></html>`,
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+/**
+ * The real widget build, served by Repro, in real Chromium, from pages on other origins: the
+ * browser's own CORS rules decide, not a test's reading of the headers.
+ */
+describe('the widget API from a browser on another origin', () => {
+  let h: Harness;
+  let app: RunningApp;
+  let acme: TestProject;
+  let browser: Browser;
+  let widgetDir: string;
+  let allowed: { origin: string; server: Server };
+  let refused: { origin: string; server: Server };
+  const tag = () =>
+    `<script src="${app.url}/widget.js" data-repro-key="${acme.project.widgetKey}" async></script>`;
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    widgetDir = await mkdtemp(join(tmpdir(), 'repro-widget-build-'));
+    execFileSync(
+      process.execPath,
+      ['scripts/build-widget.mjs', '--no-typecheck', '--out', widgetDir],
+      {
+        cwd: ROOT,
+      },
+    );
+    h = await createHarness({ WIDGET_DIR: widgetDir });
+    app = await h.start('all');
+    acme = await createProject(h.db);
+    allowed = await hostApp(tag);
+    refused = await hostApp(tag);
+    await new ProjectsService(h.db).updateWidgetSettings(acme.project.slug, {
+      allowedOrigins: [allowed.origin],
+    });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    allowed?.server.close();
+    refused?.server.close();
+    await h?.close();
+    await rm(widgetDir, { recursive: true, force: true });
+  });
+
+  async function open(origin: string, width = 1280, height = 800): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width, height } });
+    await page.goto(`${origin}/`);
+    await page.waitForFunction(() => Boolean((globalThis as unknown as PageWindow).Repro));
+    return page;
+  }
+
+  it('serves the built script whose manifest version and integrity match what it serves', async () => {
+    const manifest = JSON.parse(await readFile(join(widgetDir, 'manifest.json'), 'utf8')) as {
+      version: string;
+      integrity: string;
+    };
+    const pinned = await request(app.url).get(`/widget/${manifest.version}.js`).expect(200);
+    const { createHash } = await import('node:crypto');
+    expect(`sha384-${createHash('sha384').update(pinned.text).digest('base64')}`).toBe(
+      manifest.integrity,
+    );
+    expect(pinned.headers['cache-control']).toContain('immutable');
+  });
+
+  it('takes a report sent by the widget from an allowed origin (source widget)', async () => {
+    const page = await open(allowed.origin);
+    await page.screenshot({ path: join(SHOTS, 'allowed-origin-desktop.png') });
+    const created = await page.evaluate(() =>
+      (globalThis as unknown as Required<PageWindow>).Repro.report({
+        description: 'The invoice total shows NaN after changing the currency',
+        email: 'ana@acme.example',
+      }),
+    );
+    const stored = await waitFor(() => h.db.getRepository(Report).findOneBy({ id: created.id }), {
+      what: 'the report to be stored',
+    });
+    expect(stored).toMatchObject({ source: 'widget', projectId: acme.project.id });
+    expect(stored.pageUrl).toBe(`${allowed.origin}/`);
+    const phone = await open(allowed.origin, 390, 844);
+    await phone.screenshot({ path: join(SHOTS, 'allowed-origin-phone.png') });
+    await phone.close();
+    await page.close();
+  });
+
+  it('refuses the widget on a page whose origin the project does not allow: the browser sees no report go through', async () => {
+    const page = await open(refused.origin);
+    const outcome = await page.evaluate(() =>
+      (globalThis as unknown as Required<PageWindow>).Repro.report({
+        description: 'Sent from a page that is not allowed',
+        email: 'eve@evil.example',
+      }).then(
+        () => 'sent',
+        (error: { code?: string }) => `refused ${error.code ?? ''}`,
+      ),
+    );
+    expect(outcome).toMatch(/^refused/);
+    expect(
+      await h.db
+        .getRepository(Report)
+        .countBy({ description: 'Sent from a page that is not allowed' }),
+    ).toBe(0);
+    await page.close();
+  });
+
+  it("lets the page read a 429's Retry-After and code across origins", async () => {
+    const limited = await h.start('api', { RATE_LIMIT_PER_WIDGET_KEY_PER_MINUTE: 1 });
+    const initech = await createProject(h.db, 'Initech');
+    await new ProjectsService(h.db).updateWidgetSettings(initech.project.slug, {
+      allowedOrigins: [allowed.origin],
+    });
+    const page = await open(allowed.origin);
+    const url = `${limited.url}/v1/widget/${initech.project.widgetKey}/reports`;
+    const answers = await page.evaluate(async (target) => {
+      const out: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const res = await fetch(target, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'Idempotency-Key': crypto.randomUUID() },
+          body: JSON.stringify({ description: `attempt ${i}` }),
+        });
+        const body = (await res.json()) as { error?: { code: string } };
+        out.push(
+          `${res.status} ${body.error?.code ?? '-'} ${res.headers.get('Retry-After') ?? '-'}`,
+        );
+      }
+      return out;
+    }, url);
+    expect(answers[0]).toBe('202 - -');
+    expect(answers[1]).toMatch(/^429 RATE_LIMITED \d+$/);
+    await page.close();
+    await limited.close();
+  });
+});
