@@ -82,7 +82,7 @@ export const configSchema = z
     RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: int(1, 1e9).default(20),
     API_KEY_CACHE_MS: int(0, 60_000).default(5_000),
     // The widget's public key is in every customer's page: its own, lower limit per project.
-    RATE_LIMIT_PER_WIDGET_KEY_PER_MINUTE: int(1, 1e9).default(600),
+    RATE_LIMIT_PER_WIDGET_KEY_PER_MINUTE: int(1, 1e9).default(6_000),
     // The built widget script (npm run build): served at /widget.js and /widget/<version>.js.
     WIDGET_DIR: z.string().min(1).default(defaultWidgetDir),
     TRUST_PROXY: z
