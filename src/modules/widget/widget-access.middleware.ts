@@ -1,10 +1,8 @@
 import { Injectable, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Response } from 'express';
 import { closeIfUnread } from '../../common/body-parsing';
-import { sendError } from '../../common/error-body';
 import { DomainError, ErrorCode, UnauthorizedError } from '../../common/errors';
 import { RateLimits } from '../../common/rate-limit';
-import { requestIdOf } from '../../common/request-id';
 import type { AppConfig } from '../../config/config.schema';
 import { InjectConfig } from '../../config/config.module';
 import { originAllowed } from './origins';
@@ -36,15 +34,14 @@ export class WidgetAccessMiddleware implements NestMiddleware {
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
-  use(req: WidgetRequest, res: Response, next: NextFunction): void {
-    this.admit(req, res).then(
-      (admitted) => (admitted ? next() : undefined),
-      (error: unknown) => {
-        if (!(error instanceof DomainError)) return next(error);
-        closeIfUnread(req, res);
-        sendError(res, error.status, error.code, error.message, requestIdOf(req), error.details);
-      },
-    );
+  /** Errors thrown here reach the API's exception filter (a database outage is a 503). */
+  async use(req: WidgetRequest, res: Response, next: NextFunction): Promise<void> {
+    try {
+      if (await this.admit(req, res)) next();
+    } catch (error) {
+      closeIfUnread(req, res);
+      throw error;
+    }
   }
 
   /** True when the request goes on to its route; false when it was answered here. */
