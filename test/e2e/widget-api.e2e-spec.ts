@@ -7,6 +7,7 @@ import request from 'supertest';
 import { ReportMessage } from '../../src/modules/conversation/entities/report-message.entity';
 import { ProjectsService } from '../../src/modules/projects/projects.service';
 import { Report } from '../../src/modules/reports/entities/report.entity';
+import { WidgetService } from '../../src/modules/widget/widget.service';
 import { createProject, type TestProject } from '../factories/project.factory';
 import { reportPayload } from '../factories/report.factory';
 import { RrwebBuilder } from '../factories/rrweb-builder';
@@ -486,6 +487,23 @@ describe('the widget API (public key in the path, origins per project)', () => {
       expect(last?.headers['access-control-allow-origin']).toBe(APP);
       await limited.close();
     });
+  });
+
+  it('answers 503 DEPENDENCY_UNAVAILABLE with Retry-After when the key cannot be looked up', async () => {
+    // PostgreSQL refusing connections, as pg reports it (the shared test server stays up).
+    const service = app.app.get(WidgetService);
+    const lookup = jest
+      .spyOn(service, 'projectByKey')
+      .mockRejectedValueOnce(
+        Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+      );
+    const res = await send(acme, reportPayload()).expect(503);
+    lookup.mockRestore();
+    expect(res.body.error).toMatchObject({
+      code: 'DEPENDENCY_UNAVAILABLE',
+      details: { dependency: 'postgres' },
+    });
+    expect(res.headers['retry-after']).toBeDefined();
   });
 
   describe('the script', () => {
