@@ -9,6 +9,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { ApiModule } from './api.module';
+import { DemoModule } from './modules/demo/demo.module';
 import { JsonBodyGuard, requireJson } from './common/body-parsing';
 import { RateLimitModule, RateLimits } from './common/rate-limit';
 import { requestIdMiddleware } from './common/request-id';
@@ -32,6 +33,7 @@ class RootModule {
       imports: [
         CoreModule.forRoot(config),
         ...(role === 'worker' ? [] : [RateLimitModule.forRoot(config), ApiModule]),
+        ...(role !== 'worker' && config.DEMO_ENABLED ? [DemoModule] : []),
         ...(role === 'api' ? [] : [WorkerModule]),
       ],
     };

@@ -76,4 +76,9 @@ export async function run(role: Role): Promise<void> {
   }
   handleSignals(app, config, http);
   if (firstKey) printFirstKey(firstKey.key, firstKey.prefix);
+  if (http && config.DEMO_ENABLED) {
+    process.stdout.write(
+      `  Repro is running. Try it: open ${config.PUBLIC_URL}/demo and report a bug.\n\n`,
+    );
+  }
 }

@@ -85,6 +85,8 @@ export const configSchema = z
     RATE_LIMIT_PER_WIDGET_KEY_PER_MINUTE: int(1, 1e9).default(6_000),
     // The built widget script (npm run build): served at /widget.js and /widget/<version>.js.
     WIDGET_DIR: z.string().min(1).default(defaultWidgetDir),
+    // The demo app at /demo (the widget installed, two deliberate bugs): on for trying Repro out.
+    DEMO_ENABLED: bool.default(true),
     TRUST_PROXY: z
       .string()
       .regex(
