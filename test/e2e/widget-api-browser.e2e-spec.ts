@@ -44,7 +44,7 @@ describe('the widget API from a browser on another origin', () => {
   let allowed: { origin: string; server: Server };
   let refused: { origin: string; server: Server };
   const tag = () =>
-    `<script src="${app.url}/widget.js" data-repro-key="${acme.project.widgetKey}" async></script>`;
+    `<script src="${app.url}/widget.js" data-repro-key="${acme.project.widgetKey}" data-repro-poll-ms="500" async></script>`;
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
@@ -56,7 +56,13 @@ describe('the widget API from a browser on another origin', () => {
         cwd: ROOT,
       },
     );
-    h = await createHarness({ WIDGET_DIR: widgetDir });
+    // The agent's real defaults, so that it asks the reporter questions.
+    h = await createHarness({
+      WIDGET_DIR: widgetDir,
+      AGENT_MAX_QUESTIONS: '3',
+      AGENT_AUTO_FILE_THRESHOLD: '0.5',
+      AGENT_APPROVAL_SEVERITIES: 'urgent',
+    });
     app = await h.start('all');
     acme = await createProject(h.db);
     allowed = await hostApp(tag);
@@ -114,6 +120,37 @@ describe('the widget API from a browser on another origin', () => {
     const phone = await open(allowed.origin, 390, 844);
     await phone.screenshot({ path: join(SHOTS, 'allowed-origin-phone.png') });
     await phone.close();
+    await page.close();
+  });
+
+  it("carries the agent's question to the customer in the widget and the answer back, across a reload, until it is filed", async () => {
+    const page = await open(allowed.origin);
+    const widget = page.locator('[data-repro-widget]');
+    await widget.getByRole('button', { name: 'Report a bug' }).click();
+    await widget.getByLabel('What happened?').fill('profile is broken');
+    await widget.getByLabel('Your email').fill('ana@acme.example');
+    await widget.getByRole('button', { name: 'Send', exact: true }).click();
+    await widget.getByText('We have a question').waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: join(SHOTS, 'question-desktop.png') });
+    const report = await h.db
+      .getRepository(Report)
+      .findOneByOrFail({ description: 'profile is broken' });
+    expect(report).toMatchObject({ source: 'widget', status: 'clarifying' });
+
+    // A reload loses nothing: the question is still there to answer.
+    await page.reload();
+    await page.waitForFunction(() => Boolean((globalThis as unknown as PageWindow).Repro));
+    const answer = page.getByLabel('Your answer');
+    if (!(await answer.isVisible()))
+      await page.getByRole('button', { name: 'Report a bug' }).click();
+    await answer.fill(
+      'Steps: open Settings > Profile, choose a new avatar, press Save profile. Expected: the avatar is saved and shown. Actual: "Something went wrong" and the old avatar stays. It happens every time, in Chrome.',
+    );
+    await widget.getByRole('button', { name: 'Send answer' }).click();
+    await widget.getByText(/We’ve filed this/).waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: join(SHOTS, 'filed-desktop.png') });
+    const filed = await h.db.getRepository(Report).findOneByOrFail({ id: report.id });
+    expect(filed.status).toBe('filed');
     await page.close();
   });
 
