@@ -147,6 +147,7 @@ export async function recordContext(
     out.write('[');
   }
   let lastArrival = Date.now();
+  let closed = false;
   const recorder: Recorder = {
     events: [],
     tabs: [],
@@ -159,6 +160,8 @@ export async function recordContext(
     },
     close() {
       const stream = out;
+      out = null;
+      closed = true;
       if (!stream) return Promise.resolve();
       return new Promise<void>((done, fail) => {
         stream.on('error', fail);
@@ -169,6 +172,7 @@ export async function recordContext(
   const byPage = new Map<unknown, RecordedEvent[]>();
   await context.exposeBinding('__reproEmit', (source, batch: string) => {
     lastArrival = Date.now();
+    if (closed) return;
     if (out) {
       // The batch is a JSON array: its inside joins the file's array.
       const inner = batch.slice(1, -1);

@@ -317,6 +317,20 @@ describe('recording analyzer', () => {
     ]);
   });
 
+  it('does not call a click dead when the page answered with a burst rrweb took long to serialize', () => {
+    const burst = (from: number) =>
+      Array.from({ length: 4_000 }, (_, i) => ({
+        parentId: 0,
+        nextId: null,
+        node: { type: 3, id: from + i, textContent: `Card ${i}` },
+      }));
+    const b = new RrwebBuilder().load(0, billingPage).click(1_000, 'save');
+    b.mutate(2_600, { adds: burst(10_000).map((a) => ({ ...a, parentId: b.idOf('status') })) });
+    b.click(4_000, 'close').mutate(5_600, { texts: [{ id: b.idOf('status'), value: 'Closed' }] });
+    const dead = analyzeRecording(b.events).signals.filter((s) => s.kind === 'dead_click');
+    expect(dead.map((s) => s.target)).toEqual(['button "Close dialog"']);
+  });
+
   it('reads a second tab appended to the first in time order, as another tab', () => {
     const first = new RrwebBuilder().load(5_000, billingPage).click(9_000, 'save');
     first.render(9_050, 'status');

@@ -98,6 +98,17 @@ function isRawEvent(value: unknown): value is RawEvent {
   );
 }
 
+/** Adds and removes past which rrweb's serialization delays a mutation's timestamp noticeably. */
+const BIG_MUTATION = 1_000;
+
+function isBigMutation(event: RawEvent): boolean {
+  if (event.type !== EventType.IncrementalSnapshot) return false;
+  const data = event.data as { source?: unknown; adds?: unknown; removes?: unknown } | null;
+  if (data?.source !== IncrementalSource.Mutation) return false;
+  const size = (list: unknown) => (Array.isArray(list) ? list.length : 0);
+  return size(data.adds) + size(data.removes) >= BIG_MUTATION;
+}
+
 function consoleText(item: unknown): string {
   if (typeof item !== 'string') return JSON.stringify(item) ?? String(item);
   try {
@@ -202,6 +213,9 @@ export class RecordingAnalyzer {
     this.lastTs = t;
     if (t > this.endT) this.endT = t;
     if (t < this.minT) this.minT = t;
+    // rrweb stamps a mutation once it has serialized it, which for thousands of nodes takes a
+    // second or more of a blocked page: the change itself came first, and answers the clicks.
+    if (isBigMutation(event)) this.activity(t);
     this.settleDeadClicks(t);
     if (this.resize && t - this.resize.last > THRESHOLDS.resizeSettleMs) this.closeResize();
     if (event.type !== EventType.FullSnapshot && this.pendingMeta) this.resolveMeta(false, 0, 0);
@@ -513,15 +527,22 @@ export class RecordingAnalyzer {
       changed = true;
     }
     // Adds may arrive child-before-parent; retry until no more can be placed (as rrweb does).
-    let pending = (data.adds ?? []).filter((add) => add?.node && typeof add.node.id === 'number');
-    while (pending.length) {
-      const next = pending.filter((add) => add.parentId && !this.mirror.get(add.parentId));
-      if (next.length === pending.length) break;
-      for (const add of pending) {
-        if (!add.parentId || this.mirror.get(add.parentId))
-          this.mirror.add(add.node, add.parentId, add.nextId ?? null);
-      }
+    // Each pass places what it can, in order, and keeps the rest for the next.
+    let pending: MutationAdd[] = [];
+    for (const add of data.adds ?? []) {
+      if (!add?.node || typeof add.node.id !== 'number') continue;
       changed = true;
+      if (add.parentId && !this.mirror.get(add.parentId)) pending.push(add);
+      else this.mirror.add(add.node, add.parentId, add.nextId ?? null);
+    }
+    while (pending.length) {
+      const next: MutationAdd[] = [];
+      for (const add of pending) {
+        if (this.mirror.get(add.parentId))
+          this.mirror.add(add.node, add.parentId, add.nextId ?? null);
+        else next.push(add);
+      }
+      if (next.length === pending.length) break;
       pending = next;
     }
     for (const orphan of pending) this.mirror.add(orphan.node, orphan.parentId, null);
@@ -1034,9 +1055,15 @@ export class RecordingAnalyzer {
   }
 }
 
+interface MutationAdd {
+  parentId: number;
+  nextId?: number | null;
+  node: SerializedNode;
+}
+
 interface MutationData {
   removes?: { id: number; parentId: number }[];
-  adds?: { parentId: number; nextId?: number | null; node: SerializedNode }[];
+  adds?: MutationAdd[];
   texts?: { id: number; value: string | null }[];
   attributes?: { id: number; attributes: Record<string, unknown> }[];
 }

@@ -34,7 +34,15 @@ export interface MirrorNode {
   /** For text nodes. */
   text: string | null;
   parent: number;
-  children: number[];
+  /**
+   * Children as a linked list (a page of thousands of rows moves, inserts and removes them in
+   * constant time each); `owner` is the node whose list this one is in, if any.
+   */
+  first: MirrorNode | null;
+  last: MirrorNode | null;
+  prev: MirrorNode | null;
+  next: MirrorNode | null;
+  owner: MirrorNode | null;
 }
 
 /** The serialized node shape rrweb writes (rrweb-snapshot's serializedNodeWithId), loosely. */
@@ -84,10 +92,13 @@ export class DomMirror {
   add(tree: SerializedNode, parentId: number, nextId: number | null = null): void {
     const parent = parentId ? this.nodes.get(parentId) : undefined;
     if (parentId && !parent) this.missing++;
-    const stack: [SerializedNode, number][] = [[tree, parentId]];
+    // Two parallel stacks rather than a pair per node: snapshots hold tens of thousands.
+    const nodes: SerializedNode[] = [tree];
+    const parents: number[] = [parentId];
     let first = true;
-    while (stack.length) {
-      const [node, parentOf] = stack.pop()!;
+    while (nodes.length) {
+      const node = nodes.pop()!;
+      const parentOf = parents.pop()!;
       if (!node || typeof node.id !== 'number') continue;
       const existing = this.nodes.get(node.id);
       if (existing) this.detach(existing);
@@ -104,21 +115,34 @@ export class DomMirror {
             ? node.textContent
             : null,
         parent: parentOf,
-        children: [],
+        first: null,
+        last: null,
+        prev: null,
+        next: null,
+        owner: null,
       };
       this.nodes.set(node.id, mirrorNode);
       const parentNode = parentOf ? this.nodes.get(parentOf) : undefined;
       if (parentNode) {
-        const at = first && nextId ? parentNode.children.indexOf(nextId) : -1;
-        if (at >= 0) parentNode.children.splice(at, 0, node.id);
-        else parentNode.children.push(node.id);
+        const before = first && nextId ? this.nodes.get(nextId) : undefined;
+        this.link(parentNode, mirrorNode, before?.owner === parentNode ? before : null);
       }
       first = false;
       const children = node.childNodes;
       if (Array.isArray(children)) {
-        for (let i = children.length - 1; i >= 0; i--) stack.push([children[i], node.id]);
+        for (let i = children.length - 1; i >= 0; i--) {
+          nodes.push(children[i]);
+          parents.push(node.id);
+        }
       }
     }
+  }
+
+  /** The children of a node, in order. */
+  children(node: MirrorNode): MirrorNode[] {
+    const out: MirrorNode[] = [];
+    for (let child = node.first; child; child = child.next) out.push(child);
+    return out;
   }
 
   remove(id: number): void {
@@ -132,10 +156,7 @@ export class DomMirror {
     while (stack.length) {
       const current = stack.pop()!;
       this.nodes.delete(current.id);
-      for (const child of current.children) {
-        const c = this.nodes.get(child);
-        if (c) stack.push(c);
-      }
+      for (let child = current.first; child; child = child.next) stack.push(child);
     }
   }
 
@@ -276,8 +297,14 @@ export class DomMirror {
         if (classes.length) part += `.${classes.join('.')}`;
         const parent = this.nodes.get(current.parent);
         if (parent) {
-          const sameTag = parent.children.filter((c) => this.nodes.get(c)?.tag === current!.tag);
-          if (sameTag.length > 1) part += `:nth-of-type(${sameTag.indexOf(current.id) + 1})`;
+          let sameTag = 0;
+          let position = 0;
+          for (let child = parent.first; child; child = child.next) {
+            if (child.tag !== current.tag) continue;
+            sameTag++;
+            if (child.id === current.id) position = sameTag;
+          }
+          if (sameTag > 1) part += `:nth-of-type(${position})`;
         }
       }
       parts.unshift(part);
@@ -301,13 +328,12 @@ export class DomMirror {
   /** Text under a node, bounded, skipping scripts and styles. */
   textContent(node: MirrorNode): string {
     let out = '';
-    const stack = [node.id];
+    const stack = [node];
     while (stack.length && out.length < TEXT_SCAN_MAX) {
-      const current = this.nodes.get(stack.pop()!);
-      if (!current) continue;
+      const current = stack.pop()!;
       if (current.type === NodeType.Text && current.text) out += ` ${current.text}`;
       if (SKIPPED_TEXT_PARENTS.has(current.tag)) continue;
-      for (let i = current.children.length - 1; i >= 0; i--) stack.push(current.children[i]);
+      for (let child = current.last; child; child = child.prev) stack.push(child);
     }
     return clean(out);
   }
@@ -364,14 +390,13 @@ export class DomMirror {
   }
 
   private imageAlt(node: MirrorNode): string | null {
-    const stack = [...node.children];
+    const stack = this.children(node);
     for (let seen = 0; stack.length && seen < 50; seen++) {
-      const current = this.nodes.get(stack.pop()!);
-      if (!current) continue;
+      const current = stack.pop()!;
       if (current.tag === 'img' && current.attrs?.alt) return current.attrs.alt;
       if (current.tag === 'svg' && current.attrs?.['aria-label'])
         return current.attrs['aria-label'];
-      stack.push(...current.children);
+      stack.push(...this.children(current));
     }
     return null;
   }
@@ -396,10 +421,32 @@ export class DomMirror {
     return kept;
   }
 
+  /** Takes a node out of its parent's list. */
   private detach(node: MirrorNode): void {
-    const parent = this.nodes.get(node.parent);
-    if (!parent) return;
-    const index = parent.children.indexOf(node.id);
-    if (index >= 0) parent.children.splice(index, 1);
+    const owner = node.owner;
+    if (!owner) return;
+    if (node.prev) node.prev.next = node.next;
+    else owner.first = node.next;
+    if (node.next) node.next.prev = node.prev;
+    else owner.last = node.prev;
+    node.prev = node.next = node.owner = null;
+  }
+
+  /** Puts a node in `parent`'s list, before `before` (one of its children) or last. */
+  private link(parent: MirrorNode, node: MirrorNode, before: MirrorNode | null): void {
+    node.owner = parent;
+    if (before) {
+      node.prev = before.prev;
+      node.next = before;
+      if (before.prev) before.prev.next = node;
+      else parent.first = node;
+      before.prev = node;
+      return;
+    }
+    node.prev = parent.last;
+    node.next = null;
+    if (parent.last) parent.last.next = node;
+    else parent.first = node;
+    parent.last = node;
   }
 }
