@@ -67,12 +67,49 @@ function truncate(text: string, max = NAME_MAX): string {
   return text.length > max ? `${text.slice(0, max - 1).trimEnd()}…` : text;
 }
 
+/** rrweb numbers nodes 1, 2, 3…: an array indexed by id beats a Map; odd ids go to a Map. */
+const DENSE_IDS = 1 << 22;
+
+class NodeTable {
+  private dense: (MirrorNode | undefined)[] = [];
+  private sparse = new Map<number, MirrorNode>();
+  size = 0;
+
+  get(id: number): MirrorNode | undefined {
+    return id >= 0 && id < DENSE_IDS && (id | 0) === id ? this.dense[id] : this.sparse.get(id);
+  }
+
+  set(id: number, node: MirrorNode): void {
+    if (id >= 0 && id < DENSE_IDS && (id | 0) === id) {
+      // Grow one slot at a time past the end so the array stays packed, not a dictionary.
+      while (this.dense.length < id) this.dense.push(undefined);
+      if (this.dense[id] === undefined) this.size++;
+      this.dense[id] = node;
+    } else {
+      if (!this.sparse.has(id)) this.size++;
+      this.sparse.set(id, node);
+    }
+  }
+
+  delete(id: number): void {
+    if (id >= 0 && id < DENSE_IDS && (id | 0) === id) {
+      if (this.dense[id] !== undefined) this.size--;
+      this.dense[id] = undefined;
+    } else if (this.sparse.delete(id)) this.size--;
+  }
+
+  *values(): Generator<MirrorNode> {
+    for (const node of this.dense) if (node) yield node;
+    yield* this.sparse.values();
+  }
+}
+
 /**
  * A lightweight mirror of the recorded page: which nodes exist, their parents, children, text
  * and naming attributes. Enough to say "the Save changes button", nothing more.
  */
 export class DomMirror {
-  private nodes = new Map<number, MirrorNode>();
+  private nodes = new NodeTable();
   /** Count of operations that referenced nodes we never saw (a real-world fact of life). */
   missing = 0;
 
@@ -81,7 +118,7 @@ export class DomMirror {
   }
 
   reset(): void {
-    this.nodes = new Map();
+    this.nodes = new NodeTable();
   }
 
   get(id: number): MirrorNode | undefined {
@@ -92,42 +129,23 @@ export class DomMirror {
   add(tree: SerializedNode, parentId: number, nextId: number | null = null): void {
     const parent = parentId ? this.nodes.get(parentId) : undefined;
     if (parentId && !parent) this.missing++;
+    if (!tree || typeof tree.id !== 'number') return;
+    this.place(tree, parentId, parent, nextId);
+    // Mutations add mostly single nodes (rrweb lists each added node on its own): no stacks.
+    const top = tree.childNodes;
+    if (!Array.isArray(top) || !top.length) return;
     // Two parallel stacks rather than a pair per node: snapshots hold tens of thousands.
-    const nodes: SerializedNode[] = [tree];
-    const parents: number[] = [parentId];
-    let first = true;
+    const nodes: SerializedNode[] = [];
+    const parents: number[] = [];
+    for (let i = top.length - 1; i >= 0; i--) {
+      nodes.push(top[i]);
+      parents.push(tree.id);
+    }
     while (nodes.length) {
       const node = nodes.pop()!;
       const parentOf = parents.pop()!;
       if (!node || typeof node.id !== 'number') continue;
-      const existing = this.nodes.get(node.id);
-      if (existing) this.detach(existing);
-      const mirrorNode: MirrorNode = {
-        id: node.id,
-        type: node.type,
-        tag:
-          node.type === NodeType.Element && typeof node.tagName === 'string'
-            ? node.tagName.toLowerCase()
-            : '',
-        attrs: node.attributes ? this.keep(node.attributes) : null,
-        text:
-          node.type === NodeType.Text && typeof node.textContent === 'string'
-            ? node.textContent
-            : null,
-        parent: parentOf,
-        first: null,
-        last: null,
-        prev: null,
-        next: null,
-        owner: null,
-      };
-      this.nodes.set(node.id, mirrorNode);
-      const parentNode = parentOf ? this.nodes.get(parentOf) : undefined;
-      if (parentNode) {
-        const before = first && nextId ? this.nodes.get(nextId) : undefined;
-        this.link(parentNode, mirrorNode, before?.owner === parentNode ? before : null);
-      }
-      first = false;
+      this.place(node, parentOf, this.nodes.get(parentOf), null);
       const children = node.childNodes;
       if (Array.isArray(children)) {
         for (let i = children.length - 1; i >= 0; i--) {
@@ -135,6 +153,43 @@ export class DomMirror {
           parents.push(node.id);
         }
       }
+    }
+  }
+
+  /** One node into the mirror, last under its parent or before `nextId`. */
+  private place(
+    node: SerializedNode,
+    parentOf: number,
+    parentNode: MirrorNode | undefined,
+    nextId: number | null,
+  ): void {
+    const existing = this.nodes.get(node.id);
+    if (existing) this.detach(existing);
+    const mirrorNode: MirrorNode = {
+      id: node.id,
+      type: node.type,
+      tag:
+        node.type === NodeType.Element && typeof node.tagName === 'string'
+          ? node.tagName.toLowerCase()
+          : '',
+      attrs: node.attributes ? this.keep(node.attributes) : null,
+      text:
+        node.type === NodeType.Text && typeof node.textContent === 'string'
+          ? node.textContent
+          : null,
+      parent: parentOf,
+      first: null,
+      last: null,
+      prev: null,
+      next: null,
+      owner: null,
+    };
+    this.nodes.set(node.id, mirrorNode);
+    // The parent looked up before this node replaced it (a node re-added under itself) is stale.
+    const parent = parentNode && parentNode.id === node.id ? this.nodes.get(parentOf) : parentNode;
+    if (parent) {
+      const before = nextId ? this.nodes.get(nextId) : undefined;
+      this.link(parent, mirrorNode, before?.owner === parent ? before : null);
     }
   }
 
