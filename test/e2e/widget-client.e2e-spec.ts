@@ -10,51 +10,24 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import {
-  type Browser,
-  type BrowserContext,
-  chromium,
-  type Locator,
-  type Page,
-} from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { analyzeRecording } from '../../src/modules/recordings/analyzer/analyzer';
+import {
+  CARD,
+  type El,
+  isFocused,
+  type Json,
+  PASSWORD,
+  TestApp,
+  type TestWindow,
+  waitFor,
+  watchRequests,
+} from '../fixtures/widget/test-app';
 
 const ROOT = join(__dirname, '..', '..');
 const WIDGET_DIR = join(ROOT, 'dist', 'widget');
-const FIXTURES = join(ROOT, 'test', 'fixtures', 'widget');
 const SHOTS = '/tmp/shots/widget-client';
 const KEY = 'pk_test_widget_client';
-const PASSWORD = 'hunter2-Secret!';
-const CARD = '4111111111111111';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON read back from the fake server
-type Json = Record<string, any>;
-
-/** What the test app's window holds: the widget's API, and what the tests collect. */
-interface TestWindow {
-  Repro: {
-    report(input: Json): Promise<Json>;
-    on(name: string, listener: (detail: Json) => void): () => void;
-    identify(who: Json): void;
-    destroy(): void;
-  };
-  __sent: Json[];
-  __violations: string[];
-  // The few DOM members the tests read (the root tsconfig has no DOM lib).
-  document: { activeElement: El | null; querySelector(selector: string): El | null };
-  localStorage: Store;
-  sessionStorage: Store;
-  getComputedStyle(el: El): { backgroundColor: string };
-}
-interface El {
-  hasAttribute(name: string): boolean;
-  getRootNode(): { activeElement: unknown };
-  shadowRoot: { activeElement: unknown } | null;
-}
-interface Store {
-  getItem(key: string): string | null;
-  clear(): void;
-}
 
 interface FakeReport {
   id: string;
@@ -240,86 +213,10 @@ class FakeRepro {
   }
 }
 
-/** The test app's origin: /app (and /app/*), its script and style, and a failing /api/billing. */
-class TestApp {
-  server!: Server;
-  origin = '';
-  csp: string | null = null;
-  attrs = '';
-  lang = 'en';
-  requests: string[] = [];
-
-  constructor(private readonly api: FakeRepro) {}
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-
-  private handle(req: IncomingMessage, res: ServerResponse): void {
-    const url = new URL(req.url ?? '/', this.origin);
-    this.requests.push(`${req.method} ${url.pathname}`);
-    const headers: Record<string, string> = {};
-    if (this.csp) headers['Content-Security-Policy'] = this.csp;
-    if (url.pathname === '/app' || url.pathname.startsWith('/app/')) {
-      const html = readFileSync(join(FIXTURES, 'app.html'), 'utf8')
-        .replace('__API__', this.api.origin)
-        .replace('__LANG__', this.lang)
-        .replace('__ATTRS__', `data-repro-key="${KEY}" ${this.attrs}`);
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', ...headers });
-      res.end(html);
-    } else if (url.pathname === '/app.js' || url.pathname === '/app.css') {
-      const type = url.pathname.endsWith('.js') ? 'text/javascript' : 'text/css';
-      res.writeHead(200, { 'Content-Type': type });
-      res.end(readFileSync(join(FIXTURES, url.pathname.slice(1))));
-    } else if (url.pathname === '/api/billing') {
-      req.resume();
-      res.writeHead(500, { 'Content-Type': 'application/json', 'Set-Cookie': 'sid=abc' });
-      res.end(JSON.stringify({ error: 'card declined' }));
-    } else {
-      res.writeHead(404);
-      res.end();
-    }
-  }
-}
-
-/** Every request body the page sent, decompressed. */
-function watchRequests(page: Page): string[] {
-  const bodies: string[] = [];
-  page.on('request', (request) => {
-    const buffer = request.postDataBuffer();
-    if (!buffer) return;
-    const gzip = request.headers()['content-encoding'] === 'gzip';
-    bodies.push((gzip ? gunzipSync(buffer) : buffer).toString('utf8'));
-  });
-  return bodies;
-}
-
-/** Whether `locator`'s element has the focus inside its shadow root (or the document). */
-function isFocused(locator: Locator): Promise<boolean> {
-  return locator.evaluate((el: El) => el.getRootNode().activeElement === el);
-}
-
-async function waitFor<T>(what: string, fn: () => T | Promise<T>, ms = 15_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('widget-client: the browser script in Chromium', () => {
   let browser: Browser;
   const api = new FakeRepro();
-  const app = new TestApp(api);
+  const app = new TestApp();
 
   beforeAll(async () => {
     // The e2e global setup builds dist/widget; a run of this file alone still needs it.
@@ -331,6 +228,8 @@ describe('widget-client: the browser script in Chromium', () => {
     mkdirSync(SHOTS, { recursive: true });
     await api.start();
     await app.start();
+    app.apiOrigin = api.origin;
+    app.key = KEY;
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],

@@ -65,7 +65,7 @@ export class Recorder {
       recordNetwork({
         networkBodyAllowList: this.options.networkBodyAllowList,
         ignore: this.options.ignoreUrl,
-        emit: (payload: NetworkPayload) => record.addCustomEvent('repro/network', payload),
+        emit: (payload: NetworkPayload) => this.custom('repro/network', payload),
       }),
     );
     this.stops.push(this.recordNavigation());
@@ -102,7 +102,7 @@ export class Recorder {
 
   private recordNavigation(): () => void {
     const emit = (trigger: string) =>
-      record.addCustomEvent('repro/navigation', { href: location.href, trigger });
+      this.custom('repro/navigation', { href: location.href, trigger });
     const entry = performance.getEntriesByType?.('navigation')[0] as
       PerformanceNavigationTiming | undefined;
     emit(entry?.type === 'reload' ? 'reload' : 'load');
@@ -129,6 +129,27 @@ export class Recorder {
     };
   }
 
+  /**
+   * A custom event (type 5). rrweb refuses them until its first full snapshot, which waits for
+   * the DOM: those from before (the page's load, its first requests) are kept and added after it.
+   */
+  private custom(tag: string, payload: unknown): void {
+    if (this.started) {
+      try {
+        record.addCustomEvent(tag, payload);
+      } catch {
+        /* recording stopped */
+      }
+      return;
+    }
+    if (this.early.length < 200) {
+      this.early.push({ type: 5, data: { tag, payload }, timestamp: Date.now() });
+    }
+  }
+
+  private started = false;
+  private early: RecordedEvent[] = [];
+
   private push(event: RecordedEvent, isCheckout: boolean): void {
     // A Meta event opens each full snapshot (first load and every checkout): a new segment.
     const opensSegment = event.type === 4 && (isCheckout || !this.current);
@@ -140,6 +161,14 @@ export class Recorder {
     const segment = this.segments[this.segments.length - 1];
     segment.events.push(event);
     segment.size += approximateSize(event);
+    if (event.type === 2 && !this.started) {
+      this.started = true;
+      for (const early of this.early.splice(0)) {
+        early.timestamp = Math.max(early.timestamp, event.timestamp);
+        segment.events.push(early);
+        segment.size += approximateSize(early);
+      }
+    }
     if (this.total() > this.options.maxBytes) this.trim();
     this.scheduleSave();
   }

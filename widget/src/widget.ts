@@ -124,6 +124,19 @@ export function sentryIds(): { eventId?: string; replayId?: string; traceId?: st
   return Object.keys(out).length ? out : undefined;
 }
 
+/** The message's questions as a list, unless its text already spells them out. */
+function questionList(message: Message): HTMLElement | null {
+  const missing = (message.questions ?? []).filter(
+    (q) => typeof q === 'string' && !message.body.includes(q),
+  );
+  if (!missing.length) return null;
+  return h(
+    'ul',
+    { class: 'questions' },
+    missing.map((q) => h('li', {}, [q])),
+  );
+}
+
 function h<K extends keyof HTMLElementTagNameMap>(
   tag: K,
   attrs: Record<string, string | boolean | undefined> = {},
@@ -629,13 +642,7 @@ export class Widget {
             h('li', { class: `message ${message.author === 'reporter' ? 'reporter' : 'agent'}` }, [
               h('span', { class: 'author' }, [message.author === 'reporter' ? s.you : s.support]),
               message.body,
-              message.questions?.length
-                ? h(
-                    'ul',
-                    { class: 'questions' },
-                    message.questions.map((q) => h('li', {}, [q])),
-                  )
-                : null,
+              questionList(message),
             ]),
           ),
         ),
