@@ -32,6 +32,7 @@ const LAYERS = [
   'health',
   'metrics',
   'admin',
+  'demo', // the demo app at /demo: a page with the widget installed
 ];
 
 const INFRASTRUCTURE = ['config', 'common', 'queue', 'database', 'observability'];

@@ -2,6 +2,7 @@ import { Controller, Get, Header, HttpCode, Post, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../../common/auth';
+import { ReadsOwnBody } from '../../common/body-parsing';
 import { ProjectsService } from '../projects/projects.service';
 import { DEMO_SCRIPT, DEMO_STYLE, demoPageCsp, renderDemoPage } from './demo-page';
 
@@ -58,6 +59,8 @@ export class DemoController {
 
   /** Deliberate bug one: the export always fails (the demo app then never clears its spinner). */
   @Post('api/export')
+  // It takes no body: the global reader leaves whatever comes unread.
+  @ReadsOwnBody()
   @HttpCode(500)
   @Header('Cache-Control', 'no-store')
   exportCsv(): { error: { code: string; message: string } } {

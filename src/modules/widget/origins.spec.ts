@@ -27,4 +27,11 @@ describe('widget origins', () => {
     expect(originAllowed(undefined, allowed, 'http://localhost:3000')).toBe(false);
     expect(originAllowed('null', allowed, 'http://localhost:3000')).toBe(false);
   });
+
+  it('allows a page Repro served itself, on the address the request was sent to', () => {
+    const self = 'http://127.0.0.1:3000';
+    expect(originAllowed(self, [], 'http://localhost:3000', self)).toBe(true);
+    expect(originAllowed('http://127.0.0.1:4000', [], 'http://localhost:3000', self)).toBe(false);
+    expect(originAllowed(undefined, [], 'http://localhost:3000', self)).toBe(false);
+  });
 });

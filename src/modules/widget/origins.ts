@@ -36,7 +36,13 @@ export function originAllowed(
   origin: string | undefined,
   allowed: readonly string[],
   publicUrl: string,
+  /** Where the request was sent (scheme and Host): a page Repro served itself, such as /demo. */
+  requestOrigin?: string,
 ): boolean {
   if (!origin || origin === 'null') return false;
-  return origin === new URL(publicUrl).origin || allowed.includes(origin);
+  return (
+    origin === new URL(publicUrl).origin ||
+    (requestOrigin !== undefined && origin === requestOrigin) ||
+    allowed.includes(origin)
+  );
 }

@@ -57,6 +57,8 @@ export class WidgetAccessMiddleware implements NestMiddleware {
       origin,
       project?.widgetAllowedOrigins ?? [],
       this.config.PUBLIC_URL,
+      // Repro's own pages, on whatever address they were opened (behind a proxy, as it says).
+      `${req.protocol}://${req.get('host') ?? ''}`,
     );
     if (allowed && origin) {
       res.setHeader('Access-Control-Allow-Origin', origin);
