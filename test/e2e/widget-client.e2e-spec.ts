@@ -120,6 +120,11 @@ class FakeRepro {
       return;
     }
     this.cors(req, res);
+    if (req.method === 'GET' && url.pathname === '/repro.mjs') {
+      res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8' });
+      res.end(readFileSync(join(WIDGET_DIR, 'repro.mjs')));
+      return;
+    }
     if (req.method === 'OPTIONS') {
       res.writeHead(204, {
         'Access-Control-Allow-Methods': 'GET, POST',
@@ -533,6 +538,70 @@ describe('widget-client: the browser script in Chromium', () => {
     await page.reload();
     await launcher().click();
     await dialog().getByText('We’ve filed this as ACME-12.').waitFor();
+  });
+
+  it('keeps only the last window: old segments go, the buffer still starts with a full snapshot', async () => {
+    app.attrs += ' data-repro-window-seconds="2" data-repro-checkout-seconds="1"';
+    await load();
+    await page.click('#orders-link');
+    await page.waitForTimeout(4_500);
+    const sentAt = Date.now();
+    await page.evaluate(() =>
+      (globalThis as unknown as TestWindow).Repro.report({ description: 'window' }),
+    );
+    const events = api.reports[0].body.events as Json[];
+    expect(events[0].type).toBe(4);
+    expect(events[1].type).toBe(2);
+    // The pushState 4.5 s ago is outside the 2 s window (plus one checkout period at most).
+    expect(events[0].timestamp).toBeGreaterThan(sentAt - 3_500);
+    expect(JSON.stringify(events)).not.toContain('pushState');
+  });
+
+  it('attaches the ids of Sentry’s browser SDK on the page', async () => {
+    await load();
+    await page.evaluate(() => {
+      (globalThis as unknown as { Sentry: Json }).Sentry = {
+        lastEventId: () => 'c0ffee00c0ffee00c0ffee00c0ffee00',
+        getReplay: () => ({ getReplayId: () => 'feedbeeffeedbeeffeedbeeffeedbeef' }),
+        getActiveSpan: () => undefined,
+        getCurrentScope: () => ({
+          getPropagationContext: () => ({ traceId: '0123456789abcdef0123456789abcdef' }),
+        }),
+      };
+    });
+    await page.evaluate(() =>
+      (globalThis as unknown as TestWindow).Repro.report({ description: 'with sentry' }),
+    );
+    expect(api.reports[0].body.sentry).toEqual({
+      eventId: 'c0ffee00c0ffee00c0ffee00c0ffee00',
+      replayId: 'feedbeeffeedbeeffeedbeeffeedbeef',
+      traceId: '0123456789abcdef0123456789abcdef',
+    });
+  });
+
+  it('the ES module has the same API and sends a report', async () => {
+    app.attrs = 'data-repro-record="false"';
+    await page.goto(`${app.origin}/app`);
+    // The tag on this page is the IIFE's copy; the module is a second, separate one.
+    await page.addScriptTag({
+      type: 'module',
+      content: `import * as m from '${api.origin}/repro.mjs'; window.__module = m;`,
+    });
+    await page.waitForFunction(() => '__module' in globalThis);
+    const result = await page.evaluate(
+      async ({ key, origin }) => {
+        const m = (globalThis as unknown as { __module: Json }).__module;
+        m.init({ key, endpoint: origin, launcher: false });
+        const sent = (await m.report({ description: 'from the module' })) as Json;
+        return { exports: Object.keys(m).sort(), sent };
+      },
+      { key: KEY, origin: api.origin },
+    );
+    expect(result.exports).toEqual(
+      expect.arrayContaining(['close', 'destroy', 'identify', 'init', 'on', 'open', 'report']),
+    );
+    expect(result.sent).toEqual({ id: api.reports[0].id, status: 'received' });
+    expect(api.reports[0].body.description).toBe('from the module');
   });
 
   it('Escape closes the panel and focus returns to the launcher; Tab stays inside the panel', async () => {

@@ -61,6 +61,22 @@ export class Recorder {
       ],
     });
     if (stopRecording) this.stops.push(stopRecording);
+    // rrweb checks out only when an event comes after the period: on a quiet page one snapshot
+    // would stay the buffer's start for ever. A timer takes the full snapshot anyway.
+    const checkout = window.setInterval(
+      () => {
+        const last = this.segments[this.segments.length - 1];
+        if (this.started && last && Date.now() - last.start >= this.options.checkoutEveryMs) {
+          try {
+            record.takeFullSnapshot(true);
+          } catch {
+            /* not recording */
+          }
+        }
+      },
+      Math.max(250, Math.round(this.options.checkoutEveryMs / 4)),
+    );
+    this.stops.push(() => window.clearInterval(checkout));
     this.stops.push(
       recordNetwork({
         networkBodyAllowList: this.options.networkBodyAllowList,
