@@ -148,7 +148,8 @@ const LONG = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>
   render();
 </script></body></html>`;
 
-function site(pathname: string): Route | undefined {
+/** The heavy pages: /dashboard, /feed and /inbox (an SPA). */
+export function heavySite(pathname: string): Route | undefined {
   if (pathname === '/dashboard') return { body: DASHBOARD };
   if (pathname === '/feed') return { body: BURSTS };
   if (pathname === '/inbox' || pathname.startsWith('/inbox/')) return { body: LONG };
@@ -170,7 +171,7 @@ const DRIVERS: Record<string, { path: string; checkoutMs: number; driver: Driver
         await page.waitForTimeout(400);
         if (step % 8 === 3) {
           await page.evaluate('window.scrollTo(0, 0)');
-          await page.click(`th[data-key="${headers[step % headers.length]}"]`);
+          await page.click(`th[data-key="${headers[((step - 3) / 8) % headers.length]}"]`);
         }
         if (step % 15 === 10) {
           await page.fill('#filter', '');
@@ -229,7 +230,7 @@ export async function recordHeavySessions(
       const json = join(dir, `heavy-${name}.json`);
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
       const recorder = await recordContext(context, {
-        site,
+        site: heavySite,
         flushMs: 200,
         checkoutEveryNms: spec.checkoutMs,
         file: json,

@@ -9,6 +9,7 @@ import { analyzeRecording } from '../../src/modules/recordings/analyzer/analyzer
 import { analysisMarkdown } from '../../src/modules/recordings/analyzer/markdown';
 import type { RecordingAnalysis } from '../../src/modules/recordings/analyzer/types';
 import { SPA } from '../bench/heavy-pages';
+import { heavySite } from '../bench/heavy-sessions';
 import { CHROMIUM, ORIGIN, type Recorder, recordContext } from '../bench/heavy-recorder';
 
 const SHOTS = '/tmp/shots/analyzer';
@@ -168,6 +169,41 @@ describe('the analyzer on real browser sessions', () => {
     expectTimeOrder(analysis);
     expect(analysis.uninterpreted).toEqual([]);
     expect(analysis.signals).toEqual([]);
+    expect(analysis.failure).toBeNull();
+  });
+
+  it('keeps time order on a live 3,000-row table: a scroll, then typing into its Filter, then a sort', async () => {
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const recorder = await recordContext(context, { site: heavySite, flushMs: 200 });
+    const page = await context.newPage();
+    await page.goto(`${ORIGIN}/dashboard`);
+    await page.waitForTimeout(1_000);
+    await page.mouse.move(400, 300);
+    await page.mouse.wheel(0, 900);
+    await page.waitForTimeout(700);
+    await page.locator('#filter').pressSequentially('ompany 2', { delay: 60 });
+    await page.waitForTimeout(500);
+    await page.mouse.wheel(0, -5_000);
+    await page.waitForTimeout(500);
+    await page.click('th[data-key="price"]');
+    await page.waitForTimeout(2_000);
+    await page.screenshot({ path: `${SHOTS}/dashboard-1280.png` });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: `${SHOTS}/dashboard-390.png` });
+    const analysis = await analyse(recorder);
+
+    expect(texts(analysis)).toEqual([
+      `Opened ${ORIGIN}/dashboard`,
+      'Scrolled down the page',
+      'Typed into "Filter"',
+      'Scrolled up the page',
+      'Clicked "Price"',
+      'Resized the window to 390×844',
+    ]);
+    expectTimeOrder(analysis);
+    // Ten table updates a second answer every click: no dead clicks, nothing failed.
+    expect(analysis.signals.map((s) => s.kind)).toEqual(['viewport']);
     expect(analysis.failure).toBeNull();
   });
 
