@@ -114,7 +114,6 @@ describe('widget-client against the real API: from the page to a ticket', () => 
     await page.waitForURL(/\/app\/orders$/);
     await page.click('#save');
     await page.getByText('Something went wrong').waitFor();
-    await page.waitForTimeout(1_300); // the recorder keeps its buffer in sessionStorage each second
     await page.reload();
     await launcher().waitFor();
 

@@ -288,8 +288,6 @@ describe('widget-client: the browser script in Chromium', () => {
     await page.waitForURL(/\/app\/orders$/);
     await page.click('#save');
     await page.getByText('Something went wrong').waitFor();
-    // Wait for the recorder's periodic save (1 s) before the reload.
-    await page.waitForTimeout(1_300);
     await page.reload();
     await launcher().waitFor();
     await page.click('#home-link');

@@ -29,6 +29,11 @@ interface Segment {
   events: RecordedEvent[];
 }
 
+/**
+ * How often the buffer is written to sessionStorage while events come; pagehide (reload,
+ * navigation) and a hidden tab write it at once, so this only bounds what a crash loses.
+ */
+const SAVE_EVERY_MS = 5_000;
 const MASK_SELECTOR = '[data-repro-mask], .repro-mask';
 const BLOCK_SELECTOR = '[data-repro-block], .repro-block';
 
@@ -207,7 +212,7 @@ export class Recorder {
     this.saveTimer = window.setTimeout(() => {
       this.saveTimer = undefined;
       this.save();
-    }, 1000);
+    }, SAVE_EVERY_MS);
   }
 
   private save(): void {
