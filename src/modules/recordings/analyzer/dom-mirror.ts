@@ -98,9 +98,15 @@ class NodeTable {
     } else if (this.sparse.delete(id)) this.size--;
   }
 
-  *values(): Generator<MirrorNode> {
-    for (const node of this.dense) if (node) yield node;
-    yield* this.sparse.values();
+  /** The first node, by id, that `test` accepts; a plain loop (no iterator objects). */
+  find(test: (node: MirrorNode) => boolean): MirrorNode | undefined {
+    const dense = this.dense;
+    for (let id = 0; id < dense.length; id++) {
+      const node = dense[id];
+      if (node !== undefined && test(node)) return node;
+    }
+    for (const node of this.sparse.values()) if (test(node)) return node;
+    return undefined;
   }
 }
 
@@ -458,10 +464,7 @@ export class DomMirror {
 
   /** Linear scan; only used to name the element of a click, so it runs a few times a recording. */
   private findByAttribute(name: string, value: string, tag?: string): MirrorNode | undefined {
-    for (const node of this.nodes.values()) {
-      if (node.attrs?.[name] === value && (!tag || node.tag === tag)) return node;
-    }
-    return undefined;
+    return this.nodes.find((node) => node.attrs?.[name] === value && (!tag || node.tag === tag));
   }
 
   private keep(attributes: Record<string, unknown>): Record<string, string> | null {
