@@ -280,6 +280,8 @@ describe('widget-client: the browser script in Chromium', () => {
   }
 
   it('records an SPA navigation, a reload, a failed request and a console error; masked inputs never leave; keyboard only', async () => {
+    // Bodies and headers for the app's /api/ only (allow-listed), never the sensitive headers.
+    app.attrs += ` data-repro-network-bodies="${app.origin}/api/billing"`;
     const bodies = watchRequests(page);
     await load();
     await page.fill('#password', PASSWORD);
@@ -288,6 +290,8 @@ describe('widget-client: the browser script in Chromium', () => {
     await page.waitForURL(/\/app\/orders$/);
     await page.click('#save');
     await page.getByText('Something went wrong').waitFor();
+    await page.click('#load-plans');
+    await page.getByText('Plans: 404').waitFor();
     await page.reload();
     await launcher().waitFor();
     await page.click('#home-link');
@@ -333,14 +337,29 @@ describe('widget-client: the browser script in Chromium', () => {
       tag: 'repro/navigation',
       payload: { href: `${app.origin}/app/orders`, trigger: 'reload' },
     });
-    const network = custom.find((d) => d.tag === 'repro/network')?.payload;
+    const requests = custom.filter((d) => d.tag === 'repro/network').map((d) => d.payload);
+    const network = requests.find((r) => r.method === 'POST');
     expect(network).toMatchObject({ method: 'POST', status: 500 });
     expect(network.url).toBe(`${app.origin}/api/billing?token=%5Bredacted%5D&plan=pro`);
+    expect(network.requestBody).toBe('{"plan":"pro"}');
+    expect(network.responseBody).toBe('{"error":"card declined"}');
+    expect(network.requestHeaders).toEqual({ 'content-type': 'application/json' });
+    expect(network.responseHeaders['content-type']).toBe('application/json');
+    expect(network.responseHeaders['set-cookie']).toBeUndefined();
+    // The XHR: not allow-listed, so no headers or bodies; its secret parameter redacted.
+    const xhr = requests.find((r) => r.method === 'GET' && r.url.includes('/api/plans'));
+    expect(xhr).toEqual({
+      method: 'GET',
+      url: `${app.origin}/api/plans?session=%5Bredacted%5D`,
+      status: 404,
+      durationMs: expect.any(Number),
+    });
 
     // What the server's analyzer makes of it: the failed request and the console error.
     const analysis = analyzeRecording(events);
     expect(analysis.failedRequests).toEqual([
       expect.objectContaining({ method: 'POST', url: `${app.origin}/api/billing`, status: 500 }),
+      expect.objectContaining({ method: 'GET', url: `${app.origin}/api/plans`, status: 404 }),
     ]);
     expect(analysis.errors.map((e) => e.message)).toContainEqual(
       expect.stringContaining('Payment failed: card declined'),
@@ -353,6 +372,9 @@ describe('widget-client: the browser script in Chromium', () => {
       expect(body).not.toContain(CARD);
       expect(body).not.toContain('page-secret');
       expect(body).not.toContain('s3cr3t-token');
+      expect(body).not.toContain('xhr-s3cr3t');
+      expect(body).not.toContain('xhr-key-secret');
+      expect(body).not.toContain('sid=abc');
       expect(body).not.toContain('Jane Roe'); // data-repro-mask text
     }
     expect(pageErrors).toEqual([]);
@@ -506,6 +528,11 @@ describe('widget-client: the browser script in Chromium', () => {
     await openAndWrite('Export button does nothing', 'conv@acme.example');
     await dialog().getByRole('button', { name: 'Send' }).click();
     await dialog().getByText('Thanks, your report was sent.').waitFor();
+    await page.evaluate(() => {
+      const w = globalThis as unknown as TestWindow;
+      w.__sent = [];
+      w.Repro.on('question', (detail) => w.__sent.push(detail));
+    });
     const report = api.reports[0];
     api.ask(report, 'Thanks! A couple of questions:', [
       'Which browser were you using?',
@@ -515,6 +542,10 @@ describe('widget-client: the browser script in Chromium', () => {
     await dialog().getByText('Which browser were you using?').waitFor();
     // Customer text is shown as text.
     await dialog().getByText('<b>not bold</b>').waitFor();
+    const questions = await page.evaluate(() => (globalThis as unknown as TestWindow).__sent);
+    expect(questions).toEqual([
+      { reportId: report.id, message: expect.objectContaining({ author: 'agent' }) },
+    ]);
 
     await page.reload();
     await launcher().waitFor();
@@ -618,7 +649,17 @@ describe('widget-client: the browser script in Chromium', () => {
     expect(await isFocused(launcher())).toBe(true);
   });
 
-  it('speaks the page language (Portuguese) and takes strings and an identified customer', async () => {
+  it('without a launcher (data-repro-launcher="false") the host app opens the panel itself', async () => {
+    app.attrs = 'data-repro-launcher="false"';
+    await page.goto(`${app.origin}/app`);
+    await page.waitForFunction(() => 'Repro' in globalThis);
+    await page.locator('[data-repro-widget]').waitFor({ state: 'attached' });
+    expect(await launcher().isVisible()).toBe(false);
+    await page.evaluate(() => (globalThis as unknown as { Repro: { open(): void } }).Repro.open());
+    await dialog().getByLabel('What happened?').waitFor();
+  });
+
+  it('speaks the page language (Portuguese); an identified customer gets no email field', async () => {
     app.lang = 'pt-BR';
     await page.goto(`${app.origin}/app`);
     const button = widget().getByRole('button', { name: 'Reportar um erro' });
