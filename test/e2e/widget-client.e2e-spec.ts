@@ -382,6 +382,11 @@ describe('widget-client: the browser script in Chromium', () => {
 
   it('offline, then online: the report waits in the browser, survives a reload and is sent once', async () => {
     await load();
+    await page.evaluate(() => {
+      const w = globalThis as unknown as TestWindow;
+      w.__sent = [];
+      w.Repro.on('report:sent', (detail) => w.__sent.push(detail));
+    });
     await context.setOffline(true);
     await openAndWrite('Offline bug', 'off@acme.example');
     await dialog().getByRole('button', { name: 'Send' }).click();
@@ -390,6 +395,10 @@ describe('widget-client: the browser script in Chromium', () => {
     // A reload while still offline (from cache is not possible: go back online for the page only after).
     await context.setOffline(false);
     await dialog().getByText('Thanks, your report was sent.').waitFor();
+    await page.waitForTimeout(300);
+    expect(await page.evaluate(() => (globalThis as unknown as TestWindow).__sent)).toEqual([
+      { id: api.reports[0].id, status: 'received' },
+    ]);
     await page.reload();
     await launcher().waitFor();
     await page.waitForTimeout(1_000);

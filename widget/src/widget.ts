@@ -174,6 +174,7 @@ export class Widget {
   private readonly savedKey: string;
   private readonly windowMinutes: number;
   private lastFocus: Element | null = null;
+  private readonly awaiting = new Set<string>();
 
   constructor(private readonly options: InitOptions & { endpoint: string }) {
     this.strings = stringsFor(options.locale, options.strings);
@@ -203,7 +204,10 @@ export class Widget {
 
   start(): void {
     this.recorder?.start();
-    this.delivery.onOutboxSent((accepted) => this.accepted(accepted));
+    // Reports queued by an earlier page; those this page awaits are settled by report().
+    this.delivery.onOutboxSent((accepted, key) => {
+      if (!this.awaiting.has(key)) this.accepted(accepted);
+    });
     window.addEventListener('online', () => void this.delivery.flush());
     if (this.delivery.pending()) void this.delivery.flush();
     const saved = this.saved();
@@ -273,6 +277,7 @@ export class Widget {
     const body = this.payload(input);
     const offline = navigator.onLine === false;
     if (offline) this.emit('report:queued', { idempotencyKey });
+    this.awaiting.add(idempotencyKey);
     try {
       const accepted = await this.delivery.send(body, idempotencyKey);
       this.accepted(accepted);
@@ -280,6 +285,8 @@ export class Widget {
     } catch (error) {
       this.emit('report:error', { error });
       throw error;
+    } finally {
+      this.awaiting.delete(idempotencyKey);
     }
   }
 
