@@ -595,6 +595,24 @@ describe('widget-client: the browser script in Chromium', () => {
     expect(JSON.stringify(events)).not.toContain('pushState');
   });
 
+  it('bounds the buffer by its size cap, dropping whole segments from the oldest', async () => {
+    const segments = async (attrs: string) => {
+      app.attrs = `data-repro-window-seconds="60" data-repro-checkout-seconds="1" ${attrs}`;
+      api.reset();
+      await load();
+      await page.waitForTimeout(3_500);
+      await page.evaluate(() =>
+        (globalThis as unknown as TestWindow).Repro.report({ description: 'cap' }),
+      );
+      const events = api.reports[0].body.events as Json[];
+      expect(events[1].type).toBe(2);
+      return events.filter((e) => e.type === 2).length;
+    };
+    expect(await segments('')).toBeGreaterThanOrEqual(3);
+    await page.evaluate(() => (globalThis as unknown as TestWindow).sessionStorage.clear());
+    expect(await segments('data-repro-max-bytes="4000"')).toBe(1);
+  });
+
   it('attaches the ids of Sentry’s browser SDK on the page', async () => {
     await load();
     await page.evaluate(() => {

@@ -29,6 +29,7 @@ function fromTag(tag: HTMLScriptElement): InitOptions | null {
   if (d.reproMaskAllText === 'true' || d.reproMaskAllText === '') options.maskAllText = true;
   if (d.reproRecord === 'false') options.record = false;
   if (d.reproWindowSeconds) options.recordWindowMs = Number(d.reproWindowSeconds) * 1000;
+  if (d.reproMaxBytes) options.recordMaxBytes = Number(d.reproMaxBytes);
   if (d.reproCheckoutSeconds) options.checkoutEveryMs = Number(d.reproCheckoutSeconds) * 1000;
   if (d.reproNetworkBodies)
     options.networkBodyAllowList = d.reproNetworkBodies.split(/\s+/).filter(Boolean);
