@@ -328,6 +328,8 @@ describe('widget-client: the browser script in Chromium', () => {
     const events = report.events as Json[];
     expect(events[0].type).toBe(4); // Meta, then the full snapshot the buffer starts with
     expect(events[1].type).toBe(2);
+    // The widget's own UI is blocked from the recording (data-repro-block on its host).
+    expect(JSON.stringify(events)).not.toContain('What happened?');
     const custom = events.filter((e) => e.type === 5).map((e) => e.data);
     expect(custom).toContainEqual({
       tag: 'repro/navigation',
