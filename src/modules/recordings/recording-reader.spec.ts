@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { fixturePath } from '../../../test/support/fixtures';
-import { RecordingReader, RecordingTooLargeError } from './recording-reader';
+import { JsonArrayBatcher, RecordingReader, RecordingTooLargeError } from './recording-reader';
 
 const FIXTURES = fixturePath('rrweb');
 const window1 = readFileSync(join(FIXTURES, 'posthog-recording-window1.events.json'));
@@ -26,6 +26,37 @@ describe('recording reader', () => {
       expect(events).toEqual(window1Events);
       expect(problems).toEqual({ malformed: 0, truncated: false });
     }
+  });
+
+  it("reads an event far larger than a batch (a big page's full snapshot) in work linear in its size", () => {
+    // A full snapshot of 40,000 nodes: DOM nodes are `{"type":2,…}` too, so the seam between
+    // events appears all through it, and one node's attribute even ends like an event does.
+    const nodes = Array.from({ length: 40_000 }, (_, i) => ({
+      type: 2,
+      tagName: 'td',
+      attributes: i === 777 ? { 'data-x': 'y', timestamp: 5 } : { class: `c${i % 7}` },
+      childNodes: [{ type: 3, textContent: `cell ${i} ${'x'.repeat(200)}`, id: i * 2 + 1 }],
+      id: i * 2,
+    }));
+    const events = [
+      { type: 4, data: { href: 'https://app.example/', width: 1280, height: 800 }, timestamp: 1 },
+      { type: 2, data: { node: { type: 0, childNodes: nodes, id: 1 } }, timestamp: 2 },
+      ...Array.from({ length: 500 }, (_, i) => ({
+        type: 3,
+        data: { source: 0, adds: [], removes: [{ id: i, parentId: 1 }] },
+        timestamp: 3 + i,
+      })),
+    ];
+    const bytes = Buffer.from(JSON.stringify(events));
+    expect(bytes.length).toBeGreaterThan(8 << 20);
+    const batcher = new JsonArrayBatcher();
+    const out: unknown[] = [];
+    for (let i = 0; i < bytes.length; i += 65_536) batcher.push(bytes.subarray(i, i + 65_536), out);
+    batcher.end(out);
+    expect(out).toEqual(events);
+    expect(batcher.problems).toEqual({ malformed: 0, truncated: false });
+    // Copied and searched a few times over at most, not once per 64 KB that arrived.
+    expect(batcher.work.bytes).toBeLessThan(6 * bytes.length);
   });
 
   it('reads gzip and counts inflated bytes', async () => {

@@ -148,14 +148,15 @@ const WHOLE_PARSE_MAX_BYTES = 16 << 20;
 const TIMESTAMP_KEY = Buffer.from('"timestamp":');
 
 /**
- * The last seam in `buffer` that closes a top-level event. rrweb writes events as
- * `{"type":…,"data":…,"timestamp":<ms>}`, while serialized DOM nodes (`{"type":2,…,"id":7}`) put
- * the same seam text all over full snapshots and mutations; a seam right after a timestamp is
- * an event's. Falls back to the last seam of any kind (the parse still checks the cut), or -1.
+ * The last seam in `buffer` at or after `from` that closes a top-level event. rrweb writes events
+ * as `{"type":…,"data":…,"timestamp":<ms>}`, while serialized DOM nodes (`{"type":2,…,"id":7}`)
+ * put the same seam text all over full snapshots and mutations; a seam right after a timestamp
+ * is an event's. With `anySeam`, falls back to the last seam of any kind (the parse still checks
+ * the cut) for JSON whose events do not end with their timestamp. -1 when there is none.
  */
-function lastEventSeam(buffer: Buffer): number {
+function lastEventSeam(buffer: Buffer, from: number, anySeam: boolean): number {
   const any = buffer.lastIndexOf(EVENT_SEAM);
-  for (let seam = any; seam > 0; seam = buffer.lastIndexOf(EVENT_SEAM, seam - 1)) {
+  for (let seam = any; seam >= from && seam > 0; seam = buffer.lastIndexOf(EVENT_SEAM, seam - 1)) {
     let k = seam - 1;
     while (k >= 0 && buffer[k] >= 0x30 && buffer[k] <= 0x39) k--;
     const key = k + 1 - TIMESTAMP_KEY.length;
@@ -166,7 +167,12 @@ function lastEventSeam(buffer: Buffer): number {
     )
       return seam;
   }
-  return any;
+  return anySeam && any >= from ? any : -1;
+}
+
+/** Whether the seam at `seam` follows an event's timestamp (see lastEventSeam). */
+function isTimestampSeam(buffer: Buffer, seam: number): boolean {
+  return lastEventSeam(buffer.subarray(0, seam + EVENT_SEAM.length), seam, false) === seam;
 }
 
 /**
@@ -179,9 +185,17 @@ function lastEventSeam(buffer: Buffer): number {
 export class JsonArrayBatcher {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** The pending bytes flush next at this size: doubled while one event outgrows a batch. */
+  private threshold = BATCH_BYTES;
+  /** The first pending bytes known to hold no seam after an event: not searched again. */
+  private searched = 0;
+  /** Once a seam after a timestamp was seen, only such seams are cut at. */
+  private timestampLast = false;
   private opened = false;
   private exact: JsonArraySplitter | null = null;
   readonly problems: ReadProblems = { malformed: 0, truncated: false };
+  /** Bytes copied and searched for seams: linear in the input, however large one event is. */
+  readonly work = { bytes: 0 };
 
   push(chunk: Buffer, out: unknown[]): void {
     if (this.exact) return this.pushExact(chunk, out);
@@ -199,7 +213,7 @@ export class JsonArrayBatcher {
     }
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
-    if (this.pendingBytes >= BATCH_BYTES) this.flush(out, false);
+    if (this.pendingBytes >= this.threshold) this.flush(out, false);
   }
 
   end(out: unknown[]): void {
@@ -213,6 +227,7 @@ export class JsonArrayBatcher {
 
   private flush(out: unknown[], last: boolean): void {
     const buffer = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending);
+    if (this.pending.length > 1) this.work.bytes += buffer.length;
     this.pending = [];
     this.pendingBytes = 0;
     let cut: number;
@@ -222,14 +237,14 @@ export class JsonArrayBatcher {
       if (end > 0 && buffer[end - 1] === CLOSE_BRACKET) cut = end - 1;
       else return this.fallback(buffer, out, true);
     } else {
-      const seam = lastEventSeam(buffer);
+      // A seam may straddle the end of what was searched before.
+      const from = Math.max(0, this.searched - EVENT_SEAM.length);
+      this.work.bytes += buffer.length - from;
+      const seam = lastEventSeam(buffer, from, !this.timestampLast);
       if (seam < 0) {
-        // One event larger than a batch, or no seams at all: wait for more, up to a point.
-        if (buffer.length < 64 * BATCH_BYTES) {
-          this.pending = [buffer];
-          this.pendingBytes = buffer.length;
-          return;
-        }
+        // One event larger than a batch (a full snapshot of a big page), or no seams at all:
+        // wait for twice as much, so that copying and searching stay linear, up to a point.
+        if (buffer.length < 64 * BATCH_BYTES) return this.wait(buffer);
         return this.fallback(buffer, out);
       }
       cut = seam + 1;
@@ -242,10 +257,21 @@ export class JsonArrayBatcher {
     }
     for (const event of events as unknown[]) out.push(event);
     if (!last) {
+      this.timestampLast ||= isTimestampSeam(buffer, cut - 1);
       const rest = buffer.subarray(cut + 1);
       this.pending = [rest];
       this.pendingBytes = rest.length;
+      this.searched = 0;
+      this.threshold = BATCH_BYTES;
     }
+  }
+
+  /** Keeps `buffer` pending, searched to its end, until it has doubled. */
+  private wait(buffer: Buffer): void {
+    this.pending = [buffer];
+    this.pendingBytes = buffer.length;
+    this.searched = buffer.length;
+    this.threshold = Math.max(BATCH_BYTES, buffer.length * 2);
   }
 
   /**
@@ -257,7 +283,13 @@ export class JsonArrayBatcher {
     const splitter = new JsonArraySplitter();
     splitter.push(Buffer.from('['), []);
     const elements: Buffer[] = [];
+    this.work.bytes += buffer.length;
     splitter.push(buffer, elements);
+    if (!last && !elements.length && !splitter.closed && buffer.length < 64 * BATCH_BYTES) {
+      // All one unfinished element (a seam inside it looked like an event's end): wait for its
+      // end on the fast path rather than reading the rest of the recording byte by byte.
+      return this.wait(buffer);
+    }
     for (const element of elements) {
       try {
         out.push(JSON.parse(element.toString('utf8')));
@@ -272,6 +304,8 @@ export class JsonArrayBatcher {
     const rest = splitter.takeRest();
     this.pending = rest.length ? [rest] : [];
     this.pendingBytes = rest.length;
+    this.searched = 0;
+    this.threshold = BATCH_BYTES;
   }
 
   private pushExact(chunk: Buffer, out: unknown[]): void {

@@ -42,6 +42,8 @@ export const THRESHOLDS = {
   resizeSettleMs: 1_000,
 } as const;
 
+/** Another tab's recording starts at most this long before the latest event seen. */
+const OTHER_WINDOW_MAX_BACK_MS = 24 * 60 * 60 * 1000;
 const CONSOLE_PLUGIN = 'rrweb/console@1';
 const MAX_MESSAGE = 500;
 const MAX_STACK = 10;
@@ -203,8 +205,10 @@ export class RecordingAnalyzer {
     if (this.startTs === null) this.startTs = event.timestamp;
     let t = event.timestamp - this.startTs;
     if (t < this.lastTs) {
-      // A page load back in time: another tab's recording, appended after this one's.
-      if (event.type === EventType.Meta) this.startWindow();
+      // A page load back in time: another tab's recording, appended after this one's; unless it
+      // is further back than any tab's buffer could be (a broken clock, a forged timestamp).
+      if (event.type === EventType.Meta && this.lastTs - t <= OTHER_WINDOW_MAX_BACK_MS)
+        this.startWindow();
       else {
         this.outOfOrder++;
         t = this.lastTs;
