@@ -11,6 +11,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { type BrowserContext } from 'playwright-core';
+import { CHROMIUM } from '../support/browser';
 
 export const ORIGIN = 'http://app.repro.test';
 
@@ -20,10 +21,7 @@ const CONSOLE_PLUGIN = path.join(
   'rrweb-plugin-console-record.umd.cjs',
 );
 
-export const CHROMIUM = {
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-};
+export { CHROMIUM };
 
 export interface RecordedEvent {
   type: number;

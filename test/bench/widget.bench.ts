@@ -16,7 +16,6 @@
  *
  * Builds the widget itself into a scratch folder; needs Debian's chromium at /usr/bin/chromium.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,6 +23,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { CHROMIUM, buildWidget } from '../support/browser';
 
 const ROOT = resolve(__dirname, '../..');
 const BUDGET_GZIP_BYTES = 60 * 1024;
@@ -148,9 +148,7 @@ async function main(): Promise<void> {
   let server: Server | null = null;
   let browser: Browser | null = null;
   try {
-    execFileSync(process.execPath, ['scripts/build-widget.mjs', '--no-typecheck', '--out', out], {
-      cwd: ROOT,
-    });
+    buildWidget(out);
     const widgetJs = readFileSync(join(out, 'repro.js'));
     const widgetGz = gzipSync(widgetJs, { level: 9 }).length;
     const rrwebGz = gzipSync(
@@ -171,10 +169,7 @@ async function main(): Promise<void> {
 
     const served = await serve(widgetJs);
     server = served.server;
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await chromium.launch(CHROMIUM);
     const without: Sample[] = [];
     const withWidget: Sample[] = [];
     for (let r = 0; r < rounds; r++) {

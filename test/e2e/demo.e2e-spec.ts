@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,8 +6,8 @@ import { gunzipSync } from 'node:zlib';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import request from 'supertest';
 import { createHarness, type Harness, type RunningApp, waitFor } from '../support/harness';
+import { CHROMIUM, buildWidget } from '../support/browser';
 
-const ROOT = join(__dirname, '..', '..');
 const SHOTS = '/tmp/shots/demo';
 const CARD = '4929 1234 5678 9012';
 
@@ -27,19 +26,10 @@ describe('the demo app at /demo', () => {
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     widgetDir = await mkdtemp(join(tmpdir(), 'repro-demo-widget-'));
-    execFileSync(
-      process.execPath,
-      ['scripts/build-widget.mjs', '--no-typecheck', '--out', widgetDir],
-      {
-        cwd: ROOT,
-      },
-    );
+    buildWidget(widgetDir);
     h = await createHarness({ WIDGET_DIR: widgetDir });
     app = await h.start('all');
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await chromium.launch(CHROMIUM);
   });
   afterAll(async () => {
     await browser?.close();

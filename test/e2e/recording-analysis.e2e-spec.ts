@@ -10,6 +10,7 @@ import { analyzeRecording } from '../../src/modules/recordings/analyzer/analyzer
 import type { RecordingAnalysis } from '../../src/modules/recordings/analyzer/types';
 import { startTestServer, type TestServer } from '../browser/test-server';
 import { fixturePath } from '../support/fixtures';
+import { CHROMIUM } from '../support/browser';
 
 interface RecordedEvent {
   type: number;
@@ -59,13 +60,7 @@ describe('recording analysis of real rrweb sessions in Chromium', () => {
   let context: BrowserContext | undefined;
 
   beforeAll(async () => {
-    [server, browser] = await Promise.all([
-      startTestServer(),
-      chromium.launch({
-        executablePath: '/usr/bin/chromium',
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      }),
-    ]);
+    [server, browser] = await Promise.all([startTestServer(), chromium.launch(CHROMIUM)]);
   });
   afterEach(async () => {
     await context?.close();

@@ -17,6 +17,7 @@ import { createProject, type TestProject } from '../factories/project.factory';
 import { reportPayload } from '../factories/report.factory';
 import { RrwebBuilder } from '../factories/rrweb-builder';
 import { createHarness, type Harness, type RunningApp, waitFor } from '../support/harness';
+import { CHROMIUM } from '../support/browser';
 
 const INJECTION = '<img src=x onerror=alert(1)>';
 const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -388,10 +389,7 @@ describe('replay viewer: GET /replay/:reportId plays the recording beside its ti
     let browser: Browser;
 
     beforeAll(async () => {
-      browser = await chromium.launch({
-        executablePath: '/usr/bin/chromium',
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      });
+      browser = await chromium.launch(CHROMIUM);
     });
     afterAll(() => browser?.close());
 

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -11,8 +10,8 @@ import { ProjectsService } from '../../src/modules/projects/projects.service';
 import { Report } from '../../src/modules/reports/entities/report.entity';
 import { createProject, type TestProject } from '../factories/project.factory';
 import { createHarness, type Harness, type RunningApp, waitFor } from '../support/harness';
+import { CHROMIUM, buildWidget } from '../support/browser';
 
-const ROOT = join(__dirname, '..', '..');
 const SHOTS = '/tmp/shots/widget-api';
 
 interface PageWindow {
@@ -49,13 +48,7 @@ describe('the widget API from a browser on another origin', () => {
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     widgetDir = await mkdtemp(join(tmpdir(), 'repro-widget-build-'));
-    execFileSync(
-      process.execPath,
-      ['scripts/build-widget.mjs', '--no-typecheck', '--out', widgetDir],
-      {
-        cwd: ROOT,
-      },
-    );
+    buildWidget(widgetDir);
     // The agent's real defaults, so that it asks the reporter questions.
     h = await createHarness({
       WIDGET_DIR: widgetDir,
@@ -70,10 +63,7 @@ describe('the widget API from a browser on another origin', () => {
     await new ProjectsService(h.db).updateWidgetSettings(acme.project.slug, {
       allowedOrigins: [allowed.origin],
     });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await chromium.launch(CHROMIUM);
   });
   afterAll(async () => {
     await browser?.close();

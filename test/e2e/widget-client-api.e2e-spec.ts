@@ -21,6 +21,7 @@ import {
   waitFor,
   watchRequests,
 } from '../fixtures/widget/test-app';
+import { CHROMIUM, buildWidget } from '../support/browser';
 
 const ROOT = join(__dirname, '..', '..');
 const SHOTS = '/tmp/shots/widget-client';
@@ -44,7 +45,7 @@ describe('widget-client against the real API: from the page to a ticket', () => 
 
   beforeAll(async () => {
     if (!existsSync(join(ROOT, 'dist', 'widget', 'manifest.json'))) {
-      execFileSync(process.execPath, ['scripts/build-widget.mjs', '--no-typecheck'], { cwd: ROOT });
+      buildWidget();
     }
     mkdirSync(SHOTS, { recursive: true });
     await app.start();
@@ -58,10 +59,7 @@ describe('widget-client against the real API: from the page to a ticket', () => 
     });
     app.apiOrigin = api.url;
     app.key = acme.project.widgetKey;
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await chromium.launch(CHROMIUM);
   });
   afterAll(async () => {
     await browser?.close();

@@ -3,7 +3,6 @@
  * API that speaks the contract (/tmp/briefs/contract.md, issue 14): a test app on one origin
  * loads /widget.js from the "Repro" origin with data-repro-key, records, and sends.
  */
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -23,6 +22,7 @@ import {
   waitFor,
   watchRequests,
 } from '../fixtures/widget/test-app';
+import { CHROMIUM, buildWidget } from '../support/browser';
 
 const ROOT = join(__dirname, '..', '..');
 const WIDGET_DIR = join(ROOT, 'dist', 'widget');
@@ -226,19 +226,14 @@ describe('widget-client: the browser script in Chromium', () => {
   beforeAll(async () => {
     // The e2e global setup builds dist/widget; a run of this file alone still needs it.
     if (!existsSync(join(WIDGET_DIR, 'manifest.json'))) {
-      execFileSync(process.execPath, ['scripts/build-widget.mjs', '--no-typecheck'], {
-        cwd: ROOT,
-      });
+      buildWidget();
     }
     mkdirSync(SHOTS, { recursive: true });
     await api.start();
     await app.start();
     app.apiOrigin = api.origin;
     app.key = KEY;
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await chromium.launch(CHROMIUM);
   });
   afterAll(async () => {
     await browser?.close();
