@@ -59,6 +59,25 @@ describe('recording analyzer', () => {
     );
   });
 
+  it('leaves out clicks and typing in parts the recorder did not record (the widget, blocked elements)', () => {
+    const b = new RrwebBuilder()
+      .load(0, billingPage)
+      .click(1_000, 'saveLabel')
+      .render(1_100, 'status')
+      .click(2_000, -1);
+    b.raw({
+      type: 3,
+      data: { source: 5, text: '****', isChecked: false, userTriggered: true, id: -1 },
+      timestamp: b.t0 + 2_500,
+    });
+    const analysis = analyzeRecording(b.events);
+    expect(analysis.steps.map((s) => s.text)).toEqual([
+      'Opened https://app.acme.example/settings/billing',
+      'Clicked button "Save changes"',
+    ]);
+    expect(analysis.uninterpreted).toEqual([]);
+  });
+
   it('names fields by their label, wrapping label or placeholder, and never echoes masked or sensitive values', () => {
     const b = new RrwebBuilder()
       .load(0, billingPage)

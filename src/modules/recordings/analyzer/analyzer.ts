@@ -42,6 +42,11 @@ export const THRESHOLDS = {
   resizeSettleMs: 1_000,
 } as const;
 
+/**
+ * rrweb's id for a node it did not record: inside a blocked element (`data-repro-block`, the
+ * widget's own panel). The customer's use of such parts is left out on purpose, not a puzzle.
+ */
+const UNRECORDED = -1;
 /** Another tab's recording starts at most this long before the latest event seen. */
 const OTHER_WINDOW_MAX_BACK_MS = 24 * 60 * 60 * 1000;
 const CONSOLE_PLUGIN = 'rrweb/console@1';
@@ -575,6 +580,7 @@ export class RecordingAnalyzer {
   }
 
   private onClick(id: number, t: number): void {
+    if (id === UNRECORDED) return;
     const node = this.mirror.interactiveAncestor(id);
     if (!node) {
       this.note('clicks on elements never seen', t);
@@ -770,7 +776,7 @@ export class RecordingAnalyzer {
   }
 
   private onInput(data: { id?: unknown; text?: unknown; isChecked?: unknown }, t: number): void {
-    if (typeof data?.id !== 'number') return;
+    if (typeof data?.id !== 'number' || data.id === UNRECORDED) return;
     this.activity(t);
     this.stayedOnPage();
     const value = typeof data.text === 'string' ? data.text : '';
