@@ -94,6 +94,34 @@ describe("dedupe's turn: the search before it, then the recheck in it", () => {
     expect(listed(recheck)).toEqual(listed(full));
   });
 
+  it('lists as pending a report that arrived earlier in the same millisecond', async () => {
+    const q = { title: 'the invoice pdf preview is blank', body: '', signals: [] };
+    // Stored microseconds apart in one millisecond: a JavaScript Date cannot tell them apart.
+    const [{ base }] = await db.query<{ base: string }[]>(
+      `SELECT date_trunc('milliseconds', now())::text AS base`,
+    );
+    const at = async (description: string, micros: number) =>
+      (
+        await db.query<{ id: string; created_at: Date }[]>(
+          `INSERT INTO reports (project_id, source, description, status, created_at)
+           VALUES ($1, 'api', $2, 'deduping', $3::timestamptz + make_interval(secs => $4::float8 / 1e6))
+           RETURNING id, created_at`,
+          [projectId, description, base, micros],
+        )
+      )[0];
+    const early = await at('The invoice PDF preview is blank for every invoice', 300);
+    const mine = await at(q.title, 700);
+    const terms = await search.terms(projectId, q.title, q.body);
+    const listed = await search.reports(
+      projectId,
+      q,
+      terms,
+      { id: mine.id, createdAt: mine.created_at },
+      WINDOW_MS,
+    );
+    expect(listed.map((c) => [c.id, c.pending])).toEqual([[early.id, true]]);
+  });
+
   it('numbers a decision recorded again after the mark, so the recheck sees it', async () => {
     const a = await report('Saving a draft invoice loses the line items');
     await decide(a, 'possible_duplicate');

@@ -39,6 +39,13 @@ const BODY_CHARS = 6000;
 const TITLE_RETRIEVAL_LIMIT = 20_000;
 /** Up to this many open issues, words are counted live when the background counts are missing. */
 const LIVE_COUNT_LIMIT = 20_000;
+/**
+ * When the deciding report arrived, as PostgreSQL stored it (microseconds): the JavaScript Date
+ * passed along has only milliseconds, which would hide a report that arrived just before it in
+ * the same millisecond.
+ */
+const OF_CREATED_AT =
+  'coalesce((SELECT o.created_at FROM reports o WHERE o.id = $5::uuid), $8::timestamptz)';
 const IN_FLIGHT = ['received', 'analyzing', 'clarifying', 'deduping', 'filing', 'needs_human'];
 /** A title compared without its ids (`identifiers.ts`): the query's title comes without them. */
 const titleOf = (column: string) =>
@@ -316,7 +323,7 @@ export class CandidateSearch {
          WHERE r.project_id = $1 AND r.id <> $5::uuid
            AND ((d.decision = 'new' AND (r.status::text = ANY($6::text[]) OR r.status = 'filed'))
                 OR (d.report_id IS NULL AND r.status::text = ANY($6::text[])
-                    AND (r.created_at, r.id) < ($8::timestamptz, $5::uuid)
+                    AND (r.created_at, r.id) < (${OF_CREATED_AT}, $5::uuid)
                     AND r.created_at > now() - make_interval(secs => $9))))`
       : `listed AS (
          -- The latest decisions to become a ticket, newest first through their index: as many
@@ -334,7 +341,7 @@ export class CandidateSearch {
          -- The oldest first: they decide first.
          (SELECT r.id, true FROM reports r
           WHERE r.project_id = $1 AND r.status::text = ANY($6::text[])
-            AND (r.created_at, r.id) < ($8::timestamptz, $5::uuid)
+            AND (r.created_at, r.id) < (${OF_CREATED_AT}, $5::uuid)
             AND r.created_at > now() - make_interval(secs => $9)
             AND NOT EXISTS (SELECT 1 FROM dedupe_results d WHERE d.report_id = r.id)
           ORDER BY r.created_at LIMIT 200))`;
