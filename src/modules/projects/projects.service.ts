@@ -15,6 +15,7 @@ import {
 } from './api-key';
 import { ApiKey } from './entities/api-key.entity';
 import { Project, type TrackerProvider } from './entities/project.entity';
+import { ExpiringCache } from '../../common/expiring-cache';
 
 export const DEFAULT_PROJECT_SLUG = 'default';
 
@@ -33,20 +34,16 @@ export interface IssuedKey {
   prefix: string;
 }
 
-/** More keys than any installation has; past it the cache starts over rather than grow. */
-const KEY_CACHE_MAX_ENTRIES = 10_000;
-
 @Injectable()
 export class ProjectsService {
   /** Verified keys by hash, for API_KEY_CACHE_MS: a revocation is honoured within that time. */
-  private readonly verifiedKeys = new Map<string, { project: Project; until: number }>();
-  private readonly keyCacheMs: number;
+  private readonly verifiedKeys: ExpiringCache<string, Project>;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Optional() @InjectConfig() config?: AppConfig,
   ) {
-    this.keyCacheMs = config?.API_KEY_CACHE_MS ?? 0;
+    this.verifiedKeys = new ExpiringCache(config?.API_KEY_CACHE_MS ?? 0);
   }
 
   /**
@@ -234,9 +231,8 @@ export class ProjectsService {
     const prefix = apiKeyPrefix(key);
     if (!prefix) return null;
     const hash = hashApiKey(key);
-    const now = Date.now();
     const cached = this.verifiedKeys.get(hash);
-    if (cached && cached.until > now) return cached.project;
+    if (cached) return cached;
     const row = await this.db.getRepository(ApiKey).findOne({
       where: { prefix, revokedAt: IsNull() },
       relations: { project: true },
@@ -245,10 +241,7 @@ export class ProjectsService {
       this.verifiedKeys.delete(hash);
       return null;
     }
-    if (this.keyCacheMs > 0) {
-      if (this.verifiedKeys.size >= KEY_CACHE_MAX_ENTRIES) this.verifiedKeys.clear();
-      this.verifiedKeys.set(hash, { project: row.project, until: now + this.keyCacheMs });
-    }
+    this.verifiedKeys.set(hash, row.project);
     return row.project;
   }
 }

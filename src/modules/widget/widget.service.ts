@@ -7,11 +7,10 @@ import { ProjectsService } from '../projects/projects.service';
 import type { ReportStatus } from '../reports/report-state-machine';
 import { TicketsService } from '../trackers/tickets.service';
 import { TriageService } from '../triage/triage.service';
+import { ExpiringCache } from '../../common/expiring-cache';
 
 /** What `generateWidgetKey` makes; anything else is refused without a lookup. */
 const WIDGET_KEY = /^pk_[A-Za-z0-9_-]{10,64}$/;
-/** More keys than any installation has; past it the cache starts over rather than grow. */
-const CACHE_MAX_ENTRIES = 10_000;
 
 /** Statuses at which engineering has the report (a ticket of its own or an existing one). */
 const FILED: readonly ReportStatus[] = ['filed', 'duplicate', 'resolved', 'closed'];
@@ -30,15 +29,17 @@ export interface WidgetReportView {
 @Injectable()
 export class WidgetService {
   /** Projects (or null for unknown keys) by widget key, for API_KEY_CACHE_MS. */
-  private readonly byKey = new Map<string, { project: Project | null; until: number }>();
+  private readonly byKey: ExpiringCache<string, Project | null>;
 
   constructor(
     private readonly projects: ProjectsService,
     private readonly conversation: ConversationService,
     private readonly triage: TriageService,
     private readonly tickets: TicketsService,
-    @InjectConfig() private readonly config: AppConfig,
-  ) {}
+    @InjectConfig() config: AppConfig,
+  ) {
+    this.byKey = new ExpiringCache(config.API_KEY_CACHE_MS);
+  }
 
   /**
    * The project of this widget key, or null. Remembered for API_KEY_CACHE_MS, so a change of
@@ -46,14 +47,10 @@ export class WidgetService {
    */
   async projectByKey(key: string): Promise<Project | null> {
     if (!WIDGET_KEY.test(key)) return null;
-    const now = Date.now();
     const cached = this.byKey.get(key);
-    if (cached && cached.until > now) return cached.project;
+    if (cached !== undefined) return cached;
     const project = await this.projects.findByWidgetKey(key);
-    if (this.config.API_KEY_CACHE_MS > 0) {
-      if (this.byKey.size >= CACHE_MAX_ENTRIES) this.byKey.clear();
-      this.byKey.set(key, { project, until: now + this.config.API_KEY_CACHE_MS });
-    }
+    this.byKey.set(key, project);
     return project;
   }
 
