@@ -47,6 +47,16 @@ const LIVE_COUNT_LIMIT = 20_000;
 const OF_CREATED_AT =
   'coalesce((SELECT o.created_at FROM reports o WHERE o.id = $5::uuid), $8::timestamptz)';
 const IN_FLIGHT = ['received', 'analyzing', 'clarifying', 'deduping', 'filing', 'needs_human'];
+/**
+ * A report (`r`) that decided to become a ticket is listed while in flight or filed (its ticket
+ * is open): the report's own words, not the ticket's, found even when its ticket reached the
+ * mirror after the issues were read.
+ */
+const DECIDED_LISTABLE = `(r.status::text = ANY($6::text[]) OR r.status = 'filed')`;
+/** An undecided report (`r`) is listed while in flight, if it arrived before `of` in the window. */
+const PENDING_LISTABLE = `r.status::text = ANY($6::text[])
+  AND (r.created_at, r.id) < (${OF_CREATED_AT}, $5::uuid)
+  AND r.created_at > now() - make_interval(secs => $9)`;
 /** A title compared without its ids (`identifiers.ts`): the query's title comes without them. */
 const titleOf = (column: string) =>
   `lower(regexp_replace(${column}, '${IDENTIFIER_SQL_PATTERN.replace(/'/g, "''")}', ' ', 'gi'))`;
@@ -321,10 +331,8 @@ export class CandidateSearch {
          CROSS JOIN LATERAL (SELECT * FROM reports r WHERE r.id = c.id OFFSET 0) r
          LEFT JOIN dedupe_results d ON d.report_id = r.id
          WHERE r.project_id = $1 AND r.id <> $5::uuid
-           AND ((d.decision = 'new' AND (r.status::text = ANY($6::text[]) OR r.status = 'filed'))
-                OR (d.report_id IS NULL AND r.status::text = ANY($6::text[])
-                    AND (r.created_at, r.id) < (${OF_CREATED_AT}, $5::uuid)
-                    AND r.created_at > now() - make_interval(secs => $9))))`
+           AND ((d.decision = 'new' AND ${DECIDED_LISTABLE})
+                OR (d.report_id IS NULL AND ${PENDING_LISTABLE})))`
       : `listed AS (
          -- The latest decisions to become a ticket, newest first through their index: as many
          -- rows read as listed, however many reports the project has.
@@ -332,17 +340,12 @@ export class CandidateSearch {
           JOIN reports r ON r.id = d.report_id
           WHERE d.project_id = $1 AND d.decision = 'new' AND d.report_id <> $5::uuid
             AND r.created_at > now() - interval '14 days'
-            -- Filed too (its ticket is open): the report's own words, not the ticket's, and
-            -- found even when its ticket reached the mirror after the issues were read.
-            AND (r.status::text = ANY($6::text[])
-                 OR r.status = 'filed')
+            AND ${DECIDED_LISTABLE}
           ORDER BY d.decided_seq DESC LIMIT 500)
          UNION ALL
          -- The oldest first: they decide first.
          (SELECT r.id, true FROM reports r
-          WHERE r.project_id = $1 AND r.status::text = ANY($6::text[])
-            AND (r.created_at, r.id) < (${OF_CREATED_AT}, $5::uuid)
-            AND r.created_at > now() - make_interval(secs => $9)
+          WHERE r.project_id = $1 AND ${PENDING_LISTABLE}
             AND NOT EXISTS (SELECT 1 FROM dedupe_results d WHERE d.report_id = r.id)
           ORDER BY r.created_at LIMIT 200))`;
     const rows = await this.db.query<
