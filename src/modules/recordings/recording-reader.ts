@@ -157,22 +157,21 @@ const TIMESTAMP_KEY = Buffer.from('"timestamp":');
 function lastEventSeam(buffer: Buffer, from: number, anySeam: boolean): number {
   const any = buffer.lastIndexOf(EVENT_SEAM);
   for (let seam = any; seam >= from && seam > 0; seam = buffer.lastIndexOf(EVENT_SEAM, seam - 1)) {
-    let k = seam - 1;
-    while (k >= 0 && buffer[k] >= 0x30 && buffer[k] <= 0x39) k--;
-    const key = k + 1 - TIMESTAMP_KEY.length;
-    if (
-      k < seam - 1 &&
-      key >= 0 &&
-      buffer.compare(TIMESTAMP_KEY, 0, TIMESTAMP_KEY.length, key, k + 1) === 0
-    )
-      return seam;
+    if (followsTimestamp(buffer, seam)) return seam;
   }
   return anySeam && any >= from ? any : -1;
 }
 
-/** Whether the seam at `seam` follows an event's timestamp (see lastEventSeam). */
-function isTimestampSeam(buffer: Buffer, seam: number): boolean {
-  return lastEventSeam(buffer.subarray(0, seam + EVENT_SEAM.length), seam, false) === seam;
+/** Whether the seam at `seam` comes right after `"timestamp":<digits>`, an event's last key. */
+function followsTimestamp(buffer: Buffer, seam: number): boolean {
+  let k = seam - 1;
+  while (k >= 0 && buffer[k] >= 0x30 && buffer[k] <= 0x39) k--;
+  const key = k + 1 - TIMESTAMP_KEY.length;
+  return (
+    k < seam - 1 &&
+    key >= 0 &&
+    buffer.compare(TIMESTAMP_KEY, 0, TIMESTAMP_KEY.length, key, k + 1) === 0
+  );
 }
 
 /**
@@ -257,7 +256,7 @@ export class JsonArrayBatcher {
     }
     for (const event of events as unknown[]) out.push(event);
     if (!last) {
-      this.timestampLast ||= isTimestampSeam(buffer, cut - 1);
+      this.timestampLast ||= followsTimestamp(buffer, cut - 1);
       const rest = buffer.subarray(cut + 1);
       this.pending = [rest];
       this.pendingBytes = rest.length;
