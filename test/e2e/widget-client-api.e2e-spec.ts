@@ -18,10 +18,11 @@ import {
   PASSWORD,
   TestApp,
   type TestWindow,
-  waitFor,
+  tabToLauncher,
   watchRequests,
 } from '../fixtures/widget/test-app';
 import { CHROMIUM, buildWidget } from '../support/browser';
+import { waitFor } from '../support/wait-for';
 
 const ROOT = join(__dirname, '..', '..');
 const SHOTS = '/tmp/shots/widget-client';
@@ -116,15 +117,7 @@ describe('widget-client against the real API: from the page to a ticket', () => 
     await launcher().waitFor();
 
     // Keyboard only: Tab to the launcher, Enter, type, Tab to the email, Tab Tab, Enter on Send.
-    await page.locator('body').focus();
-    await waitFor('the launcher to take focus', async () => {
-      await page.keyboard.press('Tab');
-      return page.evaluate(() =>
-        (globalThis as unknown as TestWindow).document.activeElement?.hasAttribute(
-          'data-repro-widget',
-        ),
-      );
-    });
+    await tabToLauncher(page);
     await page.keyboard.press('Enter');
     await dialog().getByLabel('What happened?').waitFor();
     await page.keyboard.type('billing is broken');
@@ -135,8 +128,9 @@ describe('widget-client against the real API: from the page to a ticket', () => 
     await page.keyboard.press('Enter');
     await dialog().getByText('Thanks, your report was sent.').waitFor();
 
-    const stored = await waitFor('the report', () =>
-      reports().findOneBy({ projectId: acme.project.id, description: 'billing is broken' }),
+    const stored = await waitFor(
+      () => reports().findOneBy({ projectId: acme.project.id, description: 'billing is broken' }),
+      { what: 'the report' },
     );
     expect(stored.source).toBe('widget');
 

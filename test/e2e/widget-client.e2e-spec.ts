@@ -19,10 +19,11 @@ import {
   PASSWORD,
   TestApp,
   type TestWindow,
-  waitFor,
+  tabToLauncher,
   watchRequests,
 } from '../fixtures/widget/test-app';
 import { CHROMIUM, buildWidget } from '../support/browser';
+import { waitFor } from '../support/wait-for';
 
 const ROOT = join(__dirname, '..', '..');
 const WIDGET_DIR = join(ROOT, 'dist', 'widget');
@@ -292,15 +293,7 @@ describe('widget-client: the browser script in Chromium', () => {
     await page.click('#home-link');
 
     // Keyboard only: Tab to the launcher, Enter, type, Tab through, Enter on Send.
-    await page.locator('body').focus();
-    await waitFor('the launcher to take focus', async () => {
-      await page.keyboard.press('Tab');
-      return page.evaluate(() =>
-        (globalThis as unknown as TestWindow).document.activeElement?.hasAttribute(
-          'data-repro-widget',
-        ),
-      );
-    });
+    await tabToLauncher(page);
     await page.keyboard.press('Enter');
     await dialog().waitFor();
     expect(await isFocused(dialog().getByLabel('What happened?'))).toBe(true);
@@ -417,7 +410,7 @@ describe('widget-client: the browser script in Chromium', () => {
     // Reload at once: the page that queued it may or may not have sent it; either way, once.
     await page.reload();
     await launcher().waitFor();
-    await waitFor('the queued report', () => api.reports.length === 1);
+    await waitFor(() => api.reports.length === 1, { what: 'the queued report' });
     await page.waitForTimeout(1_000);
     expect(api.reports).toHaveLength(1);
     expect(
@@ -562,7 +555,7 @@ describe('widget-client: the browser script in Chromium', () => {
     await page.keyboard.type('Chrome on a Mac');
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
-    await waitFor('the answer', () => api.answers.length === 1);
+    await waitFor(() => api.answers.length === 1, { what: 'the answer' });
     expect(api.answers).toEqual(['Chrome on a Mac']);
     await dialog().getByText('Chrome on a Mac').waitFor();
 

@@ -8,6 +8,8 @@ import { dataSourceOptions } from '../../src/database/data-source';
 import { redisOptions } from '../../src/queue/redis-connection';
 import { createTestDatabase, TEST_REDIS_URL } from './databases';
 
+export { waitFor } from './wait-for';
+
 export interface Harness {
   config: AppConfig;
   /** Environment for child processes (main.worker.ts) so they share this harness's stores. */
@@ -101,27 +103,4 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
       await database.drop();
     },
   };
-}
-
-/** Polls until `probe` returns a value that is not undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(
-  probe: () => Promise<T | undefined | false | null> | T | undefined | false | null,
-  { timeoutMs = 15_000, intervalMs = 100, what = 'condition' } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false && value !== null) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `Timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
 }
