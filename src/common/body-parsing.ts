@@ -32,17 +32,27 @@ function hasBody(req: Request): boolean {
   return req.header('transfer-encoding') !== undefined || (length !== undefined && length !== '0');
 }
 
-/** The API speaks JSON; anything else is refused before it is read. */
+/** A body that is not JSON, as the API's 415; null when the request has none or it is JSON. */
+export function notJson(req: Request): DomainError | null {
+  if (!METHODS_WITH_BODY.has(req.method) || !hasBody(req) || req.is(JSON_TYPES)) return null;
+  return new DomainError(
+    415,
+    ErrorCode.UnsupportedMediaType,
+    'Send the body as JSON (Content-Type: application/json).',
+    { field: 'Content-Type', received: req.header('content-type') ?? null },
+  );
+}
+
+// The widget's routes check the type themselves, once they know whether the page's origin may
+// read the answer (WidgetAccessMiddleware): a 415 sent from here would carry no CORS headers.
+const WIDGET_PATH = /^\/v1\/widget\//;
+
+/** The API speaks JSON; anything else is refused before it is read (widget routes: see above). */
 export function requireJson(req: Request, res: Response, next: NextFunction): void {
-  if (METHODS_WITH_BODY.has(req.method) && hasBody(req) && !req.is(JSON_TYPES)) {
-    sendError(
-      res,
-      415,
-      ErrorCode.UnsupportedMediaType,
-      'Send the body as JSON (Content-Type: application/json).',
-      requestIdOf(req),
-      { field: 'Content-Type', received: req.header('content-type') ?? null },
-    );
+  const refusal = WIDGET_PATH.test(req.originalUrl) ? null : notJson(req);
+  if (refusal) {
+    const { status, code, message, details } = refusal;
+    sendError(res, status, code, message, requestIdOf(req), details);
     return;
   }
   next();

@@ -164,6 +164,40 @@ describe('the widget API from a browser on another origin', () => {
     await page.close();
   });
 
+  it('lets the page read the status and code of a body refused before it was parsed, and of an unknown route', async () => {
+    const page = await open(allowed.origin);
+    const base = `${app.url}/v1/widget/${acme.project.widgetKey}`;
+    const answers = await page.evaluate(async (widget) => {
+      const attempts: [string, string, RequestInit][] = [
+        // A "simple" request: the browser sends it without a preflight.
+        ['text/plain', '/reports', { headers: { 'Content-Type': 'text/plain' }, body: 'hi' }],
+        [
+          'malformed JSON',
+          '/reports',
+          { headers: { 'Content-Type': 'application/json' }, body: '{"description":' },
+        ],
+        ['unknown route', '/nothing-here', { headers: { 'Content-Type': 'application/json' } }],
+      ];
+      const out: string[] = [];
+      for (const [name, path, init] of attempts) {
+        try {
+          const res = await fetch(`${widget}${path}`, { method: 'POST', ...init });
+          const body = (await res.json()) as { error?: { code: string } };
+          out.push(`${name}: ${res.status} ${body.error?.code ?? '-'}`);
+        } catch (error) {
+          out.push(`${name}: unreadable (${String(error)})`);
+        }
+      }
+      return out;
+    }, base);
+    expect(answers).toEqual([
+      'text/plain: 415 UNSUPPORTED_MEDIA_TYPE',
+      'malformed JSON: 400 MALFORMED_JSON',
+      'unknown route: 404 NOT_FOUND',
+    ]);
+    await page.close();
+  });
+
   it("lets the page read a 429's Retry-After and code across origins", async () => {
     const limited = await h.start('api', { RATE_LIMIT_PER_WIDGET_KEY_PER_MINUTE: 1 });
     const initech = await createProject(h.db, 'Initech');

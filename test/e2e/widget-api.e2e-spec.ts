@@ -160,6 +160,71 @@ describe('the widget API (public key in the path, origins per project)', () => {
     });
   });
 
+  describe('every answer to an allowed origin is readable by its page', () => {
+    it('carries the CORS headers on refusals made before the body is parsed or the route is found', async () => {
+      const small = await h.start('api', { REPORT_BODY_LIMIT_BYTES: 2048 });
+      const post = (path: string, url = app.url) =>
+        request(url).post(widget(acme, path)).set('Origin', APP);
+      const answers = {
+        'text/plain': await post('/reports')
+          .set('Content-Type', 'text/plain')
+          .send('the export button does nothing'),
+        'form on the chunk route': await post(`/recordings/widget-${randomUUID()}/chunks?seq=0`)
+          .set('Content-Type', 'application/x-www-form-urlencoded')
+          .send('a=1'),
+        'unsupported encoding': await post('/reports')
+          .set('Content-Type', 'application/json')
+          .set('Content-Encoding', 'compress')
+          .send('{}'),
+        'malformed JSON': await post('/reports')
+          .set('Content-Type', 'application/json')
+          .send('{"description": '),
+        'corrupt gzip': await post('/reports')
+          .set('Content-Type', 'application/json')
+          .set('Content-Encoding', 'gzip')
+          .serialize(raw)
+          .send(Buffer.from('not gzip at all')),
+        'too large': await post('/reports', small.url)
+          .set('Content-Type', 'application/json')
+          .send(JSON.stringify({ description: 'x'.repeat(4096) })),
+        'unknown sub-route': await post('/nothing-here').send({}),
+        'wrong method': await request(app.url).delete(widget(acme, '/reports')).set('Origin', APP),
+      };
+      await small.close();
+      const seen = Object.entries(answers).map(
+        ([name, res]) =>
+          `${name}: ${res.status} ${res.body.error?.code} ${res.headers['access-control-allow-origin']}`,
+      );
+      expect(seen).toEqual([
+        `text/plain: 415 UNSUPPORTED_MEDIA_TYPE ${APP}`,
+        `form on the chunk route: 415 UNSUPPORTED_MEDIA_TYPE ${APP}`,
+        `unsupported encoding: 415 UNSUPPORTED_MEDIA_TYPE ${APP}`,
+        `malformed JSON: 400 MALFORMED_JSON ${APP}`,
+        `corrupt gzip: 400 MALFORMED_JSON ${APP}`,
+        `too large: 413 PAYLOAD_TOO_LARGE ${APP}`,
+        `unknown sub-route: 404 NOT_FOUND ${APP}`,
+        `wrong method: 404 NOT_FOUND ${APP}`,
+      ]);
+      expect(answers['text/plain'].body.error.details).toMatchObject({ field: 'Content-Type' });
+      // Nothing was stored from any of them.
+      expect(
+        await h.db.getRepository(Report).countBy({ description: 'the export button does nothing' }),
+      ).toBe(0);
+    });
+
+    it('still refuses a body that is not JSON on the secret API before reading it (415, no CORS)', async () => {
+      const res = await request(app.url)
+        .post('/v1/reports')
+        .set(acme.auth)
+        .set('Origin', APP)
+        .set('Content-Type', 'text/plain')
+        .send('not json')
+        .expect(415);
+      expect(res.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+      expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    });
+  });
+
   describe('reports', () => {
     it('stores a report from an allowed origin as source widget (202, readable cross-origin), and the worker triages it', async () => {
       const res = await send(acme, {

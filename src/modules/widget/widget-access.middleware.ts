@@ -1,6 +1,6 @@
 import { Injectable, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Response } from 'express';
-import { closeIfUnread } from '../../common/body-parsing';
+import { closeIfUnread, notJson } from '../../common/body-parsing';
 import { DomainError, ErrorCode, UnauthorizedError } from '../../common/errors';
 import { RateLimits } from '../../common/rate-limit';
 import type { AppConfig } from '../../config/config.schema';
@@ -22,9 +22,10 @@ const CORS = {
 /**
  * `/v1/widget/:key/…`, before any guard: finds the project of the key in the path, answers CORS
  * preflights for the origins it allows (and PUBLIC_URL's), refuses unknown keys (401) and other
- * origins or none (403), and counts the request against the key's own limit. Runs before the
- * AuthGuard (which counts the address), so that every answer, 429s included, carries the CORS
- * headers a page needs to read it.
+ * origins or none (403), counts the request against the key's own limit and refuses a body that
+ * is not JSON (415; requireJson leaves widget routes to this). Runs before the AuthGuard (which
+ * counts the address), so that every answer, 429s and 415s included, carries the CORS headers a
+ * page needs to read it.
  */
 @Injectable()
 export class WidgetAccessMiddleware implements NestMiddleware {
@@ -83,6 +84,9 @@ export class WidgetAccessMiddleware implements NestMiddleware {
       throw originRefused(origin);
     }
     await this.limits.forWidgetKey(project.id, req, res);
+    // requireJson leaves widget routes to this check, made once the answer is readable.
+    const refusal = notJson(req);
+    if (refusal) throw refusal;
     req.widgetProject = project;
     return true;
   }
