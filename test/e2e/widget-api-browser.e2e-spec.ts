@@ -198,6 +198,25 @@ describe('the widget API from a browser on another origin', () => {
     await page.close();
   });
 
+  it('lets a page with a stale widget key read the 401 (after a preflight), so it is not retried as a network failure', async () => {
+    const page = await open(allowed.origin);
+    const answer = await page.evaluate(async (url) => {
+      try {
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'Idempotency-Key': crypto.randomUUID() },
+          body: JSON.stringify({ description: 'sent with a rotated key' }),
+        });
+        const body = (await res.json()) as { error?: { code: string } };
+        return `${res.status} ${body.error?.code ?? '-'}`;
+      } catch (error) {
+        return `unreadable (${String(error)})`;
+      }
+    }, `${app.url}/v1/widget/pk_rotatedRotatedRotated/reports`);
+    expect(answer).toBe('401 UNAUTHORIZED');
+    await page.close();
+  });
+
   it("lets the page read a 429's Retry-After and code across origins", async () => {
     const limited = await h.start('api', { RATE_LIMIT_PER_WIDGET_KEY_PER_MINUTE: 1 });
     const initech = await createProject(h.db, 'Initech');

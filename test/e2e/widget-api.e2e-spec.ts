@@ -536,6 +536,89 @@ describe('the widget API (public key in the path, origins per project)', () => {
       await limited.close();
     });
 
+    it('never blocks an address for unknown widget keys (a stale snippet behind one NAT): the widget and the API still work from it', async () => {
+      const limited = await h.start('api', {
+        RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: 3,
+        TRUST_PROXY: true,
+      });
+      const office = (test: request.Test) => test.set('X-Forwarded-For', '198.51.100.7');
+      const stale = 'pk_rotatedRotatedRotated';
+      const answers: string[] = [];
+      for (let i = 0; i < 8; i++) {
+        const res = await office(
+          request(limited.url)
+            .post(`/v1/widget/${stale}/reports`)
+            .set('Origin', APP)
+            .send(reportPayload()),
+        );
+        answers.push(`${res.status} ${res.body.error?.code} ${res.body.error?.details?.field}`);
+        // Readable by the page, so the widget says why and stops retrying.
+        expect(res.headers['access-control-allow-origin']).toBe(APP);
+      }
+      expect(answers).toEqual(answers.map(() => '401 UNAUTHORIZED key'));
+      const preflight = await office(
+        request(limited.url)
+          .options(`/v1/widget/${stale}/reports`)
+          .set('Origin', APP)
+          .set('Access-Control-Request-Method', 'POST')
+          .set('Access-Control-Request-Headers', 'content-type'),
+      ).expect(204);
+      expect(preflight.headers['access-control-allow-origin']).toBe(APP);
+      await office(request(limited.url).get('/v1/tickets').set(acme.auth)).expect(200);
+      await office(
+        request(limited.url)
+          .post(widget(acme, '/reports'))
+          .set('Origin', APP)
+          .send(reportPayload()),
+      ).expect(202);
+      await limited.close();
+    });
+
+    it('counts unknown widget keys against the per-address limit (429 readable by the page)', async () => {
+      const limited = await h.start('api', {
+        RATE_LIMIT_PER_ADDRESS_PER_MINUTE: 3,
+        TRUST_PROXY: true,
+      });
+      const statuses: number[] = [];
+      let last: request.Response | undefined;
+      for (let i = 0; i < 4; i++) {
+        last = await request(limited.url)
+          .post(`/v1/widget/pk_${randomUUID().replace(/-/g, '')}/reports`)
+          .set('X-Forwarded-For', '198.51.100.8')
+          .set('Origin', APP)
+          .send(reportPayload());
+        statuses.push(last.status);
+      }
+      expect(statuses).toEqual([401, 401, 401, 429]);
+      expect(last?.body.error.details).toMatchObject({ limit: 'address' });
+      expect(last?.headers['access-control-allow-origin']).toBe(APP);
+      await limited.close();
+    });
+
+    it('keeps the widget open to an address blocked for guessing API keys (widget keys are public)', async () => {
+      const limited = await h.start('api', {
+        RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: 2,
+        TRUST_PROXY: true,
+      });
+      const guesser = (test: request.Test) => test.set('X-Forwarded-For', '198.51.100.9');
+      const api: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const res = await guesser(
+          request(limited.url).get('/v1/tickets').set('Authorization', `Bearer repro_guess${i}`),
+        );
+        api.push(res.status);
+      }
+      expect(api.slice(-1)).toEqual([429]);
+      await guesser(request(limited.url).get('/v1/tickets').set(acme.auth)).expect(429);
+      await guesser(
+        request(limited.url)
+          .post(widget(acme, '/reports'))
+          .set('Origin', APP)
+          .send(reportPayload()),
+      ).expect(202);
+      await limited.close();
+    });
+
     it('answers 429 past the per-address limit too, with the CORS headers', async () => {
       const limited = await h.start('api', { RATE_LIMIT_PER_ADDRESS_PER_MINUTE: 2 });
       const statuses: number[] = [];

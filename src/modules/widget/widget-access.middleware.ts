@@ -1,7 +1,7 @@
 import { Injectable, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Response } from 'express';
 import { closeIfUnread, notJson } from '../../common/body-parsing';
-import { DomainError, ErrorCode, UnauthorizedError } from '../../common/errors';
+import { DomainError, ErrorCode } from '../../common/errors';
 import { RateLimits } from '../../common/rate-limit';
 import type { AppConfig } from '../../config/config.schema';
 import { InjectConfig } from '../../config/config.module';
@@ -21,8 +21,8 @@ const CORS = {
 
 /**
  * `/v1/widget/:key/…`, before any guard: finds the project of the key in the path, answers CORS
- * preflights for the origins it allows (and PUBLIC_URL's), refuses unknown keys (401) and other
- * origins or none (403), counts the request against the key's own limit and refuses a body that
+ * preflights for the origins it allows (and PUBLIC_URL's), refuses unknown keys (401, see
+ * unknownKey) and other origins or none (403), counts the request against the key's own limit and refuses a body that
  * is not JSON (415; requireJson leaves widget routes to this). Runs before the AuthGuard (which
  * counts the address), so that every answer, 429s and 415s included, carries the CORS headers a
  * page needs to read it.
@@ -49,34 +49,22 @@ export class WidgetAccessMiddleware implements NestMiddleware {
   private async admit(req: WidgetRequest, res: Response): Promise<boolean> {
     res.vary('Origin');
     const origin = req.header('origin');
-    // An address blocked for guessing keys is refused from memory, before any lookup.
-    const blockedMs = this.limits.authBlockedMs(req);
-    if (blockedMs > 0) throw this.limits.authBlocked(req, res, blockedMs);
     const key = decodeKey(KEY_IN_PATH.exec(req.originalUrl)?.[1] ?? '');
     const project = await this.widget.projectByKey(key);
+    if (!project) return this.unknownKey(req, res, origin);
     const allowed = originAllowed(
       origin,
-      project?.widgetAllowedOrigins ?? [],
+      project.widgetAllowedOrigins,
       this.config.PUBLIC_URL,
       // Repro's own pages, on whatever address they were opened (behind a proxy, as it says).
       `${req.protocol}://${req.get('host') ?? ''}`,
     );
-    if (allowed && origin) {
-      res.setHeader('Access-Control-Allow-Origin', origin);
-      res.setHeader('Access-Control-Expose-Headers', CORS.exposed);
-    }
-    if (!project) {
-      await this.limits.authFailed(req, res);
-      throw new UnauthorizedError('Unknown widget key.');
-    }
+    if (allowed && origin) this.readableBy(res, origin);
     if (req.method === 'OPTIONS') {
       // A preflight reaches no route, so the address is counted here.
       await this.limits.forAddress(req, res);
       if (!allowed) throw originRefused(origin);
-      res.setHeader('Access-Control-Allow-Methods', CORS.methods);
-      res.setHeader('Access-Control-Allow-Headers', CORS.headers);
-      res.setHeader('Access-Control-Max-Age', CORS.maxAgeSeconds);
-      res.status(204).end();
+      this.preflight(res);
       return false;
     }
     if (!allowed) {
@@ -89,6 +77,47 @@ export class WidgetAccessMiddleware implements NestMiddleware {
     if (refusal) throw refusal;
     req.widgetProject = project;
     return true;
+  }
+
+  /**
+   * Widget keys are public, so an unknown one is not a guess at a secret: it is a page with a
+   * stale snippet or a rotated key, seen by every visitor (many behind one NAT). It counts against
+   * the address like any public request, never towards the block for failed authentications
+   * (which would also shut that address out of the API), and its answers are readable from any
+   * page: the preflight passes and the 401 says why, so the widget stops retrying and reports
+   * UNAUTHORIZED instead of a network error. Nothing is revealed: there is no project to protect.
+   */
+  private async unknownKey(
+    req: WidgetRequest,
+    res: Response,
+    origin: string | undefined,
+  ): Promise<false> {
+    const fromPage = origin !== undefined && origin !== 'null';
+    if (fromPage) this.readableBy(res, origin);
+    await this.limits.forAddress(req, res);
+    if (req.method === 'OPTIONS' && fromPage) {
+      this.preflight(res);
+      return false;
+    }
+    throw new DomainError(
+      401,
+      ErrorCode.Unauthorized,
+      'Unknown widget key: it was rotated or mistyped (repro widget prints the current one).',
+      { field: 'key' },
+    );
+  }
+
+  private readableBy(res: Response, origin: string): void {
+    res.setHeader('Access-Control-Allow-Origin', origin);
+    res.setHeader('Access-Control-Expose-Headers', CORS.exposed);
+  }
+
+  /** The 204 answer to an admitted preflight. */
+  private preflight(res: Response): void {
+    res.setHeader('Access-Control-Allow-Methods', CORS.methods);
+    res.setHeader('Access-Control-Allow-Headers', CORS.headers);
+    res.setHeader('Access-Control-Max-Age', CORS.maxAgeSeconds);
+    res.status(204).end();
   }
 }
 
