@@ -160,6 +160,16 @@ describe('the widget API (public key in the path, origins per project)', () => {
     });
   });
 
+  it("shows the widget's key and allowed origins on GET /v1/projects/current (secret API key)", async () => {
+    const res = await request(app.url).get('/v1/projects/current').set(acme.auth).expect(200);
+    expect(res.body).toMatchObject({
+      widgetKey: acme.project.widgetKey,
+      widgetAllowedOrigins: [APP],
+    });
+    const other = await request(app.url).get('/v1/projects/current').set(globex.auth).expect(200);
+    expect(other.body.widgetAllowedOrigins).toEqual([OTHER_APP]);
+  });
+
   describe('every answer to an allowed origin is readable by its page', () => {
     it('carries the CORS headers on refusals made before the body is parsed or the route is found', async () => {
       const small = await h.start('api', { REPORT_BODY_LIMIT_BYTES: 2048 });

@@ -15,6 +15,8 @@ export class ProjectsController {
       name: project.name,
       slug: project.slug,
       widgetKey: project.widgetKey,
+      // Pages elsewhere are refused (besides Repro's own); `repro widget --allowed-origins` sets them.
+      widgetAllowedOrigins: project.widgetAllowedOrigins,
       tracker: {
         provider: project.trackerProvider,
         status: project.trackerError ? 'misconfigured' : 'ok',
