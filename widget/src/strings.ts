@@ -143,18 +143,41 @@ const es: Strings = {
 
 export const LANGUAGES: Record<string, Strings> = { en, pt, es };
 
-/** Strings for `locale` (or the page's `<html lang>`, then the browser's language), English by default. */
-export function stringsFor(locale: string | undefined, overrides: Partial<Strings> = {}): Strings {
+/** The widget's words and the language they are in (for the panel's `lang`). */
+export interface Wording {
+  strings: Strings;
+  /** A shipped language's code, or `locale` as given; null when the site's own words decide. */
+  lang: string | null;
+}
+
+/**
+ * Strings for `locale` (or the page's `<html lang>`, then the browser's language), English by
+ * default, with the site's `overrides` on top: only non-empty text counts, so a missing or
+ * wrong entry keeps the language's word instead of leaving a button empty.
+ */
+export function stringsFor(locale: string | undefined, overrides: Partial<Strings> = {}): Wording {
   const candidates = [locale, document.documentElement.lang, navigator.language];
   let base = en;
+  let lang = 'en';
   for (const candidate of candidates) {
     const primary = (candidate ?? '').toLowerCase().split(/[-_]/)[0];
     if (primary && LANGUAGES[primary]) {
       base = LANGUAGES[primary];
+      lang = primary;
       break;
     }
   }
-  return { ...base, ...overrides };
+  const strings = { ...base };
+  let overridden = false;
+  for (const name of Object.keys(base) as (keyof Strings)[]) {
+    const text: unknown = overrides?.[name];
+    if (typeof text === 'string' && text.trim()) {
+      strings[name] = text;
+      overridden = true;
+    }
+  }
+  // A site's own words are in the language it says (locale), else presumably its page's.
+  return { strings, lang: locale || (overridden ? null : lang) };
 }
 
 export function fill(text: string, values: Record<string, string | number>): string {

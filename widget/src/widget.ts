@@ -158,6 +158,8 @@ export class Widget {
   private readonly delivery: Delivery;
   private readonly recorder: Recorder | null;
   private readonly strings: Strings;
+  /** The panel's language, when it may differ from the page's (screen readers read by it). */
+  private readonly lang: string | null;
   private readonly listeners = new Map<string, Set<Listener>>();
   private identity: Identity = {};
   private host: HTMLElement | null = null;
@@ -177,7 +179,9 @@ export class Widget {
   private readonly awaiting = new Set<string>();
 
   constructor(private readonly options: InitOptions & { endpoint: string }) {
-    this.strings = stringsFor(options.locale, options.strings);
+    const wording = stringsFor(options.locale, options.strings);
+    this.strings = wording.strings;
+    this.lang = wording.lang;
     this.savedKey = `repro:conversation:${options.key}`;
     const windowMs = options.recordWindowMs ?? 120_000;
     this.windowMinutes = Math.max(1, Math.round(windowMs / 60_000));
@@ -461,7 +465,7 @@ export class Widget {
     this.launcherEl = h(
       'button',
       { type: 'button', class: 'launcher', 'aria-haspopup': 'dialog', 'aria-expanded': 'false' },
-      [this.options.label ?? s.launcher],
+      [this.options.label || s.launcher],
     );
     this.launcherEl.hidden = this.options.launcher === false;
     this.launcherEl.addEventListener('click', () => this.open());
@@ -477,7 +481,10 @@ export class Widget {
     );
     this.panelEl.hidden = true;
     this.panelEl.addEventListener('keydown', (event) => this.onKeydown(event));
-    this.rootEl = h('div', { class: `root ${position} ${theme}` }, [this.launcherEl, this.panelEl]);
+    this.rootEl = h('div', { class: `root ${position} ${theme}`, lang: this.lang ?? undefined }, [
+      this.launcherEl,
+      this.panelEl,
+    ]);
     shadow.append(this.rootEl);
     document.body.append(host);
     this.host = host;
