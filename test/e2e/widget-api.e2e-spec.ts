@@ -647,7 +647,7 @@ describe('the widget API (public key in the path, origins per project)', () => {
     });
   });
 
-  it('answers 503 DEPENDENCY_UNAVAILABLE with Retry-After when the key cannot be looked up', async () => {
+  it('answers 503 DEPENDENCY_UNAVAILABLE with Retry-After, readable by the page, when the key cannot be looked up', async () => {
     // PostgreSQL refusing connections, as pg reports it (the shared test server stays up).
     const service = app.app.get(WidgetService);
     const lookup = jest
@@ -662,6 +662,8 @@ describe('the widget API (public key in the path, origins per project)', () => {
       details: { dependency: 'postgres' },
     });
     expect(res.headers['retry-after']).toBeDefined();
+    // The page can read it (and so retry later rather than report a blocked request).
+    expect(res.headers['access-control-allow-origin']).toBe(APP);
   });
 
   describe('the script', () => {

@@ -50,7 +50,7 @@ export class WidgetAccessMiddleware implements NestMiddleware {
     res.vary('Origin');
     const origin = req.header('origin');
     const key = decodeKey(KEY_IN_PATH.exec(req.originalUrl)?.[1] ?? '');
-    const project = await this.widget.projectByKey(key);
+    const project = await this.lookUp(key, res, origin);
     if (!project) return this.unknownKey(req, res, origin);
     const allowed = originAllowed(
       origin,
@@ -105,6 +105,20 @@ export class WidgetAccessMiddleware implements NestMiddleware {
       'Unknown widget key: it was rotated or mistyped (repro widget prints the current one).',
       { field: 'key' },
     );
+  }
+
+  /**
+   * The key's project. When the lookup fails (a database outage: 503 with Retry-After), the
+   * answer is readable by any page, as it says nothing about the project: the widget then
+   * retries later instead of taking it for a blocked request.
+   */
+  private async lookUp(key: string, res: Response, origin: string | undefined) {
+    try {
+      return await this.widget.projectByKey(key);
+    } catch (error) {
+      if (origin !== undefined && origin !== 'null') this.readableBy(res, origin);
+      throw error;
+    }
   }
 
   private readableBy(res: Response, origin: string): void {
