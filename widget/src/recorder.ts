@@ -1,12 +1,19 @@
 /**
  * The rolling recording: rrweb records continuously into segments, each starting with a full
- * snapshot (rrweb's periodic checkout starts a new one). Segments older than the window are
- * dropped, the whole is capped in size, and it is kept in sessionStorage so a reload or a
- * same-tab navigation keeps what came before. Nothing leaves the browser from here.
+ * snapshot (rrweb's periodic checkout starts a new one, and so does a segment outgrowing half the
+ * size cap). Segments older than the window are dropped, the whole is capped in size, and it is
+ * kept in IndexedDB (sessionStorage where IndexedDB is unavailable) so a reload or a same-tab
+ * navigation keeps what came before. Nothing leaves the browser from here.
+ *
+ * The hot path (rrweb's emit) only appends the event to an array. About once a second, off that
+ * path, the new events are serialised once (one JSON.stringify per batch), appended to their
+ * segment as a chunk and written to the store as one record; the whole buffer is never
+ * serialised again (a report parses the chunks once).
  */
 import { record } from '@rrweb/record';
 import { getRecordConsolePlugin } from '@rrweb/rrweb-plugin-console-record';
 import { recordNetwork, type NetworkPayload } from './network';
+import { type Chunk, openRecordingStore, type RecordingStore } from './recording-store';
 
 export interface RecorderOptions {
   storageKey: string;
@@ -24,28 +31,39 @@ export type RecordedEvent = { type: number; timestamp: number; data?: unknown } 
 >;
 
 interface Segment {
+  /** Unique and increasing: the store's key for the segment. */
+  id: number;
   start: number;
+  /** Characters of JSON in `chunks`. */
   size: number;
-  events: RecordedEvent[];
+  /** The size of the full snapshot the segment starts with. */
+  snapshotSize: number;
+  chunks: string[];
+  /** Events not serialised yet. */
+  pending: RecordedEvent[];
+  end: number;
 }
 
-/**
- * How often the buffer is written to sessionStorage while events come; pagehide (reload,
- * navigation) and a hidden tab write it at once, so this only bounds what a crash loses.
- */
-const SAVE_EVERY_MS = 5_000;
+/** How often new events are serialised and stored; pagehide and a hidden tab do it at once. */
+const FLUSH_EVERY_MS = 1_000;
 const MASK_SELECTOR = '[data-repro-mask], .repro-mask';
 const BLOCK_SELECTOR = '[data-repro-block], .repro-block';
 
 export class Recorder {
   private segments: Segment[] = [];
   private stops: (() => void)[] = [];
-  private saveTimer: number | undefined;
+  private flushTimer: number | undefined;
+  private readonly store: RecordingStore;
+  private started = false;
+  private early: RecordedEvent[] = [];
+  private restored = false;
 
-  constructor(private readonly options: RecorderOptions) {}
+  constructor(private readonly options: RecorderOptions) {
+    this.store = openRecordingStore(options.storageKey, options.windowMs);
+  }
 
   start(): void {
-    this.restore();
+    void this.restore();
     const stopRecording = record({
       emit: (event, isCheckout) => this.push(event as RecordedEvent, Boolean(isCheckout)),
       checkoutEveryNms: this.options.checkoutEveryMs,
@@ -57,6 +75,9 @@ export class Recorder {
       inlineStylesheet: true,
       recordCanvas: false,
       collectFonts: false,
+      // What the analyzer reads survives: where a scroll ended, an input's last value, every
+      // click; rrweb's default reads the scroll position (a forced layout) ten times a second.
+      sampling: { scroll: 250, input: 'last', media: 800 },
       plugins: [
         getRecordConsolePlugin({
           level: ['error', 'warn', 'assert'],
@@ -72,11 +93,7 @@ export class Recorder {
       () => {
         const last = this.segments[this.segments.length - 1];
         if (this.started && last && Date.now() - last.start >= this.options.checkoutEveryMs) {
-          try {
-            record.takeFullSnapshot(true);
-          } catch {
-            /* not recording */
-          }
+          this.checkout();
         }
       },
       Math.max(250, Math.round(this.options.checkoutEveryMs / 4)),
@@ -90,35 +107,40 @@ export class Recorder {
       }),
     );
     this.stops.push(this.recordNavigation());
-    const save = () => this.save();
+    const hide = () => this.flush(true);
+    // A hidden tab may be closed or discarded: store now (the page lives on, IndexedDB commits).
     const onHidden = () => {
-      if (document.visibilityState === 'hidden') this.save();
+      if (document.visibilityState === 'hidden') this.flush(false);
     };
-    window.addEventListener('pagehide', save);
+    window.addEventListener('pagehide', hide);
     document.addEventListener('visibilitychange', onHidden);
     this.stops.push(() => {
-      window.removeEventListener('pagehide', save);
+      window.removeEventListener('pagehide', hide);
       document.removeEventListener('visibilitychange', onHidden);
     });
   }
 
   stop(): void {
     for (const stop of this.stops.splice(0)) stop();
-    this.save();
+    this.flush(false);
   }
 
   /** The events of the last window, oldest first, starting with a full snapshot. */
   events(): RecordedEvent[] {
-    this.trim();
-    return this.segments.flatMap((segment) => segment.events);
+    this.flush(false);
+    const chunks = this.segments.flatMap((segment) => segment.chunks);
+    try {
+      return chunks.length ? (JSON.parse(`[${chunks.join(',')}]`) as RecordedEvent[]) : [];
+    } catch {
+      return [];
+    }
   }
 
   /** Forgets everything recorded (after a report carried it away, the next starts fresh). */
   clear(): void {
     const current = this.segments[this.segments.length - 1];
-    this.segments = [];
-    if (current) this.segments.push(current);
-    this.save();
+    this.drop(this.segments.slice(0, -1));
+    this.segments = current ? [current] : [];
   }
 
   private recordNavigation(): () => void {
@@ -168,33 +190,108 @@ export class Recorder {
     }
   }
 
-  private started = false;
-  private early: RecordedEvent[] = [];
-
-  private push(event: RecordedEvent, isCheckout: boolean): void {
-    // A Meta event opens each full snapshot (first load and every checkout): a new segment.
-    const opensSegment = event.type === 4 && (isCheckout || !this.current);
-    if (opensSegment || !this.current) {
-      this.segments.push({ start: event.timestamp, size: 0, events: [] });
-      this.current = true;
-      this.trim();
+  private checkout(): void {
+    try {
+      record.takeFullSnapshot(true);
+    } catch {
+      /* not recording */
     }
-    const segment = this.segments[this.segments.length - 1];
-    segment.events.push(event);
-    segment.size += approximateSize(event);
-    if (event.type === 2 && !this.started) {
-      this.started = true;
-      for (const early of this.early.splice(0)) {
-        early.timestamp = Math.max(early.timestamp, event.timestamp);
-        segment.events.push(early);
-        segment.size += approximateSize(early);
-      }
-    }
-    if (this.total() > this.options.maxBytes) this.trim();
-    this.scheduleSave();
   }
 
-  private current = false;
+  /** rrweb's emit: only appends (serialising and storing wait for the next flush). */
+  private push(event: RecordedEvent, isCheckout: boolean): void {
+    // Before the first snapshot (rrweb's DOMContentLoaded and load): kept for after it.
+    if (!this.started && event.type !== 4 && event.type !== 2) {
+      if (this.early.length < 200) this.early.push(event);
+      return;
+    }
+    // A Meta event opens each full snapshot (first load and every checkout): a new segment.
+    let segment = this.segments[this.segments.length - 1] as Segment | undefined;
+    if (!segment || (event.type === 4 && (isCheckout || !this.started))) {
+      if (segment) this.serialise(segment);
+      const id = Math.max(event.timestamp, (segment?.id ?? 0) + 1);
+      segment = {
+        id,
+        start: event.timestamp,
+        size: 0,
+        snapshotSize: 0,
+        chunks: [],
+        pending: [],
+        end: event.timestamp,
+      };
+      this.segments.push(segment);
+    }
+    segment.pending.push(event);
+    segment.end = event.timestamp;
+    if (event.type === 2) {
+      // The full snapshot: serialised at once, its size decides when the next checkout comes.
+      if (!this.started) {
+        this.started = true;
+        for (const early of this.early.splice(0)) {
+          early.timestamp = Math.max(early.timestamp, event.timestamp);
+          segment.pending.push(early);
+        }
+      }
+      this.serialise(segment);
+      segment.snapshotSize = segment.size;
+    }
+    this.scheduleFlush();
+  }
+
+  /** Turns a segment's pending events into one chunk (one JSON.stringify for the batch). */
+  private serialise(segment: Segment): Chunk | null {
+    if (!segment.pending.length) return null;
+    let json: string;
+    try {
+      json = JSON.stringify(segment.pending).slice(1, -1);
+    } catch {
+      json = segment.pending.flatMap((e) => safeJson(e) ?? []).join(',');
+    }
+    segment.pending = [];
+    if (!json) return null;
+    segment.chunks.push(json);
+    segment.size += json.length + 1;
+    return { seg: segment.id, seq: segment.chunks.length - 1, end: segment.end, json };
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer !== undefined) return;
+    this.flushTimer = window.setTimeout(() => {
+      this.flushTimer = undefined;
+      this.flush(false);
+      const current = this.segments[this.segments.length - 1];
+      if (this.started && current && this.outgrown(current)) this.checkout();
+    }, FLUSH_EVERY_MS);
+  }
+
+  /** Serialises what came since the last flush, keeps the window and the cap, and stores it. */
+  private flush(pageHidden: boolean): void {
+    window.clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const chunks: Chunk[] = [];
+    for (const segment of this.segments) {
+      const chunk = this.serialise(segment);
+      if (chunk) chunks.push(chunk);
+    }
+    this.trim();
+    const kept = new Set(this.segments.map((s) => s.id));
+    const stored = chunks.filter((c) => kept.has(c.seg));
+    // Until the restore has placed the previous pages' segments, it writes this page's itself.
+    if (this.restored) this.store.append(stored);
+    if (pageHidden) this.store.pageHidden(stored);
+  }
+
+  /**
+   * Whether a segment should make way for a new one (a checkout) before the periodic one, so the
+   * cap keeps a recent start: at half the cap the previous segment and this one fit together; a
+   * page whose full snapshot is big waits until twice the snapshot (never past the cap), and
+   * until the increments are at least half a snapshot, so snapshots never crowd out the rest.
+   */
+  private outgrown(segment: Segment): boolean {
+    const cap = this.options.maxBytes;
+    const at = Math.min(cap, Math.max(cap / 2, 2 * segment.snapshotSize));
+    return segment.size > at && segment.size - segment.snapshotSize > segment.snapshotSize / 2;
+  }
 
   private total(): number {
     return this.segments.reduce((sum, s) => sum + s.size, 0);
@@ -203,54 +300,68 @@ export class Recorder {
   /** Drops segments wholly before the window, then the oldest while over the size cap. */
   private trim(): void {
     const cutoff = Date.now() - this.options.windowMs;
-    while (this.segments.length > 1 && this.segments[1].start <= cutoff) this.segments.shift();
-    while (this.segments.length > 1 && this.total() > this.options.maxBytes) this.segments.shift();
+    let keep = 0;
+    while (keep < this.segments.length - 1 && this.segments[keep + 1].start <= cutoff) keep++;
+    let total = this.total();
+    for (let i = 0; i < keep; i++) total -= this.segments[i].size;
+    while (keep < this.segments.length - 1 && total > this.options.maxBytes) {
+      total -= this.segments[keep].size;
+      keep++;
+    }
+    if (keep) this.drop(this.segments.splice(0, keep));
   }
 
-  private scheduleSave(): void {
-    if (this.saveTimer !== undefined) return;
-    this.saveTimer = window.setTimeout(() => {
-      this.saveTimer = undefined;
-      this.save();
-    }, SAVE_EVERY_MS);
+  private drop(segments: Segment[]): void {
+    if (segments.length) this.store.drop(segments.map((s) => s.id));
   }
 
-  private save(): void {
-    this.trim();
-    try {
-      sessionStorage.setItem(this.options.storageKey, JSON.stringify(this.segments));
-    } catch {
-      // Storage full or unavailable: keep what fits, newest first.
-      try {
-        sessionStorage.setItem(this.options.storageKey, JSON.stringify(this.segments.slice(-1)));
-      } catch {
-        /* nothing kept across reloads */
+  /** The previous pages' segments (this tab), placed before this page's own. */
+  private async restore(): Promise<void> {
+    const chunks = await this.store.load().catch((): Chunk[] => []);
+    const previous: Segment[] = [];
+    for (const chunk of chunks) {
+      let segment = previous[previous.length - 1] as Segment | undefined;
+      if (!segment || segment.id !== chunk.seg) {
+        // A segment whose start (its full snapshot) is missing is no use.
+        if (chunk.seq !== 0) continue;
+        segment = {
+          id: chunk.seg,
+          start: chunk.seg,
+          size: 0,
+          snapshotSize: 0,
+          chunks: [],
+          pending: [],
+          end: chunk.end,
+        };
+        previous.push(segment);
       }
+      // A gap (a write that failed) ends the segment: what follows it would not replay.
+      if (chunk.seq !== segment.chunks.length) continue;
+      segment.chunks.push(chunk.json);
+      segment.size += chunk.json.length + 1;
+      segment.end = Math.max(segment.end, chunk.end);
     }
-  }
-
-  private restore(): void {
-    try {
-      const saved = sessionStorage.getItem(this.options.storageKey);
-      if (!saved) return;
-      const segments = JSON.parse(saved) as Segment[];
-      if (Array.isArray(segments)) this.segments = segments.filter((s) => Array.isArray(s?.events));
-      this.trim();
-      // The previous page's last segment may be older than the window; this page starts anew.
-      const cutoff = Date.now() - this.options.windowMs;
-      this.segments = this.segments.filter(
-        (s) => (s.events[s.events.length - 1]?.timestamp ?? 0) > cutoff,
-      );
-    } catch {
-      this.segments = [];
-    }
+    // The previous page's last segment may be older than the window; this page starts anew.
+    const cutoff = Date.now() - this.options.windowMs;
+    const kept = previous.filter(
+      (s) => s.end > cutoff && s.id < (this.segments[0]?.id ?? Infinity),
+    );
+    this.drop(previous.filter((s) => !kept.includes(s)));
+    this.segments = [...kept, ...this.segments];
+    this.restored = true;
+    // What this page recorded while the restore ran: stored now, in order.
+    const own = this.segments.slice(kept.length);
+    this.store.append(
+      own.flatMap((s) => s.chunks.map((json, seq) => ({ seg: s.id, seq, end: s.end, json }))),
+    );
+    this.trim();
   }
 }
 
-function approximateSize(event: RecordedEvent): number {
+function safeJson(event: RecordedEvent): string | null {
   try {
-    return JSON.stringify(event).length;
+    return JSON.stringify(event);
   } catch {
-    return 1000;
+    return null;
   }
 }
