@@ -171,11 +171,16 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
-function summarise(profile: CpuProfile, namedJs: string, seconds: number): string {
-  // esbuild's unminified bundle marks each module with a \`// path\` line: line → module.
+/** Sampled time (µs) by source module and by function; builtins charged to their JS caller. */
+function attribute(
+  profile: CpuProfile,
+  namedJs: string,
+): { byModule: Map<string, number>; byFunction: Map<string, number> } {
+  // esbuild's unminified bundle marks each module with a `// path` line: line → module.
   const modules: { line: number; name: string }[] = [];
   namedJs.split('\n').forEach((text, line) => {
-    const m = /^\s*\/\/ (node_modules\/(?:@[^/]+\/)?[^/]+|widget\/src\/[^ ]+)/.exec(text);
+    // (node_modules may be reached through a symlink: `// ../main/node_modules/...`)
+    const m = /^\s*\/\/ (?:\S*\/)?(node_modules\/(?:@[^/]+\/)?[^/]+|widget\/src\/\S+)/.exec(text);
     if (m) modules.push({ line, name: m[1] });
   });
   const moduleAt = (line: number) => {
@@ -212,17 +217,31 @@ function summarise(profile: CpuProfile, namedJs: string, seconds: number): strin
     const fn = functionName || '(anonymous)';
     add(byFunction, `${fn}${own !== fn ? ` → ${own}` : ''} [${module}]`, us);
   });
-  const rows = (map: Map<string, number>, n: number) =>
-    [...map]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, n)
-      .map(([k, us]) => `    ${(us / 1e6).toFixed(2).padStart(6)} s  ${k}`);
+  return { byModule, byFunction };
+}
+
+/** The profile with the widget against the one without, by module, and its busiest functions. */
+function summarise(
+  withWidget: CpuProfile,
+  without: CpuProfile,
+  namedJs: string,
+  seconds: number,
+): string {
+  const w = attribute(withWidget, namedJs);
+  const base = attribute(without, namedJs).byModule;
+  const s = (us: number) => `${(us / 1e6).toFixed(2).padStart(6)} s`;
+  const modules = [...new Set([...w.byModule.keys(), ...base.keys()])]
+    .map((k) => [k, w.byModule.get(k) ?? 0, base.get(k) ?? 0] as const)
+    .sort((a, b) => b[1] - b[2] - (a[1] - a[2]));
+  const functions = [...w.byFunction].sort((a, b) => b[1] - a[1]).slice(0, 20);
+  const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
   return [
-    `CPU profile of the page with the widget (unminified build), ${seconds} s, sampled time without idle:`,
-    '  by module:',
-    ...rows(byModule, 14),
-    '  busiest functions (caller → builtin):',
-    ...rows(byFunction, 20),
+    `CPU profile of the page with the widget (unminified build) and without, ${seconds} s each, sampled time without idle:`,
+    `  by module (with, without, added):`,
+    ...modules.map(([k, a, b]) => `    ${s(a)} ${s(b)} ${s(a - b)}  ${k}`),
+    `    ${s(total(w.byModule))} ${s(total(base))} ${s(total(w.byModule) - total(base))}  total`,
+    '  busiest functions with the widget (caller → builtin):',
+    ...functions.map(([k, us]) => `    ${s(us)}  ${k}`),
     '',
   ].join('\n');
 }
@@ -332,14 +351,13 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
     if (cpuProf) {
-      let profile: CpuProfile | null = null;
-      await run(browser, `${served.url}/with-named`, seconds, (p) => (profile = p));
-      if (profile) {
-        writeFileSync(cpuProf, JSON.stringify(profile));
-        process.stdout.write(
-          `${summarise(profile, namedJs, seconds)}  (written to ${cpuProf})\n\n`,
-        );
-      }
+      const profiles: CpuProfile[] = [];
+      await run(browser, `${served.url}/with-named`, seconds, (p) => profiles.push(p));
+      await run(browser, `${served.url}/without`, seconds, (p) => profiles.push(p));
+      writeFileSync(cpuProf, JSON.stringify(profiles[0]));
+      process.stdout.write(
+        `${summarise(profiles[0], profiles[1], namedJs, seconds)}  (written to ${cpuProf})\n\n`,
+      );
     }
     if (minutes > 0) {
       const long = await run(browser, `${served.url}/with`, minutes * 60);
