@@ -59,6 +59,43 @@ describe('recording reader', () => {
     expect(batcher.work.bytes).toBeLessThan(6 * bytes.length);
   });
 
+  it('holds a burst of mutations of many megabytes once while it arrives, and copies it once to parse it', () => {
+    // 60,000 cards inserted at once: one mutation event of about 8 MB between small ones.
+    const adds = Array.from({ length: 60_000 }, (_, i) => ({
+      parentId: 22,
+      nextId: i ? 100 + i - 1 : null,
+      node: {
+        type: 2,
+        tagName: 'article',
+        attributes: { class: 'card' },
+        childNodes: [],
+        id: 100 + i,
+      },
+    }));
+    const burst = {
+      type: 3,
+      data: { source: 0, texts: [], attributes: [], removes: [{ parentId: 19, id: 20 }], adds },
+      timestamp: 1_000,
+    };
+    const click = (t: number) => ({ type: 3, data: { source: 2, type: 2, id: 14 }, timestamp: t });
+    const events = [...Array.from({ length: 50 }, (_, i) => click(i)), burst, click(2_000)];
+    const bytes = Buffer.from(JSON.stringify(events));
+    const burstBytes = JSON.stringify(burst).length;
+    expect(burstBytes).toBeGreaterThan(6_000_000);
+    const batcher = new JsonArrayBatcher();
+    const out: unknown[] = [];
+    // In the pieces zlib inflates them in.
+    for (let i = 0; i < bytes.length; i += 256 * 1024)
+      batcher.push(bytes.subarray(i, i + 256 * 1024), out);
+    batcher.end(out);
+    expect(out).toEqual(events);
+    // The burst's bytes as they arrived plus the one copy JSON.parse reads (and a batch around
+    // it), not a buffer copied again each time it doubled.
+    expect(batcher.held.peak).toBeLessThan(2 * burstBytes + 2 * 256 * 1024);
+    // Each byte searched once and copied once.
+    expect(batcher.work.bytes).toBeLessThan(2.1 * bytes.length);
+  });
+
   it('reads gzip and counts inflated bytes', async () => {
     const { events, bytes } = await read(gzipSync(window1), 100);
     expect(events).toEqual(window1Events);

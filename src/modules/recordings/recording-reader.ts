@@ -142,36 +142,142 @@ export class JsonArraySplitter {
 /** `},{"type":` — between two top-level rrweb events in compact JSON. */
 const EVENT_SEAM = Buffer.from('},{"type":');
 const BATCH_BYTES = 1 << 20;
+/** Without a seam in this many bytes, the input is not compact rrweb JSON: split it exactly. */
+const NO_SEAM_MAX_BYTES = 64 * BATCH_BYTES;
+/** Smaller pieces (a socket's, a test's) are gathered into one before they join the rope. */
+const ROPE_PIECE_MIN = 64 * 1024;
 /** Recordings up to this size (inflated) may be parsed whole when they are already in memory. */
 const WHOLE_PARSE_MAX_BYTES = 16 << 20;
 /** `"timestamp":`, the last key of an rrweb event as rrweb writes it. */
 const TIMESTAMP_KEY = Buffer.from('"timestamp":');
 
 /**
- * The last seam in `buffer` at or after `from` that closes a top-level event. rrweb writes events
- * as `{"type":…,"data":…,"timestamp":<ms>}`, while serialized DOM nodes (`{"type":2,…,"id":7}`)
- * put the same seam text all over full snapshots and mutations; a seam right after a timestamp
- * is an event's. With `anySeam`, falls back to the last seam of any kind (the parse still checks
- * the cut) for JSON whose events do not end with their timestamp. -1 when there is none.
+ * Bytes as they arrived, in pieces, read as one sequence without copying them together: an
+ * event of many megabytes waits here as the inflated pieces it came in, and is copied once,
+ * when it is parsed. What follows a parsed batch stays a view of its own piece, so a parsed
+ * batch's bytes are never kept alive by the rest.
  */
-function lastEventSeam(buffer: Buffer, from: number, anySeam: boolean): number {
-  const any = buffer.lastIndexOf(EVENT_SEAM);
-  for (let seam = any; seam >= from && seam > 0; seam = buffer.lastIndexOf(EVENT_SEAM, seam - 1)) {
-    if (followsTimestamp(buffer, seam)) return seam;
+export class ByteRope {
+  private pieces: Buffer[] = [];
+  /** Where each piece starts in the sequence. */
+  private starts: number[] = [];
+  length = 0;
+
+  push(piece: Buffer): void {
+    if (!piece.length) return;
+    this.pieces.push(piece);
+    this.starts.push(this.length);
+    this.length += piece.length;
+  }
+
+  /** The byte at `pos`, or -1 outside the sequence. */
+  byteAt(pos: number): number {
+    if (pos < 0 || pos >= this.length) return -1;
+    const i = this.pieceAt(pos);
+    return this.pieces[i][pos - this.starts[i]];
+  }
+
+  /**
+   * The last position `p` with from ≤ p ≤ last where `needle` starts, or -1. Each piece is
+   * searched with Buffer.lastIndexOf; only the few positions where the needle would straddle two
+   * pieces are compared byte by byte.
+   */
+  lastIndexOf(needle: Buffer, last: number, from: number): number {
+    last = Math.min(last, this.length - needle.length);
+    if (last < from || last < 0) return -1;
+    for (let i = this.pieceAt(last); i >= 0; i--) {
+      const start = this.starts[i];
+      const piece = this.pieces[i];
+      // Positions in this piece's tail, where the needle runs on into the next piece.
+      const straddleFrom = Math.max(start + piece.length - needle.length + 1, start, from);
+      for (let p = Math.min(last, start + piece.length - 1); p >= straddleFrom; p--) {
+        if (this.matches(needle, p)) return p;
+      }
+      const within = Math.min(last, start + piece.length - needle.length) - start;
+      if (within >= 0) {
+        const found = piece.lastIndexOf(needle, within);
+        if (found >= 0 && start + found >= from) return start + found;
+      }
+      if (start <= from) return -1;
+    }
+    return -1;
+  }
+
+  /** Copies bytes [start, end) into `target` at `at`. */
+  copy(target: Buffer, at: number, start: number, end: number): void {
+    if (end <= start) return;
+    for (let i = this.pieceAt(start); i < this.pieces.length && this.starts[i] < end; i++) {
+      const pieceStart = this.starts[i];
+      const piece = this.pieces[i];
+      const from = Math.max(start - pieceStart, 0);
+      const to = Math.min(end - pieceStart, piece.length);
+      at += piece.copy(target, at, from, to);
+    }
+  }
+
+  /** All the bytes in one Buffer (a copy unless there is a single piece). */
+  toBuffer(): Buffer {
+    return this.pieces.length === 1 ? this.pieces[0] : Buffer.concat(this.pieces, this.length);
+  }
+
+  /** A rope of the bytes from `start` on: views of the same pieces, nothing copied. */
+  from(start: number): ByteRope {
+    const rest = new ByteRope();
+    if (start >= this.length) return rest;
+    for (let i = this.pieceAt(start); i < this.pieces.length; i++) {
+      const skip = Math.max(start - this.starts[i], 0);
+      rest.push(skip ? this.pieces[i].subarray(skip) : this.pieces[i]);
+    }
+    return rest;
+  }
+
+  private matches(needle: Buffer, pos: number): boolean {
+    for (let k = 0; k < needle.length; k++) if (this.byteAt(pos + k) !== needle[k]) return false;
+    return true;
+  }
+
+  /** The index of the piece holding byte `pos` (0 ≤ pos < length). */
+  private pieceAt(pos: number): number {
+    let low = 0;
+    let high = this.starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (this.starts[mid] <= pos) low = mid;
+      else high = mid - 1;
+    }
+    return low;
+  }
+}
+
+/**
+ * The last seam in `bytes` from `from` to `last` that closes a top-level event. rrweb writes
+ * events as `{"type":…,"data":…,"timestamp":<ms>}`, while serialized DOM nodes
+ * (`{"type":2,…,"id":7}`) put the same seam text all over full snapshots and mutations; a seam
+ * right after a timestamp is an event's. With `anySeam`, falls back to the last seam of any kind
+ * (the parse still checks the cut) for JSON whose events do not end with their timestamp. -1
+ * when there is none.
+ */
+function lastEventSeam(bytes: ByteRope, from: number, anySeam: boolean): number {
+  const any = bytes.lastIndexOf(EVENT_SEAM, bytes.length, from);
+  for (
+    let seam = any;
+    seam >= from && seam > 0;
+    seam = bytes.lastIndexOf(EVENT_SEAM, seam - 1, from)
+  ) {
+    if (followsTimestamp(bytes, seam)) return seam;
   }
   return anySeam && any >= from ? any : -1;
 }
 
 /** Whether the seam at `seam` comes right after `"timestamp":<digits>`, an event's last key. */
-function followsTimestamp(buffer: Buffer, seam: number): boolean {
+function followsTimestamp(bytes: ByteRope, seam: number): boolean {
   let k = seam - 1;
-  while (k >= 0 && buffer[k] >= 0x30 && buffer[k] <= 0x39) k--;
+  for (let byte = bytes.byteAt(k); byte >= 0x30 && byte <= 0x39; byte = bytes.byteAt(k)) k--;
   const key = k + 1 - TIMESTAMP_KEY.length;
-  return (
-    k < seam - 1 &&
-    key >= 0 &&
-    buffer.compare(TIMESTAMP_KEY, 0, TIMESTAMP_KEY.length, key, k + 1) === 0
-  );
+  if (k === seam - 1 || key < 0) return false;
+  for (let i = 0; i < TIMESTAMP_KEY.length; i++)
+    if (bytes.byteAt(key + i) !== TIMESTAMP_KEY[i]) return false;
+  return true;
 }
 
 /**
@@ -180,11 +286,17 @@ function followsTimestamp(buffer: Buffer, seam: number): boolean {
  * cannot parse, since its braces do not balance; that batch, like any that fails, is handed to
  * the byte-exact JsonArraySplitter. Compact JSON (what rrweb and JSON.stringify write) takes
  * the fast path; pretty-printed or damaged input takes the exact one.
+ *
+ * Memory: the bytes wait as the pieces they arrived in (an event of 12 MB is not copied while
+ * it grows), and each batch is copied once, into the text JSON.parse reads; so a batch costs
+ * its bytes, one string and its events, however large one event is.
  */
 export class JsonArrayBatcher {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  /** The pending bytes flush next at this size: doubled while one event outgrows a batch. */
+  private pending = new ByteRope();
+  /** Small pieces waiting to join `pending` as one. */
+  private gathered: Buffer[] = [];
+  private gatheredBytes = 0;
+  /** The next flush is tried at this size: doubled after a cut that did not parse. */
   private threshold = BATCH_BYTES;
   /** The first pending bytes known to hold no seam after an event: not searched again. */
   private searched = 0;
@@ -195,6 +307,8 @@ export class JsonArrayBatcher {
   readonly problems: ReadProblems = { malformed: 0, truncated: false };
   /** Bytes copied and searched for seams: linear in the input, however large one event is. */
   readonly work = { bytes: 0 };
+  /** The largest number of bytes held at once (pending, and a batch's copy while it parses). */
+  readonly held = { peak: 0 };
 
   push(chunk: Buffer, out: unknown[]): void {
     if (this.exact) return this.pushExact(chunk, out);
@@ -210,13 +324,21 @@ export class JsonArrayBatcher {
       this.opened = true;
       chunk = chunk.subarray(i + 1);
     }
-    this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
-    if (this.pendingBytes >= this.threshold) this.flush(out, false);
+    if (chunk.length < ROPE_PIECE_MIN) {
+      this.gathered.push(chunk);
+      this.gatheredBytes += chunk.length;
+      if (this.gatheredBytes < ROPE_PIECE_MIN) return;
+    }
+    this.gather();
+    if (chunk.length >= ROPE_PIECE_MIN) this.pending.push(chunk);
+    if (this.pending.length >= this.threshold) this.flush(out, false);
   }
 
   end(out: unknown[]): void {
-    if (!this.exact) this.flush(out, true);
+    if (!this.exact) {
+      this.gather();
+      this.flush(out, true);
+    }
     if (this.exact) {
       this.exact.end();
       this.problems.truncated ||= this.exact.problems.truncated;
@@ -224,70 +346,88 @@ export class JsonArrayBatcher {
     }
   }
 
+  /** Joins the gathered small pieces into one piece of the rope. */
+  private gather(): void {
+    if (!this.gathered.length) return;
+    const piece =
+      this.gathered.length === 1
+        ? this.gathered[0]
+        : Buffer.concat(this.gathered, this.gatheredBytes);
+    if (this.gathered.length > 1) this.work.bytes += piece.length;
+    this.gathered = [];
+    this.gatheredBytes = 0;
+    this.pending.push(piece);
+  }
+
   private flush(out: unknown[], last: boolean): void {
-    const buffer = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending);
-    if (this.pending.length > 1) this.work.bytes += buffer.length;
-    this.pending = [];
-    this.pendingBytes = 0;
+    const bytes = this.pending;
+    this.held.peak = Math.max(this.held.peak, bytes.length);
     let cut: number;
     if (last) {
-      let end = buffer.length;
-      while (end > 0 && isSpace(buffer[end - 1])) end--;
-      if (end > 0 && buffer[end - 1] === CLOSE_BRACKET) cut = end - 1;
-      else return this.fallback(buffer, out, true);
+      let end = bytes.length;
+      while (end > 0 && isSpace(bytes.byteAt(end - 1))) end--;
+      if (end > 0 && bytes.byteAt(end - 1) === CLOSE_BRACKET) cut = end - 1;
+      else return this.fallback(out, true);
     } else {
       // A seam may straddle the end of what was searched before.
       const from = Math.max(0, this.searched - EVENT_SEAM.length);
-      this.work.bytes += buffer.length - from;
-      const seam = lastEventSeam(buffer, from, !this.timestampLast);
+      this.work.bytes += bytes.length - from;
+      const seam = lastEventSeam(bytes, from, !this.timestampLast);
       if (seam < 0) {
-        // One event larger than a batch (a full snapshot of a big page), or no seams at all:
-        // wait for twice as much, so that copying and searching stay linear, up to a point.
-        if (buffer.length < 64 * BATCH_BYTES) return this.wait(buffer);
-        return this.fallback(buffer, out);
+        // One event larger than a batch (a full snapshot of a big page, a burst of mutations),
+        // or no seams at all: wait for more, searching only what arrives.
+        if (bytes.length < NO_SEAM_MAX_BYTES) {
+          this.searched = bytes.length;
+          return;
+        }
+        return this.fallback(out);
       }
       cut = seam + 1;
     }
+    // One copy, `[` + the events + `]`, and one string of it: no second string for the brackets.
+    const text = Buffer.allocUnsafe(cut + 2);
+    text[0] = OPEN_BRACKET;
+    bytes.copy(text, 1, 0, cut);
+    text[cut + 1] = CLOSE_BRACKET;
+    this.work.bytes += cut;
+    this.held.peak = Math.max(this.held.peak, bytes.length + text.length);
     let events: unknown;
     try {
-      events = JSON.parse(`[${buffer.toString('utf8', 0, cut)}]`);
+      events = JSON.parse(text.toString('utf8'));
     } catch {
-      return this.fallback(buffer, out, last);
+      return this.fallback(out, last);
     }
     for (const event of events as unknown[]) out.push(event);
     if (!last) {
-      this.timestampLast ||= followsTimestamp(buffer, cut - 1);
-      const rest = buffer.subarray(cut + 1);
-      this.pending = [rest];
-      this.pendingBytes = rest.length;
-      this.searched = 0;
+      this.timestampLast ||= followsTimestamp(bytes, cut - 1);
+      this.pending = bytes.from(cut + 1);
+      // The cut was at the last seam there was: what follows it holds none.
+      this.searched = this.pending.length;
       this.threshold = BATCH_BYTES;
     }
   }
 
-  /** Keeps `buffer` pending, searched to its end, until it has doubled. */
-  private wait(buffer: Buffer): void {
-    this.pending = [buffer];
-    this.pendingBytes = buffer.length;
-    this.searched = buffer.length;
-    this.threshold = Math.max(BATCH_BYTES, buffer.length * 2);
-  }
-
   /**
-   * Splits one batch byte by byte (`buffer` starts right after a top-level '[' or ','), then
-   * goes back to the fast path after its last complete element. Stays exact when the batch was
-   * all one unfinished element, or at the end of input.
+   * Splits the pending bytes byte by byte (they start right after a top-level '[' or ','), then
+   * goes back to the fast path after the last complete element. Stays exact when they were all
+   * one unfinished element, or at the end of input.
    */
-  private fallback(buffer: Buffer, out: unknown[], last = false): void {
+  private fallback(out: unknown[], last = false): void {
+    const buffer = this.pending.toBuffer();
     const splitter = new JsonArraySplitter();
     splitter.push(Buffer.from('['), []);
     const elements: Buffer[] = [];
     this.work.bytes += buffer.length;
     splitter.push(buffer, elements);
-    if (!last && !elements.length && !splitter.closed && buffer.length < 64 * BATCH_BYTES) {
+    if (!last && !elements.length && !splitter.closed && buffer.length < NO_SEAM_MAX_BYTES) {
       // All one unfinished element (a seam inside it looked like an event's end): wait for its
-      // end on the fast path rather than reading the rest of the recording byte by byte.
-      return this.wait(buffer);
+      // end on the fast path, trying again once it has doubled, rather than reading the rest of
+      // the recording byte by byte.
+      this.pending = new ByteRope();
+      this.pending.push(buffer);
+      this.searched = buffer.length;
+      this.threshold = Math.max(BATCH_BYTES, buffer.length * 2);
+      return;
     }
     for (const element of elements) {
       try {
@@ -298,11 +438,11 @@ export class JsonArrayBatcher {
     }
     if (last || !elements.length || splitter.closed) {
       this.exact = splitter;
+      this.pending = new ByteRope();
       return;
     }
-    const rest = splitter.takeRest();
-    this.pending = rest.length ? [rest] : [];
-    this.pendingBytes = rest.length;
+    this.pending = new ByteRope();
+    this.pending.push(splitter.takeRest());
     this.searched = 0;
     this.threshold = BATCH_BYTES;
   }
