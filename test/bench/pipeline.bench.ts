@@ -28,7 +28,6 @@ import {
 
 const GOAL = 30;
 const SYLLABLES = 'ka lo vex tam sin pri do mur zen qua fel rho bi nox tel gar'.split(' ');
-const VERBS = ['drops', 'hides', 'freezes', 'forgets', 'truncates', 'rejects', 'resets', 'crops'];
 
 /** A made-up product word: 65,536 of them, so distinct bugs rarely share one. */
 function word(): string {
@@ -40,8 +39,13 @@ function payloads(count: number, recordings: boolean): Record<string, unknown>[]
     const recording = recordings && i % 2 === 0 ? { events: rrwebEvents() } : {};
     if (i % 3 === 2) return { ...burstReport(BURST_BUGS[i % BURST_BUGS.length], i), ...recording };
     const name = word();
+    // A bug of its own, in made-up words on a page of its own: with one page and eight verbs for
+    // all, two of them shared "the same page" or a verb, a possible duplicate for a person once
+    // the first was filed (as reports arriving over time are decided).
+    const page = word();
     return reportPayload({
-      description: `${name[0].toUpperCase()}${name.slice(1)} ${VERBS[i % VERBS.length]} the ${word()} ${word()}\nIt happened twice today.`,
+      description: `${name[0].toUpperCase()}${name.slice(1)} ${word()}s the ${word()} ${word()}\nIt happened twice today.`,
+      page: { url: `https://app.acme.example/${page}`, title: `${page} · Acme` },
       ...recording,
     });
   });

@@ -133,7 +133,8 @@ export class DedupeService {
   }
 
   /** The dedupe stage: decide, and store the decision with its candidates. */
-  async run(reportId: string, known?: { report: Report }): Promise<DedupeOutcome> {
+  /** `known` is what the caller read or found just before; whatever is missing is read here. */
+  async run(reportId: string, known?: Partial<KnownEvidence>): Promise<DedupeOutcome> {
     const { report, query } = await this.load(reportId, known);
     const analysing = await this.earlierStillAnalysing(report);
     if (analysing) {

@@ -29,7 +29,7 @@ import { keptEmails, resolvePolicy } from '../projects/policy';
 import { ProjectsService } from '../projects/projects.service';
 import { RecordingsService } from '../recordings/recordings.service';
 import { ReplayLinksService } from '../replay/replay-links.service';
-import { JOB_FOR_STATUS } from './pipeline.stages';
+import { JOB_FOR_STATUS, runsInline } from './pipeline.stages';
 
 /** Statuses from which a report may be merged into an existing ticket. */
 const MERGEABLE: ReportStatus[] = ['deduping', 'needs_human'];
@@ -73,6 +73,22 @@ export class PipelineService {
     return moved;
   }
 
+  /**
+   * Moves the report on without queueing: the stage's job queues the next one, or runs it
+   * inline (StagesService.run). If it dies in between, BullMQ delivers it again; it finds the
+   * report past its stage and queues the job of where the report is.
+   */
+  advance(
+    reportId: string,
+    from: ReportStatus,
+    to: ReportStatus,
+    stage: string,
+    reason: string,
+    details: Record<string, unknown> = {},
+  ): Promise<boolean> {
+    return this.reports.transition(reportId, from, to, stage, reason, details);
+  }
+
   /** Queues the job that moves a report on from `status`; nothing for a status that waits. */
   async enqueueFor(status: ReportStatus, reportId: string): Promise<void> {
     const job = JOB_FOR_STATUS[status];
@@ -91,7 +107,9 @@ export class PipelineService {
    */
   async retried(report: { id: string; status: ReportStatus }): Promise<void> {
     const job = JOB_FOR_STATUS[report.status];
-    if (job) await this.enqueueSoon(job, report.id);
+    // An inline stage runs in the job before it, which may be running it now: a second job
+    // would run it twice at once. A lost one is found by the reconciler.
+    if (job && !runsInline(job)) await this.enqueueSoon(job, report.id);
   }
 
   /**

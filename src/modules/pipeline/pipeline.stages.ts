@@ -6,6 +6,13 @@ interface StageOfJob {
   stage: string;
   /** The statuses this job moves a report on from; a job runs only while the report is in one. */
   from: readonly ReportStatus[];
+  /**
+   * Run by the job of the stage before it, right after it, without a trip through the queue.
+   * Only for a stage nothing else queues while that job runs (a live job of any stage keeps the
+   * reconciler away; an answer queues clarify; an idempotent replay queues only a stage that is
+   * not inline), so one report is never in two of its stages at once.
+   */
+  inline?: boolean;
 }
 
 /**
@@ -18,8 +25,8 @@ export const PIPELINE = {
   [JobName.ClarifyReport]: { stage: 'clarify', from: ['clarifying'] },
   // Delayed, one per question: ends the wait for the reporter; it is no status's own job.
   [JobName.ClarifyTimeout]: { stage: 'clarify', from: [] },
-  [JobName.DedupeReport]: { stage: 'dedupe', from: ['deduping'] },
-  [JobName.FileTicket]: { stage: 'file', from: ['filing'] },
+  [JobName.DedupeReport]: { stage: 'dedupe', from: ['deduping'], inline: true },
+  [JobName.FileTicket]: { stage: 'file', from: ['filing'], inline: true },
 } as const satisfies Record<PipelineJobName, StageOfJob>;
 
 const JOBS = Object.keys(PIPELINE) as PipelineJobName[];
@@ -40,4 +47,9 @@ export function isPipelineJob(name: string): name is PipelineJobName {
 /** True when a job for `name` has something to do for a report in `status`. */
 export function jobApplies(name: PipelineJobName, status: ReportStatus): boolean {
   return (PIPELINE[name].from as readonly ReportStatus[]).includes(status);
+}
+
+/** True when the job runs inline, in the job of the stage before it (see StageOfJob.inline). */
+export function runsInline(name: PipelineJobName): boolean {
+  return (PIPELINE[name] as StageOfJob).inline === true;
 }

@@ -1,8 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { JobName, type PipelineJobName, type ReportJobData } from '../../queue/queue.constants';
-import type { RetryLaterError } from '../../queue/retry-later.error';
+import {
+  JobName,
+  pipelineJobId,
+  type PipelineJobName,
+  type ReportJobData,
+} from '../../queue/queue.constants';
+import { RetryLaterError } from '../../queue/retry-later.error';
 import { unansweredQuestion, openQuestion } from '../conversation/conversation';
 import { ConversationService } from '../conversation/conversation.service';
 import { DedupeService } from '../dedupe/dedupe.service';
@@ -16,17 +21,38 @@ import type { RecordingAnalysis } from '../recordings/analyzer/types';
 import { RecordingsService } from '../recordings/recordings.service';
 import { ReplayLinksService } from '../replay/replay-links.service';
 import type { Report } from '../reports/entities/report.entity';
-import { isFinal } from '../reports/report-state-machine';
+import { isFinal, type ReportStatus } from '../reports/report-state-machine';
 import { ReportsService } from '../reports/reports.service';
+import type { SentryAttachment } from '../sentry/sentry-attachment';
 import { SentryMatchingService, type SentryMatchOutcome } from '../sentry/sentry-matching.service';
 import { TicketFilingService } from '../trackers/ticket-filing.service';
 import { renderQuestionMessage } from '../triage/engine/deterministic/questions';
 import { composeDraft } from '../triage/engine/ticket/ticket-draft';
 import { TriageService } from '../triage/triage.service';
-import { JOB_FOR_STATUS, jobApplies, STAGE_OF_JOB } from './pipeline.stages';
+import { JOB_FOR_STATUS, jobApplies, runsInline, STAGE_OF_JOB } from './pipeline.stages';
 import { PipelineService } from './pipeline.service';
 
-type Handler = (report: Report, data: ReportJobData) => Promise<void>;
+/**
+ * What an earlier stage of the same job found, handed to the next instead of read again.
+ * Absent (undefined) when the job started at a later stage: each reads its own then.
+ */
+interface Carried {
+  /** The recording's analysis as stored (null: none to use). */
+  analysis?: RecordingAnalysis | null;
+  /** The Sentry issue matching attached (null: none). */
+  sentryIssue?: SentryAttachment | null;
+}
+
+/**
+ * A stage's handler. It returns the status it moved the report on to (without queueing: `run`
+ * queues the next job or runs it inline), or null when the report waits, is done, or its next
+ * job was queued already.
+ */
+type Handler = (
+  report: Report,
+  data: ReportJobData,
+  carried: Carried,
+) => Promise<ReportStatus | null>;
 
 /**
  * Runs one stage of one report. Each handler checks the report is still where the job expects
@@ -39,11 +65,11 @@ export class StagesService {
 
   /** One handler per job of the pipeline table (pipeline.stages.ts). */
   private readonly handlers: Record<PipelineJobName, Handler> = {
-    [JobName.AnalyzeReport]: (report) => this.analyze(report),
-    [JobName.ClarifyReport]: (report) => this.clarify(report),
+    [JobName.AnalyzeReport]: (report, _, carried) => this.analyze(report, carried),
+    [JobName.ClarifyReport]: (report, _, carried) => this.clarify(report, carried),
     [JobName.ClarifyTimeout]: (report, data) => this.clarifyTimeout(report, data.messageId),
-    [JobName.DedupeReport]: (report) => this.dedupe(report),
-    [JobName.FileTicket]: (report) => this.file(report),
+    [JobName.DedupeReport]: (report, _, carried) => this.dedupe(report, carried),
+    [JobName.FileTicket]: (report, _, carried) => this.file(report, carried),
   };
 
   constructor(
@@ -69,7 +95,41 @@ export class StagesService {
       return;
     }
     if (name !== JobName.ClarifyTimeout && (await this.skip(report, name))) return;
-    await this.handlers[name](report, data);
+    const carried: Carried = {};
+    let next = await this.handlers[name](report, data, carried);
+    // The next stage runs here when it is inline: a trip through the queue costs Redis round
+    // trips and a second read of the report, and it reuses what this stage found.
+    while (next) {
+      const job = JOB_FOR_STATUS[next];
+      if (!job) return;
+      if (!runsInline(job)) {
+        await this.pipeline.enqueue(job, reportId);
+        return;
+      }
+      report.status = next;
+      try {
+        next = await this.handlers[job](report, { reportId }, carried);
+      } catch (error) {
+        // The stage failed after this job's own stage was done: it goes on in a job of its own,
+        // with that job's attempts, backoff and waiting, as if it had been queued.
+        await this.handOff(job, reportId, error);
+        return;
+      }
+    }
+  }
+
+  /** Queues `job` to run a stage that failed in an earlier stage's job (see `run`). */
+  private async handOff(job: PipelineJobName, reportId: string, error: unknown): Promise<void> {
+    if (error instanceof RetryLaterError) {
+      await this.waiting(reportId, job, error);
+      await this.pipeline.schedule(job, { reportId }, pipelineJobId(job, reportId), error.delayMs);
+      return;
+    }
+    this.logger.warn(
+      { reportId, job, err: error instanceof Error ? error.message : String(error) },
+      'Stage failed after the previous one in the same job; it goes on in its own job',
+    );
+    await this.pipeline.enqueue(job, reportId);
   }
 
   /**
@@ -110,7 +170,7 @@ export class StagesService {
     return true;
   }
 
-  private async analyze(report: Report): Promise<void> {
+  private async analyze(report: Report, carried: Carried): Promise<ReportStatus | null> {
     if (report.status === 'received') {
       await this.reports.transition(
         report.id,
@@ -123,12 +183,23 @@ export class StagesService {
     const { reason, details, analysis } = await this.analyzeRecording(report);
     const match = await this.matchSentry(report, analysis);
     // Without Sentry there is no match yet: only the triage agent's lookups, later, attach one.
-    await this.dedupeService.storeSignals(report.id, {
-      report,
-      analysis,
-      sentryIssue: match?.issue ?? null,
-    });
-    await this.pipeline.move(report.id, 'analyzing', 'clarifying', 'analyze', reason, details);
+    const sentryIssue = match?.issue ?? null;
+    await this.dedupeService.storeSignals(report.id, { report, analysis, sentryIssue });
+    carried.analysis = analysis;
+    carried.sentryIssue = sentryIssue;
+    return this.advance(report.id, 'analyzing', 'clarifying', 'analyze', reason, details);
+  }
+
+  /** Moves the report on for the next stage to run in this job; null if it had moved already. */
+  private async advance(
+    reportId: string,
+    from: ReportStatus,
+    to: ReportStatus,
+    stage: string,
+    reason: string,
+    details: Record<string, unknown> = {},
+  ): Promise<ReportStatus | null> {
+    return (await this.pipeline.advance(reportId, from, to, stage, reason, details)) ? to : null;
   }
 
   /** What the recording shows, stored with the report; a broken analysis does not stop the report. */
@@ -204,25 +275,33 @@ export class StagesService {
    * report waits in `clarifying`, holding no job, until an answer or the timeout), hands the
    * report to a person, or lets it go on to dedupe and filing.
    */
-  private async clarify(report: Report, rerun = 0): Promise<void> {
+  private async clarify(report: Report, carried: Carried, rerun = 0): Promise<ReportStatus | null> {
     const pending = await this.conversation.messages(report.id);
     const record = await this.triage.record(report.id);
     const open = openQuestion(pending, record?.clarifyClosedAt ?? null);
     if (open) {
       // A repeated delivery while the reporter has not answered: only make sure the wait ends.
       await this.pipeline.ensureClarifyTimeout(report.id, open);
-      return;
+      return null;
     }
+    // Read here rather than by the agent, so that dedupe and filing after it have it too.
+    const evidence =
+      carried.analysis === undefined || carried.sentryIssue === undefined
+        ? await this.triage.evidence(report.id)
+        : { analysis: carried.analysis, sentryIssue: carried.sentryIssue };
+    Object.assign(carried, evidence);
     const { result, policy, reporterName, clarifyClosed } = await this.triage.run(
       report.id,
       { searchSimilarIssues: (query) => this.dedupeService.similar(report.projectId, query) },
-      { report, record, messages: pending },
+      { report, record, messages: pending, evidence },
     );
+    // The LLM may have attached a Sentry issue it looked up itself: later stages read it.
+    if (result.engine === 'llm') delete carried.sentryIssue;
     // An answer that came in while the agent ran (its job was busy, so the answer queued none)
     // is read by running again rather than left unread.
     const now = await this.conversation.messages(report.id);
     if (now.length > pending.length && now.at(-1)?.author === 'reporter' && rerun < 2) {
-      return this.clarify(report, rerun + 1);
+      return this.clarify(report, carried, rerun + 1);
     }
     const decision = result.decision;
     switch (decision.kind) {
@@ -230,11 +309,10 @@ export class StagesService {
         if (decision.questions.length) {
           const body = renderQuestionMessage(decision.questions, reporterName);
           await this.pipeline.ask(report.id, decision.questions, body);
-          return;
+          return null;
         }
         // Nothing left to ask: go on with what is known.
-        await this.toDedupe(report.id, `No questions left to ask: ${decision.reason}`);
-        return;
+        return this.toDedupe(report.id, `No questions left to ask: ${decision.reason}`);
       }
       case 'escalate':
         await this.pipeline.move(
@@ -245,7 +323,7 @@ export class StagesService {
           `The agent hands the report to a person: ${decision.reason}`,
           { proposal: decision.ticket },
         );
-        return;
+        return null;
       default: {
         // The wait ended without an answer (an answer reopens it): go on, or a person, by policy.
         if (clarifyClosed && policy.onClarifyTimeout === 'needs_human') {
@@ -257,9 +335,9 @@ export class StagesService {
             'The reporter did not answer in time; by policy a person takes over with the proposed ticket',
             { proposal: decision.ticket },
           );
-          return;
+          return null;
         }
-        await this.toDedupe(
+        return this.toDedupe(
           report.id,
           clarifyClosed
             ? `The reporter did not answer in time; going on with what is known (${decision.reason})`
@@ -270,21 +348,24 @@ export class StagesService {
     }
   }
 
-  private async toDedupe(
+  private toDedupe(
     reportId: string,
     reason: string,
     details: Record<string, unknown> = {},
-  ): Promise<void> {
-    await this.pipeline.move(reportId, 'clarifying', 'deduping', 'clarify', reason, details);
+  ): Promise<ReportStatus | null> {
+    return this.advance(reportId, 'clarifying', 'deduping', 'clarify', reason, details);
   }
 
   /** The reporter has not answered `messageId` in time: no more questions, go on per policy. */
-  private async clarifyTimeout(report: Report, messageId: string | undefined): Promise<void> {
-    if (report.status !== 'clarifying' || !messageId) return;
+  private async clarifyTimeout(
+    report: Report,
+    messageId: string | undefined,
+  ): Promise<ReportStatus | null> {
+    if (report.status !== 'clarifying' || !messageId) return null;
     const messages = await this.conversation.messages(report.id);
-    if (unansweredQuestion(messages)?.id !== messageId) return;
+    if (unansweredQuestion(messages)?.id !== messageId) return null;
     const closed = await this.triage.closeClarifying(report.id);
-    if (!closed) return;
+    if (!closed) return null;
     await this.reports.audit({
       reportId: report.id,
       stage: 'clarify',
@@ -293,14 +374,15 @@ export class StagesService {
       details: { messageId },
     });
     await this.pipeline.enqueue(JobName.ClarifyReport, report.id);
+    return null;
   }
 
   /** Dedupe decides; the report is filed, merged, or handed to a person. */
-  private async dedupe(report: Report): Promise<void> {
-    const outcome = await this.dedupeService.run(report.id, { report });
+  private async dedupe(report: Report, carried: Carried): Promise<ReportStatus | null> {
+    const outcome = await this.dedupeService.run(report.id, { report, ...carried });
     switch (outcome.kind) {
       case 'new':
-        await this.pipeline.move(
+        return this.advance(
           report.id,
           'deduping',
           'filing',
@@ -308,10 +390,9 @@ export class StagesService {
           outcome.reason,
           outcome.details,
         );
-        return;
       case 'merge':
         await this.pipeline.merge(report.id, outcome.ticketId, outcome.reason);
-        return;
+        return null;
       case 'person':
         await this.pipeline.move(
           report.id,
@@ -321,6 +402,7 @@ export class StagesService {
           outcome.reason,
           outcome.details,
         );
+        return null;
     }
   }
 
@@ -328,12 +410,15 @@ export class StagesService {
    * The ticket is composed from what every capability knows (redacted), delivered to the
    * tracker (idempotently), then recorded and the report filed in one transaction.
    */
-  private async file(full: Report): Promise<void> {
+  private async file(full: Report, carried: Carried): Promise<null> {
     const project = await this.projects.byId(full.projectId);
     // Read once: the draft and the evidence links both need the recording and its replay link.
     const recording = await this.recordings.findForReport(full.id);
     const replayUrl = await this.replayLinks.linkAtFailure(full.id, recording);
-    const sentryIssue = (await this.sentry.find(full.id))?.issue ?? null;
+    const sentryIssue =
+      carried.sentryIssue !== undefined
+        ? carried.sentryIssue
+        : ((await this.sentry.find(full.id))?.issue ?? null);
     const triage = await this.triage.record(full.id);
     const draft = composeDraft({
       report: full,
@@ -357,5 +442,6 @@ export class StagesService {
         manager,
       );
     });
+    return null;
   }
 }

@@ -18,6 +18,7 @@ import { RecordingsService } from '../recordings/recordings.service';
 import type { Report } from '../reports/entities/report.entity';
 import { ReportsService } from '../reports/reports.service';
 import { buildAttachment, type SentryAttachment } from '../sentry/sentry-attachment';
+import type { RecordingAnalysis } from '../recordings/analyzer/types';
 import type { SentryApiClient } from '../sentry/sentry-api.client';
 import { SENTRY_API_CLIENT, SentryMatchingService } from '../sentry/sentry-matching.service';
 import { runDeterministic } from './engine/deterministic/deterministic-engine';
@@ -53,6 +54,13 @@ export interface KnownTriage {
   report: Report;
   record: ReportTriage | null;
   messages: ReportMessage[];
+  /** What analysis and Sentry matching found, when the caller has it (read here otherwise). */
+  evidence?: TriageEvidence;
+}
+
+export interface TriageEvidence {
+  analysis: RecordingAnalysis | null;
+  sentryIssue: SentryAttachment | null;
 }
 
 export interface TriageRun {
@@ -183,7 +191,12 @@ export class TriageService {
     const effective: TriagePolicy = existing?.clarifyClosedAt
       ? { ...policy, maxQuestions: Math.min(policy.maxQuestions, existing.questionsAsked) }
       : policy;
-    const { input, redactions } = await this.input(report, effective, known?.messages);
+    const { input, redactions } = await this.input(
+      report,
+      effective,
+      known?.messages,
+      known?.evidence,
+    );
     // Sentry issues the LLM looked up itself, for the ticket when matching found none.
     const looked: SentryAttachment[] = [];
 
@@ -284,9 +297,9 @@ export class TriageService {
     report: Report,
     policy: TriagePolicy,
     known?: ReportMessage[],
+    evidence?: TriageEvidence,
   ): Promise<{ input: TriageInput; redactions: RedactionCounts }> {
-    const recording = await this.recordings.findForReport(report.id);
-    const match = await this.sentryMatches.find(report.id);
+    const { analysis, sentryIssue } = evidence ?? (await this.evidence(report.id));
     const messages = known ?? (await this.conversation.messages(report.id));
     return triageInput(
       {
@@ -305,13 +318,19 @@ export class TriageService {
           : null,
         account: report.account ? { name: report.account.name, tier: report.account.tier } : null,
       },
-      {
-        analysis: recording && recording.status !== 'refused' ? recording.analysis : null,
-        sentryIssue: match?.issue ?? null,
-        conversation: conversationTurns(messages),
-      },
+      { analysis, sentryIssue, conversation: conversationTurns(messages) },
       policy,
     );
+  }
+
+  /** What the recording's analysis and Sentry matching found for the report, as stored. */
+  async evidence(reportId: string): Promise<TriageEvidence> {
+    const recording = await this.recordings.findForReport(reportId);
+    const match = await this.sentryMatches.find(reportId);
+    return {
+      analysis: recording && recording.status !== 'refused' ? recording.analysis : null,
+      sentryIssue: match?.issue ?? null,
+    };
   }
 
   /** The LLM's lookups: Sentry (when configured) and the open issues dedupe searches. */
