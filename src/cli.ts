@@ -83,6 +83,7 @@ export function buildCli(io: CliIo): Command {
       'comma-separated origins (https://app.example.com), or none',
     )
     .option('--show-ticket-key <yes|no>', 'whether the widget shows the reporter the ticket key')
+    .option('--rotate-key', 'issue a new widget key; the old one is refused at once')
     .action(async (options: WidgetOptions) => {
       const { widgetCommand } = await import('./cli/widget.command');
       await widgetCommand(options, io);

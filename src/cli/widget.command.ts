@@ -10,6 +10,7 @@ export interface WidgetOptions {
   project?: string;
   allowedOrigins?: string;
   showTicketKey?: string;
+  rotateKey?: boolean;
 }
 
 /** `https://a,https://b` as origins, `none` as none; a refusal names what is not an origin. */
@@ -31,24 +32,25 @@ function allowedOriginsOption(value: string | undefined): string[] | undefined {
 
 /**
  * `repro widget`: sets a project's allowed origins and whether the widget shows the ticket key,
- * then prints its widget key, those settings and the script tag to paste into the app.
+ * issues a new widget key on --rotate-key, then prints the key, those settings and the script tag
+ * to paste into the app.
  */
 export async function widgetCommand(options: WidgetOptions, io: CliIo): Promise<void> {
   const config = loadConfig(io.env);
   const allowedOrigins = allowedOriginsOption(options.allowedOrigins);
   const showTicketKey = yesNo('--show-ticket-key', options.showTicketKey);
-  const project = await withProjects(config, (projects) =>
-    projects.updateWidgetSettings(options.project ?? DEFAULT_PROJECT_SLUG, {
-      allowedOrigins,
-      showTicketKey,
-    }),
-  );
+  const slug = options.project ?? DEFAULT_PROJECT_SLUG;
+  const { project, oldKey } = await withProjects(config, async (projects) => {
+    const updated = await projects.updateWidgetSettings(slug, { allowedOrigins, showTicketKey });
+    if (!options.rotateKey) return { project: updated, oldKey: null };
+    return { project: await projects.rotateWidgetKey(slug), oldKey: updated.widgetKey };
+  });
   const own = new URL(config.PUBLIC_URL).origin;
   const origins = project.widgetAllowedOrigins;
   io.out(
     [
       `Project: ${project.slug}`,
-      `Widget key: ${project.widgetKey}`,
+      `Widget key: ${project.widgetKey}${oldKey ? ` (new: ${oldKey} is refused from now on)` : ''}`,
       `Allowed origins: ${origins.length ? origins.join(', ') : 'none'} (and ${own}, Repro's own)`,
       `Show ticket key: ${project.widgetShowTicketKey ? 'yes' : 'no'}`,
       '',
@@ -57,6 +59,13 @@ export async function widgetCommand(options: WidgetOptions, io: CliIo): Promise<
       '',
     ].join('\n'),
   );
+  if (oldKey) {
+    // No grace period: a public key is rotated because it is being abused, and until the pages
+    // carry the new snippet the old one's answers are a readable 401, not a silent failure.
+    io.err(
+      'The old widget key is refused from now on: deploy the snippet above to your pages (pages loaded before will show an error until reloaded).\n',
+    );
+  }
   if (!origins.length) {
     io.err(
       `No origins allowed yet: pages elsewhere than ${own} are refused. Add yours with --allowed-origins https://app.example.com\n`,

@@ -705,6 +705,41 @@ describe('the widget API (public key in the path, origins per project)', () => {
   });
 
   describe('repro widget', () => {
+    it('--rotate-key issues a new key and prints its snippet; the old key is refused from then on', async () => {
+      const initech = await createProject(h.db, 'Rotating');
+      await new ProjectsService(h.db).updateWidgetSettings(initech.project.slug, {
+        allowedOrigins: [APP],
+      });
+      const oldKey = initech.project.widgetKey;
+      const post = (key: string) =>
+        request(app.url).post(`/v1/widget/${key}/reports`).set('Origin', APP).send(reportPayload());
+      await post(oldKey).expect(202);
+      const env = { ...h.env, PUBLIC_URL: 'https://repro.acme.example' };
+      const rotated = await reproInProcess(
+        ['widget', '--project', initech.project.slug, '--rotate-key'],
+        env,
+      );
+      expect(rotated.code).toBe(0);
+      const newKey = /Widget key: (pk_\S+)/.exec(rotated.stdout)?.[1];
+      expect(newKey).toMatch(/^pk_/);
+      expect(newKey).not.toBe(oldKey);
+      expect(rotated.stdout).toContain(`${oldKey} is refused from now on`);
+      expect(rotated.stdout).toContain(
+        `<script src="https://repro.acme.example/widget.js" data-repro-key="${newKey}" async></script>`,
+      );
+      expect(rotated.stderr).toContain('deploy the snippet');
+      // The settings are kept; the old key is refused (readably), the new one works.
+      expect(rotated.stdout).toContain(`Allowed origins: ${APP}`);
+      const refused = await post(oldKey).expect(401);
+      expect(refused.body.error).toMatchObject({ code: 'UNAUTHORIZED', details: { field: 'key' } });
+      const accepted = await post(newKey!).expect(202);
+      const stored = await h.db.getRepository(Report).findOneByOrFail({ id: accepted.body.id });
+      expect(stored.projectId).toBe(initech.project.id);
+      // Shown again without --rotate-key, the key stays the new one.
+      const shown = await reproInProcess(['widget', '--project', initech.project.slug], env);
+      expect(shown.stdout).toContain(`Widget key: ${newKey}\n`);
+    });
+
     it('sets the allowed origins and the ticket-key setting, and prints the key and the snippet', async () => {
       const env = { ...h.env, PUBLIC_URL: 'https://repro.acme.example' };
       const set = await reproInProcess(

@@ -212,6 +212,17 @@ export class ProjectsService {
     return { ...project, ...update };
   }
 
+  /**
+   * Gives the project a new widget key and returns the project with it. The old key is refused
+   * from then on (within API_KEY_CACHE_MS in running processes): no grace period.
+   */
+  async rotateWidgetKey(slug: string): Promise<Project> {
+    const project = await this.findBySlug(slug);
+    const widgetKey = generateWidgetKey();
+    await this.db.getRepository(Project).update({ id: project.id }, { widgetKey });
+    return { ...project, widgetKey };
+  }
+
   /** Marks the project's tracker destination as refusing us (null clears it). */
   async setTrackerError(projectId: string, error: string | null): Promise<void> {
     await this.db

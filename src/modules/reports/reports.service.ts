@@ -99,14 +99,21 @@ export class ReportsService {
       .getOne();
   }
 
-  /** The hash of the reporter's token (not selected by default). */
-  async reporterTokenHash(id: string): Promise<string | null | undefined> {
-    const row = await this.db
+  /**
+   * The hash of the reporter's token (not selected by default); with `scope`, only of a report
+   * of that project that came in from that source (undefined for any other), in the same query.
+   */
+  async reporterTokenHash(
+    id: string,
+    scope?: Pick<Report, 'projectId' | 'source'>,
+  ): Promise<string | null | undefined> {
+    const query = this.db
       .getRepository(Report)
       .createQueryBuilder('r')
       .select(['r.id', 'r.reporterTokenHash'])
-      .where('r.id = :id', { id })
-      .getOne();
+      .where('r.id = :id', { id });
+    if (scope) query.andWhere('r.projectId = :projectId AND r.source = :source', scope);
+    const row = await query.getOne();
     return row ? row.reporterTokenHash : undefined;
   }
 

@@ -1,8 +1,8 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { credentialOf } from '../../common/auth';
 import { UnauthorizedError } from '../../common/errors';
-import { ConversationService } from '../conversation/conversation.service';
-import { looksLikeReporterToken } from '../conversation/reporter-token';
+import { isUUID } from 'class-validator';
+import { looksLikeReporterToken, reporterTokenMatches } from '../conversation/reporter-token';
 import { ReportsService } from '../reports/reports.service';
 import type { WidgetRequest } from './widget-request';
 
@@ -21,14 +21,11 @@ const NOT_YOURS = 'This token does not belong to this report.';
 /**
  * A report's conversation through the widget: only its reporter's token, and only for a report
  * that came in through this project's widget. (The secret API key is not taken here; support
- * staff use /v1/reports/:id/messages.)
+ * staff use /v1/reports/:id/messages.) One query per request: the widget polls through this.
  */
 @Injectable()
 export class WidgetReporterGuard implements CanActivate {
-  constructor(
-    private readonly conversation: ConversationService,
-    private readonly reports: ReportsService,
-  ) {}
+  constructor(private readonly reports: ReportsService) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<WidgetRequest>();
@@ -41,9 +38,12 @@ export class WidgetReporterGuard implements CanActivate {
       );
     }
     const id = typeof req.params.id === 'string' ? req.params.id : '';
-    await this.conversation.authorize(req, id);
-    const report = await this.reports.findInProject(project.id, id);
-    if (!report || report.source !== 'widget') throw new UnauthorizedError(NOT_YOURS);
+    const hash = isUUID(id)
+      ? await this.reports.reporterTokenHash(id, { projectId: project.id, source: 'widget' })
+      : undefined;
+    if (hash === undefined || !reporterTokenMatches(credential, hash)) {
+      throw new UnauthorizedError(NOT_YOURS);
+    }
     return true;
   }
 }
