@@ -46,6 +46,8 @@ interface Segment {
 
 /** How often new events are serialised and stored; pagehide and a hidden tab do it at once. */
 const FLUSH_EVERY_MS = 1_000;
+/** Checkouts for size wait this many times the last full snapshot's duration (5 % at most). */
+const CHECKOUT_COST_FACTOR = 20;
 const MASK_SELECTOR = '[data-repro-mask], .repro-mask';
 const BLOCK_SELECTOR = '[data-repro-block], .repro-block';
 
@@ -57,6 +59,8 @@ export class Recorder {
   private started = false;
   private early: RecordedEvent[] = [];
   private restored = false;
+  /** When our last checkout was and how long its full snapshot took (a big page: 100s of ms). */
+  private lastCheckout = { at: 0, tookMs: 0 };
 
   constructor(private readonly options: RecorderOptions) {
     this.store = openRecordingStore(options.storageKey, options.windowMs);
@@ -191,11 +195,13 @@ export class Recorder {
   }
 
   private checkout(): void {
+    const began = performance.now();
     try {
       record.takeFullSnapshot(true);
     } catch {
       /* not recording */
     }
+    this.lastCheckout = { at: Date.now(), tookMs: performance.now() - began };
   }
 
   /** rrweb's emit: only appends (serialising and storing wait for the next flush). */
@@ -286,11 +292,18 @@ export class Recorder {
    * cap keeps a recent start: at half the cap the previous segment and this one fit together; a
    * page whose full snapshot is big waits until twice the snapshot (never past the cap), and
    * until the increments are at least half a snapshot, so snapshots never crowd out the rest.
+   * A full snapshot of a big page takes the main thread for 100s of ms: checkouts for size come
+   * no closer than 20 times the last one took (at most 5 % of the time), so on a page that
+   * changes faster than the cap allows, the current segment may pass the cap until then.
    */
   private outgrown(segment: Segment): boolean {
     const cap = this.options.maxBytes;
     const at = Math.min(cap, Math.max(cap / 2, 2 * segment.snapshotSize));
-    return segment.size > at && segment.size - segment.snapshotSize > segment.snapshotSize / 2;
+    const rested =
+      Date.now() - this.lastCheckout.at >= CHECKOUT_COST_FACTOR * this.lastCheckout.tookMs;
+    return (
+      rested && segment.size > at && segment.size - segment.snapshotSize > segment.snapshotSize / 2
+    );
   }
 
   private total(): number {
