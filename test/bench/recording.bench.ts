@@ -21,6 +21,10 @@
  * remove bursts; a long single-page session with periodic full snapshots) and measures them the
  * same way; `--sizes none --chunks 0 --heavy` measures only those.
  *
+ * Repro's side runs as production runs it: in a worker thread with the V8 limits the analysis
+ * thread gets (analysisThreadLimits for the default RECORDING_MAX_INFLATED_BYTES), so its peak
+ * RSS includes that thread's own start-up, as the process's does in production.
+ *
  * Targets (the issue): end-to-end throughput ≥ 0.5× JSON.parse's; a 100 MB recording analysed
  * in under 300 MB RSS; the 5,000-chunk session read in at most 3× the time of one chunk.
  * Exit code 0 unless `--strict` and a target fails.
@@ -32,10 +36,12 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { isMainThread, parentPort, type ResourceLimits, Worker } from 'node:worker_threads';
 import { createGzip } from 'node:zlib';
 import type { Options as SwcOptions } from '@swc/core';
 import type * as ConfigSchema from '../../src/config/config.schema';
 import type * as DataSourceModule from '../../src/database/data-source';
+import type * as AnalysisLimitsModule from '../../src/modules/recordings/analysis-limits';
 import type * as PrepareDatabase from '../../src/database/prepare-database';
 import type * as RecordingReaderModule from '../../src/modules/recordings/recording-reader';
 import type * as RecordingsServiceModule from '../../src/modules/recordings/recordings.service';
@@ -63,6 +69,8 @@ interface ChildRequest {
   /** The same kind of file, about 1 MB, handled `warmups` times before the timed run. */
   warmup: string;
   warmups: number;
+  /** Repro's analysis thread's V8 limits, as in production. */
+  limits: ResourceLimits;
 }
 
 interface ChildResult {
@@ -178,6 +186,19 @@ async function reproChild(request: ChildRequest): Promise<ChildResult> {
   };
 }
 
+/** Repro's run in a worker thread with the production limits, as RecordingAnalysisService runs it. */
+function inAnalysisThread(request: ChildRequest): Promise<ChildResult> {
+  return new Promise((resolvePromise, reject) => {
+    const thread = new Worker(__filename, {
+      argv: ['--child', JSON.stringify(request)],
+      resourceLimits: request.limits,
+    });
+    thread.once('message', (result: ChildResult) => resolvePromise(result));
+    thread.once('error', reject);
+    thread.once('exit', (code) => reject(new Error(`analysis thread exited ${code}`)));
+  });
+}
+
 // Parent
 
 interface Options {
@@ -189,6 +210,7 @@ interface Options {
   heavy: string[];
   heavySeconds: number;
   shots: string | null;
+  limits: ResourceLimits;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -203,6 +225,7 @@ function parseArgs(argv: string[]): Options {
     heavy: [],
     heavySeconds: 30,
     shots: null,
+    limits: {},
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
@@ -417,6 +440,7 @@ async function measure(
     file,
     warmup: warmupFile,
     warmups: options.warmups,
+    limits: options.limits,
   });
   for (let run = 0; run < RUNS; run++) {
     baselineRuns.push(
@@ -613,6 +637,15 @@ async function measureChunkedSession(chunks: number): Promise<{ name: string; pa
 
 async function main(): Promise<number> {
   const options = parseArgs(process.argv.slice(2));
+  const { loadConfig } = await load<typeof ConfigSchema>('config/config.schema');
+  const { analysisThreadLimits } = await load<typeof AnalysisLimitsModule>(
+    'modules/recordings/analysis-limits',
+  );
+  const { RECORDING_MAX_INFLATED_BYTES } = loadConfig({
+    DATABASE_URL: databaseUrl('postgres'),
+    REDIS_URL: 'redis://127.0.0.1:6379',
+  });
+  options.limits = analysisThreadLimits(RECORDING_MAX_INFLATED_BYTES);
   const dir = await mkdtemp(join(tmpdir(), 'repro-bench-'));
   // Ctrl-C must not leave 100+ MB of recordings behind in a shared /tmp.
   process.once('SIGINT', () => {
@@ -634,7 +667,10 @@ async function main(): Promise<number> {
         `Each figure: median of ${RUNS} runs, each in its own child process after ` +
         `${options.warmups} warm-up(s) on a ${WARMUP_MB} MB recording; peak RSS is the highest ` +
         `of the runs. CPU ms: user + system time of all the child's threads during the timed ` +
-        `part. MB = 10^6 bytes.`,
+        `part. MB = 10^6 bytes. Repro analyses in a worker thread with the production limits ` +
+        `(${Object.entries(options.limits)
+          .map(([name, value]) => `${name} ${String(value)}`)
+          .join(', ')}).`,
     );
     if (existsSync('/proc/self/status'))
       console.log(
@@ -686,9 +722,18 @@ async function main(): Promise<number> {
   return failed.length && options.strict ? 1 : 0;
 }
 
-if (process.argv[2] === '--child') {
+if (process.argv[2] === '--child' && !isMainThread) {
   const request = JSON.parse(process.argv[3]) as ChildRequest;
-  (request.kind === 'baseline' ? baselineChild(request) : reproChild(request)).then(
+  reproChild(request).then(
+    (result) => parentPort!.postMessage(result),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+} else if (process.argv[2] === '--child') {
+  const request = JSON.parse(process.argv[3]) as ChildRequest;
+  (request.kind === 'baseline' ? baselineChild(request) : inAnalysisThread(request)).then(
     (result) => process.send!(result, () => process.connected && process.disconnect()),
     (error: unknown) => {
       console.error(error);

@@ -7,6 +7,7 @@ import { storable } from '../../common/storable-text';
 import type { AppConfig } from '../../config/config.schema';
 import { InjectConfig } from '../../config/config.module';
 import type { AnalyzerContext, RecordingAnalysis } from './analyzer/types';
+import { analysisThreadLimits } from './analysis-limits';
 import type { AnalysisJob } from './analysis.worker';
 import { Recording } from './entities/recording.entity';
 import { isDataError, RecordingsService } from './recordings.service';
@@ -96,6 +97,7 @@ export class RecordingAnalysisService implements OnModuleDestroy {
       idleTimeout: 60_000,
       // From the TypeScript sources (tests, `start:dev`) the thread needs the same loader.
       execArgv: WORKER_FILE.endsWith('.ts') ? ['-r', '@swc-node/register'] : [],
+      resourceLimits: analysisThreadLimits(this.config.RECORDING_MAX_INFLATED_BYTES),
     });
     // Bounds a pathological recording; past it, the recording is unusable and the report goes on.
     const timeoutMs = this.config.RECORDING_ANALYSIS_TIMEOUT_MS;
