@@ -31,6 +31,7 @@ import { DedupeResult } from './entities/dedupe-result.entity';
 import { ReportSignal } from './entities/report-signal.entity';
 import { reportSignals } from './report-signals';
 import { SEMANTIC_TOP, SemanticReranker } from './semantic-reranker.service';
+import type { Project } from '../projects/entities/project.entity';
 
 /**
  * What dedupe found, for the pipeline to act on: file a new ticket, merge into an existing one,
@@ -63,6 +64,8 @@ export interface KnownEvidence {
   report: Report;
   analysis: RecordingAnalysis | null;
   sentryIssue: SentryAttachment | null;
+  /** Read here when absent. */
+  project?: Project;
 }
 
 /**
@@ -146,7 +149,7 @@ export class DedupeService {
       );
     }
     const triage = await this.triage.record(reportId);
-    const policy = await this.policies.forProject(report.projectId);
+    const policy = await this.policies.forProject(report.projectId, known?.project);
     if (triage?.decision?.kind === 'duplicate') {
       const outcome = await this.agentDuplicate(report, triage, policy);
       if (outcome) return outcome;
@@ -279,13 +282,14 @@ export class DedupeService {
     await before;
     try {
       return await this.db.transaction(async (manager) => {
-        await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-          `repro:dedupe:${projectId}`,
-        ]);
         // The next decision waits for this commit to be visible, not flushed: the pipeline's
         // next status change commits synchronously and flushes it with it, and a crash before
-        // that runs this stage again.
-        await manager.query('SET LOCAL synchronous_commit = off');
+        // that runs this stage again. (SET LOCAL, as one statement with the lock.)
+        await manager.query(
+          `SELECT pg_advisory_xact_lock(hashtextextended($1, 0)),
+                  set_config('synchronous_commit', 'off', true)`,
+          [`repro:dedupe:${projectId}`],
+        );
         return work(manager);
       });
     } finally {

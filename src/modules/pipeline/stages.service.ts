@@ -31,6 +31,7 @@ import { composeDraft } from '../triage/engine/ticket/ticket-draft';
 import { TriageService } from '../triage/triage.service';
 import { JOB_FOR_STATUS, jobApplies, runsInline, STAGE_OF_JOB } from './pipeline.stages';
 import { PipelineService } from './pipeline.service';
+import type { Project } from '../projects/entities/project.entity';
 
 /**
  * What an earlier stage of the same job found, handed to the next instead of read again.
@@ -41,6 +42,8 @@ interface Carried {
   analysis?: RecordingAnalysis | null;
   /** The Sentry issue matching attached (null: none). */
   sentryIssue?: SentryAttachment | null;
+  /** The report's project, as read at the start of the stage that read it. */
+  project?: Project;
 }
 
 /**
@@ -290,10 +293,11 @@ export class StagesService {
         ? await this.triage.evidence(report.id)
         : { analysis: carried.analysis, sentryIssue: carried.sentryIssue };
     Object.assign(carried, evidence);
+    carried.project ??= await this.projects.byId(report.projectId);
     const { result, policy, reporterName, clarifyClosed } = await this.triage.run(
       report.id,
       { searchSimilarIssues: (query) => this.dedupeService.similar(report.projectId, query) },
-      { report, record, messages: pending, evidence },
+      { report, record, messages: pending, evidence, project: carried.project },
     );
     // The LLM may have attached a Sentry issue it looked up itself: later stages read it.
     if (result.engine === 'llm') delete carried.sentryIssue;
@@ -411,7 +415,7 @@ export class StagesService {
    * tracker (idempotently), then recorded and the report filed in one transaction.
    */
   private async file(full: Report, carried: Carried): Promise<null> {
-    const project = await this.projects.byId(full.projectId);
+    const project = carried.project ?? (await this.projects.byId(full.projectId));
     // Read once: the draft and the evidence links both need the recording and its replay link.
     const recording = await this.recordings.findForReport(full.id);
     const replayUrl = await this.replayLinks.linkAtFailure(full.id, recording);

@@ -15,8 +15,10 @@ export class TriagePolicyService {
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
-  async forProject(projectId: string): Promise<TriagePolicy> {
-    const project = await this.db.getRepository(Project).findOneByOrFail({ id: projectId });
+  /** `known`: the project as the caller read it just before (read here otherwise). */
+  async forProject(projectId: string, known?: Project): Promise<TriagePolicy> {
+    const project =
+      known ?? (await this.db.getRepository(Project).findOneByOrFail({ id: projectId }));
     return resolvePolicy(project.agentPolicy, policyDefaults(this.config));
   }
 }

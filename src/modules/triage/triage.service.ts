@@ -37,6 +37,7 @@ import {
 } from './engine/triage.types';
 import { TriageStep } from './entities/triage-step.entity';
 import { type HumanDecision, ReportTriage } from './entities/report-triage.entity';
+import type { Project } from '../projects/entities/project.entity';
 
 export interface TraceView {
   reportId: string;
@@ -56,6 +57,8 @@ export interface KnownTriage {
   messages: ReportMessage[];
   /** What analysis and Sentry matching found, when the caller has it (read here otherwise). */
   evidence?: TriageEvidence;
+  /** The report's project, when the caller has it (read here otherwise). */
+  project?: Project;
 }
 
 export interface TriageEvidence {
@@ -185,7 +188,7 @@ export class TriageService {
    */
   async run(reportId: string, lookups: TriageLookups, known?: KnownTriage): Promise<TriageRun> {
     const report = known?.report ?? (await this.reports.withPeople(reportId));
-    const policy = await this.policies.forProject(report.projectId);
+    const policy = await this.policies.forProject(report.projectId, known?.project);
     const existing = known ? known.record : await this.record(reportId);
     // After the timeout nothing more is asked: the questions already asked use up the allowance.
     const effective: TriagePolicy = existing?.clarifyClosedAt

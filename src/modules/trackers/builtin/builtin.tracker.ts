@@ -28,22 +28,29 @@ export class BuiltinTracker implements TrackerAdapter {
   }
 
   async createIssue(project: Project, draft: TicketDraft): Promise<TrackerIssue> {
-    // The unique origin report makes a concurrent or repeated create return the first issue.
-    await this.db
-      .createQueryBuilder()
-      .insert()
-      .into(BuiltinIssue)
-      .values({
-        projectId: project.id,
-        originReportId: draft.reportId,
-        title: draft.title,
-        body: draft.body,
-      })
-      .orIgnore()
-      .execute();
-    const issue = await this.db
-      .getRepository(BuiltinIssue)
-      .findOneByOrFail({ projectId: project.id, originReportId: draft.reportId });
+    // The unique origin report makes a concurrent or repeated create return the first issue:
+    // inserted, or the one already there, in one statement.
+    const [row] = await this.db.query<Pick<BuiltinIssue, 'id' | 'number' | 'title' | 'state'>[]>(
+      `WITH created AS (
+         INSERT INTO builtin_issues (project_id, origin_report_id, title, body)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT DO NOTHING
+         RETURNING id, number, title, state
+       )
+       SELECT id, number, title, state FROM created
+       UNION ALL
+       SELECT id, number, title, state FROM builtin_issues
+        WHERE project_id = $1 AND origin_report_id = $2
+       LIMIT 1`,
+      [project.id, draft.reportId, draft.title, draft.body],
+    );
+    // A twin inserted by a transaction that committed after this statement began is not in its
+    // snapshot: read it now.
+    const issue =
+      row ??
+      (await this.db
+        .getRepository(BuiltinIssue)
+        .findOneByOrFail({ projectId: project.id, originReportId: draft.reportId }));
     return this.toIssue(issue);
   }
 
@@ -71,7 +78,7 @@ export class BuiltinTracker implements TrackerAdapter {
     return issue?.body ?? null;
   }
 
-  private toIssue(issue: BuiltinIssue): TrackerIssue {
+  private toIssue(issue: Pick<BuiltinIssue, 'id' | 'number' | 'title' | 'state'>): TrackerIssue {
     const key = `${BUILTIN_KEY_PREFIX}${issue.number}`;
     return {
       externalId: issue.id,
