@@ -48,8 +48,12 @@ interface Segment {
 const FLUSH_EVERY_MS = 1_000;
 /** Checkouts for size wait this many times the last full snapshot's duration (5 % at most). */
 const CHECKOUT_COST_FACTOR = 20;
-const MASK_SELECTOR = '[data-repro-mask], .repro-mask';
-const BLOCK_SELECTOR = '[data-repro-block], .repro-block';
+// rrweb checks its class and its selector apart, each with closest() on every node: our class
+// goes in place of its default one ('rr-mask', 'rr-block') instead of a third check.
+const MASK_CLASS = 'repro-mask';
+const MASK_SELECTOR = '[data-repro-mask]';
+const BLOCK_CLASS = 'repro-block';
+const BLOCK_SELECTOR = '[data-repro-block]';
 
 export class Recorder {
   private segments: Segment[] = [];
@@ -72,8 +76,10 @@ export class Recorder {
       emit: (event, isCheckout) => this.push(event as RecordedEvent, Boolean(isCheckout)),
       checkoutEveryNms: this.options.checkoutEveryMs,
       maskAllInputs: true,
+      maskTextClass: MASK_CLASS,
       maskTextSelector: this.options.maskAllText ? '*' : MASK_SELECTOR,
       maskInputOptions: { password: true, email: true, tel: true, text: true, textarea: true },
+      blockClass: BLOCK_CLASS,
       blockSelector: BLOCK_SELECTOR,
       slimDOMOptions: 'all',
       inlineStylesheet: true,
