@@ -66,6 +66,8 @@ export interface KnownEvidence {
   sentryIssue: SentryAttachment | null;
   /** Read here when absent. */
   project?: Project;
+  /** The report's triage record as the agent's run stored it; read here when absent. */
+  triage?: ReportTriage | null;
 }
 
 /**
@@ -148,7 +150,7 @@ export class DedupeService {
         `Report ${analysing} from the same page arrived just before and is still being analysed; waiting for its evidence`,
       );
     }
-    const triage = await this.triage.record(reportId);
+    const triage = known?.triage !== undefined ? known.triage : await this.triage.record(reportId);
     const policy = await this.policies.forProject(report.projectId, known?.project);
     if (triage?.decision?.kind === 'duplicate') {
       const outcome = await this.agentDuplicate(report, triage, policy);

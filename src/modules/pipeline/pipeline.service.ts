@@ -30,6 +30,9 @@ import { ProjectsService } from '../projects/projects.service';
 import { RecordingsService } from '../recordings/recordings.service';
 import { ReplayLinksService } from '../replay/replay-links.service';
 import { JOB_FOR_STATUS, runsInline } from './pipeline.stages';
+import type { Project } from '../projects/entities/project.entity';
+import type { Recording } from '../recordings/entities/recording.entity';
+import type { Report } from '../reports/entities/report.entity';
 
 /** Statuses from which a report may be merged into an existing ticket. */
 const MERGEABLE: ReportStatus[] = ['deduping', 'needs_human'];
@@ -168,16 +171,24 @@ export class PipelineService {
    * report links to it and becomes a duplicate. Nothing happens unless the report is still
    * deduping or waiting for a person.
    */
-  async merge(reportId: string, ticketId: string, reason: string): Promise<void> {
-    const report = await this.reports.withPeople(reportId);
+  async merge(
+    reportId: string,
+    ticketId: string,
+    reason: string,
+    known: { report?: Report; project?: Project; recording?: Recording | null } = {},
+  ): Promise<void> {
+    const report = known.report ?? (await this.reports.withPeople(reportId));
     if (!MERGEABLE.includes(report.status)) return;
-    const project = await this.projects.byId(report.projectId);
+    const project = known.project ?? (await this.projects.byId(report.projectId));
     const { ticketKey, announces } = await this.duplicates.announce(
       project,
       report,
       ticketId,
       async () => {
-        const recording = await this.recordings.findForReport(report.id);
+        const recording =
+          known.recording !== undefined
+            ? known.recording
+            : await this.recordings.findForReport(report.id);
         return composeDuplicateComment({
           report,
           recording,

@@ -32,6 +32,8 @@ import { TriageService } from '../triage/triage.service';
 import { JOB_FOR_STATUS, jobApplies, runsInline, STAGE_OF_JOB } from './pipeline.stages';
 import { PipelineService } from './pipeline.service';
 import type { Project } from '../projects/entities/project.entity';
+import type { Recording } from '../recordings/entities/recording.entity';
+import type { ReportTriage } from '../triage/entities/report-triage.entity';
 
 /**
  * What an earlier stage of the same job found, handed to the next instead of read again.
@@ -44,6 +46,10 @@ interface Carried {
   sentryIssue?: SentryAttachment | null;
   /** The report's project, as read at the start of the stage that read it. */
   project?: Project;
+  /** The recording (null: none), as read by the agent's stage. */
+  recording?: Recording | null;
+  /** The triage record as the agent's run stored it. */
+  triage?: ReportTriage | null;
 }
 
 /**
@@ -294,11 +300,18 @@ export class StagesService {
         : { analysis: carried.analysis, sentryIssue: carried.sentryIssue };
     Object.assign(carried, evidence);
     carried.project ??= await this.projects.byId(report.projectId);
-    const { result, policy, reporterName, clarifyClosed } = await this.triage.run(
+    const {
+      result,
+      policy,
+      reporterName,
+      clarifyClosed,
+      record: stored,
+    } = await this.triage.run(
       report.id,
       { searchSimilarIssues: (query) => this.dedupeService.similar(report.projectId, query) },
       { report, record, messages: pending, evidence, project: carried.project },
     );
+    carried.triage = stored;
     // The LLM may have attached a Sentry issue it looked up itself: later stages read it.
     if (result.engine === 'llm') delete carried.sentryIssue;
     // An answer that came in while the agent ran (its job was busy, so the answer queued none)
@@ -395,7 +408,11 @@ export class StagesService {
           outcome.details,
         );
       case 'merge':
-        await this.pipeline.merge(report.id, outcome.ticketId, outcome.reason);
+        await this.pipeline.merge(report.id, outcome.ticketId, outcome.reason, {
+          report,
+          project: carried.project,
+          recording: carried.recording,
+        });
         return null;
       case 'person':
         await this.pipeline.move(
@@ -417,13 +434,17 @@ export class StagesService {
   private async file(full: Report, carried: Carried): Promise<null> {
     const project = carried.project ?? (await this.projects.byId(full.projectId));
     // Read once: the draft and the evidence links both need the recording and its replay link.
-    const recording = await this.recordings.findForReport(full.id);
+    const recording =
+      carried.recording !== undefined
+        ? carried.recording
+        : await this.recordings.findForReport(full.id);
     const replayUrl = await this.replayLinks.linkAtFailure(full.id, recording);
     const sentryIssue =
       carried.sentryIssue !== undefined
         ? carried.sentryIssue
         : ((await this.sentry.find(full.id))?.issue ?? null);
-    const triage = await this.triage.record(full.id);
+    const triage =
+      carried.triage !== undefined ? carried.triage : await this.triage.record(full.id);
     const draft = composeDraft({
       report: full,
       recording,

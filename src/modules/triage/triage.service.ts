@@ -38,6 +38,7 @@ import {
 import { TriageStep } from './entities/triage-step.entity';
 import { type HumanDecision, ReportTriage } from './entities/report-triage.entity';
 import type { Project } from '../projects/entities/project.entity';
+import type { Recording } from '../recordings/entities/recording.entity';
 
 export interface TraceView {
   reportId: string;
@@ -64,6 +65,8 @@ export interface KnownTriage {
 export interface TriageEvidence {
   analysis: RecordingAnalysis | null;
   sentryIssue: SentryAttachment | null;
+  /** The recording itself, when it was read for this. */
+  recording?: Recording | null;
 }
 
 export interface TriageRun {
@@ -73,6 +76,8 @@ export interface TriageRun {
   /** The reporter did not answer in time, so this run could ask nothing more. */
   clarifyClosed: boolean;
   run: number;
+  /** The report's triage record as this run stored it (its timestamps are not read back). */
+  record: ReportTriage;
 }
 
 /** How far back search_sentry looks. */
@@ -216,22 +221,20 @@ export class TriageService {
     const proposal = decision.kind === 'ask' ? (existing?.proposal ?? null) : decision.ticket;
     const confidence =
       decision.kind === 'file' || decision.kind === 'duplicate' ? decision.confidence : null;
+    const stored = {
+      reportId,
+      projectId: report.projectId,
+      engine: result.engine,
+      facts: result.facts,
+      proposal,
+      decision,
+      confidence,
+      fallbackReason: result.fallbackReason ?? null,
+      runs: run,
+      redactions: addCounts(existing?.redactions ?? {}, redactions),
+    };
     await this.db.transaction(async (manager) => {
-      await manager.getRepository(ReportTriage).upsert(
-        {
-          reportId,
-          projectId: report.projectId,
-          engine: result.engine,
-          facts: result.facts,
-          proposal,
-          decision,
-          confidence,
-          fallbackReason: result.fallbackReason ?? null,
-          runs: run,
-          redactions: addCounts(existing?.redactions ?? {}, redactions),
-        },
-        ['reportId'],
-      );
+      await manager.getRepository(ReportTriage).upsert(stored, ['reportId']);
       if (result.trace.length) {
         const steps = manager.getRepository(TriageStep);
         await steps.save(
@@ -292,6 +295,11 @@ export class TriageService {
       reporterName: report.reporter?.name ?? null,
       clarifyClosed: Boolean(existing?.clarifyClosedAt),
       run,
+      record: Object.assign(
+        new ReportTriage(),
+        existing ?? { questionsAsked: 0, clarifyClosedAt: null, humanDecision: null },
+        stored,
+      ),
     };
   }
 
@@ -333,6 +341,7 @@ export class TriageService {
     return {
       analysis: recording && recording.status !== 'refused' ? recording.analysis : null,
       sentryIssue: match?.issue ?? null,
+      recording,
     };
   }
 
