@@ -230,6 +230,11 @@ export class ByteRope {
     return this.pieces.length === 1 ? this.pieces[0] : Buffer.concat(this.pieces, this.length);
   }
 
+  /** Adds the pieces of `other` after these. */
+  append(other: ByteRope): void {
+    for (const piece of other.pieces) this.push(piece);
+  }
+
   /** A rope of the bytes from `start` on: views of the same pieces, nothing copied. */
   from(start: number): ByteRope {
     const rest = new ByteRope();
@@ -293,6 +298,15 @@ function followsTimestamp(bytes: ByteRope, seam: number): boolean {
   for (let i = 0; i < TIMESTAMP_KEY.length; i++)
     if (bytes.byteAt(key + i) !== TIMESTAMP_KEY[i]) return false;
   return true;
+}
+
+/** `[` + the first `cut` bytes + `]` as a string: one copy of the bytes, dropped once decoded. */
+function batchText(bytes: ByteRope, cut: number): string {
+  const text = Buffer.allocUnsafe(cut + 2);
+  text[0] = OPEN_BRACKET;
+  bytes.copy(text, 1, 0, cut);
+  text[cut + 1] = CLOSE_BRACKET;
+  return text.toString('utf8');
 }
 
 /**
@@ -408,23 +422,28 @@ export class JsonArrayBatcher {
       // What follows a cut at the last seam there was holds none; after an earlier one, it may.
       this.searched = within ? 0 : bytes.length - cut - 1;
     }
-    // One copy, `[` + the events + `]`, and one string of it: no second string for the brackets.
-    const text = Buffer.allocUnsafe(cut + 2);
-    text[0] = OPEN_BRACKET;
-    bytes.copy(text, 1, 0, cut);
-    text[cut + 1] = CLOSE_BRACKET;
     this.work.bytes += cut;
-    this.held.peak = Math.max(this.held.peak, bytes.length + text.length);
+    this.held.peak = Math.max(this.held.peak, bytes.length + cut + 2);
+    const json = batchText(bytes, cut);
+    const endsEvent = followsTimestamp(bytes, cut - 1);
+    // From here on the string is all that is held of the batch: neither the copy it was decoded
+    // from nor the pieces before the cut stay alive while JSON.parse builds its events.
+    const tail = bytes.from(cut);
+    this.pending = tail;
     let events: unknown;
     try {
-      events = JSON.parse(text.toString('utf8'));
+      events = JSON.parse(json);
     } catch {
+      // UTF-8 again: the same bytes, or the same text where they were not valid UTF-8.
+      this.pending = new ByteRope();
+      this.pending.push(Buffer.from(json.slice(1, -1), 'utf8'));
+      this.pending.append(tail);
       return this.fallback(out, last);
     }
     for (const event of events as unknown[]) out.push(event);
     if (!last) {
-      this.timestampLast ||= followsTimestamp(bytes, cut - 1);
-      this.pending = bytes.from(cut + 1);
+      this.timestampLast ||= endsEvent;
+      this.pending = tail.from(1);
       this.threshold = BATCH_BYTES;
     }
     return !last;
