@@ -211,9 +211,10 @@ describe('widget-recorder: the rolling recording in Chromium', () => {
       .map((e) => e.data.payload.trigger as string);
 
   it('a busy page’s recording is in IndexedDB and survives a reload; the report starts with a full snapshot and covers the window', async () => {
+    // Busy, but well within the default cap (3 MB) over the window, so the window decides.
     const windowMs = 8_000;
     await load('data-repro-window-seconds="8" data-repro-checkout-seconds="3"');
-    await makeBusy(page, 300, 60);
+    await makeBusy(page, 200, 30);
     await page.click('#orders-link'); // a pushState before the reload
     await page.waitForTimeout(3_000);
     // Stored as it goes (a chunk a second), in IndexedDB; sessionStorage holds no recording.
@@ -224,7 +225,7 @@ describe('widget-recorder: the rolling recording in Chromium', () => {
 
     await page.reload();
     await page.waitForFunction(() => 'Repro' in globalThis);
-    await makeBusy(page, 300, 60);
+    await makeBusy(page, 200, 30);
     await page.waitForTimeout(windowMs + 1_000);
     const { events, sentAt } = await report();
 

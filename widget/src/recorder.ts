@@ -236,7 +236,6 @@ export class Recorder {
     segment.pending.push(event);
     segment.end = event.timestamp;
     if (event.type === 2) {
-      // The full snapshot: serialised at once, its size decides when the next checkout comes.
       if (!this.started) {
         this.started = true;
         for (const early of this.early.splice(0)) {
@@ -244,6 +243,7 @@ export class Recorder {
           segment.pending.push(early);
         }
       }
+      // The full snapshot is a chunk of its own: its size decides when the next checkout comes.
       this.serialise(segment);
       segment.snapshotSize = segment.size;
     }
@@ -268,11 +268,17 @@ export class Recorder {
 
   private scheduleFlush(): void {
     if (this.flushTimer !== undefined) return;
-    this.flushTimer = window.setTimeout(() => {
+    const flush = () => {
       this.flushTimer = undefined;
       this.flush(false);
       const current = this.segments[this.segments.length - 1];
       if (this.started && current && this.outgrown(current)) this.checkout();
+    };
+    // Then in the next idle moment (between frames), or a second later at the latest.
+    this.flushTimer = window.setTimeout(() => {
+      if (typeof requestIdleCallback === 'function') {
+        requestIdleCallback(flush, { timeout: FLUSH_EVERY_MS });
+      } else flush();
     }, FLUSH_EVERY_MS);
   }
 
