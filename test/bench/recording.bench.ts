@@ -22,8 +22,8 @@
  * same way; `--sizes none --chunks 0 --heavy` measures only those.
  *
  * Repro's side runs as production runs it: in a worker thread with the V8 limits the analysis
- * thread gets (analysisThreadLimits for the default RECORDING_MAX_INFLATED_BYTES), so its peak
- * RSS includes that thread's own start-up, as the process's does in production.
+ * thread gets (analysisThreadLimits with the default configuration), so its peak RSS includes
+ * that thread's own start-up, as the process's does in production.
  *
  * Targets (the issue): end-to-end throughput ≥ 0.5× JSON.parse's; a 100 MB recording analysed
  * in under 300 MB RSS; the 5,000-chunk session read in at most 3× the time of one chunk.
@@ -641,11 +641,9 @@ async function main(): Promise<number> {
   const { analysisThreadLimits } = await load<typeof AnalysisLimitsModule>(
     'modules/recordings/analysis-limits',
   );
-  const { RECORDING_MAX_INFLATED_BYTES } = loadConfig({
-    DATABASE_URL: databaseUrl('postgres'),
-    REDIS_URL: 'redis://127.0.0.1:6379',
-  });
-  options.limits = analysisThreadLimits(RECORDING_MAX_INFLATED_BYTES);
+  options.limits = analysisThreadLimits(
+    loadConfig({ DATABASE_URL: databaseUrl('postgres'), REDIS_URL: 'redis://127.0.0.1:6379' }),
+  );
   const dir = await mkdtemp(join(tmpdir(), 'repro-bench-'));
   // Ctrl-C must not leave 100+ MB of recordings behind in a shared /tmp.
   process.once('SIGINT', () => {

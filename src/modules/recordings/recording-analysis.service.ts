@@ -97,7 +97,7 @@ export class RecordingAnalysisService implements OnModuleDestroy {
       idleTimeout: 60_000,
       // From the TypeScript sources (tests, `start:dev`) the thread needs the same loader.
       execArgv: WORKER_FILE.endsWith('.ts') ? ['-r', '@swc-node/register'] : [],
-      resourceLimits: analysisThreadLimits(this.config.RECORDING_MAX_INFLATED_BYTES),
+      resourceLimits: analysisThreadLimits(this.config),
     });
     // Bounds a pathological recording; past it, the recording is unusable and the report goes on.
     const timeoutMs = this.config.RECORDING_ANALYSIS_TIMEOUT_MS;
