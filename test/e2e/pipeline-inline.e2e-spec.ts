@@ -26,7 +26,11 @@ describe('inline stages: dedupe and filing run in the job before them', () => {
     acme = await createProject(h.db);
     const connection = { ...redisOptions(h.config.REDIS_URL), maxRetriesPerRequest: 3 };
     pipeline = new Queue(QueueName.Pipeline, { connection, prefix: h.config.QUEUE_PREFIX });
-    events = new QueueEvents(QueueName.Pipeline, { connection, prefix: h.config.QUEUE_PREFIX });
+    // A blocking reader: BullMQ wants it to retry for ever.
+    events = new QueueEvents(QueueName.Pipeline, {
+      connection: { ...connection, maxRetriesPerRequest: null },
+      prefix: h.config.QUEUE_PREFIX,
+    });
     events.on('added', ({ jobId }) => added.push(jobId));
     await events.waitUntilReady();
   });
