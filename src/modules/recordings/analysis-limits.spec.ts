@@ -12,7 +12,6 @@ describe('analysis thread limits', () => {
     const limits = analysisThreadLimits(config());
     expect(limits.maxOldGenerationSizeMb).toBeGreaterThanOrEqual(20 * 20);
     expect(limits.maxOldGenerationSizeMb).toBeLessThan(2048);
-    expect(limits.maxYoungGenerationSizeMb).toBe(24);
   });
 
   it('grow with the largest event the configuration allows, never past the whole recording', () => {
