@@ -276,10 +276,27 @@ describe('widget-recorder: the rolling recording in Chromium', () => {
     ]);
   });
 
+  it('every segment is stored, not only the first: after several checkouts a reload keeps them all', async () => {
+    await load('data-repro-window-seconds="60" data-repro-checkout-seconds="1"');
+    await page.click('#orders-link');
+    await page.waitForTimeout(4_500);
+    await page.reload();
+    await page.waitForFunction(() => 'Repro' in globalThis);
+    await page.waitForTimeout(500);
+    const { events } = await report();
+    // The previous page's segments (a full snapshot a second, so four or more) and this one's.
+    expect(events.filter((e) => e.type === 2).length).toBeGreaterThanOrEqual(5);
+    expect(navigations(events)).toEqual(['load', 'pushState', 'reload']);
+    expect(events[0].type).toBe(4);
+    expect(events[1].type).toBe(2);
+  });
+
   it('the size cap holds while the page keeps changing: stored and sent stay under it, newest kept', async () => {
     const cap = 400_000;
     await load(`data-repro-window-seconds="60" data-repro-max-bytes="${cap}"`);
-    await makeBusy(page, 200, 50);
+    // The cap holds when a full snapshot and a couple of seconds of changes fit in half of it
+    // (widget/README.md): here a 60 KB snapshot and about 45 KB of changes a second.
+    await makeBusy(page, 100, 10);
     let most = 0;
     for (let i = 0; i < 15; i++) {
       await page.waitForTimeout(1_000);
@@ -354,13 +371,15 @@ describe('widget-recorder: the rolling recording in Chromium', () => {
           };
         });
       });
-    await load('data-repro-window-seconds="2"');
+    // Rows are kept for the window plus a checkout period (a segment's first rows are older).
+    const attrs = 'data-repro-window-seconds="2" data-repro-checkout-seconds="1"';
+    await load(attrs);
     await waitFor(async () => (await tabs()).length === 1, { what: 'the first tab’s rows' });
     await page.close();
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
     // A new tab (its own sessionStorage, so its own tab id) on the same origin.
     page = await context.newPage();
-    await load('data-repro-window-seconds="2"');
+    await load(attrs);
     await page.waitForTimeout(1_500);
     expect(await tabs()).toHaveLength(1);
     const { events } = await report();

@@ -41,6 +41,8 @@ interface Segment {
   chunks: string[];
   /** Events not serialised yet. */
   pending: RecordedEvent[];
+  /** How many of `chunks` are in the store (the rest go with the next flush). */
+  stored: number;
   end: number;
 }
 
@@ -67,7 +69,9 @@ export class Recorder {
   private lastCheckout = { at: 0, tookMs: 0 };
 
   constructor(private readonly options: RecorderOptions) {
-    this.store = openRecordingStore(options.storageKey, options.windowMs);
+    // A row is of no use once its segment is out of the window; a segment's first rows are older
+    // than its last by up to a checkout period.
+    this.store = openRecordingStore(options.storageKey, options.windowMs + options.checkoutEveryMs);
   }
 
   start(): void {
@@ -229,6 +233,7 @@ export class Recorder {
         snapshotSize: 0,
         chunks: [],
         pending: [],
+        stored: 0,
         end: event.timestamp,
       };
       this.segments.push(segment);
@@ -251,8 +256,8 @@ export class Recorder {
   }
 
   /** Turns a segment's pending events into one chunk (one JSON.stringify for the batch). */
-  private serialise(segment: Segment): Chunk | null {
-    if (!segment.pending.length) return null;
+  private serialise(segment: Segment): void {
+    if (!segment.pending.length) return;
     let json: string;
     try {
       json = JSON.stringify(segment.pending).slice(1, -1);
@@ -260,10 +265,21 @@ export class Recorder {
       json = segment.pending.flatMap((e) => safeJson(e) ?? []).join(',');
     }
     segment.pending = [];
-    if (!json) return null;
+    if (!json) return;
     segment.chunks.push(json);
     segment.size += json.length + 1;
-    return { seg: segment.id, seq: segment.chunks.length - 1, end: segment.end, json };
+  }
+
+  /** The chunks not in the store yet, now counted as stored. */
+  private unstored(): Chunk[] {
+    const chunks: Chunk[] = [];
+    for (const segment of this.segments) {
+      for (let seq = segment.stored; seq < segment.chunks.length; seq++) {
+        chunks.push({ seg: segment.id, seq, end: segment.end, json: segment.chunks[seq] });
+      }
+      segment.stored = segment.chunks.length;
+    }
+    return chunks;
   }
 
   private scheduleFlush(): void {
@@ -286,17 +302,13 @@ export class Recorder {
   private flush(pageHidden: boolean): void {
     window.clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    const chunks: Chunk[] = [];
-    for (const segment of this.segments) {
-      const chunk = this.serialise(segment);
-      if (chunk) chunks.push(chunk);
-    }
+    for (const segment of this.segments) this.serialise(segment);
     this.trim();
-    const kept = new Set(this.segments.map((s) => s.id));
-    const stored = chunks.filter((c) => kept.has(c.seg));
     // Until the restore has placed the previous pages' segments, it writes this page's itself.
-    if (this.restored) this.store.append(stored);
-    if (pageHidden) this.store.pageHidden(stored);
+    if (!this.restored) return;
+    const chunks = this.unstored();
+    this.store.append(chunks);
+    if (pageHidden) this.store.pageHidden(chunks);
   }
 
   /**
@@ -356,6 +368,7 @@ export class Recorder {
           snapshotSize: 0,
           chunks: [],
           pending: [],
+          stored: 0,
           end: chunk.end,
         };
         previous.push(segment);
@@ -366,6 +379,7 @@ export class Recorder {
       segment.size += chunk.json.length + 1;
       segment.end = Math.max(segment.end, chunk.end);
     }
+    for (const segment of previous) segment.stored = segment.chunks.length;
     // The previous page's last segment may be older than the window; this page starts anew.
     const cutoff = Date.now() - this.options.windowMs;
     const kept = previous.filter(
@@ -374,12 +388,9 @@ export class Recorder {
     this.drop(previous.filter((s) => !kept.includes(s)));
     this.segments = [...kept, ...this.segments];
     this.restored = true;
-    // What this page recorded while the restore ran: stored now, in order.
-    const own = this.segments.slice(kept.length);
-    this.store.append(
-      own.flatMap((s) => s.chunks.map((json, seq) => ({ seg: s.id, seq, end: s.end, json }))),
-    );
     this.trim();
+    // What this page recorded while the restore ran: stored now, in order.
+    this.store.append(this.unstored());
   }
 }
 

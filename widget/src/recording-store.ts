@@ -114,7 +114,8 @@ function removeKeys(matches: (key: string) => boolean): void {
 /**
  * IndexedDB (`repro-recording`, one row per chunk keyed by tab, segment and order). The tab is an
  * id kept in sessionStorage, so another tab's recording is never mixed in; rows older than the
- * window are deleted by the next page of the origin that starts the widget, whatever its tab.
+ * window (and a checkout period) are deleted by the next page of the origin that starts the
+ * widget, whatever its tab.
  * A page going away also writes its last chunks to sessionStorage (synchronous, so they survive
  * a reload even if the page is torn down before IndexedDB commits); the next load merges them.
  * Operations wait for the database; if it cannot be opened, the sessionStorage store takes over.
@@ -129,7 +130,8 @@ export class IdbStore implements RecordingStore {
 
   constructor(
     prefix: string,
-    private readonly windowMs: number,
+    /** Rows whose last event is older than this are deleted (from any tab). */
+    private readonly keepMs: number,
   ) {
     this.tab = tabId();
     this.tail = new SessionStore(`${prefix}:tail:${this.tab}`);
@@ -153,7 +155,7 @@ export class IdbStore implements RecordingStore {
       this.fallback?.append(tail);
       return this.fallback?.load() ?? [];
     }
-    const cutoff = Date.now() - this.windowMs;
+    const cutoff = Date.now() - this.keepMs;
     const rows = await new Promise<Row[]>((resolve, reject) => {
       const tx = db.transaction(STORE, 'readwrite');
       const store = tx.objectStore(STORE);
@@ -257,10 +259,13 @@ function tabId(): string {
   }
 }
 
-/** The store for `prefix`: IndexedDB when the browser has it, else sessionStorage. */
-export function openRecordingStore(prefix: string, windowMs: number): RecordingStore {
+/**
+ * The store for `prefix`: IndexedDB when the browser has it, else sessionStorage. Rows older
+ * than `keepMs` (any tab's) are deleted when a page opens it.
+ */
+export function openRecordingStore(prefix: string, keepMs: number): RecordingStore {
   try {
-    if (typeof indexedDB !== 'undefined' && indexedDB) return new IdbStore(prefix, windowMs);
+    if (typeof indexedDB !== 'undefined' && indexedDB) return new IdbStore(prefix, keepMs);
   } catch {
     /* indexedDB itself throws (a sandboxed frame) */
   }
