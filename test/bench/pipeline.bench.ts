@@ -29,15 +29,16 @@ import {
 const GOAL = 30;
 const SYLLABLES = 'ka lo vex tam sin pri do mur zen qua fel rho bi nox tel gar'.split(' ');
 
-/** A made-up product word: 65,536 of them, so distinct bugs rarely share one. */
+/** A made-up word: 16.7 million of them, so that 1,000 distinct bugs (4,000 words) share none. */
 function word(): string {
-  return Array.from({ length: 4 }, () => SYLLABLES[randomInt(SYLLABLES.length)]).join('');
+  return Array.from({ length: 6 }, () => SYLLABLES[randomInt(SYLLABLES.length)]).join('');
 }
 
 function payloads(count: number, recordings: boolean): Record<string, unknown>[] {
   return Array.from({ length: count }, (_, i) => {
     const recording = recordings && i % 2 === 0 ? { events: rrwebEvents() } : {};
-    if (i % 3 === 2) return { ...burstReport(BURST_BUGS[i % BURST_BUGS.length], i), ...recording };
+    if (i % 3 === 2)
+      return { ...burstReport(BURST_BUGS[Math.floor(i / 3) % BURST_BUGS.length], i), ...recording };
     const name = word();
     // A bug of its own, in made-up words on a page of its own: with one page and eight verbs for
     // all, two of them shared "the same page" or a verb, a possible duplicate for a person once
