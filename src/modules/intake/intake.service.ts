@@ -235,10 +235,14 @@ export class IntakeService {
     const recording = await this.recordings.summary(report.id);
     const sentry = await this.sentry.find(report.id);
     const dedupe = await this.dedupe.result(report.id);
+    // The conversation before the triage record: the agent's record commits before its
+    // questions, so questions read here always come with the record that asked them.
+    const messages =
+      report.status === 'clarifying' ? await this.conversation.messages(report.id) : [];
     const triage = await this.triage.record(report.id);
     const open =
       report.status === 'clarifying'
-        ? openQuestion(await this.conversation.messages(report.id), triage?.clarifyClosedAt ?? null)
+        ? openQuestion(messages, triage?.clarifyClosedAt ?? null)
         : null;
     return {
       id: report.id,
