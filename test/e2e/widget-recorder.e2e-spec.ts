@@ -355,58 +355,6 @@ describe('widget-recorder: the rolling recording in Chromium', () => {
     });
   }
 
-  it('a tab the browser duplicated keeps its own recording: after the duplication neither tab’s report carries the other’s pages', async () => {
-    const attrs = 'data-repro-window-seconds="60"';
-    const hrefs = (events: Json[]) =>
-      events
-        .filter((e) => e.type === 5 && e.data.tag === 'repro/navigation')
-        .map((e) => new URL(e.data.payload.href as string).pathname);
-    await load(attrs);
-    await page.click('#orders-link');
-    await page.waitForTimeout(1_500);
-    // The browser duplicates the tab: a new page that starts with a copy of its sessionStorage.
-    const copy = await page.evaluate(() => {
-      const storage = (globalThis as unknown as Json).sessionStorage;
-      const items: Record<string, string> = {};
-      for (let i = 0; i < storage.length; i++)
-        items[storage.key(i)] = storage.getItem(storage.key(i));
-      return items;
-    });
-    const twin = await context.newPage();
-    await twin.addInitScript((items: Record<string, string>) => {
-      const storage = (globalThis as unknown as Json).sessionStorage;
-      if (storage.getItem('test:duplicated')) return;
-      for (const [key, value] of Object.entries(items)) storage.setItem(key, value);
-      storage.setItem('test:duplicated', '1');
-    }, copy);
-    await twin.goto(`${app.origin}/app`);
-    await twin.waitForFunction(() => 'Repro' in globalThis);
-    await twin.evaluate(() =>
-      (globalThis as unknown as Json).history.pushState({}, '', '/app/twin-only'),
-    );
-    // Both go on recording under the same tab id; then each reloads and reports.
-    await page.evaluate(() =>
-      (globalThis as unknown as Json).history.pushState({}, '', '/app/original-only'),
-    );
-    await page.waitForTimeout(1_500);
-    await twin.reload();
-    await twin.waitForFunction(() => 'Repro' in globalThis);
-    await page.reload();
-    await page.waitForFunction(() => 'Repro' in globalThis);
-    await page.waitForTimeout(500);
-
-    const original = await report();
-    expect(hrefs(original.events)).toContain('/app/original-only');
-    expect(hrefs(original.events)).not.toContain('/app/twin-only');
-    await twin.evaluate(() =>
-      (globalThis as unknown as TestWindow).Repro.report({ description: 'twin' }),
-    );
-    const duplicate = api.reports[api.reports.length - 1].events as Json[];
-    // The history before the duplication is the twin's too; what the original did after is not.
-    expect(hrefs(duplicate)).toEqual(expect.arrayContaining(['/app/orders', '/app/twin-only']));
-    expect(hrefs(duplicate)).not.toContain('/app/original-only');
-  });
-
   it('rows a closed tab left in IndexedDB are deleted once out of the window by the next page of the origin', async () => {
     const tabs = () =>
       page.evaluate(async () => {

@@ -28,12 +28,8 @@ export interface RecordingStore {
 const DB_NAME = 'repro-recording';
 const STORE = 'chunks';
 const TAB_KEY = 'repro:tab';
-/** The pages this tab has shown, oldest first (`[id, started]`), as far back as rows are kept. */
-const PAGES_KEY = 'repro:pages';
-const PAGES_KEPT = 100;
 
-/** `page`: the page that wrote it (absent in rows of older versions of the widget). */
-type Row = Chunk & { tab: string; page?: string };
+type Row = Chunk & { tab: string };
 
 const byOrder = (a: Chunk, b: Chunk) => a.seg - b.seg || a.seq - b.seq;
 
@@ -117,22 +113,15 @@ function removeKeys(matches: (key: string) => boolean): void {
 
 /**
  * IndexedDB (`repro-recording`, one row per chunk keyed by tab, segment and order). The tab is an
- * id kept in sessionStorage, so another tab's recording is never mixed in. A tab the browser
- * duplicates starts with a copy of that sessionStorage, id included: each row also names the page
- * that wrote it, and a page reads only rows of the pages of its own tab's history (kept in
- * sessionStorage too, so the copy shares the history up to the duplication and no further).
- * Rows older than the window (and a checkout period) are deleted by the next page of the origin
- * that starts the widget, whatever its tab.
+ * id kept in sessionStorage, so another tab's recording is never mixed in; rows older than the
+ * window (and a checkout period) are deleted by the next page of the origin that starts the
+ * widget, whatever its tab.
  * A page going away also writes its last chunks to sessionStorage (synchronous, so they survive
  * a reload even if the page is torn down before IndexedDB commits); the next load merges them.
  * Operations wait for the database; if it cannot be opened, the sessionStorage store takes over.
  */
 export class IdbStore implements RecordingStore {
   private readonly tab: string;
-  /** This page's id. */
-  private readonly page: string;
-  /** The pages of this tab's history: until when each one's rows are this tab's. */
-  private readonly history: Map<string, number>;
   private readonly tail: SessionStore;
   private readonly tailPrefix: string;
   private fallback: SessionStore | null = null;
@@ -145,8 +134,6 @@ export class IdbStore implements RecordingStore {
     private readonly keepMs: number,
   ) {
     this.tab = tabId();
-    this.page = randomId();
-    this.history = pageHistory(this.page);
     this.tail = new SessionStore(`${prefix}:tail:${this.tab}`);
     this.tailPrefix = `${prefix}:tail:`;
     this.ready = openDb().then(
@@ -180,12 +167,7 @@ export class IdbStore implements RecordingStore {
       };
       const mine = store.getAll(IDBKeyRange.bound([this.tab], [this.tab, []]));
       let found: Row[] = [];
-      // A duplicated tab's rows share the id: only this tab's own pages count, each up to when
-      // the next page of this tab started (the original goes on writing after a duplication).
-      mine.onsuccess = () =>
-        (found = (mine.result as Row[]).filter(
-          (r) => !r.page || r.end <= (this.history.get(r.page) ?? -Infinity),
-        ));
+      mine.onsuccess = () => (found = mine.result as Row[]);
       tx.oncomplete = () => resolve(found);
       tx.onerror = () => reject(tx.error ?? new Error('IndexedDB read failed'));
     });
@@ -200,7 +182,7 @@ export class IdbStore implements RecordingStore {
   append(chunks: Chunk[]): void {
     if (!chunks.length) return;
     this.write((store) => {
-      for (const chunk of chunks) store.put({ ...chunk, tab: this.tab, page: this.page });
+      for (const chunk of chunks) store.put({ ...chunk, tab: this.tab });
     });
   }
 
@@ -263,53 +245,18 @@ function openDb(): Promise<IDBDatabase> {
   });
 }
 
-function randomId(): string {
-  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
-}
-
 function tabId(): string {
   try {
     let id = sessionStorage.getItem(TAB_KEY);
     if (!id) {
-      id = randomId();
+      id = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
       sessionStorage.setItem(TAB_KEY, id);
     }
     return id;
   } catch {
     // No sessionStorage: this page's own id (nothing survives a reload then anyway).
-    return `page-${randomId()}`;
+    return `page-${Math.random().toString(36).slice(2)}`;
   }
-}
-
-/**
- * The pages of this tab's history up to `page`, each with the time the page after it started
- * (its rows end before then); `page` is added to the history kept for the next page.
- */
-function pageHistory(page: string): Map<string, number> {
-  let pages: [string, number][] = [];
-  try {
-    const saved = JSON.parse(sessionStorage.getItem(PAGES_KEY) ?? '[]') as unknown;
-    if (Array.isArray(saved)) {
-      pages = saved.filter(
-        (p): p is [string, number] =>
-          Array.isArray(p) && typeof p[0] === 'string' && typeof p[1] === 'number',
-      );
-    }
-  } catch {
-    /* unreadable: this page starts the history */
-  }
-  const now = Date.now();
-  const kept = [...pages, [page, now] as [string, number]].slice(-PAGES_KEPT);
-  try {
-    sessionStorage.setItem(PAGES_KEY, JSON.stringify(kept));
-  } catch {
-    /* storage unavailable */
-  }
-  const history = new Map(
-    pages.map(([id], i) => [id, i + 1 < pages.length ? pages[i + 1][1] : now]),
-  );
-  // This page's own rows, should it read again.
-  return history.set(page, Infinity);
 }
 
 /**
