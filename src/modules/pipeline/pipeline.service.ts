@@ -71,7 +71,7 @@ export class PipelineService {
     reason: string,
     details: Record<string, unknown> = {},
   ): Promise<boolean> {
-    const moved = await this.reports.transition(reportId, from, to, stage, reason, details);
+    const moved = await this.advance(reportId, from, to, stage, reason, details);
     if (moved) await this.enqueueFor(to, reportId);
     return moved;
   }

@@ -74,7 +74,7 @@ export class StagesService {
 
   /** One handler per job of the pipeline table (pipeline.stages.ts). */
   private readonly handlers: Record<PipelineJobName, Handler> = {
-    [JobName.AnalyzeReport]: (report, _, carried) => this.analyze(report, carried),
+    [JobName.AnalyzeReport]: (report) => this.analyze(report),
     [JobName.ClarifyReport]: (report, _, carried) => this.clarify(report, carried),
     [JobName.ClarifyTimeout]: (report, data) => this.clarifyTimeout(report, data.messageId),
     [JobName.DedupeReport]: (report, _, carried) => this.dedupe(report, carried),
@@ -179,7 +179,7 @@ export class StagesService {
     return true;
   }
 
-  private async analyze(report: Report, carried: Carried): Promise<ReportStatus | null> {
+  private async analyze(report: Report): Promise<ReportStatus | null> {
     if (report.status === 'received') {
       await this.reports.transition(
         report.id,
@@ -194,8 +194,6 @@ export class StagesService {
     // Without Sentry there is no match yet: only the triage agent's lookups, later, attach one.
     const sentryIssue = match?.issue ?? null;
     await this.dedupeService.storeSignals(report.id, { report, analysis, sentryIssue });
-    carried.analysis = analysis;
-    carried.sentryIssue = sentryIssue;
     return this.advance(report.id, 'analyzing', 'clarifying', 'analyze', reason, details);
   }
 
@@ -293,13 +291,10 @@ export class StagesService {
       await this.pipeline.ensureClarifyTimeout(report.id, open);
       return null;
     }
-    // Read here rather than by the agent, so that dedupe and filing after it have it too.
-    const evidence =
-      carried.analysis === undefined || carried.sentryIssue === undefined
-        ? await this.triage.evidence(report.id)
-        : { analysis: carried.analysis, sentryIssue: carried.sentryIssue };
+    // Read here rather than by the agent, so that dedupe and filing after it have them too.
+    const evidence = await this.triage.evidence(report.id);
     Object.assign(carried, evidence);
-    carried.project ??= await this.projects.byId(report.projectId);
+    carried.project = await this.projects.byId(report.projectId);
     const {
       result,
       policy,
