@@ -52,6 +52,10 @@ export function buildCli(io: CliIo): Command {
     .option('--allowed-tools <list>', 'tools the agent may use (comma-separated)')
     .option('--allow-reporter-email <yes|no>', "keep the reporter's own email in text for the LLM")
     .option('--on-clarify-timeout <proceed|needs_human>', 'when the reporter does not answer')
+    .option('--logs-hint <text>', 'where reporters find logs, quoted when the agent asks for them')
+    .option('--version-hint <text>', 'where reporters find the version, quoted when asked')
+    .option('--latest-hint <text>', 'the newest version or where to get it, quoted when asked')
+    .option('--versioned <yes|no>', 'reporters run a version of their own (an app, self-hosted)')
     .option('--reset <settings>', 'comma-separated settings returned to the default')
     .action(async (options: PolicyOptions) => {
       const { policyCommand } = await import('./cli/policy.command');

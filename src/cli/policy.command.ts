@@ -14,6 +14,10 @@ export interface PolicyOptions {
   allowedTools?: string;
   allowReporterEmail?: string;
   onClarifyTimeout?: string;
+  logsHint?: string;
+  versionHint?: string;
+  latestHint?: string;
+  versioned?: string;
   reset?: string;
 }
 
@@ -30,6 +34,13 @@ export async function policyCommand(options: PolicyOptions, io: CliIo): Promise<
     allowReporterEmail: yesNo('--allow-reporter-email', options.allowReporterEmail),
     onClarifyTimeout: options.onClarifyTimeout,
   };
+  const hints = {
+    logs: options.logsHint,
+    version: options.versionHint,
+    latest: options.latestHint,
+    versioned: yesNo('--versioned', options.versioned),
+  };
+  if (Object.values(hints).some((v) => v !== undefined)) changes.questionHints = hints;
   for (const key of list(options.reset) ?? []) {
     if (!(key in DEFAULT_POLICY)) {
       throw new Error(

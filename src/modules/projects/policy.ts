@@ -30,6 +30,27 @@ export interface TriagePolicy {
   allowReporterEmail: boolean;
   /** When the reporter does not answer in time: go on with what is known, or ask a person. */
   onClarifyTimeout: 'proceed' | 'needs_human';
+  /** What the project tells reporters when the agent asks for logs, a version and so on. */
+  questionHints: QuestionHints;
+}
+
+/**
+ * A project's own words for its questions. Each hint is one short phrase that goes into the
+ * question as it is; a hint the project leaves out leaves the generic question.
+ */
+export interface QuestionHints {
+  /** Where logs are: "Help → Show Logs", "Settings → Help & About → Submit debug logs". */
+  logs?: string;
+  /** Where the version is shown: "Help → About", "the footer of the admin page". */
+  version?: string;
+  /** The newest version, or where to get it: "4.2.1", "https://example.com/download". */
+  latest?: string;
+  /**
+   * Whether reporters run the product themselves and so have a version of their own: `true` for
+   * apps and self-hosted servers, `false` for a hosted web app everyone uses at the same version.
+   * Unset: judged from the report (a hosted widget report has no version of its own to ask).
+   */
+  versioned?: boolean;
 }
 
 /** The part of the triage agent's decision its policy looks at. */
@@ -46,6 +67,7 @@ export const DEFAULT_POLICY: TriagePolicy = {
   allowedTools: [...TOOL_NAMES],
   allowReporterEmail: false,
   onClarifyTimeout: 'proceed',
+  questionHints: {},
 };
 
 /** The operator's defaults from the environment, for projects that set nothing. */
@@ -76,6 +98,15 @@ export const policySchema = z
     allowedTools: z.array(z.enum(TOOL_NAMES)).max(TOOL_NAMES.length),
     allowReporterEmail: z.boolean(),
     onClarifyTimeout: z.enum(['proceed', 'needs_human']),
+    questionHints: z
+      .object({
+        logs: z.string().trim().min(1).max(300),
+        version: z.string().trim().min(1).max(300),
+        latest: z.string().trim().min(1).max(300),
+        versioned: z.boolean(),
+      })
+      .partial()
+      .strict(),
   })
   .partial()
   .strict();

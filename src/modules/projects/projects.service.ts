@@ -175,7 +175,10 @@ export class ProjectsService {
     const merged: Record<string, unknown> = { ...project.agentPolicy };
     for (const [key, value] of Object.entries(changes)) {
       if (value === null) delete merged[key];
-      else if (value !== undefined) merged[key] = value;
+      else if (key === 'questionHints' && isRecord(value) && isRecord(merged[key])) {
+        // Hints merge one by one: setting where logs are keeps the version hint.
+        merged[key] = withoutUndefined({ ...merged[key], ...withoutUndefined(value) });
+      } else if (value !== undefined) merged[key] = value;
     }
     const parsed = policySchema.safeParse(merged);
     if (!parsed.success) {
@@ -255,4 +258,12 @@ export class ProjectsService {
     this.verifiedKeys.set(hash, row.project);
     return row.project;
   }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function withoutUndefined(value: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
 }

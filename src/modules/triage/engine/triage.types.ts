@@ -19,7 +19,14 @@ export const FACT_KEYS = [
   'frequency',
   'impact',
   'environment',
+  'version',
+  'logs',
 ] as const;
+/**
+ * `environment` is where it runs (OS, browser, device); `version` is which build of the product
+ * (an app version, a server release); `logs` is diagnostic output the reporter gave (a stack
+ * trace, console or server log lines, a crash file).
+ */
 export type FactKey = (typeof FACT_KEYS)[number];
 
 export interface Fact {
@@ -40,9 +47,48 @@ export type FactPicture = Record<FactKey, Fact | null>;
 export { SEVERITIES, type Severity } from '../../../common/severity';
 import type { Severity } from '../../../common/severity';
 
+/**
+ * What a question asks for. Most kinds ask for a fact of the same name; `latest` (does it still
+ * happen on the newest version) fills `version`, `screenshot` fills `actual`.
+ */
+export const QUESTION_KINDS = [
+  'actual',
+  'steps',
+  'expected',
+  'where',
+  'environment',
+  'version',
+  'logs',
+  'latest',
+  'screenshot',
+  'frequency',
+  'impact',
+  'when',
+] as const;
+export type QuestionKind = (typeof QUESTION_KINDS)[number];
+
+/** The fact a kind of question fills. */
+export const KIND_FILLS: Record<QuestionKind, FactKey> = {
+  actual: 'actual',
+  steps: 'steps',
+  expected: 'expected',
+  where: 'where',
+  environment: 'environment',
+  version: 'version',
+  logs: 'logs',
+  latest: 'version',
+  screenshot: 'actual',
+  frequency: 'frequency',
+  impact: 'impact',
+  when: 'when',
+};
+
 /** A question for the reporter, about one gap in the picture. */
 export interface Question {
+  /** The fact the answer fills. */
   key: FactKey;
+  /** What it asks for; absent on questions stored before kinds existed (read it as `key`). */
+  kind?: QuestionKind;
   text: string;
 }
 

@@ -226,6 +226,10 @@ function questionText(key: FactKey, g: Grounding, reask: boolean): string {
       return 'Is this stopping you from getting your work done, or is there a way around it for now?';
     case 'when':
       return 'Roughly when did this happen (date and time)?';
+    case 'version':
+      return 'Which version are you using?';
+    case 'logs':
+      return 'Could you share any log output from around the time it happened?';
   }
 }
 

@@ -47,6 +47,8 @@ const FACT_LABELS: Record<FactKey, string> = {
   frequency: 'How often',
   impact: 'Impact',
   environment: 'Environment',
+  version: 'Version',
+  logs: 'Logs',
 };
 
 const SOURCE_LABELS: Record<Fact['source'], string> = {
