@@ -7,6 +7,7 @@ import {
   visibleText,
 } from '../../../../../test/support/rendered-markdown';
 import { composeDuplicateComment } from './duplicate-comment';
+import { decidePriority } from './priority';
 import {
   draftTitle,
   isOwnMarker,
@@ -178,6 +179,35 @@ describe('ticket body', () => {
     expect(liveMarkup(commentHtml).comments).toEqual([]);
     expect(liveReferences(commentHtml)).toEqual([]);
     expect(visibleText(commentHtml)).toContain('cc @octocat see #1');
+  });
+
+  it('has a Priority line with its reasons in the summary, and none without a priority', () => {
+    const priority = decidePriority({
+      severity: 'medium',
+      account: { tier: 'enterprise', revenue: 250_000 },
+      reports: 1,
+      accounts: 1,
+      sentry: null,
+    });
+    const body = renderTicketBody(facts({ priority }));
+    const summary = body.slice(body.indexOf('## Summary'), body.indexOf('## Evidence'));
+    expect(summary).toContain(
+      'Priority: **high** (Severity medium; Enterprise account (revenue 250,000))',
+    );
+    expect(renderTicketBody(facts())).not.toContain('Priority:');
+  });
+
+  it("shows a hostile tier in the priority's reasons as text", () => {
+    const priority = decidePriority({
+      severity: 'high',
+      account: { tier: 'Enterprise <img src=x> [x](javascript:alert(1))', revenue: null },
+      reports: 1,
+      accounts: 1,
+      sentry: null,
+    });
+    const html = renderMarkdown(renderTicketBody(facts({ account: null, priority })));
+    expect(liveMarkup(html)).toMatchObject({ images: [], links: [], rawHtml: [] });
+    expect(visibleText(html)).toContain('Enterprise <img src=x> [x](javascript:alert(1)) account');
   });
 
   it('keeps a user agent with backticks inside its code span', () => {

@@ -5,6 +5,7 @@ import type { RecordingAnalysis } from '../../../recordings/analyzer/types';
 import type { SentryAttachment } from '../../../sentry/sentry-attachment';
 import { codeBlock, codeSpan, inertInline, inertQuote } from '../../../../common/inert-text';
 import { TITLE_PROSE_MAX } from './limits';
+import type { Priority } from './priority';
 
 export interface TicketFacts {
   reportId: string;
@@ -36,6 +37,8 @@ export interface TicketFacts {
   /** The triage agent's ticket (a person's edits included) and what it knows, from where. */
   proposal?: TicketProposal | null;
   facts?: FactPicture | null;
+  /** The ticket's priority and why (priority.ts); no line without one. */
+  priority?: Priority | null;
 }
 
 const FACT_LABELS: Record<FactKey, string> = {
@@ -125,6 +128,7 @@ export function renderTicketBody(facts: TicketFacts): string {
       proposal?.summary && `${inertInline(proposal.summary)}\n`,
       proposal &&
         `Severity: **${proposal.severity}**${proposal.labels.length ? ` · Proposed labels: ${proposal.labels.map(code).join(', ')}` : ''}\n`,
+      facts.priority && `${priorityLine(facts.priority)}\n`,
       proposal
         ? `In the reporter's words:\n\n${quote(facts.description)}`
         : quote(facts.description),
@@ -186,6 +190,11 @@ export function renderTicketBody(facts: TicketFacts): string {
     [reportMarker(facts.reportId), ...parts.filter((p): p is string => p !== null)].join('\n\n') +
     '\n'
   );
+}
+
+/** `Priority: **high** (Severity medium; Enterprise account (revenue 250,000))`, inert. */
+export function priorityLine(priority: Priority): string {
+  return `Priority: **${priority.level}** (${priority.reasons.map(inertInline).join('; ')})`;
 }
 
 /** `Ana Lima (`ana@acme.example`)`: the name, the email in code, else the external id. */

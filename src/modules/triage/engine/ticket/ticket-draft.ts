@@ -5,6 +5,7 @@ import { redactDeep } from '../../../../privacy/redaction';
 import type { Severity } from '../../../../common/severity';
 import { redactAnalysis } from '../triage-input';
 import type { FactPicture, TicketProposal } from '../triage.types';
+import type { Priority } from './priority';
 import { renderTicketBody } from './ticket-body';
 import { ticketTitle } from './ticket-title';
 
@@ -20,6 +21,11 @@ export interface TicketDraft {
   accountName?: string | null;
   /** The agent's (or a person's) severity, for trackers with a priority field (Linear). */
   severity?: Severity;
+  /**
+   * The severity weighed with the account, the reports and Sentry (priority.ts), for Linear's
+   * priority and GitHub's `priority: …` label; absent, trackers fall back to the severity.
+   */
+  priority?: Priority;
 }
 
 export interface DraftInput {
@@ -32,11 +38,14 @@ export interface DraftInput {
   facts: FactPicture | null;
   /** Emails redaction keeps (the reporter's own, when the project's policy allows). */
   keepEmails: string[];
+  /** Decided by the filing path (decidePriority); shown in the body and set on the tracker. */
+  priority?: Priority | null;
 }
 
 /** The ticket for a report: the proposal's title, the body with its evidence, all redacted. */
 export function composeDraft(input: DraftInput): TicketDraft {
-  const { report, recording, replayUrl, sentryIssue, proposal, facts, keepEmails } = input;
+  const { report, recording, replayUrl, sentryIssue, proposal, facts, keepEmails, priority } =
+    input;
   const kept = recording && recording.status !== 'refused';
   // Everything free-form that reaches the tracker is redacted first (see redaction.ts).
   const clean = <T>(value: T): T => redactDeep(value, { keepEmails }).value;
@@ -78,6 +87,7 @@ export function composeDraft(input: DraftInput): TicketDraft {
     analysis,
     replayUrl,
     sentryIssue: sentryIssue ? clean(sentryIssue) : null,
+    priority,
   });
   return {
     reportId: report.id,
@@ -85,6 +95,7 @@ export function composeDraft(input: DraftInput): TicketDraft {
     body,
     labels: ['bug'],
     severity: proposal?.severity,
+    ...(priority ? { priority } : {}),
     accountName: report.account?.name ?? report.account?.externalId ?? null,
   };
 }
