@@ -181,6 +181,94 @@ describe('redactText', () => {
       const text = 'listening on 127.0.0.1:3000 and [::1]:3000';
       expect(redactText(text).value).toBe(text);
     });
+
+    it.each([
+      'Signal 3.7.11.0 on Windows crashes on start',
+      'Version 5.2.1.12 (Build 4411) shows a blank page',
+      'Broken since v2.4.0.1, fine on 1.0.0.0',
+      'Windows 10.0.19045.3803, app 2.1.0.3-beta',
+      'Tag release-4.2.0.1 ships node_modules/foo/1.2.3.4/index.js',
+      'Package com.example.app.v2 next to org.mozilla.firefox',
+      'Ubuntu 22.04.3.1 with kernel 6.5.0.14',
+      'The about box says Engine 9.4.210.17 (x64)',
+      'After updating from 3.7.11.0 to 3.8.0.1 the sidebar is gone',
+      'Tried 0.9.2.1, 0.9.3.0 and 0.12.100.3: all fail',
+      'ver. 4.1.0.2 and build 7.200.1.5 both freeze',
+    ])('keeps the version in %j', (text) => {
+      expect(redactText(text)).toEqual({ value: text, counts: {} });
+    });
+
+    it.each([
+      ['Open http://203.0.113.9:8080/x to see it', 'Open http://[ip]:8080/x to see it'],
+      ['Requests to 34.5.6.7:443 time out', 'Requests to [ip]:443 time out'],
+      ['We allow 10.1.0.0/16 and 45.6.7.0/24', 'We allow [ip]/16 and [ip]/24'],
+      ['ssh deploy@34.5.6.7 works', 'ssh deploy@[ip] works'],
+      ['The share \\\\23.4.5.6\\docs is empty', 'The share \\\\[ip]\\docs is empty'],
+    ])('hides the address written as a network location in %j', (text, expected) => {
+      expect(redactText(text).value).toBe(expected);
+    });
+
+    it.each([
+      ["my server's IP is 52.14.7.201", "my server's IP is [ip]"],
+      ['connect to 172.16.4.2 failed', 'connect to [ip] failed'],
+      ['ping 8.8.8.8 answers, the app does not', 'ping [ip] answers, the app does not'],
+      ['Our proxy sits at 45.6.7.8 now', 'Our proxy sits at [ip] now'],
+      ['It says 34.5.6.7 is my address', 'It says [ip] is my address'],
+      ['The name resolves to 23.4.5.6 here', 'The name resolves to [ip] here'],
+      ['Login attempts came from 34.5.6.7', 'Login attempts came from [ip]'],
+      ['connect to 34.5.6.7, 34.5.6.8 or 34.5.6.9', 'connect to [ip], [ip] or [ip]'],
+    ])('hides the address the words around it name in %j', (text, expected) => {
+      expect(redactText(text).value).toBe(expected);
+    });
+
+    it.each([
+      ['Printer at 192.168.1.20', 'Printer at [ip]'],
+      ['NAS 10.0.0.5 is offline', 'NAS [ip] is offline'],
+      ['fallback 169.254.3.4 and carrier 100.64.2.3', 'fallback [ip] and carrier [ip]'],
+      ['52.14.7.201', '[ip]'],
+      ['Blocked 52.14.7.201 twice', 'Blocked [ip] twice'],
+    ])('hides a private or large-numbered address with nothing saying version in %j', (t, e) => {
+      expect(redactText(t).value).toBe(e);
+    });
+
+    it('hides the number when both network and version words surround it', () => {
+      expect(redactText('the proxy build 34.5.6.7 rejected me').value).toBe(
+        'the proxy build [ip] rejected me',
+      );
+    });
+
+    it('keeps the version and hides the address in the same sentence', () => {
+      const { value, counts } = redactText(
+        "App 3.7.11.0 can't reach 192.168.0.4; connecting to 10.0.0.7 from Signal 3.7.11.0 hangs",
+      );
+      expect(value).toBe(
+        "App 3.7.11.0 can't reach [ip]; connecting to [ip] from Signal 3.7.11.0 hangs",
+      );
+      expect(counts).toEqual({ ip: 2 });
+    });
+
+    it("keeps the version in the reporter's quoted words", () => {
+      const { value } = redactText(
+        '> "I\'m on Signal 3.7.11.0 and my IP is 52.14.7.201, please look into it"\nThanks!',
+      );
+      expect(value).toBe(
+        '> "I\'m on Signal 3.7.11.0 and my IP is [ip], please look into it"\nThanks!',
+      );
+    });
+
+    it('does not carry network words over a line break or into the next sentence', () => {
+      const text = 'Host: example.com\nApp: 3.7.11.0\nI use a proxy. Signal 3.7.11.1 crashes';
+      expect(redactText(text).value).toBe(text);
+    });
+
+    it('finishes a megabyte of digits and dots quickly', () => {
+      for (const unit of ['1.2.3.4.', '1.2.3.4 ', '10.0.0.1, ', '7']) {
+        const text = unit.repeat(Math.ceil(1_000_000 / unit.length));
+        const started = Date.now();
+        redactText(text);
+        expect(Date.now() - started).toBeLessThan(1000);
+      }
+    });
   });
 
   it('leaves an ordinary bug report unchanged', () => {
@@ -217,6 +305,24 @@ describe('redactDeep', () => {
     expect(value.meta.createdAt).toBe(createdAt);
     expect(counts).toEqual({ email: 1, password: 3, ip: 1 });
     expect(input.title).toBe('Save fails for ana@example.com');
+  });
+
+  it('hides small-number addresses under network keys but keeps versions elsewhere', () => {
+    const { value, counts } = redactDeep({
+      clientIp: '34.5.6.7',
+      hosts: ['23.4.5.6'],
+      'x-forwarded-for': '45.6.7.8',
+      appVersion: '3.7.11.0',
+      serverVersion: '3.7.11.1',
+    });
+    expect(value).toEqual({
+      clientIp: '[ip]',
+      hosts: ['[ip]'],
+      'x-forwarded-for': '[ip]',
+      appVersion: '3.7.11.0',
+      serverVersion: '3.7.11.1',
+    });
+    expect(counts).toEqual({ ip: 3 });
   });
 
   it('passes keepEmails through to every string', () => {

@@ -3,8 +3,10 @@
 // - UUIDs, commit SHAs and any other bare hex string (request, trace and Sentry event ids).
 //   A hex value is still redacted when it sits in a credential context (`token=`, `Bearer`,
 //   URL userinfo, ?sig=...), which is where hex secrets actually turn up in reports.
-// - Version numbers, dates, times, HTTP statuses, numeric ids (also inside URL paths).
-// - Loopback and unspecified addresses (127.x.x.x, 0.0.0.0, ::1): they identify nobody.
+// - Version numbers, dates, times, HTTP statuses, numeric ids (also inside URL paths), and
+//   four-part versions that look like IPv4 addresses (3.7.11.0) unless the text around them
+//   says network (rules in the IP section).
+// - Loopback and unspecified addresses (127.x.x.x, 0.x.x.x, ::1): they identify nobody.
 // - Numbers that fail Luhn or cannot start a card (first digit outside 2-6: millisecond
 //   timestamps and snowflake ids are 13-19 digits too), and `git@host` SSH remotes.
 
@@ -24,6 +26,8 @@ export interface Redacted<T> {
 
 interface PassContext {
   keepEmails: ReadonlySet<string>;
+  /** The whole text is the value of a network key (`ip`, `host`...): its dotted numbers are addresses. */
+  networkValue: boolean;
   /** Records one redaction of `kind` and returns its replacement token. */
   hit(kind: RedactionKind): string;
 }
@@ -252,7 +256,8 @@ function passesLuhn(digits: string): boolean {
 
 const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 const IPV4 = `${OCTET}(?:\\.${OCTET}){3}`;
-// Not inside a version (v1.2.3.4, 1.2.3.4.5) or a product token (Chrome/120.0.0.0).
+// Not glued to a version (v1.2.3.4, 1.2.3.4.5, release-4.2.0.1, 2.1.0.3-beta), a product token
+// (Chrome/120.0.0.0) or a path segment (node_modules/foo/1.2.3.4/).
 const IPV4_RE = new RegExp(`(?<![\\w.-])(?<!\\w/)${IPV4}(?![\\w-]|\\.\\d)`, 'g');
 // Candidates only; isIpv6 decides. Times (14:02:11) and MACs have no `::` and too few groups.
 const IPV6_CANDIDATE_RE = new RegExp(
@@ -260,8 +265,198 @@ const IPV6_CANDIDATE_RE = new RegExp(
   'g',
 );
 
-const ipv4: Pass = (text, ctx) =>
-  text.replace(IPV4_RE, (match) => (/^(?:127\.|0\.0\.0\.0$)/.test(match) ? match : ctx.hit('ip')));
+// A four-part dotted number is an IPv4 address or a version ("Signal 3.7.11.0", "1.0.0.0",
+// "Version 5.2.1.12 (Build 4411)"); both are common in reports and only the words around it
+// tell them apart. Hiding versions is not free: the ticket and the agent lose what the reporter
+// said (the agent then asks for it again). So each one is judged, first rule that applies:
+// 1. 0.x.x.x and 127.x.x.x are kept: not a host on any network, they identify nobody.
+// 2. Network context hides it, whatever else is around (privacy first): a URL host, `user@`,
+//    a `\\host` share, a `:port` or `/prefix` (CIDR) after it, a network word up to four words
+//    before it (ip, address, host, server, connect, ping, dns, gateway, proxy, subnet...), a
+//    network noun just after it ("52.14.7.201 is my IP"), or a redactDeep key such as `ip`.
+// 3. A version word up to four words before it (version, v, build, release, updated, since...)
+//    or just after it ("(Build 4411)", beta, x64) keeps it.
+// 4. A private, shared or link-local range (10/8, 172.16/12, 192.168/16, 100.64/10, 169.254/16)
+//    hides it: nobody numbers versions like that, but home devices are named before their
+//    address ("NAS 192.168.1.20"), so a product name alone does not keep these.
+// 5. A product name right before it keeps it ("Signal 3.7.11.0", "V8 9.2.230.29").
+// 6. "from", "to", "via" hide it. They rank below version words and product names because
+//    "updated from 3.7.11.0 to 3.8.0.1" is how reporters describe an upgrade.
+// 7. An octet of 100 or more hides it: public addresses usually have one, versions rarely.
+// 8. Otherwise (small numbers, nothing around them) it is kept as a version.
+// Numbers in a list ("10.0.0.1, 10.0.0.2 or 10.0.0.3", "from 3.7.11.0 to 3.8.0.1") share the
+// context of the first one; otherwise a number's words stop at the previous number, at a line
+// break or at the end of a sentence, so "App 3.7.11.0 can't reach 192.168.0.4" keeps the version.
+
+const NETWORK_WORDS = new Set(
+  (
+    'ip ips ipv4 ipaddr ipaddress addr address addresses host hosts hostname hostnames server ' +
+    'servers connect connects connected connecting connection connections ping pings pinged ' +
+    'pinging dns nameserver nameservers gateway gateways proxy proxies proxied subnet subnets ' +
+    'netmask cidr router routers firewall vpn lan wan dhcp nat peer peers reach reaches reached ' +
+    'reaching reachable unreachable resolve resolves resolved resolving resolver lookup ' +
+    'nslookup traceroute tracert dig curl wget ssh telnet ftp sftp rdp tcp udp icmp socket ' +
+    'listen listens listening bind binds binding bound endpoint upstream forwarded whitelist ' +
+    'whitelisted allowlist allowlisted blocklist blocklisted blacklist blacklisted network ' +
+    'wifi ethernet inet route routed routing port ports url uri http https ws wss'
+  ).split(' '),
+);
+// Nouns that label the number they follow ("52.14.7.201 is my IP"); not verbs, so that
+// "App 3.7.11.0 can't connect" keeps the version.
+const NETWORK_NOUNS_AFTER = new Set(
+  (
+    'ip ips ipv4 address addresses addr host hostname gateway proxy dns nameserver router ' +
+    'subnet netmask'
+  ).split(' '),
+);
+const WEAK_NETWORK_WORDS = new Set(['from', 'to', 'via']);
+const VERSION_WORDS = new Set(
+  (
+    'version versions ver v build builds release releases released rel rev revision firmware ' +
+    'fw patch patched hotfix update updates updated updating upgrade upgrades upgraded ' +
+    'upgrading downgrade downgraded downgrading install installed installing reinstalled ' +
+    'rollback rolled revert reverted back since until prior newer older latest previous ' +
+    'nightly beta alpha rc canary insider stable preview lts edition sdk jdk jre tag tagged'
+  ).split(' '),
+);
+const VERSION_WORDS_AFTER = new Set(
+  (
+    'version build release beta alpha rc nightly stable lts preview canary insider hotfix ' +
+    'patch x64 x86 arm64 amd64 bit'
+  ).split(' '),
+);
+// Capitalised words that start sentences or name nothing: not product names.
+const NOT_PRODUCT_WORDS = new Set(
+  (
+    'i a an the my our your their his her its this that these those it is was were be been ' +
+    'are am at on in of for with by and or but not no yes ok so if use uses try tries get ' +
+    'gets got see sees saw seen set sets hit hits block blocks ban bans also only just now then ' +
+    'when while where which what who why how has have had do does did can could will would ' +
+    'should may might must shows says said returns gives gave log logs sent send sends call ' +
+    'calls behind between against over under than as like even here there hi hello thanks ' +
+    'please into onto within without inside outside same other another every each any some ' +
+    'all both note eg ie etc after before during about around near'
+  ).split(' '),
+);
+
+// A number's own words end at a line break or a sentence end (". Next"); "ver. 3" goes on.
+const CONTEXT_BREAK_RE = /\n|[.!?]\s+(?=[A-Z"'(])/g;
+// What may stand between two numbers of one list or range: a port or prefix, punctuation,
+// and/or/to/vs.
+const LIST_GAP_RE =
+  /^(?::\d{1,5}|\/\d{1,2})?[\s,;&/>→-]*(?:(?:and|or|to|vs\.?|then|nor)[\s,;&/>→-]*)?$/i;
+
+interface IpContext {
+  network: boolean;
+  version: boolean;
+  product: boolean;
+  weak: boolean;
+}
+
+// A word starts with a letter and ends before a camelCase hump (`clientIp`, `IPAddress`).
+const WORD_RE = /[A-Za-z](?:[a-z0-9]+|[A-Z0-9]*(?![a-z]))/g;
+
+const NO_CONTEXT: IpContext = { network: false, version: false, product: false, weak: false };
+
+/** Lower-case words, camelCase split (`clientIp` → client, ip); bare numbers are not words. */
+function wordsOf(text: string): string[] {
+  const words: string[] = [];
+  for (const [word] of text.matchAll(WORD_RE)) words.push(word.toLowerCase());
+  return words;
+}
+
+function isProductName(word: string): boolean {
+  if (word.length < 2 || !/[A-Z]|[A-Za-z]\d|\d[A-Za-z]/.test(word)) return false;
+  const lower = word.toLowerCase();
+  if (/(?:ed|ing)$/.test(lower)) return false; // "Blocked 52.14.7.201" is a verb
+  return !(
+    NOT_PRODUCT_WORDS.has(lower) ||
+    NETWORK_WORDS.has(lower) ||
+    WEAK_NETWORK_WORDS.has(lower) ||
+    VERSION_WORDS.has(lower)
+  );
+}
+
+/** The context read around text[start..end), with words before it taken from `from` on. */
+function readIpContext(text: string, from: number, start: number, end: number): IpContext {
+  let before = text.slice(from, start);
+  const breaks = [...before.matchAll(CONTEXT_BREAK_RE)];
+  const last = breaks[breaks.length - 1];
+  if (last?.index !== undefined) before = before.slice(last.index + last[0].length);
+  const after = cutAt(text.slice(end, end + 40), /\n|[.!?](?:\s|$)/);
+  // Network nouns after it describe it only within its clause ("3.7.11.0 and my IP is ...").
+  const clause = cutAt(after, /[,;]|\b(?:and|or|but|while|when)\b/);
+
+  const near = text.slice(Math.max(0, start - 3), start);
+  const structural =
+    /(?:\/\/|@|\\\\)$/.test(near) ||
+    /^(?::\d{1,5}(?!\d)|\/(?:3[0-2]|[12]?\d)(?![\w.]))/.test(text.slice(end, end + 6));
+  const wordsBefore = wordsOf(before).slice(-4);
+  const wordsAfter = wordsOf(after).slice(0, 2);
+  const clauseAfter = wordsOf(clause).slice(0, 3);
+  const product = /([A-Za-z][A-Za-z0-9+#]*)[ \t]*[:([]?[ \t]*$/.exec(before.slice(-40))?.[1];
+  return {
+    network:
+      structural ||
+      wordsBefore.some((w) => NETWORK_WORDS.has(w)) ||
+      clauseAfter.some((w) => NETWORK_NOUNS_AFTER.has(w)),
+    version:
+      wordsBefore.some((w) => VERSION_WORDS.has(w)) ||
+      wordsAfter.some((w) => VERSION_WORDS_AFTER.has(w)),
+    product: product !== undefined && isProductName(product),
+    weak: wordsBefore.some((w) => WEAK_NETWORK_WORDS.has(w)),
+  };
+}
+
+function cutAt(text: string, re: RegExp): string {
+  const i = text.search(re);
+  return i >= 0 ? text.slice(0, i) : text;
+}
+
+function isPrivateRange(a: number, b: number): boolean {
+  return (
+    a === 10 ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 168) ||
+    (a === 100 && b >= 64 && b <= 127) ||
+    (a === 169 && b === 254)
+  );
+}
+
+/** The rules above, in order. */
+function isIpAddress(dotted: string, c: IpContext): boolean {
+  const octets = dotted.split('.').map(Number);
+  const [a, b] = octets;
+  if (a === 0 || a === 127) return false;
+  if (c.network) return true;
+  if (c.version) return false;
+  if (isPrivateRange(a, b)) return true;
+  if (c.product) return false;
+  if (c.weak) return true;
+  return octets.some((o) => o >= 100);
+}
+
+const ipv4: Pass = (text, ctx) => {
+  let prev: { end: number; context: IpContext } | undefined;
+  return text.replace(IPV4_RE, (match: string, start: number) => {
+    const end = start + match.length;
+    let from = Math.max(0, start - 80);
+    let inherited = NO_CONTEXT;
+    if (prev !== undefined && prev.end > from) {
+      if (LIST_GAP_RE.test(text.slice(prev.end, start))) inherited = prev.context;
+      from = prev.end;
+    }
+    const own = readIpContext(text, from, start, end);
+    const context: IpContext = {
+      network: ctx.networkValue || own.network || inherited.network,
+      version: own.version || inherited.version,
+      product: own.product || inherited.product,
+      weak: own.weak || inherited.weak,
+    };
+    prev = { end, context };
+    return isIpAddress(match, context) ? ctx.hit('ip') : match;
+  });
+};
 
 const ipv6: Pass = (text, ctx) =>
   text.replace(IPV6_CANDIDATE_RE, (match) => {
@@ -324,9 +519,18 @@ const PIPELINE: readonly Pass[] = [
 
 /** Replaces personal data and credentials in `text` with `[kind]` tokens and counts them. */
 export function redactText(text: string, options: RedactOptions = {}): Redacted<string> {
+  return redactString(text, options, false);
+}
+
+function redactString(
+  text: string,
+  options: RedactOptions,
+  networkValue: boolean,
+): Redacted<string> {
   const counts: RedactionCounts = {};
   const ctx: PassContext = {
     keepEmails: new Set((options.keepEmails ?? []).map((e) => e.trim().toLowerCase())),
+    networkValue,
     hit(kind) {
       counts[kind] = (counts[kind] ?? 0) + 1;
       return `[${kind}]`;
@@ -345,14 +549,16 @@ export function redactDeep<T>(value: T, options: RedactOptions = {}): Redacted<T
   let counts: RedactionCounts = {};
   const seen = new WeakMap<object, unknown>();
 
-  const walk = (node: unknown, key?: string): unknown => {
+  // `network`: the value sits under a network key (`ip`, `clientIp`, `hosts: [...]`).
+  const walk = (node: unknown, key?: string, network = false): unknown => {
+    const networkKey = network || (key !== undefined && isNetworkKeyName(key));
     if (typeof node === 'string') {
       if (key !== undefined && isCredentialKeyName(key) && node !== '') {
         if (NOT_A_SECRET_VALUE_RE.test(node)) return node;
         counts = addCounts(counts, { password: 1 });
         return '[password]';
       }
-      const result = redactText(node, options);
+      const result = redactString(node, options, networkKey);
       counts = addCounts(counts, result.counts);
       return result.value;
     }
@@ -360,7 +566,7 @@ export function redactDeep<T>(value: T, options: RedactOptions = {}): Redacted<T
       if (seen.has(node)) return seen.get(node);
       const out: unknown[] = [];
       seen.set(node, out);
-      for (const item of node) out.push(walk(item));
+      for (const item of node) out.push(walk(item, undefined, networkKey));
       return out;
     }
     if (isPlainObject(node)) {
@@ -384,6 +590,16 @@ function isCredentialKeyName(key: string): boolean {
     if (CREDENTIAL_KEY_RE.test(name) && isCredentialKey(prefix, name)) return true;
   }
   return false;
+}
+
+/** The key names an address: its last word is a network noun (`clientIp`, `remote_addr`, `hosts`). */
+function isNetworkKeyName(key: string): boolean {
+  if (/forwarded[-_]?for$/i.test(key)) return true; // X-Forwarded-For
+  const last = wordsOf(key).pop();
+  return (
+    last !== undefined &&
+    (NETWORK_NOUNS_AFTER.has(last) || /^(?:hosts|servers?|peers?)$/.test(last))
+  );
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
