@@ -144,7 +144,7 @@ export const configSchema = z
     AGENT_TOKEN_BUDGET: int(1_000, 1_000_000).default(25_000),
     AGENT_MAX_QUESTIONS: int(0, 10).default(3),
     AGENT_AUTO_FILE_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
-    AGENT_APPROVAL_SEVERITIES: severityList.default(['urgent']),
+    AGENT_APPROVAL_SEVERITIES: severityList.default([]),
     AGENT_APPROVAL_TIERS: z
       .string()
       .transform((v) =>

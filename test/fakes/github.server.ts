@@ -230,7 +230,9 @@ export class FakeGitHub {
       this.labels.get(repo)!.add(name);
       return this.send(res, 201, this.label(repo, name));
     }
-    if (!(m = rest.match(/^\/issues\/(\d+)(\/comments|\/labels)?$/))) return this.notFound(res);
+    if (!(m = rest.match(/^\/issues\/(\d+)(\/comments|\/labels)?(?:\/([^/]+))?$/)))
+      return this.notFound(res);
+    if (m[3] !== undefined && m[2] !== '/labels') return this.notFound(res);
     const issue = this.issues.find((i) => i.repo === repo && i.number === Number(m[1]));
     if (!issue) return this.notFound(res);
     if (!m[2] && method === 'GET') return this.send(res, 200, this.issueJson(issue));
@@ -247,7 +249,27 @@ export class FakeGitHub {
       issue.comments.push(text);
       return this.send(res, 201, this.commentJson(issue, text));
     }
-    if (m[2] === '/labels' && method === 'POST') {
+    if (m[2] === '/labels' && m[3] !== undefined && method === 'DELETE') {
+      // DELETE /repos/{owner}/{repo}/issues/{n}/labels/{name}: 404 when the issue lacks it.
+      const name = decodeURIComponent(m[3]);
+      const at = issue.labels.findIndex((l) => l.toLowerCase() === name.toLowerCase());
+      if (at < 0)
+        return this.send(res, 404, { message: 'Label does not exist', documentation_url: DOCS });
+      issue.labels.splice(at, 1);
+      return this.send(
+        res,
+        200,
+        issue.labels.map((n) => this.label(repo, n)),
+      );
+    }
+    if (m[2] === '/labels' && m[3] === undefined && method === 'GET') {
+      return this.send(
+        res,
+        200,
+        issue.labels.map((n) => this.label(repo, n)),
+      );
+    }
+    if (m[2] === '/labels' && m[3] === undefined && method === 'POST') {
       const names = labelNames(Array.isArray(body) ? body : (body as { labels?: unknown })?.labels);
       for (const name of names) {
         this.labels.get(repo)!.add(name);

@@ -689,6 +689,24 @@ export class FakeLinear {
         this.issues.push(issue);
         return { success: true, lastSyncId: 1, issue: this.issueView(issue) };
       },
+      issueUpdate: (args: {
+        id: string;
+        input: { title?: string; description?: string; priority?: number; labelIds?: string[] };
+      }) => {
+        const issue = this.findIssue(args.id);
+        const { input } = args;
+        if (input.priority !== undefined) {
+          if (!Number.isInteger(input.priority) || input.priority < 0 || input.priority > 4) {
+            throw inputError('priority must be an integer from 0 to 4');
+          }
+          issue.priority = input.priority;
+        }
+        if (input.title !== undefined) issue.title = input.title;
+        if (input.description !== undefined) issue.description = input.description;
+        if (input.labelIds !== undefined) issue.labelIds = input.labelIds;
+        issue.updatedAt = new Date().toISOString();
+        return { success: true, lastSyncId: 1, issue: this.issueView(issue) };
+      },
       attachmentLinkURL: (args: { issueId: string; url: string; title?: string; id?: string }) =>
         this.upsertAttachment({ ...args, title: args.title ?? args.url }),
       attachmentCreate: (args: {

@@ -48,7 +48,19 @@ export interface ReportView {
   source: string;
   createdAt: string;
   updatedAt: string;
-  ticket: { key: string; url: string; relation: string } | null;
+  ticket: {
+    key: string;
+    url: string;
+    relation: string;
+    /** The ticket's priority now, and why (duplicates may have raised it since). */
+    priority: { level: string; reasons: string[] } | null;
+  } | null;
+  /**
+   * Set when the ticket this report created is urgent (filed so, or raised so by duplicates
+   * since) and no person approved the report: it reached engineers at once, and the people
+   * reviewing the agent look here (the audit log has `urgent_filed` / `urgent_raised`).
+   */
+  urgentFiled: { ticketKey: string; reasons: string[] } | null;
   /** null when the report came without a recording. */
   recording: {
     status: string;
@@ -250,7 +262,20 @@ export class IntakeService {
       source: report.source,
       createdAt: report.createdAt.toISOString(),
       updatedAt: report.updatedAt.toISOString(),
-      ticket: ticket ? { key: ticket.key, url: ticket.url, relation: ticket.relation } : null,
+      ticket: ticket
+        ? {
+            key: ticket.key,
+            url: ticket.url,
+            relation: ticket.relation,
+            priority: ticket.priority,
+          }
+        : null,
+      urgentFiled:
+        ticket?.relation === 'created' &&
+        ticket.priority?.level === 'urgent' &&
+        !triage?.humanDecision?.action.startsWith('approve')
+          ? { ticketKey: ticket.key, reasons: ticket.priority.reasons }
+          : null,
       recording: recording
         ? {
             status: recording.status,

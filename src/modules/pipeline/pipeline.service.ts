@@ -20,7 +20,10 @@ import { ConversationService, type MessageView } from '../conversation/conversat
 import type { ReportStatus } from '../reports/report-state-machine';
 import { canTransition } from '../reports/report-state-machine';
 import { ReportsService } from '../reports/reports.service';
-import { DuplicateActionsService } from '../trackers/duplicate-actions.service';
+import { DuplicateActionsService, raisedLine } from '../trackers/duplicate-actions.service';
+import { priorityBasisOf } from '../trackers/ticket-priority';
+import type { SentryAttachment } from '../sentry/sentry-attachment';
+import { SentryMatchingService } from '../sentry/sentry-matching.service';
 import type { ChangedTicket, IssueChangeNews } from '../trackers/tickets.service';
 import type { Question } from '../triage/engine/triage.types';
 import { TriageService } from '../triage/triage.service';
@@ -57,6 +60,7 @@ export class PipelineService {
     private readonly projects: ProjectsService,
     private readonly recordings: RecordingsService,
     private readonly replayLinks: ReplayLinksService,
+    private readonly sentry: SentryMatchingService,
   ) {}
 
   /**
@@ -175,12 +179,23 @@ export class PipelineService {
     reportId: string,
     ticketId: string,
     reason: string,
-    known: { report?: Report; project?: Project; recording?: Recording | null } = {},
+    known: {
+      report?: Report;
+      project?: Project;
+      recording?: Recording | null;
+      sentryIssue?: SentryAttachment | null;
+    } = {},
   ): Promise<void> {
     const report = known.report ?? (await this.reports.withPeople(reportId));
     if (!MERGEABLE.includes(report.status)) return;
     const project = known.project ?? (await this.projects.byId(report.projectId));
-    const { ticketKey, announces } = await this.duplicates.announce(
+    // What this report adds to the ticket's priority: its severity, account and Sentry issue.
+    const sentryIssue =
+      known.sentryIssue !== undefined
+        ? known.sentryIssue
+        : ((await this.sentry.find(report.id))?.issue ?? null);
+    const severity = (await this.triage.record(report.id))?.proposal?.severity;
+    const { ticketKey, announces, raised } = await this.duplicates.announce(
       project,
       report,
       ticketId,
@@ -196,19 +211,40 @@ export class PipelineService {
           keepEmails: keptEmails(resolvePolicy(project.agentPolicy), report.reporter?.email),
         });
       },
+      priorityBasisOf(report, severity, sentryIssue),
     );
-    await this.db.transaction(async (manager) => {
+    const raisedText = raised ? `; ${raisedLine(raised).replace(/\*\*/g, '')}` : '';
+    const merged = await this.db.transaction(async (manager) => {
       const counts = await this.duplicates.link(manager, report.id, ticketId);
-      await this.reports.transition(
+      const moved = await this.reports.transition(
         report.id,
         report.status,
         'duplicate',
         'dedupe',
-        `Duplicate of ${ticketKey}: ${reason}${announces ? '' : ' (this account was already on the ticket; no new comment)'}`,
-        { ticket: ticketKey, ...counts },
+        `Duplicate of ${ticketKey}: ${reason}${announces ? '' : ' (this account was already on the ticket; no new comment)'}${raisedText}`,
+        { ticket: ticketKey, ...counts, ...(raised ? { priority: raised } : {}) },
         manager,
       );
+      if (moved && raised?.to === 'urgent') {
+        await this.reports.audit(
+          {
+            reportId: report.id,
+            stage: 'dedupe',
+            event: 'urgent_raised',
+            reason: `${ticketKey} raised to urgent without a person: ${raised.reasons.join('; ')}`,
+            details: { ticket: ticketKey, priority: raised },
+          },
+          manager,
+        );
+      }
+      return moved;
     });
+    if (merged && raised?.to === 'urgent') {
+      this.logger.warn(
+        { reportId: report.id, ticket: ticketKey, priority: raised.to },
+        'A duplicate raised its ticket to urgent; someone should look at it now',
+      );
+    }
   }
 
   /**

@@ -26,6 +26,7 @@ import { ReportsService } from '../reports/reports.service';
 import type { SentryAttachment } from '../sentry/sentry-attachment';
 import { SentryMatchingService, type SentryMatchOutcome } from '../sentry/sentry-matching.service';
 import { TicketFilingService } from '../trackers/ticket-filing.service';
+import { decideTicketPriority, priorityBasisOf } from '../trackers/ticket-priority';
 import { renderQuestionMessage } from '../triage/engine/deterministic/questions';
 import { composeDraft } from '../triage/engine/ticket/ticket-draft';
 import { TriageService } from '../triage/triage.service';
@@ -407,6 +408,7 @@ export class StagesService {
           report,
           project: carried.project,
           recording: carried.recording,
+          sentryIssue: carried.sentryIssue,
         });
         return null;
       case 'person':
@@ -440,6 +442,11 @@ export class StagesService {
         : ((await this.sentry.find(full.id))?.issue ?? null);
     const triage =
       carried.triage !== undefined ? carried.triage : await this.triage.record(full.id);
+    // A new ticket: this report is its one report, from one account.
+    const priority = decideTicketPriority(
+      priorityBasisOf(full, triage?.proposal?.severity, sentryIssue),
+      { reports: 1, accounts: 1 },
+    );
     const draft = composeDraft({
       report: full,
       recording,
@@ -448,20 +455,51 @@ export class StagesService {
       proposal: triage?.proposal ?? null,
       facts: triage?.facts ?? null,
       keepEmails: keptEmails(resolvePolicy(project.agentPolicy), full.reporter?.email),
+      priority: { level: priority.level, reasons: priority.reasons },
     });
-    const delivered = await this.filing.deliver(project, full, draft, { replayUrl, sentryIssue });
-    await this.db.transaction(async (manager) => {
+    const delivered = await this.filing.deliver(
+      project,
+      full,
+      draft,
+      { replayUrl, sentryIssue },
+      priority,
+    );
+    const { key, url } = delivered.issue;
+    // No person approved it (the default policy lets urgent reports through): someone is told.
+    const urgentUnapproved =
+      priority.level === 'urgent' && !triage?.humanDecision?.action.startsWith('approve');
+    const filed = await this.db.transaction(async (manager) => {
       await this.filing.record(manager, full, delivered);
-      await this.reports.transition(
+      const moved = await this.reports.transition(
         full.id,
         'filing',
         'filed',
         'file',
-        `Filed as ${delivered.issue.key}`,
-        { provider: delivered.provider, key: delivered.issue.key, url: delivered.issue.url },
+        `Filed as ${key} (priority ${priority.level})`,
+        { provider: delivered.provider, key, url, priority: priority.level },
         manager,
       );
+      if (moved && urgentUnapproved) {
+        await this.reports.audit(
+          {
+            reportId: full.id,
+            stage: 'file',
+            event: 'urgent_filed',
+            reason: `Urgent ticket ${key} filed without waiting for a person: ${priority.reasons.join('; ')}`,
+            details: { key, url, priority: priority.level, reasons: priority.reasons },
+          },
+          manager,
+        );
+      }
+      return moved;
     });
+    if (filed && urgentUnapproved) {
+      // For whoever watches the logs; no customer text (the reasons name a tier at most).
+      this.logger.warn(
+        { reportId: full.id, ticket: key, priority: priority.level },
+        'Urgent ticket filed without a person; someone should look at it now',
+      );
+    }
     return null;
   }
 }

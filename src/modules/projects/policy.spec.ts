@@ -46,10 +46,19 @@ describe('approvalNeeded', () => {
     expect(approvalNeeded(policy(), duplicate(), 'free')).toBeNull();
   });
 
+  it('lets an urgent report through by default: it reaches engineers at once', () => {
+    expect(DEFAULT_POLICY.approvalSeverities).toEqual([]);
+    expect(approvalNeeded(policy(), file(0.9, { severity: 'urgent' }), null)).toBeNull();
+  });
+
   it('holds a severity the policy lists', () => {
-    expect(approvalNeeded(policy(), file(0.9, { severity: 'urgent' }), null)).toBe(
-      "Severity urgent needs a person's approval",
-    );
+    expect(
+      approvalNeeded(
+        policy({ approvalSeverities: ['urgent'] }),
+        file(0.9, { severity: 'urgent' }),
+        null,
+      ),
+    ).toBe("Severity urgent needs a person's approval");
     const strict = policy({ approvalSeverities: ['urgent', 'high'] });
     expect(approvalNeeded(strict, file(0.9, { severity: 'high' }), null)).toContain('high');
     expect(approvalNeeded(strict, file(0.9, { severity: 'low' }), null)).toBeNull();
@@ -202,6 +211,7 @@ describe('policyDefaults', () => {
       allowedTools: DEFAULT_POLICY.allowedTools,
       allowReporterEmail: false,
       onClarifyTimeout: 'needs_human',
+      questionHints: {},
     });
   });
 });

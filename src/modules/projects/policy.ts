@@ -61,7 +61,7 @@ export type PolicedDecision =
 
 export const DEFAULT_POLICY: TriagePolicy = {
   autoFileThreshold: 0.5,
-  approvalSeverities: ['urgent'],
+  approvalSeverities: [],
   approvalTiers: [],
   maxQuestions: 3,
   allowedTools: [...TOOL_NAMES],

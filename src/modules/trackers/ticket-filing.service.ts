@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { Project } from '../projects/entities/project.entity';
 import { ProjectsService } from '../projects/projects.service';
 import type { Report } from '../reports/entities/report.entity';
@@ -7,7 +8,7 @@ import type { SentryAttachment } from '../sentry/sentry-attachment';
 import { RetryLaterError } from '../../queue/retry-later.error';
 import { ReportTicket } from './entities/report-ticket.entity';
 import { TicketAccount } from './entities/ticket-account.entity';
-import { Ticket } from './entities/ticket.entity';
+import { Ticket, type TicketPriority } from './entities/ticket.entity';
 import { upsertMirroredIssue } from './mirror/mirror-store';
 import { accountKeyOf, customerOf } from './ticket-customer';
 import { type TicketDraft, type TrackerAdapter, TrackerError, type TrackerIssue } from './tracker';
@@ -23,6 +24,8 @@ export interface Delivered {
   provider: Project['trackerProvider'];
   issue: TrackerIssue;
   draft: TicketDraft;
+  /** The priority the draft carries, with what it was decided from (kept on the ticket). */
+  priority: TicketPriority | null;
 }
 
 /**
@@ -45,6 +48,7 @@ export class TicketFilingService {
     report: Report,
     draft: TicketDraft,
     evidence: { replayUrl: string | null; sentryIssue: SentryAttachment | null },
+    priority: TicketPriority | null = null,
   ): Promise<Delivered> {
     const tracker = this.registry.forProject(project);
     let issue: TrackerIssue;
@@ -57,13 +61,13 @@ export class TicketFilingService {
       throw await this.vendorFailure(project, tracker.provider, error);
     }
     if (project.trackerError) await this.projects.setTrackerError(project.id, null);
-    return { provider: tracker.provider, issue, draft };
+    return { provider: tracker.provider, issue, draft, priority };
   }
 
   /** Keeps the delivered ticket: its row, its mirror entry, the report's link and account. */
   async record(manager: EntityManager, report: Report, delivered: Delivered): Promise<void> {
-    const { provider, issue, draft } = delivered;
-    const ticketId = await this.upsertTicket(manager, report.projectId, provider, issue);
+    const { provider, issue, draft, priority } = delivered;
+    const ticketId = await this.upsertTicket(manager, report.projectId, provider, issue, priority);
     // Into the open-issue mirror at once, so the next report of this bug finds it. The epoch
     // timestamp means "insert if absent": any sync or webhook news about the issue wins.
     await upsertMirroredIssue(manager, report.projectId, provider, {
@@ -153,6 +157,7 @@ export class TicketFilingService {
     projectId: string,
     provider: Project['trackerProvider'],
     issue: TrackerIssue,
+    priority: TicketPriority | null,
   ): Promise<string> {
     const result = await manager
       .createQueryBuilder()
@@ -166,6 +171,8 @@ export class TicketFilingService {
         url: issue.url,
         title: issue.title,
         state: issue.state,
+        // A ticket row already there keeps its own priority: only duplicates raise it.
+        priority: priority as QueryDeepPartialEntity<TicketPriority> | null,
       })
       .orUpdate(
         ['key', 'url', 'title', 'state', 'updated_at'],

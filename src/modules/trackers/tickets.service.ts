@@ -19,6 +19,8 @@ export interface TicketView {
   provider: string;
   createdAt: string;
   reportCount: number;
+  /** The priority Repro gave it and why (raised as duplicates join); null if it gave none. */
+  priority: { level: string; reasons: string[] } | null;
 }
 
 export interface TicketDetail extends TicketView {
@@ -271,6 +273,9 @@ export class TicketsService {
       provider: ticket.provider,
       createdAt: ticket.createdAt.toISOString(),
       reportCount,
+      priority: ticket.priority
+        ? { level: ticket.priority.level, reasons: ticket.priority.reasons }
+        : null,
     };
   }
 }

@@ -1,5 +1,6 @@
 import type { Project, TrackerProvider } from '../projects/entities/project.entity';
 import type { TicketDraft } from '../triage/engine/ticket/ticket-draft';
+import type { PriorityLevel } from '../triage/engine/ticket/priority';
 
 /** What Repro asks a tracker to create (composed by the triage engine's ticket writer). */
 export type { TicketDraft } from '../triage/engine/ticket/ticket-draft';
@@ -58,4 +59,10 @@ export interface TrackerAdapter {
   ): Promise<void>;
   /** A comment, stored once per `idempotencyKey` however often it is retried. */
   addComment(issue: TrackerIssue, body: string, idempotencyKey: string): Promise<void>;
+  /**
+   * Raises the issue's priority to `level` (never lowers it: a higher priority someone set on
+   * the tracker stays). Setting the level it has already is a no-op, so it is retried freely.
+   * Returns whether the tracker changed.
+   */
+  setPriority?(issue: TrackerIssue, level: PriorityLevel, reasons: string[]): Promise<boolean>;
 }

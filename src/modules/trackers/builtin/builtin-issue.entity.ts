@@ -34,6 +34,10 @@ export class BuiltinIssue {
   @Column({ type: 'text' })
   body!: string;
 
+  /** urgent, high, medium or low, as Linear's priority field; null for issues filed before it. */
+  @Column({ type: 'text', nullable: true })
+  priority!: string | null;
+
   @Column({ type: 'text', default: 'open' })
   state!: string;
 

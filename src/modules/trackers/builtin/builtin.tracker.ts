@@ -3,8 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../../config/config.schema';
 import { InjectConfig } from '../../../config/config.module';
+import { SEVERITIES } from '../../../common/severity';
 import type { Project } from '../../projects/entities/project.entity';
 import type { TicketDraft, TrackerAdapter, TrackerIssue } from '../tracker';
+import type { PriorityLevel } from '../../triage/engine/ticket/priority';
 import { BuiltinComment } from './builtin-comment.entity';
 import { BuiltinIssue } from './builtin-issue.entity';
 
@@ -32,8 +34,8 @@ export class BuiltinTracker implements TrackerAdapter {
     // inserted, or the one already there, in one statement.
     const [row] = await this.db.query<Pick<BuiltinIssue, 'id' | 'number' | 'title' | 'state'>[]>(
       `WITH created AS (
-         INSERT INTO builtin_issues (project_id, origin_report_id, title, body)
-         VALUES ($1, $2, $3, $4)
+         INSERT INTO builtin_issues (project_id, origin_report_id, title, body, priority)
+         VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT DO NOTHING
          RETURNING id, number, title, state
        )
@@ -42,7 +44,7 @@ export class BuiltinTracker implements TrackerAdapter {
        SELECT id, number, title, state FROM builtin_issues
         WHERE project_id = $1 AND origin_report_id = $2
        LIMIT 1`,
-      [project.id, draft.reportId, draft.title, draft.body],
+      [project.id, draft.reportId, draft.title, draft.body, draft.priority?.level ?? null],
     );
     // A twin inserted by a transaction that committed after this statement began is not in its
     // snapshot: read it now.
@@ -62,6 +64,17 @@ export class BuiltinTracker implements TrackerAdapter {
       .values({ issueId: issue.externalId, body, idempotencyKey })
       .orIgnore()
       .execute();
+  }
+
+  /** Raises the issue's priority in one statement: a lower or equal level changes nothing. */
+  async setPriority(issue: TrackerIssue, level: PriorityLevel): Promise<boolean> {
+    const [, changed] = await this.db.query<[unknown[], number]>(
+      `UPDATE builtin_issues SET priority = $2, updated_at = now()
+        WHERE id = $1 AND (priority IS NULL
+          OR array_position($3::text[], priority) > array_position($3::text[], $2))`,
+      [issue.externalId, level, [...SEVERITIES]],
+    );
+    return changed > 0;
   }
 
   async comments(issueId: string): Promise<{ body: string; createdAt: string }[]> {

@@ -7,6 +7,20 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 import { TRACKER_PROVIDERS, type TrackerProvider } from '../../projects/entities/project.entity';
+import type { Severity } from '../../../common/severity';
+import type { Priority, PriorityInput } from '../../triage/engine/ticket/priority';
+
+/**
+ * The priority Repro last gave a ticket, with what it was decided from: a duplicate's recompute
+ * starts from the strongest severity, account and Sentry counts seen, so it never forgets one.
+ */
+export interface TicketPriority extends Priority {
+  basis: {
+    severity: Severity | null;
+    account: PriorityInput['account'];
+    sentry: PriorityInput['sentry'];
+  };
+}
 
 /** Repro's record of a ticket in whichever tracker holds it. */
 @Entity('tickets')
@@ -39,6 +53,10 @@ export class Ticket {
   /** The tracker's state name, e.g. open, closed, In Progress. */
   @Column({ type: 'text' })
   state!: string;
+
+  /** Set when Repro filed it and raised as duplicates join; null for issues Repro did not file. */
+  @Column({ type: 'jsonb', nullable: true })
+  priority!: TicketPriority | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;

@@ -6,6 +6,8 @@ import { type TicketDraft, type TrackerAdapter, TrackerError, type TrackerIssue 
 import { toTrackerError } from './github-errors';
 import type { PendingCreates } from './pending-creates';
 import type { MirrorPage, MirrorPageRequest } from '../mirror/mirrored-issue';
+import { SEVERITIES } from '../../../common/severity';
+import { type PriorityLevel, priorityRank } from '../../triage/engine/ticket/priority';
 
 export const GITHUB_API_URL = 'https://api.github.com';
 
@@ -35,6 +37,18 @@ export interface GitHubAdapterOptions {
 export interface GitHubCreateContext {
   /** Becomes the label `account:<name>`. */
   accountName?: string | null;
+}
+
+/** The label that carries a ticket's priority: `priority: high`. */
+export function priorityLabel(level: PriorityLevel): string {
+  return `priority: ${level}`;
+}
+
+/** The level a label names, when it is one of Repro's priority labels. */
+function priorityOfLabel(name: string): PriorityLevel | null {
+  const match = name.trim().match(/^priority:\s*(\w+)$/i);
+  const level = match?.[1].toLowerCase();
+  return SEVERITIES.find((s) => s === level) ?? null;
 }
 
 /** GitHub counts characters; it refuses bodies over 65,536. Leave room for the marker. */
@@ -182,6 +196,56 @@ export class GitHubAdapter implements TrackerAdapter {
     await this.comment(number, `${marker}\n\n${body}`);
   }
 
+  /**
+   * TrackerAdapter: swaps the issue's `priority: …` label for `level`'s, unless it already has
+   * that or a higher one (someone may have raised it by hand: it is never lowered). Adding
+   * first and removing after, a retry after a crash in between finishes the swap.
+   */
+  async setPriority(issue: TrackerIssue, level: PriorityLevel): Promise<boolean> {
+    const number = this.numberFromKey(issue.key);
+    if (number === null)
+      throw new TrackerError('NOT_FOUND', `Not a GitHub issue key: ${issue.key}`);
+    const current = await this.call('list labels', (request) =>
+      this.octokit.paginate(this.octokit.rest.issues.listLabelsOnIssue, {
+        owner: this.owner,
+        repo: this.name,
+        issue_number: number,
+        per_page: 100,
+        request,
+      }),
+    );
+    const priorities = current
+      .map((l) => ({ name: l.name, level: priorityOfLabel(l.name) }))
+      .filter((l): l is { name: string; level: PriorityLevel } => l.level !== null);
+    if (priorities.some((p) => priorityRank(p.level) < priorityRank(level))) return false;
+    let changed = false;
+    if (!priorities.some((p) => p.level === level)) {
+      await this.call('add label', (request) =>
+        this.octokit.rest.issues.addLabels({
+          owner: this.owner,
+          repo: this.name,
+          issue_number: number,
+          labels: [priorityLabel(level)],
+          request,
+        }),
+      );
+      changed = true;
+    }
+    for (const lower of priorities.filter((p) => p.level !== level)) {
+      await this.call('remove label', (request) =>
+        this.octokit.rest.issues.removeLabel({
+          owner: this.owner,
+          repo: this.name,
+          issue_number: number,
+          name: lower.name,
+          request,
+        }),
+      );
+      changed = true;
+    }
+    return changed;
+  }
+
   /** The issue number from a key this adapter made (`owner/name#12`), or null. */
   numberFromKey(key: string): number | null {
     const match = key.match(/^(.+)#(\d+)$/);
@@ -196,6 +260,7 @@ export class GitHubAdapter implements TrackerAdapter {
       ...draft.labels,
       this.options.reproLabel ?? 'repro',
       account,
+      draft.priority ? priorityLabel(draft.priority.level) : null,
     ];
     // GitHub treats label names case-insensitively.
     const seen = new Set<string>();

@@ -1,4 +1,5 @@
 import type { Severity } from '../../triage/engine/triage.types';
+import type { PriorityLevel } from '../../triage/engine/ticket/priority';
 import { createHash } from 'node:crypto';
 import { LinearClient, type Issue } from '@linear/sdk';
 import type { Project } from '../../projects/entities/project.entity';
@@ -23,9 +24,9 @@ export interface LinearAdapterOptions {
 }
 
 /** A ticket draft with what only Linear understands. */
-export interface LinearTicketDraft extends TicketDraft {
-  /** 0 none, 1 urgent, 2 high, 3 medium, 4 low. */
-  priority?: number;
+export interface LinearTicketDraft extends Omit<TicketDraft, 'priority'> {
+  /** Repro's priority (see LINEAR_PRIORITY), or Linear's own number: 0 none, 1 urgent … 4 low. */
+  priority?: TicketDraft['priority'] | number;
 }
 
 export interface LinearCustomerAccount {
@@ -107,10 +108,10 @@ export interface IdempotentCall {
   idempotencyKey?: string;
 }
 
-/** Files reports as Linear issues, tagged with a link back to the report. */
 /** Linear's priorities: 1 urgent, 2 high, 3 medium (normal), 4 low. */
 const LINEAR_PRIORITY: Record<Severity, number> = { urgent: 1, high: 2, medium: 3, low: 4 };
 
+/** Files reports as Linear issues, tagged with a link back to the report. */
 export class LinearAdapter implements TrackerAdapter {
   readonly provider = 'linear' as const;
 
@@ -237,6 +238,23 @@ export class LinearAdapter implements TrackerAdapter {
     );
   }
 
+  /**
+   * TrackerAdapter: raises the issue's priority with issueUpdate, unless Linear already has it
+   * at `level` or above (someone may have raised it by hand: it is never lowered). The reasons
+   * go in the duplicate's comment, not here.
+   */
+  async setPriority(issue: TrackerIssue, level: PriorityLevel): Promise<boolean> {
+    return this.call('setPriority', async (client) => {
+      const current = await this.issueById(client, issue.externalId);
+      if (!current) throw new TrackerError('NOT_FOUND', `Linear issue ${issue.key} not found`);
+      const wanted = LINEAR_PRIORITY[level];
+      // 0 is "no priority"; otherwise a smaller number is more pressing.
+      if (current.priority !== 0 && current.priority <= wanted) return false;
+      await client.updateIssue(current.id, { priority: wanted });
+      return true;
+    });
+  }
+
   async comment(
     issueId: string,
     body: string,
@@ -319,8 +337,13 @@ export class LinearAdapter implements TrackerAdapter {
     const stateId = this.options.defaultState
       ? await this.stateId(client, teamId, this.options.defaultState)
       : undefined;
+    const level = typeof draft.priority === 'object' ? draft.priority.level : draft.severity;
     const priority =
-      draft.priority ?? (draft.severity ? LINEAR_PRIORITY[draft.severity] : undefined);
+      typeof draft.priority === 'number'
+        ? draft.priority
+        : level
+          ? LINEAR_PRIORITY[level]
+          : undefined;
     try {
       await client.createIssue({
         id,
