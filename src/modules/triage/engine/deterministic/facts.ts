@@ -15,9 +15,12 @@ import type { SentryAttachment } from '../../../sentry/sentry-attachment';
 import {
   extractActual,
   extractEnvironment,
+  evidentExpectation,
   extractExpected,
   extractFrequency,
   extractImpact,
+  extractLogs,
+  extractVersion,
   extractSteps,
   extractWhen,
   extractWhere,
@@ -52,7 +55,7 @@ export function buildFacts(input: TriageInput): FactPicture {
   if (input.sentryIssue) fromSentry(input.sentryIssue, add);
   fromAccount(input, add);
   const parsed = parseReporterText(input.report.description);
-  fromReporterText(parsed, add, 1);
+  fromReporterText(parsed, add, 1, input.report.description);
   fromAnswers(input.conversation, add);
   inferred(input, parsed, candidates, add);
   const picture = {} as FactPicture;
@@ -178,6 +181,18 @@ function fromRecording(analysis: RecordingAnalysis, timezone: string | null, add
   if (env) {
     add('environment', { value: env, source: 'recording', confidence: 0.95 });
   }
+  // The recording captured the console and the network: what a reporter would copy from them
+  // is already here, errors or not.
+  const errors = analysis.errors.length;
+  const failed = analysis.failedRequests.length;
+  add('logs', {
+    value:
+      errors || failed
+        ? `${errors} console error${errors === 1 ? '' : 's'} and ${failed} failed request${failed === 1 ? '' : 's'} in the recording`
+        : 'The recording captured the console and network: no errors',
+    source: 'recording',
+    confidence: 0.9,
+  });
 }
 
 function fromMetadata(input: TriageInput, add: Add): void {
@@ -256,6 +271,20 @@ function fromSentry(issue: SentryAttachment, add: Add): void {
     .filter(Boolean)
     .join(', ');
   if (env) add('environment', { value: env, source: 'sentry', confidence: 0.5 });
+  if (issue.release) {
+    add('version', {
+      value: `release ${issue.release}`,
+      source: 'sentry',
+      confidence: 0.8,
+      evidence: `Sentry ${issue.shortId}`,
+    });
+  }
+  add('logs', {
+    value: `Stack trace and breadcrumbs in Sentry ${issue.shortId}`,
+    source: 'sentry',
+    confidence: 0.85,
+    evidence: `Sentry ${issue.shortId}`,
+  });
   if (issue.culprit?.startsWith('/')) {
     add('where', { value: issue.culprit, source: 'sentry', confidence: 0.5 });
   }
@@ -272,7 +301,7 @@ function fromAccount(input: TriageInput, add: Add): void {
 }
 
 /** Everything the reporter's free text says; `weight` scales confidence (answers vs report). */
-function fromReporterText(parsed: ParsedText, add: Add, weight: number): void {
+function fromReporterText(parsed: ParsedText, add: Add, weight: number, raw: string): void {
   const reporter = (key: FactKey, value: string, confidence: number, items?: string[]) =>
     add(key, { value, items, source: 'reporter', confidence: confidence * weight });
   const actual = extractActual(parsed);
@@ -291,6 +320,10 @@ function fromReporterText(parsed: ParsedText, add: Add, weight: number): void {
   if (when) reporter('when', when, 0.6);
   const impact = extractImpact(parsed);
   if (impact) reporter('impact', impact.value, impact.confidence);
+  const version = extractVersion(parsed);
+  if (version) reporter('version', version.value, version.confidence);
+  const logs = extractLogs(parsed, raw);
+  if (logs) reporter('logs', logs.value, logs.confidence);
 }
 
 /** How often each key was asked, and how many of those answers were too vague to use. */
@@ -337,7 +370,12 @@ function fromAnswers(conversation: ConversationTurn[], add: Add): void {
     if (!turn.answer || isVague(turn.answer)) continue;
     const parsedWhole = parseReporterText(turn.answer);
     // What an answer mentions in passing (a browser, "every time") counts a little less.
-    fromReporterText(parsedWhole, (key, fact) => key !== 'actual' && add(key, fact), 0.9);
+    fromReporterText(
+      parsedWhole,
+      (key, fact) => key !== 'actual' && add(key, fact),
+      0.9,
+      turn.answer,
+    );
     const keys = turn.keys ?? [];
     const parts = answerParts(turn);
     const whole = parts.every((p) => p === turn.answer);
@@ -381,18 +419,37 @@ function inferred(
   candidates: Map<FactKey, Fact[]>,
   add: Add,
 ): void {
-  const request = input.analysis?.failedRequests[0];
-  if (request) {
-    const action = /^(POST|PUT|PATCH)$/i.test(request.method)
-      ? 'the change is saved'
-      : request.method.toUpperCase() === 'DELETE'
-        ? 'the item is deleted'
-        : 'the page loads its data';
+  const analysis = input.analysis;
+  const failure = analysis?.failure && analysis.failure.reason !== 'end' ? analysis.failure : null;
+  if (analysis && failure) {
+    // What they were doing is the last thing they clicked before it failed; what they expected
+    // is that it worked. A failed request or an uncaught error is never the intended result.
+    const click = [...analysis.steps]
+      .reverse()
+      .find((s) => s.t <= failure.t && s.target?.name && /^Clicked /.test(s.text));
+    const request = analysis.failedRequests.find((r) => r.t === failure.t);
+    const error = analysis.errors.find((e) => e.t === failure.t);
+    const what = request
+      ? `${request.method} ${pathOf(request.url) ?? request.url} ${request.status ? `answered ${request.status}` : 'got no response'}`
+      : error
+        ? `"${error.message.split('\n')[0].slice(0, 80)}"`
+        : failure.text;
     add('expected', {
-      value: `The action succeeds: ${action} (${request.method} ${pathOf(request.url) ?? request.url} should not fail)`,
+      value: click?.target?.name
+        ? `Clicking "${click.target.name}" completes without an error`
+        : request
+          ? `${request.method} ${pathOf(request.url) ?? request.url} succeeds`
+          : 'The page works without the error',
       source: 'inferred',
-      confidence: 0.3,
-      evidence: `failed request ${request.method} ${pathOf(request.url) ?? request.url} ${request.status}`,
+      confidence: 0.6,
+      evidence: `the recording shows the action failing: ${what}`,
+    });
+  } else if (input.sentryIssue) {
+    add('expected', {
+      value: 'It works without the error Sentry recorded',
+      source: 'inferred',
+      confidence: 0.5,
+      evidence: `an error is never the intended behaviour (Sentry ${input.sentryIssue.shortId})`,
     });
   }
   // "Can't switch branches" says what the reporter expected: to switch branches.
@@ -400,6 +457,16 @@ function inferred(
   const statement = [parsed.preamble, ...reporterActual.map((f) => f.value)]
     .filter((s) => s && meaningful(s))
     .join('\n');
+  const evident = evidentExpectation(statement);
+  if (evident) {
+    add('expected', {
+      value: evident.value,
+      source: 'inferred',
+      confidence: 0.5,
+      evidence: evident.evidence,
+    });
+    return;
+  }
   const implied = impliedExpectation(statement);
   if (implied) {
     add('expected', {
@@ -407,13 +474,6 @@ function inferred(
       source: 'inferred',
       confidence: 0.45,
       evidence: 'the opposite of what the reporter says goes wrong',
-    });
-  } else if (/\b(crash|freez|hangs?\b|white screen|blank|exception|error)/i.test(statement)) {
-    add('expected', {
-      value: 'It works without the reported failure',
-      source: 'inferred',
-      confidence: 0.4,
-      evidence: 'a crash, freeze or error is never the intended behaviour',
     });
   }
 }

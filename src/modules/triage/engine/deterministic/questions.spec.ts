@@ -17,18 +17,17 @@ function ask(input: TriageInput, policy: TriagePolicy = DEFAULT_POLICY) {
 }
 
 describe('chooseQuestions', () => {
-  it('never asks for steps, actual or environment a recording already shows', () => {
-    const questions = ask(triageInput({ analysis: billingRecording() }, 'billing is broken'));
-    const keys = questions.map((q) => q.key);
-    expect(keys).not.toEqual(expect.arrayContaining(['steps']));
-    expect(keys).not.toContain('actual');
-    expect(keys).not.toContain('environment');
-    expect(keys).not.toContain('where');
-    // What is left is the intent, grounded in what the recording showed.
-    expect(questions[0].key).toBe('expected');
-    expect(questions[0].text).toBe(
-      'We can see the "Save" button on /settings/billing returned an error (500) at 14:02 UTC. What were you trying to do there, and what did you expect to happen?',
-    );
+  it('files a recorded failure without asking what the recording already shows', () => {
+    // The recording shows the card being typed, "Save" clicked and the save answering 500:
+    // the action, the steps and the expected result are all in the evidence.
+    const input = triageInput({ analysis: billingRecording() }, 'saving my card does nothing');
+    expect(ask(input)).toEqual([]);
+    const facts = buildFacts(input);
+    expect(facts.expected).toMatchObject({
+      source: 'inferred',
+      value: 'Clicking "Save" completes without an error',
+    });
+    expect(facts.expected?.evidence).toContain('POST /api/billing answered 500');
   });
 
   it('does not ask for console output or the error when Sentry has it', () => {
@@ -49,26 +48,17 @@ describe('chooseQuestions', () => {
   it('asks a fully vague report about what happens first, then the steps', () => {
     const email = triageInput({}, 'it does not work');
     const questions = ask({ ...email, report: { ...email.report, source: 'email' } });
-    expect(questions.map((q) => q.key)).toEqual(['actual', 'steps', 'expected']);
+    expect(questions.map((q) => q.kind)).toEqual(['actual', 'steps', 'where']);
   });
 
   it('grounds questions in what the reporter said they were doing', () => {
-    const questions = ask(
-      triageInput({}, 'Whenever I try to switch branches, it flashes back and forth'),
-    );
-    expect(questions.find((q) => q.key === 'environment')).toBeDefined();
     expect(ask(triageInput({}, 'Whenever I try to switch branches, nothing.'))[0].text).toMatch(
       /^When you tried to switch branches, /,
     );
   });
 
-  it('does not ask what they see when the reporter said what their click does', () => {
-    const questions = ask(exportReport());
-    expect(questions.map((q) => q.key)).toEqual(['expected', 'frequency']);
-    expect(questions[0].text).toBe(
-      'When you clicked Export CSV on the reports page, what did you expect to see?',
-    );
-    expect(questions.some((q) => /on screen|error message/i.test(q.text))).toBe(false);
+  it('does not ask what they see, or what they expected, when their click does nothing', () => {
+    expect(ask(exportReport())).toEqual([]);
     const spins = ask(exportReport('billing page. When I press Save, it spins forever.'));
     expect(spins.map((q) => q.key)).not.toContain('actual');
     const quoted = ask(
@@ -77,11 +67,12 @@ describe('chooseQuestions', () => {
     expect(quoted.map((q) => q.key)).not.toContain('actual');
   });
 
-  it('asks for what they see, and any error message, when no symptom is stated', () => {
+  it('asks for what happens, and any message, when no symptom is stated', () => {
     const questions = ask(exportReport('export is broken'));
     expect(questions[0]).toEqual({
       key: 'actual',
-      text: 'What exactly do you see on screen? If an error message appears, please copy its text.',
+      kind: 'actual',
+      text: 'What exactly happens? If a message appears, please copy its text.',
     });
   });
 
@@ -132,7 +123,7 @@ describe('chooseQuestions', () => {
     expect(ask(input).map((q) => q.key)).not.toContain('steps');
   });
 
-  it('does not hold a ticket back only for frequency or impact', () => {
+  it('does not hold a ticket back only for frequency, impact or the browser', () => {
     const report = { ...triageInput().report, userAgent: CHROME_UA };
     expect(
       ask(

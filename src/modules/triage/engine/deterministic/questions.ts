@@ -2,33 +2,46 @@
  * Which questions to ask the reporter: only about gaps the evidence cannot fill, most
  * reproduction-blocking first, each grounded in what we already saw. Pure.
  */
-import type { TriagePolicy, FactKey, FactPicture, Question, TriageInput } from '../triage.types';
-import { allows } from '../../../projects/policy';
+import { KIND_FILLS } from '../triage.types';
+import type {
+  FactKey,
+  FactPicture,
+  Question,
+  QuestionKind,
+  TriageInput,
+  TriagePolicy,
+} from '../triage.types';
+import { allows, type QuestionHints } from '../../../projects/policy';
 import { askHistory, isKnown, pathOf, wallClock } from './facts';
-import { actionSymptom, parseReporterText, sentences } from './reporter-text';
+import {
+  actionSymptom,
+  hasMedia,
+  parseReporterText,
+  sentences,
+  statesLatest,
+} from './reporter-text';
 
 /**
  * Ask order. Without knowing what goes wrong nothing else helps (actual); without the path to it
- * nobody can reproduce it (steps); "expected" tells a bug from a misunderstanding; place and
- * environment narrow down where to try; frequency and impact set priority, not reproduction.
+ * nobody can reproduce it (steps); an error nobody has the text of needs its log (logs); a
+ * product people run themselves needs its version (version, latest); "expected" tells a bug from
+ * a misunderstanding when the failure does not say it; the rest narrows down where to try.
  */
-export const QUESTION_PRIORITY: FactKey[] = [
+export const QUESTION_PRIORITY: QuestionKind[] = [
   'actual',
   'steps',
+  'logs',
+  'version',
+  'latest',
   'expected',
-  'where',
   'environment',
+  'screenshot',
   'frequency',
-  'impact',
+  'where',
 ];
 
-/**
- * Never hold a ticket back alone. Frequency ("does it still happen?") may ride along with a
- * blocking question; impact is not asked as a filler, since severity already reads it from the
- * words, Sentry and the account, and "how bad is it" rarely changes how to fix it.
- */
-const NICE_TO_HAVE: FactKey[] = ['frequency', 'impact'];
-const RIDES_ALONG: FactKey[] = ['frequency'];
+/** Gaps that hold a ticket back. The others only ride along with one of these. */
+type Weight = 'blocking' | 'extra';
 
 /** The questions for this turn, at most what the policy still allows. */
 export function chooseQuestions(
@@ -38,31 +51,76 @@ export function chooseQuestions(
 ): Question[] {
   if (!allows(policy, 'ask_reporter')) return [];
   const alreadyAsked = input.conversation.reduce((n, turn) => n + turn.questions.length, 0);
-  const room = Math.max(0, policy.maxQuestions - alreadyAsked);
+  const room = Math.min(MAX_PER_TURN, Math.max(0, policy.maxQuestions - alreadyAsked));
   if (room === 0) return [];
   const history = askHistory(input.conversation);
-  const ground = grounding(facts, input);
-  const gaps = QUESTION_PRIORITY.filter((key) => {
-    if (isKnown(facts, key)) return false;
-    // "I click Export and nothing happens" already says what they see; asking again annoys.
-    if (key === 'actual' && ground.symptom) return false;
-    // The steps lead to the place; asking "which page" on top adds nothing.
-    if (key === 'where' && isKnown(facts, 'steps')) return false;
-    // Outside a web page (a desktop app, a library) "which page" has no good answer.
-    if (key === 'where' && !ground.web) return false;
-    const record = history.get(key);
-    if (!record) return true;
-    // One rephrased re-ask after a vague answer, never a third time.
-    return record.asked === 1 && record.vague === 1;
-  });
-  const blocking = gaps.filter((k) => !NICE_TO_HAVE.includes(k));
+  const ground = grounding(facts, input, policy);
+  const gaps = new Map<QuestionKind, Weight>();
+  for (const kind of QUESTION_PRIORITY) {
+    const weight = gapWeight(kind, facts, ground);
+    if (!weight) continue;
+    const record = history.get(KIND_FILLS[kind]);
+    // One rephrased re-ask after a vague answer, never a third time; silence is not re-asked.
+    if (record && !(record.asked === 1 && record.vague === 1)) continue;
+    gaps.set(kind, weight);
+  }
+  const blocking = [...gaps].filter(([, w]) => w === 'blocking').map(([k]) => k);
   if (!blocking.length) return [];
-  // At most one nice-to-have rides along with the blocking questions.
-  const extra = gaps.find((k) => RIDES_ALONG.includes(k));
-  return [...blocking, ...(extra ? [extra] : [])].slice(0, room).map((key) => ({
-    key,
-    text: questionText(key, ground, (history.get(key)?.asked ?? 0) > 0),
+  // At most one question that is only nice to have rides along with the blocking ones.
+  const extra = [...gaps].find(([, w]) => w === 'extra')?.[0];
+  const kinds = [...blocking, ...(extra ? [extra] : [])].slice(0, room);
+  return kinds.map((kind) => ({
+    key: KIND_FILLS[kind],
+    kind,
+    text: questionText(kind, ground, (history.get(KIND_FILLS[kind])?.asked ?? 0) > 0),
   }));
+}
+
+/** Three questions are already a lot to answer in one go. */
+const MAX_PER_TURN = 3;
+
+/** Whether a kind of question is worth asking now, and how much it matters; null to skip it. */
+function gapWeight(kind: QuestionKind, facts: FactPicture, g: Grounding): Weight | null {
+  const known = (key: FactKey) => isKnown(facts, key);
+  switch (kind) {
+    case 'actual':
+      // "I click Export and nothing happens" already says what they see; asking again annoys.
+      return known('actual') || g.symptom ? null : 'blocking';
+    case 'steps':
+      return known('steps') ? null : 'blocking';
+    case 'logs':
+      // An error, crash or blank screen with nothing to read: the log says what broke.
+      if (known('logs') || !g.failure) return null;
+      return g.errorText ? 'extra' : 'blocking';
+    case 'version':
+      if (!g.versioned || known('version')) return null;
+      return g.versioned === true || INSTALLED.test(g.text) ? 'blocking' : 'extra';
+    case 'latest':
+      // Only a project that says what its latest version is can tell an old one.
+      if (g.versioned !== true || !g.latest || !known('version') || g.onLatest) return null;
+      return facts.version?.value.includes(g.latest) ? null : 'blocking';
+    case 'expected':
+      // Asked only when the actual result is known and could be intended behaviour: a crash or
+      // an error already says what was expected (an inferred fact, known).
+      if (known('expected') || !known('actual')) return null;
+      return 'blocking';
+    case 'environment':
+      if (known('environment')) return null;
+      return g.clientSide ? 'extra' : null;
+    case 'screenshot':
+      return g.visual && !g.media && !g.recording ? 'extra' : null;
+    case 'frequency':
+      if (known('frequency') || g.recording) return null;
+      // Never a filler beside other questions. A one-off seen once with nothing to repeat is
+      // the exception: whether it happens again is then the real gap, and asked alone.
+      return g.oneOff && !g.repeatable ? 'blocking' : null;
+    case 'where':
+      // The steps lead to the place; the widget knows the page; a report posted by another
+      // system (a public tracker) rarely has one page to name. A forwarded email may.
+      return g.email && !known('where') && !known('steps') ? 'extra' : null;
+    default:
+      return null;
+  }
 }
 
 interface Grounding {
@@ -74,18 +132,116 @@ interface Grounding {
   web: boolean;
   /** The reporter described what an action of theirs leads to (nothing, a spinner, a message). */
   symptom: boolean;
+  /** A crash, an error, a blank screen, endless loading: something that is never intended. */
+  failure: boolean;
+  /** The reporter quoted the error's text. */
+  errorText: boolean;
+  /**
+   * Reporters run a version of their own (an app, a self-hosted server): true when the project
+   * says so or the report talks of installing, upgrading or a version; 'maybe' when nothing
+   * says either way (a report posted to the API, often from a public issue tracker); false for
+   * the widget and forwarded emails, whose reporters use the hosted app as it is deployed.
+   */
+  versioned: boolean | 'maybe';
+  /** The project's latest version, when its policy says. */
+  latest: string | null;
+  /** The reporter says it happens on the latest build. */
+  onLatest: boolean;
+  /** The symptom is in what the screen shows (layout, rendering, display). */
+  visual: boolean;
+  /** The symptom is in the browser or app (display, input), where the OS and browser matter. */
+  clientSide: boolean;
+  /** A screenshot or screen recording came with the report. */
+  media: boolean;
+  /** A session recording came with the report. */
+  recording: boolean;
+  /** Something seen once ("this morning the totals were wrong"), not a repeatable action. */
+  oneOff: boolean;
+  /** The reporter gave an action that triggers it. */
+  repeatable: boolean;
+  hints: QuestionHints;
+  /** The reporter wrote in a language other than English. */
+  foreign: boolean;
+  /** The report came by email. */
+  email: boolean;
+  /** Everything the reporter wrote, answers included. */
+  text: string;
 }
 
-function grounding(facts: FactPicture, input: TriageInput): Grounding {
+function grounding(facts: FactPicture, input: TriageInput, policy: TriagePolicy): Grounding {
   const text = [input.report.description, ...input.conversation.map((t) => t.answer ?? '')].join(
     '\n',
   );
   const web =
     input.report.source === 'widget' ||
     !!input.report.pageUrl ||
-    /\b(website|web ?page|web app|chrome|firefox|safari|edge|url)\b/i.test(text);
-  return { seen: seenLine(input), action: reporterAction(text), web, symptom: statesSymptom(text) };
+    /\b(website|web ?page|web ?site|web ?app|web ?ui|web ?interface|web ?client|browser|chrome|firefox|safari|edge|brave|url)\b/i.test(
+      text,
+    );
+  const hints = policy.questionHints ?? {};
+  const failure =
+    (!!input.analysis?.failure && input.analysis.failure.reason !== 'end') ||
+    !!input.sentryIssue ||
+    FAILURE.test(text);
+  return {
+    seen: seenLine(input),
+    action: reporterAction(text),
+    web,
+    symptom: statesSymptom(text),
+    failure,
+    errorText: ERROR_TEXT.test(text),
+    versioned:
+      hints.versioned ??
+      (input.report.source === 'api' && !input.analysis && !input.sentryIssue ? 'maybe' : false),
+    latest: hints.latest ?? null,
+    onLatest: statesLatest(text),
+    visual: VISUAL.test(text),
+    clientSide: VISUAL.test(text) || CLIENT.test(text),
+    media: hasMedia(text),
+    recording: !!input.analysis,
+    oneOff: ONE_OFF.test(text),
+    repeatable: isKnown(facts, 'steps') && (facts.steps?.confidence ?? 0) >= 0.45,
+    hints,
+    foreign: foreignLanguage(text),
+    email: input.report.source === 'email',
+    text,
+  };
 }
+
+const FAILURE =
+  /\b(?:crash(?:es|ed|ing)?|freez(?:es|ing)|frozen|hangs?|hung|blank|white screen|error|exception|traceback|fail(?:s|ed|ing|ure)?|\b5\d\d\b|(?:loads?|loading) forever|stuck (?:in |on |at )?loading|never (?:loads|finishes|completes|ends)|(?:takes|took) (?:minutes|hours|forever|ages)|not loading|won'?t (?:load|open|start)|doesn'?t (?:load|open|start))\b/i;
+/** A quoted or emphasised error message, or an error line with its text. */
+const ERROR_TEXT =
+  /(?:error|exception|message|says|said|shows|showed|get|got)\b[^.!?\n]{0,30}(?:["“'`*]{1,2})[^"”'`*\n]{4,200}(?:["”'`*]{1,2})|\b\w*(?:Error|Exception): \S/;
+const VISUAL =
+  /\b(?:display(?:s|ed|ing)?|render(?:s|ed|ing)?|layout|overlap\w*|misalign\w*|cut off|blurry|pixelated|distorted|invisible|not visible|hidden|font|colou?r|dark ?mode|icon|zoom\w*|scroll\w*|flicker\w*|looks?|appear(?:s|ance)?|shows? up|ui\b|chart|graph|legend)\b/i;
+const CLIENT =
+  /\b(?:click\w*|tap\w*|drag\w*|paste\w*|copy\w*|keyboard|shortcut|mouse|touch|trackpad|notification\w*|popup|pop-up|window|desktop|mobile|phone|tablet|browser|editor|canvas)\b/i;
+/** Words of software the reporter installed and runs: its version is theirs to tell. */
+const INSTALLED =
+  /\b(?:install(?:ed|ing|ation)?|self-?host(?:ed|ing)?|on-?prem(?:ise)?|upgrad(?:e|ed|ing)|updat(?:ed|ing) to|docker|helm|kubernetes|our (?:server|instance|deployment)|my (?:server|instance)|desktop app|the app(?:lication)?|version|release|build)\b/i;
+const ONE_OFF =
+  /\b(?:(?:this|yesterday) (?:morning|afternoon|evening)|yesterday|today|earlier today|last night|just now|suddenly|out of nowhere|one time|once)\b/i;
+
+/**
+ * A report written mostly in another language: the deterministic engine can only write English,
+ * so it says the reporter may answer in their own.
+ */
+export function foreignLanguage(text: string): boolean {
+  const letters = text.match(/\p{L}/gu) ?? [];
+  if (letters.length < 12) return false;
+  const latin = letters.filter((c) => /[a-zA-Z]/.test(c)).length;
+  if (latin / letters.length < 0.6) return true;
+  const words = text.toLowerCase().match(/\p{L}+/gu) ?? [];
+  const english = words.filter((w) => ENGLISH.has(w)).length;
+  return words.length >= 8 && english / words.length < 0.06;
+}
+
+const ENGLISH = new Set(
+  'the a an and or is are was were be it this that to of in on for with when i my we not no can cant doesnt dont does do have has but if after before from at by as so then there what which how'.split(
+    ' ',
+  ),
+);
 
 /** What the screen shows after an action: nothing, a spinner, a blank page, a quoted message. */
 const SYMPTOM =
@@ -141,6 +297,18 @@ const WORKAROUND =
 
 /** "tried to switch branches" from "Whenever I try to switch branches, it…". */
 function reporterAction(text: string): string | null {
+  const action = rawAction(text);
+  if (!action) return null;
+  const words = action.split(/\s+/);
+  // A phrase cut mid-way ("tried to get rid of") or too long to quote whole is not quoted.
+  if (words.length > 8 || DANGLING.test(action)) return null;
+  return action;
+}
+
+const DANGLING =
+  /\b(?:of|to|the|a|an|with|for|in|on|at|from|and|or|my|your|as|one|by|into|than|that|this|is|are|be|was|were|it)$/i;
+
+function rawAction(text: string): string | null {
   const parsed = parseReporterText(text);
   // The title and opening say what they were doing; later "tried to reinstall" is a workaround.
   const clean = (parsed.preamble || parsed.clean).slice(0, 400).replace(/\s+/g, ' ');
@@ -175,6 +343,11 @@ const PAST: Record<string, string> = {
   submit: 'submitted',
 };
 
+/**
+ * The reporter's phrase in the second person, or null when it would not read as a whole phrase
+ * ("get rid of", "the one of"): a question that quotes a broken phrase reads worse than one
+ * that quotes nothing.
+ */
 function yourWords(phrase: string): string {
   return phrase
     .trim()
@@ -184,57 +357,80 @@ function yourWords(phrase: string): string {
     .replace(/\bme\b/gi, 'you');
 }
 
-function questionText(key: FactKey, g: Grounding, reask: boolean): string {
+function questionText(kind: QuestionKind, g: Grounding, reask: boolean): string {
   const when = g.action ? `When you ${g.action}, ` : '';
   const lead = (s: string) => (when ? `${when}${s}` : `${s.charAt(0).toUpperCase()}${s.slice(1)}`);
-  switch (key) {
+  const sorry = reask ? 'Sorry to ask again: ' : '';
+  switch (kind) {
     case 'actual':
       if (reask) {
         return 'Sorry to ask again: what do you see on the screen at the moment it goes wrong? The exact wording of any message, or a screenshot, helps a lot.';
       }
-      return `${lead('what exactly do you see on screen?')} If an error message appears, please copy its text.`;
+      return `${lead('what exactly happens?')} If a message appears, please copy its text.`;
     case 'steps':
       if (reask) {
         return 'Sorry to ask again: could you list exactly what you clicked or typed, one step per line, starting from opening the app or page?';
       }
       if (g.seen) return `${g.seen} What were you doing just before that, step by step?`;
       return `${lead('what did you do, step by step?')} A short numbered list is perfect (1. open …, 2. click …).`;
-    case 'expected':
-      if (reask) {
-        return 'Sorry to ask again: if everything had worked, what would you have seen?';
+    case 'logs':
+      if (g.hints.logs) {
+        return `${sorry}Could you share the logs from around the time it happened? ${withStop(`You'll find them under ${g.hints.logs}`)}`;
       }
-      if (g.seen)
-        return `${g.seen} What were you trying to do there, and what did you expect to happen?`;
-      return when ? `${when}what did you expect to see?` : 'What did you expect to happen instead?';
+      if (g.web && !g.versioned) {
+        return `${sorry}Could you open the browser's console (F12, then the Console tab), make it happen again and copy any red error lines here?`;
+      }
+      return g.web
+        ? `${sorry}Could you copy any errors from the browser's console (F12, then Console) and from the server's log at the moment it happens?`
+        : `${sorry}Could you share the log or crash output from around the time it happened? The exact error text helps most.`;
+    case 'version':
+      if (g.hints.version) {
+        return `${sorry}Which version are you running? ${withStop(`You'll find it under ${g.hints.version}`)}`;
+      }
+      return `${sorry}Which version are you running (the exact number, for example 2.4.1)?`;
+    case 'latest':
+      return `${sorry}Does it still happen on the latest version${g.latest ? ` (${g.latest})` : ''}?`;
+    case 'expected':
+      if (reask) return 'Sorry to ask again: if everything had worked, what would you have seen?';
+      return when
+        ? `${when}what did you expect to see instead?`
+        : 'What did you expect to see instead?';
     case 'where':
       if (reask) {
         return 'Sorry to ask again: could you paste the address (URL) of the page, or tell us the name of the screen you were on?';
       }
-      return `Which page or screen were you on when this happened? A link or the page's name is perfect.`;
+      return "Which page or screen were you on when this happened? A link or the page's name is perfect.";
     case 'environment':
-      if (reask) {
-        return 'Sorry to ask again: could you tell us the version number (usually under Help → About) and your operating system, e.g. Windows 11 or macOS 14?';
-      }
       return g.web
-        ? 'Which browser (and its version) and which operating system were you using, for example Chrome 126 on Windows 11?'
-        : 'Which version of the app are you using, and on which operating system, for example Windows 11 or macOS 14?';
+        ? `${sorry}Which browser (and its version) and which operating system were you using, for example Chrome 126 on Windows 11?`
+        : `${sorry}Which operating system and device are you on, for example Windows 11 or macOS 14?`;
+    case 'screenshot':
+      return `${sorry}Could you attach a screenshot or a short screen recording that shows it?`;
     case 'frequency':
       if (reask) return 'Sorry to ask again: if you try it again now, does it still happen?';
-      return 'Does this happen every time you try, or only sometimes? And do you remember when it started?';
+      return g.action
+        ? `Does it happen every time you ${g.action.replace(/^tried to /, '')}, or only sometimes?`
+        : g.oneOff
+          ? 'Has it happened again since, and can you make it happen again?'
+          : 'Does it happen every time, or only sometimes?';
     case 'impact':
-      if (reask) return 'Sorry to ask again: is anyone else on your team running into this too?';
       return 'Is this stopping you from getting your work done, or is there a way around it for now?';
     case 'when':
       return 'Roughly when did this happen (date and time)?';
-    case 'version':
-      return 'Which version are you using?';
-    case 'logs':
-      return 'Could you share any log output from around the time it happened?';
   }
 }
 
+/** A hint as the end of a sentence, with one full stop. */
+function withStop(text: string): string {
+  return /[.!?]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`;
+}
+
 /** One friendly message with every question numbered. */
-export function renderQuestionMessage(questions: Question[], reporterName?: string | null): string {
+export function renderQuestionMessage(
+  questions: Question[],
+  reporterName?: string | null,
+  options: { ownLanguage?: boolean } = {},
+): string {
   const name = reporterName?.trim().split(/\s+/)[0];
   const hello = name ? `Hi ${name}, thanks for reporting this!` : 'Hi, thanks for reporting this!';
   const intro =
@@ -242,5 +438,8 @@ export function renderQuestionMessage(questions: Question[], reporterName?: stri
       ? 'One quick question so we can reproduce it:'
       : `${questions.length} quick questions so we can reproduce it:`;
   const list = questions.map((q, i) => `${i + 1}. ${q.text}`).join('\n');
-  return `${hello} ${intro}\n\n${list}\n\nA short reply in your own words is perfect.`;
+  const close = options.ownLanguage
+    ? 'A short reply in your own words is perfect, in any language.'
+    : 'A short reply in your own words is perfect.';
+  return `${hello} ${intro}\n\n${list}\n\n${close}`;
 }

@@ -21,40 +21,76 @@ export interface ParsedText {
   clean: string;
 }
 
-/** Heading words → fact key. Order matters: "Reproduces how often" is frequency, not steps. */
+/**
+ * Heading words → fact key, for issue forms and Markdown sections in any repository. Order
+ * matters: "Reproduces how often" is frequency, not steps; "Can you reproduce it on the demo
+ * site?" is a yes/no form question, not the steps; "Python version" is the environment the
+ * product runs in, "App version" is the product's own version.
+ */
 const HEADING_KEYS: [RegExp, SectionKey][] = [
-  [/how often|frequency|reproducib/i, 'frequency'],
-  [/expect/i, 'expected'],
-  [/steps|reproduc/i, 'steps'],
+  [/how often|frequency|reproducib|occurrence/i, 'frequency'],
+  [/^(?:can|could|will|would|did|have|has|is|are|do|does|were|was)\b/i, 'other'],
+  [/expect|desired|should happen|intended/i, 'expected'],
+  [/steps|reproduc|how to trigger/i, 'steps'],
   [
-    /actual|went wrong|describe the (bug|issue|problem)|the problem|^problem|^issue$|^description|what happened|current behaviou?r|^error/i,
+    /\blogs?\b|console|stack ?trace|traceback|crash (?:report|file|log)|error output|\boutput\b/i,
+    'logs',
+  ],
+  [
+    /actual|went wrong|happened instead|describe the (?:bug|issue|problem)|the problem|^problem|^bug\b|^issue$|^(?:bug |issue )?description|what happened|current behaviou?r|^error|^summary|^symptom/i,
     'actual',
   ],
   [
-    /version|\bos\b|operating system|browser|configuration|environment|platform|device|release/i,
+    /\b(?:os|operating system|browser|platform|device|hardware|python|node(?:\.?js)?|java|ruby|php|go|docker|kubernetes|database|postgres(?:ql)?|mysql|runtime)\b/i,
     'environment',
   ],
-  [/screenshot|\blogs?\b|additional|context|checklist|attach|link to|image|regards/i, 'other'],
+  [/version|release|\bbuild\b|commit/i, 'version'],
+  [/environment|configuration|setup|system/i, 'environment'],
+  [/\burl\b|web ?page|website|link to the page|where/i, 'where'],
+  [
+    /screenshot|recording|video|image|additional|context|checklist|attach|link|regards|notes?$|anything else|workaround|prerequisites|search|duplicate|code of conduct/i,
+    'other',
+  ],
 ];
 
-/** Text GitHub issue templates put there for the reporter to replace. */
+/**
+ * The answers an issue form leaves when a field was skipped ("_No response_"), and the
+ * reporter's own "none" or "-": a section holding only this says nothing.
+ */
+const EMPTY_ANSWER =
+  /^(?:_?no response_?|n\/?a|none|nothing|no|-+|\.+|tbd|todo|\?+|null|unknown|not sure|idk)[.!]?$/i;
+
+/**
+ * Lines that generic issue templates put there for the reporter to replace. These are the
+ * phrasings of GitHub's default templates and of the common forms built on them, matched by
+ * shape, not by any one repository's wording.
+ */
 const PLACEHOLDER_LINES: RegExp[] = [
-  /^open 'about github desktop' menu/i,
-  /^add (screenshots?|any other context)/i,
-  /^(write )?a clear and concise description/i,
-  /^link to a viewer \(if hosted/i,
-  /^(\d+[.)]\s*)?(go to|click on|scroll down to) '\.+'/i,
-  /^(\d+[.)]\s*)?see error\.?$/i,
-  /^(\d+[.)]\s*)?\.{2,}$/,
-  /^(\d+[.)]\s*)?$/,
-  /^-?\s*\[[ x]\]\s*i have/i,
-  /^if applicable/i,
+  // Example steps with quoted ellipses: "1. Go to '...'", "Click on '....'".
+  /(?:^|\s)["'‘“]\.{2,}["'’”]/,
+  /^(?:\d+[.)]\s*)?see (?:the )?error\.?$/i,
+  /^(?:\d+[.)]\s*)?\.{2,}$/,
+  /^(?:\d+[.)]|[-*])?\s*$/,
+  // Template instructions.
+  /^(?:_|\*)?(?:a|an) (?:clear|short|concise|brief|detailed) (?:and concise |and detailed )?(?:description|explanation|summary)\b/i,
+  /^(?:_|\*)?(?:steps|how) to reproduce the (?:behaviou?r|bug|issue|problem)\s*:?\s*(?:_|\*)?$/i,
+  /^(?:_|\*)?if applicable\b/i,
+  /^(?:_|\*)?add (?:any|some) (?:other|more|additional) (?:context|information|details)\b/i,
+  /^(?:_|\*)?(?:please )?(?:describe|explain)(?: (?:the|your) (?:bug|issue|problem))?\.?(?:_|\*)?$/i,
+  /^(?:_|\*)?(?:please |kindly )?(?:add|describe|explain|paste|put|provide|include|list|write|attach|enter|tell us)\b.*\b(?:here|below)[.:]?\s*(?:_|\*)?$/i,
+  /^(?:_|\*)?(?:e\.g\.|eg\.|for example|example:)/i,
+  /\bto (?:see|find|check|get) (?:the|your)(?: [\w-]+){0,2} (?:version|logs?|build)\b/i,
+  // A whole line in emphasis that ends like an instruction: "*Please describe.*"
+  /^([*_])[^*_]{3,160}[.:?]\1$/,
+  // Checkboxes: an unticked box says nothing; a ticked acknowledgement is not about the bug.
+  /^[-*]\s*\[ \]/,
+  /^[-*]\s*\[[xX]\]\s*(?:i (?:have|'ve|searched|read|agree|confirm|understand|checked|am not)|i've|this is not a duplicate|.*code of conduct|.*(?:existing|open|closed) issues)/i,
   /^<!--.*-->$/,
 ];
 
 const PLACEHOLDER_PHRASES: RegExp[] = [
-  /\(add screenshot\)/gi,
-  /\[version here\]/gi,
+  /\((?:add|insert|attach) (?:a )?screenshots?\)/gi,
+  /\[(?:version|your version|insert version) here\]/gi,
   /<!--[\s\S]*?-->/g,
 ];
 
@@ -63,13 +99,14 @@ function headingOf(line: string): { heading: string; rest: string; strong: boole
   if (md) return { heading: md[1].replace(/\*+/g, '').trim(), rest: '', strong: true };
   const bold = /^\*\*(.+?):?\*\*:?\s*(.*)$/.exec(line);
   if (bold) return { heading: bold[1].trim(), rest: bold[2], strong: false };
-  const label = /^(?:[-*]\s*)?([A-Za-z][\w &'/(),-]{2,70}?)(?::|\?)\s*(.*)$/.exec(line);
+  const label = /^(?:[-*]\s*)?([A-Za-z][\w &'/(),.-]{2,70}?)(?::|\?)\s*(.*)$/.exec(line);
   if (label) return { heading: label[1].trim(), rest: label[2], strong: false };
   return null;
 }
 
 function keyOfHeading(heading: string): SectionKey | null {
-  for (const [pattern, key] of HEADING_KEYS) if (pattern.test(heading)) return key;
+  const words = heading.replace(/[*_`]/g, '').trim();
+  for (const [pattern, key] of HEADING_KEYS) if (pattern.test(words)) return key;
   return null;
 }
 
@@ -84,7 +121,7 @@ export function stripPlaceholders(text: string): string {
       .split(/\r?\n/)
       .map((l) => l.trim())
       // Blank lines stay: they end the title line and separate paragraphs.
-      .filter((l) => !l || !PLACEHOLDER_LINES.some((p) => p.test(l)))
+      .filter((l) => !l || (!PLACEHOLDER_LINES.some((p) => p.test(l)) && !EMPTY_ANSWER.test(l)))
       .join('\n')
       .replace(/\n{3,}/g, '\n\n')
       .trim()
@@ -171,9 +208,8 @@ export function extractSteps(parsed: ParsedText): { items: string[]; confidence:
     const items = listItems(section, 1) ?? section.split(/\r?\n/).filter((l) => meaningful(l));
     const kept = items.map((i) => i.replace(/\*\*/g, '').trim()).filter(Boolean);
     if (kept.length >= 2) return { items: kept, confidence: 0.8 };
-    if (kept.length === 1 && kept[0].split(/\s+/).length >= 3) {
-      return { items: kept, confidence: 0.6 };
-    }
+    // A one-line answer under a steps heading ("Open the app") is the reporter's whole repro.
+    if (kept.length === 1) return { items: kept, confidence: 0.6 };
   }
   const numbered = parsed.clean
     .split(/\r?\n/)
@@ -188,7 +224,13 @@ export function extractSteps(parsed: ParsedText): { items: string[]; confidence:
     /\b(?:i|we) (?:am |'m |was |were )?(?:trying to|click(?:ed)?(?: on)?|press(?:ed)?|tap(?:ped)?(?: on)?|select(?:ed)?) ([^.!?\n]{3,100})/i.exec(
       parsed.clean,
     );
-  return action ? { items: [action[0].trim()], confidence: 0.45 } : null;
+  if (action) return { items: [action[0].trim()], confidence: 0.45 };
+  // "Crashes on startup": starting the app is the whole repro.
+  const startup =
+    /\b(?:on|at|during|after) (?:start ?up|launch|boot|opening (?:the )?app)\b|\b(?:when|after|as soon as) (?:i |we )?(?:start|open|launch|run)(?:ing)? (?:the |my )?(?:app|application|program|client|it)\b|\bwon'?t (?:start|launch|open)\b|\b(?:fails|failed|unable) to (?:start|launch)\b/i.exec(
+      parsed.clean,
+    );
+  return startup ? { items: ['Start the app'], confidence: 0.5 } : null;
 }
 
 /** A markdown link to an uploaded file (`[log.txt](https://github.com/o/r/files/1/log.txt)`). */
@@ -326,6 +368,61 @@ export function extractExpected(parsed: ParsedText): { value: string; confidence
 }
 
 /**
+ * The expected result when the failure itself says it: nobody expects a crash, a blank page, a
+ * spinner that never stops or an error. Null when the statement could be intended behaviour
+ * ("the total is different from the chart"): then only the reporter knows what is right.
+ */
+export function evidentExpectation(statement: string): { value: string; evidence: string } | null {
+  const rules: [RegExp, string, string][] = [
+    [
+      /\bcrash(?:es|ed|ing)?\b|\bquits? unexpectedly\b|\bcloses? (?:itself|unexpectedly)\b/i,
+      'It keeps running without crashing',
+      'a crash',
+    ],
+    [
+      /\b(?:freez(?:es|ing)|frozen|hangs?|hanging|hung|unresponsive|not responding)\b/i,
+      'It stays responsive',
+      'a freeze',
+    ],
+    [
+      /\b(?:blank|white screen|empty (?:page|screen|window))\b/i,
+      'The page or window shows its content',
+      'a blank screen',
+    ],
+    [
+      /\b(?:loads? forever|loading forever|keeps? (?:loading|spinning)|stuck (?:in|on|at)? ?loading|never (?:finishes|loads|ends)|spinner forever|infinite (?:loading|spinner))\b/i,
+      'It finishes loading',
+      'endless loading',
+    ],
+    [
+      /\b(?:won'?t|doesn'?t|does not|can'?t|cannot|fails? to|unable to|not) (?:start|launch|open|load)\b|\bnot loading\b/i,
+      'It opens and loads normally',
+      'something that does not open or load',
+    ],
+    [
+      /\b(?:error|exception|\b5\d\d\b|traceback|fails?|failed|failing)\b/i,
+      'It works without the error',
+      'an error',
+    ],
+    [
+      /\b(?:disappear(?:s|ed|ing)?|vanish(?:es|ed)?|(?:is|are|gets?|got) lost|missing)\b/i,
+      'What was there stays there',
+      'something that disappears',
+    ],
+    [
+      /\b(?:nothing happens|does nothing|doesn'?t do anything|not responding to clicks|no response)\b/i,
+      'The action takes effect',
+      'an action with no effect',
+    ],
+  ];
+  for (const [pattern, value, what] of rules) {
+    const m = pattern.exec(statement);
+    if (m) return { value, evidence: `${what} ("${m[0]}") is never the intended behaviour` };
+  }
+  return null;
+}
+
+/**
  * "X doesn't show all branches" implies the reporter expected it to: an inferred expectation,
  * good enough not to ask about.
  */
@@ -350,21 +447,23 @@ export function impliedExpectation(statement: string): string | null {
 }
 
 const OS =
-  /\b(windows\s*(?:\d+(?:\.\d+)*|xp|vista|server)?|win\s?(?:7|8|10|11)|mac\s?os(?:\s*x)?|os\s?x|high sierra|sierra|mojave|catalina|big sur|monterey|ventura|sonoma|sequoia|mac intel|macbook|\bmbp\b|linux|ubuntu(?:\s*[\d.]+)?|debian|fedora|arch linux|android(?:\s*[\d.]+)?|ios(?:\s*[\d.]+)?|iphone|ipad|chrome\s?os)\b/i;
+  /\b(windows\s*(?:\d+(?:\.\d+)*|xp|vista|server)?|win\s?(?:7|8|10|11)|mac\s?os(?:\s*x)?(?:\s*\d+(?:\.\d+)*)?|os\s?x|high sierra|sierra|mojave|catalina|big sur|monterey|ventura|sonoma|sequoia|mac intel|macbook|\bmbp\b|linux|ubuntu(?:\s*[\d.]+)?|debian|fedora|arch linux|opensuse|centos|red ?hat|rhel|android(?:\s*[\d.]+)?|ios\s?(?:\d+(?:\.\d+)*)?|ipados|iphone|ipad|chrome\s?os|chromebook)\b/i;
 const BROWSER =
-  /\b(chrome|chromium|firefox|safari|edge|opera|brave|vivaldi|internet explorer|ie\s?11)\b(?:\s*(?:version\s*)?[\d.]+)?/i;
-const VERSION =
-  /\b(?:version|ver\.?|release|build|v)\s*:?\s*v?\d+(?:\.\d+)+|\b\d+\.\d+\.\d+(?:\.\d+)?\b|\b(?:core|pdfjs-dist)[-: ]+\d+(?:\.\d+)+/i;
+  /\b(chrome|chromium|firefox|safari|edge|opera|brave|vivaldi|internet explorer|ie\s?11)\b(?:\s*(?:version\s*)?v?[\d.]+)?/i;
+/** An OS, browser or runtime name just before a number: the number is theirs, not the product's. */
+const PLATFORM_BEFORE =
+  /\b(?:windows|win|mac\s?os(?: x)?|os x|ios|ipados|android|ubuntu|debian|fedora|linux|kernel|chrome|chromium|firefox|safari|edge|opera|brave|vivaldi|python|node(?:\.?js)?|npm|java|jdk|go|ruby|php|postgres(?:ql)?|mysql|mariadb|redis|docker|kubernetes|k8s|helm|electron|nginx|apache|openssl|\.net|gcc|clang)\s*v?$/i;
+const VERSION_NUMBER = /\bv?\d+\.\d+(?:\.\d+)*(?:[-+][\w.]+)?\b/g;
+const VERSION_WORD =
+  /\b(?:(?:the )?latest (?:version|release|build|update|stable|nightly|beta|master|main|dev)|latest-dev|nightly(?: build)?|canary|insiders?(?: build)?|(?:master|main|develop) branch|built from (?:source|master|main)|commit [0-9a-f]{7,40})\b/i;
 
-/** OS, browser and version mentions in the reporter's words, as one line; null when none. */
+/** OS, browser and device mentions in the reporter's words, as one line; null when none. */
 export function extractEnvironment(
   parsed: ParsedText,
 ): { value: string; confidence: number } | null {
   const section = sectionText(parsed, 'environment');
   const text = parsed.clean;
-  const found = [OS, BROWSER, VERSION]
-    .map((p) => p.exec(text)?.[0]?.trim())
-    .filter((m): m is string => !!m);
+  const found = [OS, BROWSER].map((p) => p.exec(text)?.[0]?.trim()).filter((m): m is string => !!m);
   if (section && meaningful(section)) {
     const line = section.replace(/\s+/g, ' ').slice(0, 200);
     return { value: line, confidence: found.length ? 0.8 : 0.6 };
@@ -373,14 +472,119 @@ export function extractEnvironment(
   return { value: [...new Set(found)].join(', '), confidence: found.length >= 2 ? 0.7 : 0.55 };
 }
 
-/** "every time", "sometimes", "100% of the time"… */
+/**
+ * The product's version in the reporter's words: a version section ("App version: 3.7.11"), a
+ * number after "version"/"v" or a product name, or "latest", "nightly", a commit. Numbers that
+ * belong to an OS, a browser or a runtime ("Windows 10", "Chrome 120.0", "Python 3.9") are not it.
+ */
+export function extractVersion(parsed: ParsedText): { value: string; confidence: number } | null {
+  for (const section of parsed.sections) {
+    if (section.key !== 'version' || !meaningful(section.text)) continue;
+    return { value: section.text.replace(/\s+/g, ' ').slice(0, 120), confidence: 0.8 };
+  }
+  const text = parsed.clean.replace(/!\[[^\]]*\]\([^)]*\)|https?:\/\/\S+/g, ' ');
+  const named =
+    /\b(?:version|ver\.?|release|build|v)\s*[:#]?\s*(v?\d+(?:\.\d+)+(?:[-+][\w.]+)?)/i.exec(text);
+  if (named) return { value: named[0].trim(), confidence: 0.75 };
+  for (const m of text.matchAll(VERSION_NUMBER)) {
+    const before = text.slice(Math.max(0, m.index - 24), m.index);
+    if (PLATFORM_BEFORE.test(before.trimEnd())) continue;
+    // A date (2024.05.02), a time or a size is not a version.
+    if (
+      /^\d{4}\.\d{1,2}\.\d{1,2}$/.test(m[0]) ||
+      (/^\d+\.\d+$/.test(m[0]) && !/\b[a-z][\w-]*\s+$/i.test(before))
+    ) {
+      continue;
+    }
+    const after = text.slice(m.index + m[0].length, m.index + m[0].length + 4);
+    if (/^\s*(?:%|mb|gb|kb|ms|s\b|px|x\b|°)/i.test(after)) continue;
+    const product = /([A-Za-z][\w.-]{1,30})\s+$/.exec(before)?.[1];
+    return { value: product ? `${product} ${m[0]}` : m[0], confidence: 0.65 };
+  }
+  const word = VERSION_WORD.exec(text);
+  return word ? { value: word[0], confidence: 0.6 } : null;
+}
+
+/** "It still happens on the latest version", "tried the nightly": the reporter tested a newer build. */
+export function statesLatest(text: string): boolean {
+  return /\b(?:still (?:happens|occurs|present|there|broken|reproducible)|also (?:happens|occurs)|same)\b[^.!?\n]{0,40}\b(?:latest|newest|nightly|master|main|current|beta|canary)\b|\b(?:on|with|in|using|tried|updated to|upgraded to|running) (?:the )?(?:latest|newest|most recent) (?:version|release|build|update)|\blatest-dev\b|\bnightly\b/i.test(
+    text,
+  );
+}
+
+/** A log, stack trace or console output: a log section, a code block of log lines, a log file. */
+export function extractLogs(
+  parsed: ParsedText,
+  raw: string,
+): { value: string; confidence: number } | null {
+  const section = sectionText(parsed, 'logs');
+  if (section && !isVague(section) && !/^(?:no|none|nothing|n\/a)\b/i.test(section.trim())) {
+    return { value: firstLine(section), confidence: 0.8 };
+  }
+  const block = /```[^\n]*\n([\s\S]*?)```/.exec(raw)?.[1] ?? indentedBlock(raw);
+  if (block && LOG_LINE.test(block)) return { value: firstLine(block), confidence: 0.8 };
+  const file =
+    /\[[^\]]*\]\([^)\s]+\.(?:log|txt|har|dmp|crash|ips|zip|gz)\)|\b[\w.-]+\.(?:log|har|dmp|ips)\b/i.exec(
+      raw,
+    );
+  if (file) return { value: file[0], confidence: 0.7 };
+  const trace = STACK_LINE.exec(raw);
+  if (trace) return { value: firstLine(trace[0]), confidence: 0.7 };
+  const console =
+    /\b(?:console|devtools|dev tools|log|logs|server log|network tab)\b[^.!?\n]{0,40}\b(?:says|shows|showed|reports|prints|printed|gives|throws)\b[^\n]{3,}/i.exec(
+      raw,
+    );
+  if (console) return { value: firstLine(console[0]), confidence: 0.6 };
+  return null;
+}
+
+const LOG_LINE =
+  /\b(?:error|exception|traceback|warn(?:ing)?|fatal|panic|failed|uncaught|caused by|errno|stack)\b|^\s+at\s+\S+|\d{2}:\d{2}:\d{2}|\[(?:error|warn|info|debug)\]/im;
+const STACK_LINE =
+  /^\s*(?:at\s+[\w$.<>]+\s*\([^)]*:\d+(?::\d+)?\)|Traceback \(most recent call last\)|Exception in thread|[\w.]+(?:Error|Exception): .+\n\s+at\s)/m;
+
+function indentedBlock(raw: string): string | null {
+  const lines = raw.split(/\r?\n/).filter((l) => /^(?: {4}|\t)\S/.test(l));
+  return lines.length >= 2 ? lines.join('\n') : null;
+}
+
+function firstLine(text: string, max = 160): string {
+  const line =
+    text
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .find((l) => meaningful(l)) ?? text.trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+/** A screenshot, image or screen recording in the report (Markdown, HTML or a video link). */
+export function hasMedia(raw: string): boolean {
+  return /!\[[^\]]*\]\(|<img\b|<video\b|user-images\.githubusercontent|user-attachments|\.(?:png|jpe?g|gif|webp|mp4|mov|webm)\b|\b(?:loom\.com|youtu\.?be|vimeo\.com|imgur\.com)\b/i.test(
+    raw,
+  );
+}
+
+/**
+ * How often it happens, read one way everywhere (report, answers, ticket): "every time",
+ * "sometimes", "once"… A negation flips "every time" to "sometimes" ("doesn't happen every
+ * time", "not always"). Null when the text says nothing about it.
+ */
 export function extractFrequency(parsed: ParsedText): string | null {
   const section = sectionText(parsed, 'frequency');
   if (section) return section.replace(/\s+/g, ' ').slice(0, 120);
-  const m =
-    /\b(every ?time|each time|always|100%(?: of the time)?|all the time|constantly|consistently|sometimes|occasionally|intermittent(?:ly)?|randomly|now and then|once|twice|several times|rarely|every (?:day|morning|week)|whenever|keeps?\s+\w+ing)\b/i.exec(
-      parsed.clean,
-    );
+  return frequencyOf(parsed.clean);
+}
+
+const NOT_ALWAYS =
+  /\b(?:not|n'?t|never)\s+(?:happen(?:s|ing)?\s+|occur(?:s|ring)?\s+|reproduc\w*\s+)?(?:every ?time|always|each time|all the time|consistently|100%)|\bnot (?:reliably|consistently) reproduc/i;
+const FREQUENCY =
+  /\b(every ?time|each time|always|100%(?: of the time)?|all the time|constantly|consistently|reliably|sometimes|occasionally|intermittent(?:ly)?|randomly|at random|now and then|from time to time|once|twice|several times|a few times|rarely|every (?:day|morning|week)|whenever|keeps?\s+\w+ing|(?:only )?once in a while)\b/i;
+
+/** The frequency words of a text ("every time", "sometimes"), with negations read right. */
+export function frequencyOf(text: string): string | null {
+  const not = NOT_ALWAYS.exec(text);
+  if (not) return `sometimes (${not[0].trim()})`;
+  const m = FREQUENCY.exec(text);
   return m ? m[0] : null;
 }
 
@@ -483,7 +687,25 @@ function tidy(sentence: string, max = 200): string {
 
 /** True when the text names an observable outcome, not just "it doesn't work". */
 export function specific(text: string): boolean {
-  return /\b(error|exception|fail(?:s|ed|ure)?|crash(?:es|ed)?|freez(?:e|es|ing)|frozen|hang(?:s|ing)?|blank|white|empty|missing|not (?:shown|showing|displayed|appear|visible|loading)|doesn'?t (?:show|appear|load|open|start|display|update|find|recogni[sz]e)|won'?t (?:start|open|load)|(?:will|does|did) not (?:show|appear|load|open|start|display|update|save)|nothing happens|flash(?:es|ing)|blurry|low quality|pixelated|distorted|cut off|wrong|incorrect|duplicate[sd]?|disappear(?:s|ed)?|slow|timeout|timed out|\d{3}\b|undefined|null|cannot read|unable to|asks? (?:again|every ?time)|not respond(?:ing)?|does nothing|stuck|spinner|loop)/i.test(
-    text,
+  if (OUTCOME.test(text)) return true;
+  // "Desktop notifications don't work", "Search no longer returns results": a named feature
+  // and what it fails to do. "It doesn't work" names nothing.
+  const negated = NEGATED.exec(text);
+  if (!negated) return false;
+  const subject = text.slice(0, negated.index).trim().split(/\s+/).slice(-3).join(' ');
+  if (subject) return !VAGUE_SUBJECT.test(subject);
+  // "Can't run a query in SQL Lab": no subject, but the thing they cannot do is named.
+  const rest = text.slice(negated.index + negated[0].length).match(/[\p{L}\d]{2,}/gu) ?? [];
+  return (
+    /^(?:can'?t|cannot|can not|unable|not able|failed|fails|won'?t|doesn'?t|does not|no longer)/i.test(
+      negated[0],
+    ) && rest.length >= 1
   );
 }
+
+const OUTCOME =
+  /\b(error|exception|fail(?:s|ed|ure)?|crash(?:es|ed)?|freez(?:e|es|ing)|froze|frozen|hang(?:s|ing)?|blank|white|empty|missing|not (?:shown|showing|displayed|appear|visible|loading)|doesn'?t (?:show|appear|load|open|start|display|update|find|recogni[sz]e)|won'?t (?:start|open|load)|(?:will|does|did) not (?:show|appear|load|open|start|display|update|save)|nothing happens|flash(?:es|ing)|blurry|low quality|pixelated|distorted|cut off|wrong|incorrect|duplicate[sd]?|disappear(?:s|ed)?|slow|timeout|timed out|\d{3}\b|undefined|null|cannot read|unable to|asks? (?:again|every ?time)|not respond(?:ing)?|does nothing|stuck|spinner|loop|never (?:finish|load|end|complete|open|show|appear)\w*|hangs?|(?:takes|took) (?:minutes|hours|forever|ages)|jumps?|flicker\w*|overlap\w*|misalign\w*)/i;
+const NEGATED =
+  /\b(?:unable to|failed to|fails to|doesn'?t|does not|doest|don'?t|do not|didn'?t|did not|won'?t|will not|can'?t|cannot|can not|isn'?t|is not|aren'?t|are not|no longer|not|never|stopped)\s+(?:be\s+)?(?:able to\s+)?[a-z]{3,}/i;
+const VAGUE_SUBJECT =
+  /^(?:(?:it|its|it's|this|that|something|anything|everything|thing|stuff|nothing)|.*\b(?:it|its|it's|this|that|something|anything|thing|stuff))$/i;

@@ -20,6 +20,7 @@ import {
   actionSymptom,
   isStatement,
   isVague,
+  meaningful,
   parseReporterText,
   sentences,
   specific,
@@ -76,8 +77,8 @@ function placePath(facts: FactPicture): string | null {
   const where = facts.where;
   if (!where) return null;
   const first = where.value.split(' ')[0];
-  const machine = where.source === 'recording' || where.source === 'sentry';
-  if (!machine && !/^https?:\/\//.test(first)) return null;
+  // Only a page the machine saw: a link the reporter pasted may be a doc, a paste or an image.
+  if (where.source !== 'recording' && where.source !== 'sentry') return null;
   const path = templatePath(pathOf(first));
   return path && path !== '/' ? path : null;
 }
@@ -123,29 +124,103 @@ function title(facts: FactPicture, input: TriageInput): string {
 }
 
 /**
- * The reporter's opening statement. Its first sentence when that says what goes wrong; when it
- * only says "X is broken", a later sentence of the opening that names the element and its
- * symptom ("Export CSV does nothing").
+ * The title in the reporter's words: their own title when it already says what goes wrong
+ * ("Room list stays empty after login"); when it does not ("Bug: Crashing", "Problem with
+ * filters"), the first sentence of the report that does, led by the component their title
+ * names ("Filters: the report freezes when opened").
  */
 function reporterTitle(description: string): { text: string; place: string | null } | null {
   const parsed = parseReporterText(description);
-  const opening = (parsed.preamble || parsed.sections.find((s) => s.key === 'actual')?.text) ?? '';
-  const paragraph = opening.split(/\r?\n\s*\r?\n/).find((p) => /[\p{L}\d]{3,}/u.test(p)) ?? '';
-  const said = sentences(paragraph).filter(isStatement);
-  const first = said[0];
-  if (!first) return null;
-  if (isVague(first) || !specific(first)) {
-    for (const s of said.slice(1)) {
-      const shaped = actionSymptom(s);
-      if (shaped) return { text: shaped.short, place: shaped.place };
-    }
+  const firstLine = description.trim().split(/\r?\n/, 1)[0] ?? '';
+  const hasTitle = /\r?\n\s*\r?\n/.test(description.trim()) && firstLine.length <= 200;
+  const own = hasTitle ? cleanTitle(firstLine) : '';
+  if (own && keepsOwnTitle(own)) return { text: clause(own), place: null };
+  const body = hasTitle ? description.trim().slice(firstLine.length) : description;
+  const parsedBody = parseReporterText(body);
+  const opening =
+    parsedBody.sections.find((s) => s.key === 'actual' && meaningful(s.text))?.text ??
+    parsedBody.preamble ??
+    '';
+  const said = sentences(opening).filter(isStatement).slice(0, 8);
+  const shaped = said.map(actionSymptom).find(Boolean);
+  const symptom = shaped
+    ? { text: shaped.short, place: shaped.place }
+    : (() => {
+        const s = said.find((x) => !isVague(x) && specific(x));
+        return s ? { text: statement(s), place: null } : null;
+      })();
+  if (symptom) {
+    const component = own ? componentOf(own) : null;
+    const said = clause(symptom.text);
+    const text =
+      component && !said.toLowerCase().includes(component.toLowerCase())
+        ? `${headline(component)}: ${lowerFirst(said)}`
+        : said;
+    return { text, place: symptom.place };
   }
-  return { text: clause(first), place: null };
+  if (own) return { text: clause(own), place: null };
+  const first = sentences(parsed.preamble || parsed.clean).filter(isStatement)[0];
+  return first ? { text: clause(first), place: null } : null;
 }
 
-/** A sentence too long for a title, cut at its first clause when that says enough. */
+/**
+ * Titles that name no symptom: "Bug in legend", "Problem with timezones", "It's broken",
+ * "Crashing". Anything longer that is not one of these says what goes wrong in the reporter's
+ * words, and is kept.
+ */
+const VAGUE_TITLE =
+  /^(?:(?:some|a|an|the|weird|strange|big|small|major|minor)\s+)*(?:(?:kind|sort) of\s+)?(?:bug|problem|issue|error|glitch|trouble|question)s?\b(?:\s+(?:with|in|on|at|of|about|when|using|for)\b.*)?$|^(?:it|this|that|something|everything|nothing|idk|i don'?t know|not sure)\b|\b(?:its|it'?s|it is) (?:not working|broken)\b/i;
+
+function keepsOwnTitle(title: string): boolean {
+  const words = title.match(/[\p{L}\d]+/gu) ?? [];
+  if (words.length < 3 || isVague(title)) return false;
+  return specific(title) || (!VAGUE_TITLE.test(title) && words.length >= 4);
+}
+
+/** A reporter's title without tracker tags and filler: "[Bug] Export fails" → "Export fails". */
+export function cleanTitle(title: string): string {
+  return title
+    .replace(
+      /^\s*(?:\[[^\]]{1,30}\]\s*|(?:bug|issue|problem|error|regression|question|help)\s*(?:report)?\s*[:\-–—]\s*)+/i,
+      '',
+    )
+    .replace(/[\s.!?:;,]+$/, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** "Some kind of bug with filters" → "filters"; null when the title names no component. */
+function componentOf(title: string): string | null {
+  const m =
+    /\b(?:bug|problem|issue|error|trouble|glitch)s?\s+(?:with|in|on|at|of|when using)\s+(?:the\s+)?([\p{L}\d][\p{L}\d .'-]{1,40})$/iu.exec(
+      title,
+    );
+  return m ? m[1].trim() : null;
+}
+
+/** A sentence as a title: without "I noticed that", "It seems", a closing full stop. */
+function statement(sentence: string): string {
+  return sentence
+    .replace(/^(?:hi|hello|hey)\b[^,.!]*[,.!]\s*/i, '')
+    .replace(
+      /^(?:i (?:have )?(?:noticed|found|realised|realized|see|saw|think)|it (?:seems|looks like)|apparently|basically|so)\s+(?:that\s+)?/i,
+      '',
+    )
+    .replace(/[\s.:;,]+$/, '');
+}
+
+/**
+ * A sentence too long for a title, cut to the clause that says what goes wrong ("…, but then the
+ * report froze" → "the report froze"), else to its first clause when that says enough.
+ */
 function clause(sentence: string): string {
   if (sentence.length <= TITLE_PROSE_MAX) return sentence;
+  const parts = sentence
+    .split(/,\s+(?:(?:but|and|so|which|because|then)\s+)?|;\s*|\s[-–—]\s|\s+(?:but|and then)\s+/i)
+    .map((p) => p.trim())
+    .filter((p) => p.length >= 12);
+  const telling = parts.find((p) => specific(p) && p.length <= TITLE_PROSE_MAX);
+  if (telling) return headline(telling.replace(/^(?:and|but|so|then)\s+/i, ''));
   const head = /^(.{15,}?)(?:,\s+(?:but|and|so|which|because|when)\b|;|\s[-–—]\s)/.exec(sentence);
   return head && head[1].length <= TITLE_PROSE_MAX ? head[1] : sentence;
 }
