@@ -87,7 +87,10 @@ function gapWeight(kind: QuestionKind, facts: FactPicture, g: Grounding): Weight
       // "I click Export and nothing happens" already says what they see; asking again annoys.
       return known('actual') || g.symptom ? null : 'blocking';
     case 'steps':
-      return known('steps') ? null : 'blocking';
+      if (known('steps')) return null;
+      // Something seen on a named screen, not done: there is no path to ask for, only whether
+      // it happens again (frequency, below).
+      return g.oneOff && !g.acted && known('where') ? null : 'blocking';
     case 'logs':
       // An error, crash or blank screen with nothing to read: the log says what broke.
       if (known('logs') || !g.failure) return null;
@@ -113,7 +116,7 @@ function gapWeight(kind: QuestionKind, facts: FactPicture, g: Grounding): Weight
       if (known('frequency') || g.recording) return null;
       // Never a filler beside other questions. A one-off seen once with nothing to repeat is
       // the exception: whether it happens again is then the real gap, and asked alone.
-      return g.oneOff && !g.repeatable ? 'blocking' : null;
+      return g.oneOff && !g.acted ? 'blocking' : null;
     case 'where':
       // The steps lead to the place; the widget knows the page; a report posted by another
       // system (a public tracker) rarely has one page to name. A forwarded email may.
@@ -157,8 +160,8 @@ interface Grounding {
   recording: boolean;
   /** Something seen once ("this morning the totals were wrong"), not a repeatable action. */
   oneOff: boolean;
-  /** The reporter gave an action that triggers it. */
-  repeatable: boolean;
+  /** The reporter says what they did (clicked, opened, exported…), not only what they saw. */
+  acted: boolean;
   hints: QuestionHints;
   /** The reporter wrote in a language other than English. */
   foreign: boolean;
@@ -200,7 +203,7 @@ function grounding(facts: FactPicture, input: TriageInput, policy: TriagePolicy)
     media: hasMedia(text),
     recording: !!input.analysis,
     oneOff: ONE_OFF.test(text),
-    repeatable: isKnown(facts, 'steps') && (facts.steps?.confidence ?? 0) >= 0.45,
+    acted: ACTED.test(text),
     hints,
     foreign: foreignLanguage(text),
     email: input.report.source === 'email',
@@ -220,6 +223,8 @@ const CLIENT =
 /** Words of software the reporter installed and runs: its version is theirs to tell. */
 const INSTALLED =
   /\b(?:install(?:ed|ing|ation)?|self-?host(?:ed|ing)?|on-?prem(?:ise)?|upgrad(?:e|ed|ing)|updat(?:ed|ing) to|docker|helm|kubernetes|our (?:server|instance|deployment)|my (?:server|instance)|desktop app|the app(?:lication)?|version|release|build)\b/i;
+const ACTED =
+  /\b(?:i|we)\s+(?:\w+\s+){0,2}?(?:click|press|tap|open|select|type|enter|drag|drop|upload|export|import|save|submit|run|try|tried|use|used|go|went|navigate|log|sign|add|create|delete|edit|rename|move|send|paste|switch)\w*\b|\b(?:when|whenever|after|every ?time)\s+(?:i|we|you)\b/i;
 const ONE_OFF =
   /\b(?:(?:this|yesterday) (?:morning|afternoon|evening)|yesterday|today|earlier today|last night|just now|suddenly|out of nowhere|one time|once)\b/i;
 

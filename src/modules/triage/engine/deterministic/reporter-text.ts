@@ -463,7 +463,14 @@ export function extractEnvironment(
 ): { value: string; confidence: number } | null {
   const section = sectionText(parsed, 'environment');
   const text = parsed.clean;
-  const found = [OS, BROWSER].map((p) => p.exec(text)?.[0]?.trim()).filter((m): m is string => !!m);
+  const found = [OS, BROWSER]
+    .map((p) =>
+      p
+        .exec(text)?.[0]
+        ?.trim()
+        .replace(/[.,;:]+$/, ''),
+    )
+    .filter((m): m is string => !!m);
   if (section && meaningful(section)) {
     const line = section.replace(/\s+/g, ' ').slice(0, 200);
     return { value: line, confidence: found.length ? 0.8 : 0.6 };
@@ -479,7 +486,8 @@ export function extractEnvironment(
  */
 export function extractVersion(parsed: ParsedText): { value: string; confidence: number } | null {
   for (const section of parsed.sections) {
-    if (section.key !== 'version' || !meaningful(section.text)) continue;
+    // A bare "5.1" is a whole answer here, though too short to be a sentence anywhere else.
+    if (section.key !== 'version' || !/\d|\p{L}{3,}/u.test(section.text)) continue;
     return { value: section.text.replace(/\s+/g, ' ').slice(0, 120), confidence: 0.8 };
   }
   const text = parsed.clean.replace(/!\[[^\]]*\]\([^)]*\)|https?:\/\/\S+/g, ' ');
@@ -576,9 +584,9 @@ export function extractFrequency(parsed: ParsedText): string | null {
 }
 
 const NOT_ALWAYS =
-  /\b(?:not|n'?t|never)\s+(?:happen(?:s|ing)?\s+|occur(?:s|ring)?\s+|reproduc\w*\s+)?(?:every ?time|always|each time|all the time|consistently|100%)|\bnot (?:reliably|consistently) reproduc/i;
+  /(?:\bnot|n'?t|\bnever)\s+(?:happen(?:s|ing)?\s+|occur(?:s|ring)?\s+|reproduc\w*\s+)?(?:every ?time|always|each time|all the time|consistently|100%)|\bnot (?:reliably|consistently) reproduc/i;
 const FREQUENCY =
-  /\b(every ?time|each time|always|100%(?: of the time)?|all the time|constantly|consistently|reliably|sometimes|occasionally|intermittent(?:ly)?|randomly|at random|now and then|from time to time|once|twice|several times|a few times|rarely|every (?:day|morning|week)|whenever|keeps?\s+\w+ing|(?:only )?once in a while)\b/i;
+  /\b(every ?time|each time|always|100%(?: of the time)?|all the time|constantly|consistently|reliably|sometimes|occasionally|intermittent(?:ly)?|randomly|at random|now and then|from time to time|(?:happen(?:ed|s)?|occur(?:red|s)?|seen|saw it|got it|only) (?:once|twice)|(?:once|twice) (?:a|per|in|this|today|so far|now)|several times|a few times|rarely|every (?:day|morning|week)|whenever|keeps?\s+\w+ing|(?:only )?once in a while)\b/i;
 
 /** The frequency words of a text ("every time", "sometimes"), with negations read right. */
 export function frequencyOf(text: string): string | null {
@@ -704,7 +712,7 @@ export function specific(text: string): boolean {
 }
 
 const OUTCOME =
-  /\b(error|exception|fail(?:s|ed|ure)?|crash(?:es|ed)?|freez(?:e|es|ing)|froze|frozen|hang(?:s|ing)?|blank|white|empty|missing|not (?:shown|showing|displayed|appear|visible|loading)|doesn'?t (?:show|appear|load|open|start|display|update|find|recogni[sz]e)|won'?t (?:start|open|load)|(?:will|does|did) not (?:show|appear|load|open|start|display|update|save)|nothing happens|flash(?:es|ing)|blurry|low quality|pixelated|distorted|cut off|wrong|incorrect|duplicate[sd]?|disappear(?:s|ed)?|slow|timeout|timed out|\d{3}\b|undefined|null|cannot read|unable to|asks? (?:again|every ?time)|not respond(?:ing)?|does nothing|stuck|spinner|loop|never (?:finish|load|end|complete|open|show|appear)\w*|hangs?|(?:takes|took) (?:minutes|hours|forever|ages)|jumps?|flicker\w*|overlap\w*|misalign\w*)/i;
+  /\b(error|exception|fail(?:s|ed|ure)?|crash(?:es|ed)?|freez(?:e|es|ing)|froze|frozen|hang(?:s|ing)?|blank|white|empty|missing|not (?:shown|showing|displayed|appear|visible|loading)|doesn'?t (?:show|appear|load|open|start|display|update|find|recogni[sz]e)|won'?t (?:start|open|load)|(?:will|does|did) not (?:show|appear|load|open|start|display|update|save)|nothing happens|flash(?:es|ing)|blurry|low quality|pixelated|distorted|cut off|wrong|incorrect|differ(?:s|ent)?|mismatch\w*|inconsistent|(?:don'?t|doesn'?t) match|duplicate[sd]?|disappear(?:s|ed)?|slow|timeout|timed out|\d{3}\b|undefined|null|cannot read|unable to|asks? (?:again|every ?time)|not respond(?:ing)?|does nothing|stuck|spinner|loop|never (?:finish|load|end|complete|open|show|appear)\w*|hangs?|(?:takes|took) (?:minutes|hours|forever|ages)|jumps?|flicker\w*|overlap\w*|misalign\w*)/i;
 const NEGATED =
   /\b(?:unable to|failed to|fails to|doesn'?t|does not|doest|don'?t|do not|didn'?t|did not|won'?t|will not|can'?t|cannot|can not|isn'?t|is not|aren'?t|are not|no longer|not|never|stopped)\s+(?:be\s+)?(?:able to\s+)?[a-z]{3,}/i;
 const VAGUE_SUBJECT =
