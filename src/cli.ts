@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import type { AnalyzeOptions } from './cli/analyze.command';
 import type { EvalDedupeOptions } from './cli/eval-dedupe.command';
+import type { EvalTriageOptions } from './cli/eval-triage.command';
 import type { CliIo } from './cli/io';
 import type { PolicyOptions } from './cli/policy.command';
 import type { TrackerOptions } from './cli/tracker.command';
@@ -152,6 +153,25 @@ export function buildCli(io: CliIo): Command {
     .action(async (options: EvalDedupeOptions) => {
       const { evalDedupeCommand } = await import('./cli/eval-dedupe.command');
       await evalDedupeCommand(options, io);
+    });
+  evaluate
+    .command('triage')
+    .description(
+      'Run the triage agent on reports a maintainer answered with a follow-up, and measure its questions: what they ask again that the report states, and how often they cover what the maintainer asked (no database)',
+    )
+    .requiredOption(
+      '--reports <file.jsonl...>',
+      'reports: repo, number, title, body, maintainer_followup (several files allowed)',
+    )
+    .option(
+      '--per-report',
+      'print each report: its questions, what it states, what the maintainer asked',
+    )
+    .option('--policy <policy.json>', 'a policy to try (settings as in `repro policy`)')
+    .option('--json', 'print every record and the totals as JSON')
+    .action(async (options: EvalTriageOptions) => {
+      const { evalTriageCommand } = await import('./cli/eval-triage.command');
+      await evalTriageCommand(options, io);
     });
 
   return program;
