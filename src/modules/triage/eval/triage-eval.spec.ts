@@ -107,6 +107,23 @@ describe('evaluateTriage', () => {
     expect(totals.reaskRate).toBeCloseTo(1 / 3);
   });
 
+  it('reads the report redacted, as the engine does: no email address in the evidence', async () => {
+    const report = await evaluateTriage(
+      [
+        row(
+          4,
+          'Invites bounce',
+          'Every time I invite mia.k@example.net the invite bounces.',
+          'How often?',
+        ),
+      ],
+      () => ask({ key: 'frequency', kind: 'frequency', text: 'How often does it bounce?' }),
+    );
+    const evidence = report.records[0].questions[0].reasks[0].evidence;
+    expect(evidence).toMatch(/^Every time I invite /);
+    expect(evidence).not.toContain('mia.k@example.net');
+  });
+
   it('reads a question stored without a kind as its key', async () => {
     const report = await evaluateTriage([rows[0]], () =>
       ask({ key: 'steps', text: 'Steps, please?' }),

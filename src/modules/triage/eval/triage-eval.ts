@@ -9,6 +9,7 @@ import {
   type QuestionKind,
   type TriageDecision,
 } from '../engine/triage.types';
+import { redactText } from '../../../privacy/redaction';
 import { type FollowupAsk, followupKinds, kindCovers } from './followup-kinds';
 import { type StatedFact, statedFacts } from './stated-facts';
 
@@ -99,7 +100,11 @@ function bump<K extends string>(counts: Partial<Record<K, number>>, key: K): voi
   counts[key] = (counts[key] ?? 0) + 1;
 }
 
-/** Runs the agent on each row, one after another, and measures it. */
+/**
+ * Runs the agent on each row, one after another, and measures it. The report and the follow-up
+ * are read redacted, as the engine reads the report: the evidence printed is what the agent saw,
+ * and no email address or card number of a real tracker reaches the output.
+ */
 export async function evaluateTriage(
   rows: EvalReportRow[],
   run: (row: EvalReportRow) => EvalRun | Promise<EvalRun>,
@@ -107,8 +112,10 @@ export async function evaluateTriage(
   const records: EvalRecord[] = [];
   for (const row of rows) {
     const result = await run(row);
-    const stated = statedFacts(rowDescription(row));
-    const maintainerKinds = followupKinds(row.maintainer_followup);
+    const stated = statedFacts(redactText(rowDescription(row)).value);
+    const maintainerKinds = followupKinds(
+      row.maintainer_followup ? redactText(row.maintainer_followup).value : null,
+    );
     const decision = result.decision;
     const questions: EvalQuestion[] =
       decision.kind === 'ask'
@@ -129,7 +136,7 @@ export async function evaluateTriage(
       maintainerKinds,
       covered,
       title,
-      titleIsReporters: title !== null && normal(title) === normal(row.title),
+      titleIsReporters: title !== null && normal(title) === normal(redactText(row.title).value),
     });
   }
   return { records, totals: totalsOf(records) };
