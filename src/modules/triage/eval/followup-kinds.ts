@@ -81,6 +81,7 @@ for (const [kind] of PATTERNS) {
 
 function sentences(text: string): string[] {
   return text
+    .replace(/[‘’]/g, "'")
     .replace(/```[\s\S]*?```/g, ' ')
     .replace(/\]\([^)]*\)/g, ']')
     .replace(/\bhttps?:\/\/\S+/g, (url) => (/viewer\.html|demo|play\./.test(url) ? url : ' '))

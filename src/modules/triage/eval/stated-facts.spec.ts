@@ -141,6 +141,21 @@ describe('statedFacts', () => {
     );
   });
 
+  it('reads a UI action said in passing as a step, but not a bare activity', () => {
+    expect(kinds('Labels\n\nThe label moves by clicking on the pin icon twice.')).toContain(
+      'steps',
+    );
+    expect(kinds('Labels\n\nThe label moves while printing.')).not.toContain('steps');
+  });
+
+  it('reads "I\'d expect", a quoted message the app shows, and "Current behaviour -"', () => {
+    expect(kinds("Totals\n\nI'd expect the sum to include drafts.")).toContain('expected');
+    expect(
+      evidence('Totals\n\nAfter a minute it just shows the text: "Nothing to see yet"', 'actual'),
+    ).toContain('Nothing to see yet');
+    expect(kinds('Totals\n\nCurrent behaviour - the sum skips drafts')).toContain('actual');
+  });
+
   it('does not take "I cannot say how" under a steps heading as steps', () => {
     const text = 'Logged out\n\nSteps to reproduce:\nNo idea how, it just happens.';
     expect(kinds(text)).not.toContain('steps');

@@ -56,6 +56,8 @@ const PLACEHOLDERS: RegExp[] = [
   /^thank you\*? for your bug report\b/i,
   /\blist the steps\b/i,
   /^that reproduce the (bug|issue|problem)\b/i,
+  /^using hyphens as bullet points\b/i,
+  /^describe (here|how what happens)\b/i,
   // A form's menu of answers left as asked: "Chrome, Safari, Firefox? which version?"
   /^[^.!?]*\w+\s*(,|\/)\s*\w+[^.!?]*\?(\s*which version\?)?$/i,
 ];
@@ -104,7 +106,11 @@ function labelOf(line: string): { label: string; rest: string } | null {
   if (m && FIELD_WORDS.test(m[1])) return { label: m[1], rest: m[2].trim() };
   // "Label:" or "Label: answer", but not a URL or a time ("https://…", "9:43").
   m = /^(?:[-*]\s+)?([A-Za-z][\w &'/().,-]{1,60}?)\s*:(?!\/\/|\d)\s*(.*)$/.exec(t);
-  if (m && m[1].split(/\s+/).length <= 8) return { label: m[1].trim(), rest: m[2].trim() };
+  // A sentence that runs into a colon ("then it shows: …") is not a field's name.
+  const sentence = /\b(I|it|we|they|he|she|then|just|shows?|says)\b/i;
+  if (m && m[1].split(/\s+/).length <= 8 && !sentence.test(m[1])) {
+    return { label: m[1].trim(), rest: m[2].trim() };
+  }
   // A form's field that ends in a colon with nothing after it ("Link to a viewer (if …):").
   if (/^[^`]{3,200}\((if|e\.g\.|optional|recommended)\b[^`]*:$/i.test(t)) {
     return { label: t.slice(0, -1).trim(), rest: '' };
@@ -117,7 +123,10 @@ function labelOf(line: string): { label: string; rest: string } | null {
  * Lines inside a code block are kept as they are and never read as labels.
  */
 export function reportSections(text: string): ReportSection[] {
-  const clean = text.replace(/<!--[\s\S]*?(-->|$)/g, '').replace(/\r\n?/g, '\n');
+  const clean = text
+    .replace(/<!--[\s\S]*?(-->|$)/g, '')
+    .replace(/\r\n?/g, '\n')
+    .replace(/[‘’]/g, "'");
   const sections: ReportSection[] = [{ label: null, lines: [] }];
   let fence = false;
   for (const line of clean.split('\n')) {
@@ -249,7 +258,9 @@ const ACTUAL = [
   /\b(error|message|popup|toast|warning)\b[^.\n]{0,40}["“'`][^"”'`]{3,}["”'`]/i,
   /["“][^"”]{3,}["”][^.\n]{0,30}\b(error|message|popup|is displayed|appears)\b/i,
   /\b\w*(Error|Exception): \S/,
-  /\b(returns?|gives?|got|get|throws?|shows?) (an? |the )?(error|\d{3}\b|exception)/i,
+  /\b(returns?|gives?|got|get|getting|throws?|shows?) (an? |the )?(error|\d{3}\b|exception)/i,
+  /\b(shows?|displays?|says|saying|reads)\b[^.\n]{0,30}["“'`:]\s*["“]?\w/i,
+  /\b(current|actual) (behaviou?r|result|outcome)\s*[:-]\s*\w/i,
 ];
 
 const FREQUENCY = [
@@ -267,16 +278,28 @@ const WHERE = [
 
 // Expected is said in words ("should", "I expected") as well as under its label.
 const EXPECTED = [
-  /\bI (would |had |did )?expect(ed)?\b/i,
+  /\bI('d| would| had| did)? expect(ed)?\b/i,
   /\bexpected (behaviou?r|result|outcome)\s*[:-]?\s*\w/i,
   /\b(it|this|that|they|which|there|the \w+) (should|ought to)\b(?! I)/i,
   /\bshould (be|have|show|display|work|open|load|appear|update|list|let|allow|not|still|stay|remain)\b/i,
   /\bsupposed to\b/i,
 ];
 
-// A step said in passing: "when I click Export", "after pressing Save".
-const STEP_PHRASE =
-  /\b(when(ever)?|after|if|every ?time|each time|once) (I|we|you|the user|users?) (try(ing)? to |then )?(click|tap|press|open|switch|select|type|go|run|launch|start|change|upload|hover|create|add|delete|remove|save|log ?in|sign ?in|push|pull|commit|drag|scroll|load|refresh|reload|edit|print|export|import|use|set|enter|navigate|visit|move|rename|fetch|zoom)\w*/i;
+const ACTIONS =
+  'click|tap|press|open|switch|select|type|go|run|launch|start|change|upload|download|hover|create|add|delete|remove|save|log ?in|sign ?in|push|pull|commit|drag|scroll|load|refresh|reload|edit|print|export|import|use|set|enter|navigate|visit|move|rename|fetch|zoom|copy|paste|search|sort|filter|resize|close|send|share|invite|book|join|align';
+// A step said in passing: "when I click Export", "after pressing Save", "by clicking on the x";
+// a bare "while printing" names an action but not how to get there.
+const STEP_PHRASES = [
+  new RegExp(
+    `\\b(when(ever)?|after|if|every ?time|each time|once) (I|we|you|the user|users?) (try(ing)? to |then )?(${ACTIONS})\\w*`,
+    'i',
+  ),
+  new RegExp(
+    '\\b(when|while|after|on|by|before) (trying to \\w+|(clicking|pressing|tapping|hovering|dragging|selecting|typing|editing|double-clicking|right-clicking)( on)? \\S+)',
+    'i',
+  ),
+  /\b(the )?steps? to reproduce (it |this )?(is|are)\b/i,
+];
 const NUMBERED = /^\s*(\d+[.)]|[-*])\s+\S/;
 
 function contentOf(sections: ReportSection[], label: RegExp): string[] {
@@ -344,7 +367,7 @@ function detectSteps(sections: ReportSection[], prose: string[]): string | null 
   }
   const items = prose.filter((l) => NUMBERED.test(l) && /^\s*\d/.test(l));
   if (items.length >= 2) return snippet(items[0]);
-  return findIn(prose, [STEP_PHRASE]);
+  return findIn(prose, STEP_PHRASES);
 }
 
 function detectEnvironment(sections: ReportSection[], prose: string[]): string | null {
