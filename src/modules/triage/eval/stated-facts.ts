@@ -295,7 +295,7 @@ const STEP_PHRASES = [
     'i',
   ),
   new RegExp(
-    '\\b(when|while|after|on|by|before) (trying to \\w+|(clicking|pressing|tapping|hovering|dragging|selecting|typing|editing|double-clicking|right-clicking)( on)? \\S+)',
+    '\\b(when|while|after|on|by|before) ((clicking|pressing|tapping|hovering|dragging|selecting|typing|editing|double-clicking|right-clicking)( on)? \\S+)',
     'i',
   ),
   /\b(the )?steps? to reproduce (it |this )?(is|are)\b/i,
