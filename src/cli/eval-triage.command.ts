@@ -27,7 +27,12 @@ export interface EvalTriageOptions {
 
 function checkRow(row: unknown, file: string, line: number): EvalReportRow {
   const r = row as Partial<EvalReportRow> | null;
-  if (!r || typeof r.title !== 'string' || typeof r.repo !== 'string') {
+  if (
+    !r ||
+    typeof r.title !== 'string' ||
+    typeof r.repo !== 'string' ||
+    !['number', 'string'].includes(typeof r.number)
+  ) {
     throw new Error(`${file}: row ${line} needs repo, number, title and body`);
   }
   return { ...r, body: typeof r.body === 'string' ? r.body : '' } as EvalReportRow;

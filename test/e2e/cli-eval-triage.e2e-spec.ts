@@ -87,6 +87,24 @@ describe('repro eval triage', () => {
     expect(json.totals.reports).toBe(6);
   });
 
+  it('tries a policy: with no questions allowed, every report is filed', async () => {
+    const stdout = await evalTriage([
+      '--policy',
+      join(ROOT, 'test', 'fixtures', 'triage', 'policy-no-questions.json'),
+    ]);
+    expect(stdout).toContain('  reports: 6  asked: 0  filed: 6');
+  });
+
+  it('names the file and row of a line that is not a report', async () => {
+    const notReports = join(ROOT, 'test', 'fixtures', 'triage', 'policy-invalid.json');
+    const { code, stdout, stderr } = await reproInProcess(
+      ['eval', 'triage', '--reports', notReports],
+      { LOG_LEVEL: 'silent', DATABASE_URL: NO_DATABASE },
+    );
+    expect({ code, stdout }).toEqual({ code: 1, stdout: '' });
+    expect(stderr).toBe(`${notReports}: row 1 needs repo, number, title and body\n`);
+  });
+
   describe('with OPENAI_API_KEY set', () => {
     const openai = new FakeOpenAi();
     beforeAll(() => openai.start());
