@@ -306,6 +306,56 @@ describe('LLM triage engine against an OpenAI-compatible server', () => {
     ]);
   });
 
+  it('refuses questions about what the report states, keeps the real gaps, and the model files', async () => {
+    const description =
+      'Invoice export crashes the tab\n\nVersion 4.2.1. Every time I press Export on an invoice the tab crashes.';
+    openai.scriptChat(
+      {
+        toolCall: {
+          name: 'ask_reporter',
+          arguments: {
+            questions: [
+              { kind: 'version', text: 'Which version are you using?' },
+              'What did you expect to happen?',
+            ],
+            reason: 'version and expectation unknown',
+          },
+        },
+      },
+      (request) => {
+        // Both questions ask for facts the report states: refused, with what is known.
+        const error = String(toolResults(request)[0].error);
+        expect(error).toMatch(/already known/);
+        expect(error).toContain('version: "Version 4.2.1" (reporter)');
+        expect(error).toMatch(/expected: "It keeps running without crashing" \(inferred\)/);
+        return {
+          toolCall: {
+            name: 'ask_reporter',
+            arguments: {
+              questions: [
+                { kind: 'version', text: 'Which version are you using?' },
+                { kind: 'screenshot', text: '¿Puede adjuntar una captura de pantalla?' },
+              ],
+              reason: 'a picture of the crash page would help',
+            },
+          },
+        };
+      },
+    );
+    const result = await engine().run(reportInput(description), policy, host);
+    expect(result.fallbackReason).toBeUndefined();
+    // The re-ask is left out; the real gap is asked, in the model's words and with its kind.
+    expect(result.decision).toMatchObject({
+      kind: 'ask',
+      questions: [
+        { kind: 'screenshot', key: 'actual', text: '¿Puede adjuntar una captura de pantalla?' },
+      ],
+    });
+    expect(result.decision.kind === 'ask' && result.decision.reason).toContain(
+      'left out 1 question(s) about what is already known: version',
+    );
+  });
+
   it('answers an unknown tool with an error and carries on', async () => {
     openai.scriptChat({ toolCall: { name: 'delete_all_tickets', arguments: {} } }, (request) => {
       expect(toolResults(request)[0].error).toMatch(/Unknown tool "delete_all_tickets"/);

@@ -124,7 +124,7 @@ describe('the LLM triage agent in the pipeline (OpenAI-compatible fake, real SDK
     });
     const questions = [
       'When you pressed Save on your profile, did an error message appear?',
-      'What did you expect to see after saving?',
+      'Which file type and size was the picture?',
     ];
     const askReason = `Sentry ${issue.shortId} shows a TypeError on the profile page, but not what the reporter saw or expected`;
     openai.scriptChat(

@@ -142,8 +142,9 @@ interface Grounding {
   /**
    * Reporters run a version of their own (an app, a self-hosted server): true when the project
    * says so or the report talks of installing, upgrading or a version; 'maybe' when nothing
-   * says either way (a report posted to the API, often from a public issue tracker); false for
-   * the widget and forwarded emails, whose reporters use the hosted app as it is deployed.
+   * says either way (a report posted to the API without a page, often from a public issue
+   * tracker); false for the widget, forwarded emails and reports from a web page, whose
+   * reporters use the hosted app as it is deployed.
    */
   versioned: boolean | 'maybe';
   /** The project's latest version, when its policy says. */
@@ -195,7 +196,12 @@ function grounding(facts: FactPicture, input: TriageInput, policy: TriagePolicy)
     errorText: ERROR_TEXT.test(text),
     versioned:
       hints.versioned ??
-      (input.report.source === 'api' && !input.analysis && !input.sentryIssue ? 'maybe' : false),
+      (input.report.source === 'api' &&
+      !input.report.pageUrl &&
+      !input.analysis &&
+      !input.sentryIssue
+        ? 'maybe'
+        : false),
     latest: hints.latest ?? null,
     onLatest: statesLatest(text),
     visual: VISUAL.test(text),
@@ -215,7 +221,7 @@ const FAILURE =
   /\b(?:crash(?:es|ed|ing)?|freez(?:es|ing)|frozen|hangs?|hung|blank|white screen|error|exception|traceback|fail(?:s|ed|ing|ure)?|\b5\d\d\b|(?:loads?|loading) forever|stuck (?:in |on |at )?loading|never (?:loads|finishes|completes|ends)|(?:takes|took) (?:minutes|hours|forever|ages)|not loading|won'?t (?:load|open|start)|doesn'?t (?:load|open|start))\b/i;
 /** A quoted or emphasised error message, or an error line with its text. */
 const ERROR_TEXT =
-  /(?:error|exception|message|says|said|shows|showed|get|got)\b[^.!?\n]{0,30}(?:["“'`*]{1,2})[^"”'`*\n]{4,200}(?:["”'`*]{1,2})|\b\w*(?:Error|Exception): \S/;
+  /["“][^"”\n]{4,200}["”]\s*(?:error|message|appears|appeared|pops up|popped up|shows up|is shown|is displayed|toast|alert|dialog)\b|(?:error|exception|message|says|said|shows|showed|get|got)\b[^.!?\n]{0,30}(?:["“'`*]{1,2})[^"”'`*\n]{4,200}(?:["”'`*]{1,2})|\b\w*(?:Error|Exception): \S/;
 const VISUAL =
   /\b(?:display(?:s|ed|ing)?|render(?:s|ed|ing)?|layout|overlap\w*|misalign\w*|cut off|blurry|pixelated|distorted|invisible|not visible|hidden|font|colou?r|dark ?mode|icon|zoom\w*|scroll\w*|flicker\w*|looks?|appear(?:s|ance)?|shows? up|ui\b|chart|graph|legend)\b/i;
 const CLIENT =

@@ -6,14 +6,17 @@ import type {
   FactKey,
   FactPicture,
   Question,
+  QuestionKind,
   TicketProposal,
   TokenUsage,
   ToolName,
   TraceStep,
   TriageInput,
 } from '../triage.types';
+import { KIND_FILLS } from '../triage.types';
 import { runDeterministic } from '../deterministic/deterministic-engine';
-import { buildFacts } from '../deterministic/facts';
+import { buildFacts, isKnown } from '../deterministic/facts';
+import { hasMedia, statesLatest } from '../deterministic/reporter-text';
 import {
   OpenAiError,
   type ChatMessage,
@@ -280,6 +283,11 @@ export class LlmEngine {
     }
   }
 
+  /**
+   * The model's questions, each with its kind, minus any that asks for what the report or the
+   * evidence already states: the same promise the deterministic engine keeps. When nothing is
+   * left, the model is told what is known and decides again.
+   */
   private ask(
     args: ToolArgs<'ask_reporter'>,
     input: TriageInput,
@@ -293,10 +301,39 @@ export class LlmEngine {
         invalid: true,
       };
     }
-    const questions: Question[] = args.questions
-      .slice(0, left)
-      .map((text) => ({ key: keyOf(text, facts), text }));
-    return { decision: { kind: 'ask', questions, reason: args.reason } };
+    const text = [input.report.description, ...input.conversation.map((t) => t.answer ?? '')].join(
+      '\n',
+    );
+    const asked = args.questions.map((q) =>
+      typeof q === 'string'
+        ? { kind: kindOf(q, facts), text: q, guessed: true }
+        : { kind: q.kind, text: q.text, guessed: false },
+    );
+    // A kind guessed from free words is refused only where the words leave no doubt.
+    const stated = asked.filter(
+      (q) => (!q.guessed || SURE_KINDS.includes(q.kind)) && alreadyStated(q.kind, facts, text),
+    );
+    const kept = asked.filter((q) => !stated.includes(q)).slice(0, left);
+    if (!kept.length) {
+      const known = [...new Set(stated.map((q) => KIND_FILLS[q.kind]))]
+        .map((key) => `${key}: "${truncate(facts[key]?.value ?? '', 80)}" (${facts[key]?.source})`)
+        .join('; ');
+      return {
+        result: {
+          error: `Every question asks for what is already known (${known}). Ask only about a real gap, or file the ticket.`,
+        },
+        invalid: true,
+      };
+    }
+    const questions: Question[] = kept.map((q) => ({
+      key: KIND_FILLS[q.kind],
+      kind: q.kind,
+      text: q.text,
+    }));
+    const reason = stated.length
+      ? `${args.reason} (left out ${stated.length} question(s) about what is already known: ${stated.map((q) => q.kind).join(', ')})`
+      : args.reason;
+    return { decision: { kind: 'ask', questions, reason } };
   }
 
   private fallback(
@@ -463,21 +500,52 @@ function proposalFromFacts(input: TriageInput, facts: FactPicture): TicketPropos
   };
 }
 
-const KEY_WORDS: [FactKey, RegExp][] = [
+const KIND_WORDS: [QuestionKind, RegExp][] = [
+  ['screenshot', /screenshot|screen recording|video|picture|photo/i],
+  ['logs', /\blogs?\b|console|stack ?trace|crash (?:report|file)|\boutput\b|devtools/i],
+  [
+    'latest',
+    /\blatest\b|newest|most recent (?:version|release)|still happen\w* (?:on|after|in) (?:the )?(?:new|update)/i,
+  ],
+  ['version', /\bversion\b|which build|which release/i],
   ['steps', /\bsteps?\b|what did you (do|click)|before (it|this)|reproduce/i],
   ['expected', /expect|should|supposed to/i],
   ['frequency', /how often|every time|always|again|each time|consistently/i],
-  ['environment', /browser|device|version|operating system|\bos\b|mobile|desktop|app/i],
-  ['when', /\bwhen\b|what time|date|since/i],
+  ['environment', /browser|device|operating system|\bos\b|mobile|desktop/i],
+  ['when', /\bwhen did\b|what time|which date|since when/i],
   ['where', /which page|\bpage\b|screen|url|where/i],
   ['impact', /block|workaround|how many|impact|urgent|affect/i],
   ['actual', /error|message|happen|see|saw/i],
 ];
 
 /** Which gap a free-form question is about, so the answer lands on the right fact. */
-function keyOf(text: string, facts: FactPicture): FactKey {
-  const match = KEY_WORDS.find(([, pattern]) => pattern.test(text));
+function kindOf(text: string, facts: FactPicture): QuestionKind {
+  const match = KIND_WORDS.find(([, pattern]) => pattern.test(text));
   if (match) return match[0];
   const gap = (Object.keys(facts) as FactKey[]).find((key) => facts[key] === null);
   return gap ?? 'actual';
 }
+
+/**
+ * True when a question of this kind would ask for what is known. "Latest" and "screenshot" ask
+ * for something beyond their fact (a newer build, a picture): they are known only when the
+ * reporter said they tried the latest build, or attached a picture.
+ */
+function alreadyStated(kind: QuestionKind, facts: FactPicture, text: string): boolean {
+  if (kind === 'latest') return statesLatest(text);
+  if (kind === 'screenshot') return hasMedia(text) || facts.actual?.source === 'recording';
+  // Sentry knows the error, not what the reporter saw: asking them that is fair.
+  if (kind === 'actual') return isKnown(facts, 'actual') && facts.actual?.source !== 'sentry';
+  return isKnown(facts, KIND_FILLS[kind]);
+}
+
+/** Kinds whose words in a free-form question leave no doubt about what it asks. */
+const SURE_KINDS: QuestionKind[] = [
+  'screenshot',
+  'logs',
+  'latest',
+  'version',
+  'steps',
+  'expected',
+  'environment',
+];

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { SEVERITIES, TOOL_NAMES, type TriagePolicy, type ToolName } from '../triage.types';
+import {
+  QUESTION_KINDS,
+  SEVERITIES,
+  TOOL_NAMES,
+  type TriagePolicy,
+  type ToolName,
+} from '../triage.types';
 import type { ChatTool } from '../../../../integrations/openai/openai.client';
 
 /** The most questions one ask_reporter call may carry; the policy's allowance cuts further. */
@@ -16,7 +22,18 @@ export const TOOL_SCHEMAS = {
   get_sentry_issue: z.object({ id: z.string().min(1).max(100).describe('Issue id or short id') }),
   search_similar_issues: z.object({ query: z.string().min(1).max(300) }),
   ask_reporter: z.object({
-    questions: z.array(z.string().min(1).max(300)).min(1).max(MAX_QUESTIONS_PER_CALL),
+    questions: z
+      .array(
+        z.union([
+          z.object({
+            kind: z.enum(QUESTION_KINDS).describe('What it asks for'),
+            text: z.string().min(1).max(300),
+          }),
+          z.string().min(1).max(300),
+        ]),
+      )
+      .min(1)
+      .max(MAX_QUESTIONS_PER_CALL),
     reason,
   }),
   file_ticket: z.object({
@@ -52,7 +69,8 @@ const DESCRIPTIONS: Record<ToolName, string> = {
   search_sentry: 'Search Sentry issues by error text, URL or culprit.',
   get_sentry_issue: 'One Sentry issue: frames, breadcrumbs, release, users affected.',
   search_similar_issues: 'Search open tracker issues for possible duplicates.',
-  ask_reporter: 'Terminal. Ask the reporter what evidence cannot answer.',
+  ask_reporter:
+    'Terminal. Ask the reporter what evidence cannot answer; a question about a known fact is refused.',
   file_ticket: 'Terminal. File the bug as a ticket.',
   mark_duplicate: 'Terminal. The report duplicates an open tracker issue.',
   escalate_to_human: 'Terminal. A person must decide (unclear, risky, not a bug).',
