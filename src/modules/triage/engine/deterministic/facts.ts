@@ -457,7 +457,9 @@ function inferred(
   const statement = [parsed.preamble, ...reporterActual.map((f) => f.value)]
     .filter((s) => s && meaningful(s))
     .join('\n');
-  const evident = evidentExpectation(statement);
+  // The whole "what happened" section counts: its first sentence is often a greeting.
+  const section = parsed.sections.find((s) => s.key === 'actual')?.text ?? '';
+  const evident = evidentExpectation(`${statement}\n${section}`);
   if (evident) {
     add('expected', {
       value: evident.value,

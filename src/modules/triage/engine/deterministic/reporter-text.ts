@@ -31,7 +31,7 @@ const HEADING_KEYS: [RegExp, SectionKey][] = [
   [/how often|frequency|reproducib|occurrence/i, 'frequency'],
   [/^(?:can|could|will|would|did|have|has|is|are|do|does|were|was)\b/i, 'other'],
   [/expect|desired|should happen|intended/i, 'expected'],
-  [/steps|reproduc|how to trigger/i, 'steps'],
+  [/steps|reproduc|how to trigger|what did you do|what were you doing/i, 'steps'],
   [
     /\blogs?\b|console|stack ?trace|traceback|crash (?:report|file|log)|error output|\boutput\b/i,
     'logs',
@@ -225,6 +225,13 @@ export function extractSteps(parsed: ParsedText): { items: string[]; confidence:
       parsed.clean,
     );
   if (action) return { items: [action[0].trim()], confidence: 0.45 };
+  // "When pressing the Branches button it shows…", "after clicking Print", "if you hover over
+  // the legend": the trigger, said without "I".
+  const trigger =
+    /\b(?:when|whenever|after|while|upon|by|on) (?:clicking|pressing|tapping|opening|editing|saving|exporting|importing|uploading|selecting|hovering|dragging|dropping|switching|trying|creating|deleting|removing|adding|running|printing|loading|changing|typing|using|navigating|logging|signing|scrolling|zooming|resizing|pasting|sending|searching|sorting|filtering|refreshing)\b[^.!?\n]{3,100}|\b(?:if|when|whenever) you [^.!?\n]{6,100}/i.exec(
+      parsed.clean,
+    );
+  if (trigger) return { items: [trigger[0].trim()], confidence: 0.45 };
   // "Crashes on startup": starting the app is the whole repro.
   const startup =
     /\b(?:on|at|during|after) (?:start ?up|launch|boot|opening (?:the )?app)\b|\b(?:when|after|as soon as) (?:i |we )?(?:start|open|launch|run)(?:ing)? (?:the |my )?(?:app|application|program|client|it)\b|\bwon'?t (?:start|launch|open)\b|\b(?:fails|failed|unable) to (?:start|launch)\b/i.exec(
@@ -380,7 +387,7 @@ export function evidentExpectation(statement: string): { value: string; evidence
       'a crash',
     ],
     [
-      /\b(?:freez(?:es|ing)|frozen|hangs?|hanging|hung|unresponsive|not responding)\b/i,
+      /\b(?:freez(?:es|ing)|froze|frozen|hangs?|hanging|hung|unresponsive|not responding)\b/i,
       'It stays responsive',
       'a freeze',
     ],
@@ -567,7 +574,7 @@ function firstLine(text: string, max = 160): string {
 
 /** A screenshot, image or screen recording in the report (Markdown, HTML or a video link). */
 export function hasMedia(raw: string): boolean {
-  return /!\[[^\]]*\]\(|<img\b|<video\b|user-images\.githubusercontent|user-attachments|\.(?:png|jpe?g|gif|webp|mp4|mov|webm)\b|\b(?:loom\.com|youtu\.?be|vimeo\.com|imgur\.com)\b/i.test(
+  return /!\[[^\]]*\]\(|<img\b|<video\b|user-images\.githubusercontent|user-attachments|\.(?:png|jpe?g|gif|webp|mp4|mov|webm)\b|\b(?:loom\.com|youtu\.?be|vimeo\.com|imgur\.com|gyazo\.com|monosnap\.com|prnt\.sc|cl\.ly|streamable\.com|screencast\.com|droplr\.com|d\.pr)\b|\b(?:screenshot|screencast|screen recording|video)\b[^\n]{0,40}https?:\/\//i.test(
     raw,
   );
 }
@@ -640,7 +647,7 @@ export function extractWhere(parsed: ParsedText): { value: string; confidence: n
   // A link to a screenshot, a script or a download is evidence, not the page it happened on.
   const asset =
     /github\.com\/.+\/(files|issues|assets)|user-images|user-attachments|\.(?:png|jpe?g|gif|webp|svg|mp4|mov|webm|js|mjs|css|map|zip|gz|log|txt)(?:[:?#]|$)/i;
-  if (url && !asset.test(url[0])) {
+  if (url && !asset.test(url[0]) && !hasMedia(url[0])) {
     return { value: url[0], confidence: 0.7 };
   }
   const ui =
@@ -661,14 +668,18 @@ export function extractWhere(parsed: ParsedText): { value: string; confidence: n
 export function extractActual(parsed: ParsedText): { value: string; confidence: number } | null {
   const section = sectionText(parsed, 'actual');
   if (section && !isVague(section)) {
-    const shaped = sentences(section).slice(0, 3).map(actionSymptom).find(Boolean);
+    const said = sentences(section).filter(isStatement);
+    const shaped = said.slice(0, 3).map(actionSymptom).find(Boolean);
+    const telling = said.find((x) => !isVague(x) && specific(x)) ?? said[0];
     return {
-      value: shaped ? shaped.sentence : tidy(firstSentence(section)),
+      value: shaped ? shaped.sentence : tidy(telling ?? firstSentence(section)),
       confidence: specific(section) ? 0.75 : 0.6,
     };
   }
   const body = parsed.preamble || parsed.clean;
   if (!meaningful(body)) return null;
+  // "…then it shows: "Something went wrong"": what the screen said, in quotes.
+  const quoted = sentences(parsed.clean).find((s) => SHOWS_QUOTE.test(s));
   const said = sentences(body).filter(isStatement).slice(0, 6);
   const first = said[0] ?? firstSentence(body);
   // "Export is broken. I click Export CSV and nothing happens": the symptom says more.
@@ -680,8 +691,17 @@ export function extractActual(parsed: ParsedText): { value: string; confidence: 
     const better = said.find((s) => !isVague(s) && specific(s));
     if (better) return { value: tidy(better), confidence: 0.55 };
   }
-  return { value: tidy(first), confidence: !isVague(first) && specific(body) ? 0.55 : 0.3 };
+  if (quoted && (isVague(first) || !specific(first)))
+    return { value: tidy(quoted), confidence: 0.6 };
+  return {
+    value: tidy(first),
+    confidence: !isVague(first) && specific(body) ? 0.55 : quoted ? 0.5 : 0.3,
+  };
 }
+
+/** A message the screen showed, quoted: `shows "No data"`, `a popup saying 'Access denied'`. */
+const SHOWS_QUOTE =
+  /\b(?:shows?|showed|showing|says?|said|saying|displays?|displayed|reads|prints|returns|gives?|gave|get|got|popup|pop-up|toast|banner|message|error)\b[^.!?\n"“]{0,30}["“][^"”\n]{3,160}["”]/i;
 
 /** A reporter's sentence as a fact: capitalised, without a trailing full stop or colon. */
 function tidy(sentence: string, max = 200): string {
