@@ -170,6 +170,47 @@ describe('customer text in tickets is inert: GitHub and the built-in tracker', (
     expect(seen).toContain(FORGED);
   });
 
+  it("keeps the app version the customer gave, in the agent's questions and the built-in ticket, and hides their IP address", async () => {
+    const project = await createProject(h.db, 'Versions');
+    const created = await request(app.url)
+      .post('/v1/reports')
+      .set(project.auth)
+      .send(
+        reportPayload({
+          description:
+            'Export CSV does nothing in the desktop app 3.7.11.0 on Windows; my IP is 52.14.7.201 if you need to look at the logs.',
+        }),
+      )
+      .expect(202);
+    const { id, reporterToken } = created.body as { id: string; reporterToken: string };
+    const asked: string[] = [];
+    const answered = new Set<string>();
+    const view = await waitFor(
+      async () => {
+        const current = (await request(app.url).get(`/v1/reports/${id}`).set(project.auth))
+          .body as ReportView;
+        const round = current.questions.join('\n');
+        // Each round of questions is answered once, however often it is polled.
+        if (current.status === 'clarifying' && round && !answered.has(round)) {
+          answered.add(round);
+          asked.push(...current.questions);
+          await request(app.url)
+            .post(`/v1/reports/${id}/messages`)
+            .set({ Authorization: `Bearer ${reporterToken}` })
+            .send({ body: 'I expected a CSV file to download. It happens every time I click it.' })
+            .expect(201);
+        }
+        return current.status === 'filed' ? current : undefined;
+      },
+      { what: `report ${id} to be filed`, timeoutMs: 30_000 },
+    );
+    expect(asked.filter((q) => /which version/i.test(q))).toEqual([]);
+    const issue = await h.db.getRepository(BuiltinIssue).findOneByOrFail({ originReportId: id });
+    expect(view.ticket).toBeTruthy();
+    expect(issue.body).toContain('desktop app 3.7.11.0 on Windows');
+    expect(issue.body).not.toContain('52.14.7.201');
+  });
+
   it('files a built-in ticket whose body shows the hostile words as text', async () => {
     const other = await createProject(h.db, 'Builtin');
     const { id } = await fileHostile(app, other.auth);
