@@ -44,7 +44,7 @@ describe('filing into GitHub Issues (the default project, configured from the en
     expect(view.ticket!.key).toMatch(/^acme\/web#\d+$/);
     const issue = github.issues.find((i) => i.body?.includes(`repro:report=${created.body.id}`))!;
     expect(issue.title).toBe('Export is broken on /settings/billing');
-    expect(issue.labels).toEqual(['bug', 'repro', 'account:Globex']);
+    expect(issue.labels).toEqual(['bug', 'repro', 'account:Globex', 'priority: medium']);
     expect(issue.body).toContain('- Account: Globex');
     expect(github.issues.filter((i) => i.body?.includes(created.body.id))).toHaveLength(1);
     const ticket = await h.db.getRepository(Ticket).findOneByOrFail({ key: view.ticket!.key });

@@ -48,13 +48,9 @@ export interface ReportView {
   source: string;
   createdAt: string;
   updatedAt: string;
-  ticket: {
-    key: string;
-    url: string;
-    relation: string;
-    /** The ticket's priority now, and why (duplicates may have raised it since). */
-    priority: { level: string; reasons: string[] } | null;
-  } | null;
+  ticket: { key: string; url: string; relation: string } | null;
+  /** The ticket's priority now, and why (duplicates may have raised it since); null without one. */
+  priority: { level: string; reasons: string[] } | null;
   /**
    * Set when the ticket this report created is urgent (filed so, or raised so by duplicates
    * since) and no person approved the report: it reached engineers at once, and the people
@@ -262,14 +258,8 @@ export class IntakeService {
       source: report.source,
       createdAt: report.createdAt.toISOString(),
       updatedAt: report.updatedAt.toISOString(),
-      ticket: ticket
-        ? {
-            key: ticket.key,
-            url: ticket.url,
-            relation: ticket.relation,
-            priority: ticket.priority,
-          }
-        : null,
+      ticket: ticket ? { key: ticket.key, url: ticket.url, relation: ticket.relation } : null,
+      priority: ticket?.priority ?? null,
       urgentFiled:
         ticket?.relation === 'created' &&
         ticket.priority?.level === 'urgent' &&
