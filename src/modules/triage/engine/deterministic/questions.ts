@@ -97,7 +97,10 @@ function gapWeight(kind: QuestionKind, facts: FactPicture, g: Grounding): Weight
       return g.errorText ? 'extra' : 'blocking';
     case 'version':
       if (!g.versioned || known('version')) return null;
-      return g.versioned === true || INSTALLED.test(g.text) ? 'blocking' : 'extra';
+      // Neither a version nor where it runs: nobody could set up the same copy to try it.
+      return g.versioned === true || INSTALLED.test(g.text) || !known('environment')
+        ? 'blocking'
+        : 'extra';
     case 'latest':
       // Only a project that says what its latest version is can tell an old one.
       if (g.versioned !== true || !g.latest || !known('version') || g.onLatest) return null;

@@ -84,7 +84,9 @@ const PLACEHOLDER_LINES: RegExp[] = [
   /^([*_])[^*_]{3,160}[.:?]\1$/,
   // Checkboxes: an unticked box says nothing; a ticked acknowledgement is not about the bug.
   /^[-*]\s*\[ \]/,
-  /^[-*]\s*\[[xX]\]\s*(?:i (?:have|'ve|searched|read|agree|confirm|understand|checked|am not)|i've|this is not a duplicate|.*code of conduct|.*(?:existing|open|closed) issues)/i,
+  // (A ticked "I have updated to the latest version" or "I tried another browser" stays: it is
+  // about the bug.)
+  /^[-*]\s*\[[xX]\]\s*(?:i(?: have|'ve)? (?:searched|read|agree|confirm|understand|checked (?:for|the|existing|open|closed))|i am not|this is not a duplicate|.*code of conduct|.*(?:existing|open|closed|similar) (?:issues|reports)|.*(?:guidelines|documentation|faq|contributing))/i,
   /^<!--.*-->$/,
 ];
 
@@ -732,7 +734,7 @@ export function specific(text: string): boolean {
 }
 
 const OUTCOME =
-  /\b(error|exception|fail(?:s|ed|ure)?|crash(?:es|ed)?|freez(?:e|es|ing)|froze|frozen|hang(?:s|ing)?|blank|white|empty|missing|not (?:shown|showing|displayed|appear|visible|loading)|doesn'?t (?:show|appear|load|open|start|display|update|find|recogni[sz]e)|won'?t (?:start|open|load)|(?:will|does|did) not (?:show|appear|load|open|start|display|update|save)|nothing happens|flash(?:es|ing)|blurry|low quality|pixelated|distorted|cut off|wrong|incorrect|differ(?:s|ent)?|mismatch\w*|inconsistent|(?:don'?t|doesn'?t) match|duplicate[sd]?|disappear(?:s|ed)?|slow|timeout|timed out|\d{3}\b|undefined|null|cannot read|unable to|asks? (?:again|every ?time)|not respond(?:ing)?|does nothing|stuck|spinner|loop|never (?:finish|load|end|complete|open|show|appear)\w*|hangs?|(?:takes|took) (?:minutes|hours|forever|ages)|jumps?|flicker\w*|overlap\w*|misalign\w*)/i;
+  /\b(error|exception|fail(?:s|ed|ure)?|crash(?:es|ed)?|freez(?:e|es|ing)|froze|frozen|hang(?:s|ing)?|blank|white|empty|missing|not (?:shown|showing|displayed|appear|visible|loading)|doesn'?t (?:show|appear|load|open|start|display|update|find|recogni[sz]e)|won'?t (?:start|open|load)|(?:will|does|did) not (?:show|appear|load|open|start|display|update|save)|nothing happens|flash(?:es|ing)|blurry|low quality|pixelated|distorted|cut off|\bno\b[^.!?\n]{0,30}\b(?:displayed|shown|showing|visible|appear\w*|loaded|found)\b|wrong|incorrect|differ(?:s|ent)?|mismatch\w*|inconsistent|(?:don'?t|doesn'?t) match|duplicate[sd]?|disappear(?:s|ed)?|slow|timeout|timed out|\d{3}\b|undefined|null|cannot read|unable to|asks? (?:again|every ?time)|not respond(?:ing)?|does nothing|stuck|spinner|loop|never (?:finish|load|end|complete|open|show|appear)\w*|hangs?|(?:takes|took) (?:minutes|hours|forever|ages)|jumps?|flicker\w*|overlap\w*|misalign\w*)/i;
 const NEGATED =
   /\b(?:unable to|failed to|fails to|doesn'?t|does not|doest|don'?t|do not|didn'?t|did not|won'?t|will not|can'?t|cannot|can not|isn'?t|is not|aren'?t|are not|no longer|not|never|stopped)\s+(?:be\s+)?(?:able to\s+)?[a-z]{3,}/i;
 const VAGUE_SUBJECT =
