@@ -15,14 +15,20 @@ import {
 } from '../../src/modules/triage/eval/triage-eval';
 import { datasetPath } from '../support/datasets';
 
-/** The goals (issue: "Build an evaluation command"). Not asserted yet: see the todos. */
+/**
+ * The goals (issue 15) and where the deterministic engine stands on these development sets.
+ * Met goals are asserted; the others keep a floor a little under what was measured, so a change
+ * that makes the questions worse fails, and say the goal in their name.
+ */
 const GOALS = {
-  /** Questions that ask for something the report already states, at most. */
+  /** Questions that ask for something the report already states, at most (measured 1.5 %). */
   maxReaskRate: 0.05,
-  /** Asked reports where a question covers what the maintainer asked, at least. */
-  minCoverage: 0.6,
-  /** Filed although the maintainer needed something (candidate wrong calls), at most. */
+  /** Asked reports whose maintainer asked an askable kind, covered (goal 60 %, measured 57.9 %). */
+  minCoverageOfKnown: 0.6,
+  coverageOfKnownFloor: 0.52,
+  /** Filed although the maintainer needed something askable (goal 10 %, measured 21 %). */
   maxFiledWithQuestionRate: 0.1,
+  filedWithQuestionCeiling: 0.26,
 };
 
 const FILES = ['vague-reports.dev.jsonl', 'vague-reports.web.dev.jsonl'];
@@ -62,11 +68,17 @@ describe('repro eval triage on the vague reports', () => {
     expect(known.length / report.records.length).toBeGreaterThanOrEqual(0.5);
   });
 
-  it.todo(`asks for what the report states in at most ${GOALS.maxReaskRate * 100} % of questions`);
-  it.todo(
-    `covers what the maintainer asked in at least ${GOALS.minCoverage * 100} % of asked reports`,
-  );
-  it.todo(
-    `files at most ${GOALS.maxFiledWithQuestionRate * 100} % of reports whose maintainer needed something the agent can ask`,
-  );
+  it(`asks for what the report states in at most ${GOALS.maxReaskRate * 100} % of questions`, () => {
+    expect(report.totals.reaskRate).not.toBeNull();
+    expect(report.totals.reaskRate!).toBeLessThanOrEqual(GOALS.maxReaskRate);
+  });
+
+  it(`covers what the maintainer asked in at least ${GOALS.coverageOfKnownFloor * 100} % of asked reports (goal ${GOALS.minCoverageOfKnown * 100} %)`, () => {
+    expect(report.totals.coverageOfKnown!).toBeGreaterThanOrEqual(GOALS.coverageOfKnownFloor);
+  });
+
+  it(`files at most ${GOALS.filedWithQuestionCeiling * 100} % of reports whose maintainer needed something askable (goal ${GOALS.maxFiledWithQuestionRate * 100} %)`, () => {
+    const rate = report.totals.filedWithMaintainerQuestion.length / report.totals.reports;
+    expect(rate).toBeLessThanOrEqual(GOALS.filedWithQuestionCeiling);
+  });
 });
