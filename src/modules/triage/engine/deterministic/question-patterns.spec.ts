@@ -12,6 +12,7 @@ import { chooseQuestions, foreignLanguage, renderQuestionMessage } from './quest
 import { billingRecording, triageInput } from '../../../../../test/factories/triage-input.factory';
 import { extractFrequency, parseReporterText } from './reporter-text';
 import { writeTicket } from '../ticket/ticket-writer';
+import { renderTicketBody } from '../ticket/ticket-body';
 
 /** A report posted to the API, as a public tracker's issue would be. */
 function posted(text: string, overrides: Partial<TriageInput> = {}): TriageInput {
@@ -270,5 +271,33 @@ describe('questions quote the right thing; titles say what is wrong where', () =
     );
     const message = renderQuestionMessage(questions(posted(text)), null, { ownLanguage: true });
     expect(message).toContain('in any language');
+  });
+});
+
+describe('the ticket keeps the reporter’s key facts', () => {
+  it('carries the version, OS, steps, actual and expected result of a form', () => {
+    const input = posted(FORM.replace('_No response_', 'Notes arrive again'));
+    const facts = buildFacts(input);
+    const proposal = writeTicket(facts, input);
+    const body = renderTicketBody({
+      reportId: 'rep_1',
+      description: input.report.description,
+      pageUrl: null,
+      pageTitle: null,
+      userAgent: null,
+      client: {},
+      sentry: {},
+      reporter: null,
+      account: null,
+      recording: null,
+      proposal,
+      facts,
+    });
+    expect(body).toContain('**Version:** 5.12.3');
+    expect(body).toContain('**Environment:** macOS 14.4');
+    expect(body).toContain('Put the laptop to sleep with the app open');
+    expect(body).toMatch(/\*\*What happened:\*\* After waking the laptop the sync icon stays grey/);
+    expect(body).toMatch(/\*\*Expected:\*\* Notes arrive again/);
+    expect(proposal.title).toBe('Sync stops after the laptop wakes from sleep');
   });
 });
