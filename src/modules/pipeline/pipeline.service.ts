@@ -20,7 +20,7 @@ import { ConversationService, type MessageView } from '../conversation/conversat
 import type { ReportStatus } from '../reports/report-state-machine';
 import { canTransition } from '../reports/report-state-machine';
 import { ReportsService } from '../reports/reports.service';
-import { DuplicateActionsService, raisedLine } from '../trackers/duplicate-actions.service';
+import { DuplicateActionsService } from '../trackers/duplicate-actions.service';
 import { priorityBasisOf } from '../trackers/ticket-priority';
 import type { SentryAttachment } from '../sentry/sentry-attachment';
 import { SentryMatchingService } from '../sentry/sentry-matching.service';
@@ -213,7 +213,9 @@ export class PipelineService {
       },
       priorityBasisOf(report, severity, sentryIssue),
     );
-    const raisedText = raised ? `; ${raisedLine(raised).replace(/\*\*/g, '')}` : '';
+    const raisedText = raised
+      ? `; Priority raised${raised.from ? ` from ${raised.from}` : ''} to ${raised.to}: ${raised.reasons.join('; ')}`
+      : '';
     const merged = await this.db.transaction(async (manager) => {
       const counts = await this.duplicates.link(manager, report.id, ticketId);
       const moved = await this.reports.transition(

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { inertInline } from '../../common/inert-text';
 import { SEVERITIES } from '../../common/severity';
 import type { Project } from '../projects/entities/project.entity';
 import type { Report } from '../reports/entities/report.entity';
@@ -31,10 +32,13 @@ function severityLevel(severity: PriorityBasis['severity']): PriorityLevel {
   return decidePriority({ severity, account: null, reports: 1, accounts: 1, sentry: null }).level;
 }
 
-/** The lines a comment gets when its report raised the ticket's priority. */
+/**
+ * The line a comment gets when its report raised the ticket's priority. The reasons may name an
+ * account's tier, which the customer's side wrote: inert Markdown, as all customer text is.
+ */
 export function raisedLine(raised: NonNullable<Announced['raised']>): string {
   const from = raised.from ? ` from ${raised.from}` : '';
-  return `Priority raised${from} to **${raised.to}**: ${raised.reasons.join('; ')}.`;
+  return `Priority raised${from} to **${raised.to}**: ${raised.reasons.map(inertInline).join('; ')}.`;
 }
 
 /**
