@@ -4,6 +4,7 @@ import { decideTicketPriority, type PriorityBasis } from './ticket-priority';
 
 const basis = (overrides: Partial<PriorityBasis> = {}): PriorityBasis => ({
   severity: 'medium',
+  severityWhy: null,
   account: null,
   sentry: null,
   ...overrides,
@@ -39,6 +40,27 @@ describe('decideTicketPriority', () => {
       level: 'urgent',
       reasons: ['Severity high', 'Sentry: 30 users'],
     });
+  });
+});
+
+describe("the severity's why", () => {
+  it('goes with the severity it explains', () => {
+    const filed = decideTicketPriority(basis({ severity: 'high', severityWhy: 'words: crash' }), {
+      reports: 1,
+      accounts: 1,
+    });
+    const lower = decideTicketPriority(
+      basis({ severity: 'low', severityWhy: 'words: typo' }),
+      { reports: 2, accounts: 2 },
+      filed,
+    );
+    expect(lower.reasons[0]).toBe('Severity high (words: crash)');
+    const higher = decideTicketPriority(
+      basis({ severity: 'urgent', severityWhy: 'words: data loss' }),
+      { reports: 3, accounts: 2 },
+      lower,
+    );
+    expect(higher.reasons[0]).toBe('Severity urgent (words: data loss)');
   });
 });
 

@@ -16,11 +16,13 @@ export function priorityBasisOf(
   report: Report,
   severity: Severity | null | undefined,
   sentryIssue: SentryAttachment | null | undefined,
+  severityWhy: string | null = null,
 ): PriorityBasis {
   const { account } = report;
   const revenue = account?.revenue == null ? null : Number(account.revenue);
   return {
     severity: severity ?? null,
+    severityWhy: severity ? severityWhy : null,
     account: account
       ? {
           tier: account.tier,
@@ -43,9 +45,16 @@ export function decideTicketPriority(
   counts: { reports: number; accounts: number },
   previous: TicketPriority | null = null,
 ): TicketPriority {
+  const severity = higherSeverity(previous?.basis.severity, basis.severity);
+  // The why goes with the severity it explains: the earlier one unless the new one is higher.
+  const severityWhy =
+    previous && severity === previous.basis.severity
+      ? (previous.basis.severityWhy ?? null)
+      : (basis.severityWhy ?? null);
   const merged: PriorityBasis = previous
     ? {
-        severity: higherSeverity(previous.basis.severity, basis.severity),
+        severity,
+        severityWhy,
         account: strongerAccount(previous.basis.account, basis.account),
         sentry: largerSentry(previous.basis.sentry, basis.sentry),
       }

@@ -17,6 +17,8 @@ import type { Priority, PriorityInput } from '../../triage/engine/ticket/priorit
 export interface TicketPriority extends Priority {
   basis: {
     severity: Severity | null;
+    /** What that severity rests on, when the engine said. */
+    severityWhy?: string | null;
     account: PriorityInput['account'];
     sentry: PriorityInput['sentry'];
   };

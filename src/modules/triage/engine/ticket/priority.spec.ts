@@ -33,6 +33,12 @@ describe('decidePriority', () => {
     expect(decidePriority(input({ severity: 'low' })).level).toBe('low');
   });
 
+  it('says what the severity rests on when the engine said', () => {
+    expect(
+      decidePriority(input({ severity: 'high', severityWhy: 'words: crash' })).reasons,
+    ).toEqual(['Severity high (words: crash)']);
+  });
+
   it('assumes medium when nobody assessed the severity, and says it assumed', () => {
     const priority = decidePriority(input({ severity: null }));
     expect(priority.level).toBe('medium');

@@ -23,6 +23,8 @@ export interface PriorityAccount {
 export interface PriorityInput {
   /** The triage agent's (or a person's) severity; null when nobody assessed it. */
   severity: Severity | null;
+  /** What the severity rests on, when the engine said (`words: crash`): shown after it. */
+  severityWhy?: string | null;
   /** The strongest account behind the ticket (see strongerAccount); null without one. */
   account: PriorityAccount | null;
   /** Reports linked to the ticket, this one included (1 for a new ticket). */
@@ -149,7 +151,7 @@ export function decidePriority(input: PriorityInput): Priority {
   const severity = input.severity ?? UNASSESSED_SEVERITY;
   const reasons = [
     input.severity
-      ? `Severity ${severity}`
+      ? `Severity ${severity}${input.severityWhy ? ` (${input.severityWhy})` : ''}`
       : `Severity not assessed (${UNASSESSED_SEVERITY} assumed)`,
   ];
   let steps = 0;
