@@ -121,7 +121,7 @@ describe('priority on Linear', () => {
     const raised = await h.db
       .getRepository(PipelineEvent)
       .findOneByOrFail({ reportId: third, event: 'urgent_raised' });
-    expect(raised.reason).toContain(`${ticket.key} raised to urgent without a person`);
+    expect(raised.reason).toContain(`${ticket.key} raised to urgent by this report`);
     const merged = await h.db
       .getRepository(PipelineEvent)
       .findOneByOrFail({ reportId: third, toStatus: 'duplicate' });

@@ -233,7 +233,7 @@ export class PipelineService {
             reportId: report.id,
             stage: 'dedupe',
             event: 'urgent_raised',
-            reason: `${ticketKey} raised to urgent without a person: ${raised.reasons.join('; ')}`,
+            reason: `${ticketKey} raised to urgent by this report, on the tracker at once: ${raised.reasons.join('; ')}`,
             details: { ticket: ticketKey, priority: raised },
           },
           manager,
