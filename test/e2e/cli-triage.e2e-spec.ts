@@ -270,6 +270,23 @@ describe('repro policy', () => {
     expect(await stored()).toEqual({ approvalTiers: ['enterprise', 'gold'] });
   });
 
+  it('sets question hints one by one, keeping the others, and refuses an empty one', async () => {
+    await policy('--logs-hint', 'Help → Show Logs', '--versioned', 'yes');
+    const set = await policy('--latest-hint', '4.2.0');
+    expect(set.code).toBe(0);
+    const hints = { logs: 'Help → Show Logs', versioned: true, latest: '4.2.0' };
+    expect(JSON.parse(set.stdout).effective.questionHints).toEqual(hints);
+    expect(await stored()).toMatchObject({ questionHints: hints });
+
+    const empty = await policy('--version-hint', '   ');
+    expect(empty.code).not.toBe(0);
+    expect(empty.stderr).toContain('questionHints.version');
+    expect((await stored())?.questionHints).toEqual(hints);
+
+    await policy('--reset', 'questionHints');
+    expect((await stored())?.questionHints).toBeUndefined();
+  });
+
   it('refuses an invalid value, naming the setting, and stores nothing', async () => {
     await policy('--reset', 'maxQuestions,approvalTiers,approvalSeverities');
     const before = await stored();

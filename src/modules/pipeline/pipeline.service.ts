@@ -194,7 +194,7 @@ export class PipelineService {
       known.sentryIssue !== undefined
         ? known.sentryIssue
         : ((await this.sentry.find(report.id))?.issue ?? null);
-    const severity = (await this.triage.record(report.id))?.proposal?.severity;
+    const proposal = (await this.triage.record(report.id))?.proposal;
     const { ticketKey, announces, raised } = await this.duplicates.announce(
       project,
       report,
@@ -211,7 +211,7 @@ export class PipelineService {
           keepEmails: keptEmails(resolvePolicy(project.agentPolicy), report.reporter?.email),
         });
       },
-      priorityBasisOf(report, severity, sentryIssue),
+      priorityBasisOf(report, proposal?.severity, sentryIssue, proposal?.severityWhy ?? null),
     );
     const raisedText = raised
       ? `; Priority raised${raised.from ? ` from ${raised.from}` : ''} to ${raised.to}: ${raised.reasons.join('; ')}`

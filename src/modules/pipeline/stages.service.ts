@@ -27,7 +27,7 @@ import type { SentryAttachment } from '../sentry/sentry-attachment';
 import { SentryMatchingService, type SentryMatchOutcome } from '../sentry/sentry-matching.service';
 import { TicketFilingService } from '../trackers/ticket-filing.service';
 import { decideTicketPriority, priorityBasisOf } from '../trackers/ticket-priority';
-import { renderQuestionMessage } from '../triage/engine/deterministic/questions';
+import { foreignLanguage, renderQuestionMessage } from '../triage/engine/deterministic/questions';
 import { composeDraft } from '../triage/engine/ticket/ticket-draft';
 import { TriageService } from '../triage/triage.service';
 import { JOB_FOR_STATUS, jobApplies, runsInline, STAGE_OF_JOB } from './pipeline.stages';
@@ -320,7 +320,10 @@ export class StagesService {
     switch (decision.kind) {
       case 'ask': {
         if (decision.questions.length) {
-          const body = renderQuestionMessage(decision.questions, reporterName);
+          const body = renderQuestionMessage(decision.questions, reporterName, {
+            // The greeting is English; a reporter who wrote in another language may answer in it.
+            ownLanguage: foreignLanguage(report.description),
+          });
           await this.pipeline.ask(report.id, decision.questions, body);
           return null;
         }
@@ -444,7 +447,12 @@ export class StagesService {
       carried.triage !== undefined ? carried.triage : await this.triage.record(full.id);
     // A new ticket: this report is its one report, from one account.
     const priority = decideTicketPriority(
-      priorityBasisOf(full, triage?.proposal?.severity, sentryIssue),
+      priorityBasisOf(
+        full,
+        triage?.proposal?.severity,
+        sentryIssue,
+        triage?.proposal?.severityWhy ?? null,
+      ),
       { reports: 1, accounts: 1 },
     );
     const draft = composeDraft({

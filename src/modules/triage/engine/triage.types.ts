@@ -110,6 +110,9 @@ export interface TicketProposal {
   expected: string | null;
   actual: string | null;
   severity: Severity;
+  /** What the severity rests on, in a few words (`words: crash`, `Sentry: 60 users`); the
+   * ticket's priority shows it. Absent when nothing stood out (medium) or the engine did not say. */
+  severityWhy?: string;
   labels: string[];
 }
 

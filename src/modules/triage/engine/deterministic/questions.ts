@@ -92,8 +92,11 @@ function gapWeight(kind: QuestionKind, facts: FactPicture, g: Grounding): Weight
       // it happens again (frequency, below).
       return g.oneOff && !g.acted && known('where') ? null : 'blocking';
     case 'logs':
-      // An error, crash or blank screen with nothing to read: the log says what broke.
+      // An error, crash or blank screen with nothing to read: the log says what broke. A hosted
+      // app's customers are not asked to open developer tools unless the project says where
+      // its logs are (its widget's recording captures the console instead).
       if (known('logs') || !g.failure) return null;
+      if (g.versioned === false && !g.hints.logs) return null;
       return g.errorText ? 'extra' : 'blocking';
     case 'version':
       if (!g.versioned || known('version')) return null;

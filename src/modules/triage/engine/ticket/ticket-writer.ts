@@ -52,7 +52,7 @@ export function writeTicket(facts: FactPicture, input: TriageInput): TicketPropo
     steps: facts.steps?.items ?? [],
     expected: facts.expected?.value ?? null,
     actual: facts.actual ? withEvidence(facts.actual) : null,
-    severity: severity(facts, input),
+    ...assessSeverity(facts, input),
     labels: labels(facts, input),
   };
 }
@@ -296,6 +296,14 @@ const COSMETIC_WORDS =
 
 /** urgent > high > low > medium, by the rules below; medium when nothing stands out. */
 export function severity(facts: FactPicture, input: TriageInput): Severity {
+  return assessSeverity(facts, input).severity;
+}
+
+/** The severity and what it rests on (the words, the Sentry counts, the failing payment route). */
+export function assessSeverity(
+  facts: FactPicture,
+  input: TriageInput,
+): { severity: Severity; severityWhy?: string } {
   const words = [
     input.report.description,
     ...input.conversation.map((t) => t.answer ?? ''),
@@ -312,10 +320,21 @@ export function severity(facts: FactPicture, input: TriageInput): Severity {
   ];
   // Money that fails to move is urgent even when only one person reported it.
   const paymentBroken = failingUrls.some((u) => PAYMENT_ROUTE.test(pathOf(u.split(' ')[0]) ?? ''));
-  if (URGENT_WORDS.test(words) || users >= 50 || paymentBroken) return 'urgent';
-  if (BLOCKED_WORDS.test(words) || events >= 100 || users >= 10) return 'high';
-  if (COSMETIC_WORDS.test(words) && !facts.actual?.value.match(/error|fail|crash/i)) return 'low';
-  return 'medium';
+  const said = (re: RegExp) => re.exec(words)?.[0].toLowerCase();
+  const urgent = said(URGENT_WORDS);
+  if (urgent) return { severity: 'urgent', severityWhy: `words: ${urgent}` };
+  if (users >= 50) return { severity: 'urgent', severityWhy: `Sentry: ${users} users` };
+  if (paymentBroken) return { severity: 'urgent', severityWhy: 'a payment route fails' };
+  const blocked = said(BLOCKED_WORDS);
+  if (blocked) return { severity: 'high', severityWhy: `words: ${blocked}` };
+  if (events >= 100 || users >= 10) {
+    return { severity: 'high', severityWhy: `Sentry: ${events} events, ${users} users` };
+  }
+  const cosmetic = said(COSMETIC_WORDS);
+  if (cosmetic && !facts.actual?.value.match(/error|fail|crash/i)) {
+    return { severity: 'low', severityWhy: `words: ${cosmetic}` };
+  }
+  return { severity: 'medium' };
 }
 
 function labels(facts: FactPicture, input: TriageInput): string[] {
