@@ -104,7 +104,7 @@ describe('widget-client against the real API: from the page to a ticket', () => 
     }).toString('utf8');
   }
 
-  it('a customer navigates, types secrets, hits a failing request, reports by keyboard, answers the agent across a reload, and sees "We’ve filed this"', async () => {
+  it('a customer whose session shows the failed save is told it was filed, without a question', async () => {
     const bodies = watchRequests(page);
     await load();
     await page.fill('#password', PASSWORD);
@@ -134,28 +134,20 @@ describe('widget-client against the real API: from the page to a ticket', () => 
     );
     expect(stored.source).toBe('widget');
 
-    // The agent asks; the question shows in the panel; a reload loses nothing.
-    await dialog().getByText('We have a question').waitFor({ timeout: 30_000 });
-    await page.screenshot({ path: join(SHOTS, 'real-api-question-desktop-light.png') });
-    await page.reload();
-    await launcher().click();
-    const answer = dialog().getByLabel('Your answer');
-    await answer.waitFor();
-    await answer.focus();
-    await page.keyboard.type(
-      'I expected my new card to be saved and shown on my billing page. It happens every time.',
-    );
-    await page.keyboard.press('Tab');
-    await page.keyboard.press('Enter');
+    // "billing is broken", and the recording shows Save card clicked and the request failing:
+    // what they did and what they expected are in the evidence, so nobody asks.
     await dialog()
       .getByText(/^We’ve filed this as .+\.$/)
       .waitFor({ timeout: 30_000 });
-
-    await page.screenshot({ path: join(SHOTS, 'real-api-filed-desktop-light.png') });
-
+    await page.screenshot({ path: join(SHOTS, 'real-api-filed-unasked-desktop-light.png') });
     const view = await waitForReport(api.url, acme.auth, stored.id, 'filed');
+    expect(view.questions).toEqual([]);
+    expect(view.triage?.questionsAsked).toBe(0);
+    expect(view.triage?.facts.expected).toMatchObject({
+      source: 'inferred',
+      value: 'Clicking "Save card" completes without an error',
+    });
     expect(view.recording).toMatchObject({ analyzed: true });
-    expect(view.recording!.events).toBeGreaterThan(2);
     const dump = databaseDump();
     // The ticket has the steps from before the report: the failed request and the console error.
     expect(dump).toContain('/api/billing');
@@ -165,6 +157,49 @@ describe('widget-client against the real API: from the page to a ticket', () => 
       for (const body of bodies) expect(body).not.toContain(secret);
       expect(dump).not.toContain(secret);
     }
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('a customer reports what the session cannot show, answers the agent across a reload, and sees "We’ve filed this"', async () => {
+    const bodies = watchRequests(page);
+    await load();
+    await page.fill('#password', PASSWORD);
+    await page.click('#orders-link');
+    await page.waitForURL(/\/app\/orders$/);
+    await openAndWrite('my orders look wrong', 'bo@acme.example');
+    await dialog().getByRole('button', { name: 'Send' }).click();
+    await dialog().getByText('Thanks, your report was sent.').waitFor();
+    const stored = await waitFor(
+      () =>
+        reports().findOneBy({ projectId: acme.project.id, description: 'my orders look wrong' }),
+      { what: 'the report' },
+    );
+
+    // Nothing failed in the session: what exactly is wrong is the customer's to say.
+    await dialog().getByText('We have a question').waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: join(SHOTS, 'real-api-question-desktop-light.png') });
+    await page.reload();
+    await launcher().click();
+    const answer = dialog().getByLabel('Your answer');
+    await answer.waitFor();
+    await answer.focus();
+    await page.keyboard.type(
+      'The list shows every order twice since this morning. I expected each order once.',
+    );
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await dialog()
+      .getByText(/^We’ve filed this as .+\.$/)
+      .waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: join(SHOTS, 'real-api-filed-desktop-light.png') });
+
+    const view = await waitForReport(api.url, acme.auth, stored.id, 'filed');
+    expect(view.triage?.questionsAsked).toBeGreaterThan(0);
+    expect(view.triage?.facts.expected?.value).toMatch(/each order once/);
+    expect(view.recording).toMatchObject({ analyzed: true });
+    // The ticket has the customer's path from the recording.
+    expect(databaseDump()).toContain('/app/orders');
+    for (const body of bodies) expect(body).not.toContain(PASSWORD);
     expect(pageErrors).toEqual([]);
   });
 

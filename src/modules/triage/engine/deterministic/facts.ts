@@ -392,6 +392,16 @@ function fromAnswers(conversation: ConversationTurn[], add: Add): void {
                 ? extractExpected(parsedWhole)
                 : extractActual(parsedWhole);
           if (!got || (key === 'actual' && got.confidence < 0.5)) return;
+          // What matched, not the whole answer: "Actual: …" is the actual, not the steps too.
+          const value = 'items' in got ? got.items.join(' → ') : got.value;
+          add(key, {
+            value,
+            items: 'items' in got ? got.items : undefined,
+            source: 'reporter',
+            confidence: 0.75,
+            evidence: `reporter's answer${turn.answeredAt ? ` at ${turn.answeredAt}` : ''}`,
+          });
+          return;
         } else return;
       }
       const items = key === 'steps' ? (listItems(text, 1) ?? splitSentences(text)) : undefined;

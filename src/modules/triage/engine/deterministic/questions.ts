@@ -122,7 +122,7 @@ function gapWeight(kind: QuestionKind, facts: FactPicture, g: Grounding): Weight
       if (known('frequency') || g.recording) return null;
       // Never a filler beside other questions. A one-off seen once with nothing to repeat is
       // the exception: whether it happens again is then the real gap, and asked alone.
-      return g.oneOff && !g.acted ? 'blocking' : null;
+      return g.oneOff && !g.acted && !known('steps') ? 'blocking' : null;
     case 'where':
       // The steps lead to the place; the widget knows the page; a report posted by another
       // system (a public tracker) rarely has one page to name. A forwarded email may.

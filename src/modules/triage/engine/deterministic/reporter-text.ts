@@ -106,6 +106,23 @@ function headingOf(line: string): { heading: string; rest: string; strong: boole
   return null;
 }
 
+/**
+ * "…press Save. Expected: it saves. Actual: an error." written on one line: each label that names
+ * a fact, after the end of a sentence, starts a line of its own.
+ */
+function inlineLabels(line: string): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  for (const m of line.matchAll(/(?<=[.!?])\s+(?=([A-Z][A-Za-z ]{2,30}):\s)/g)) {
+    const key = keyOfHeading(m[1]);
+    if (!key || key === 'other') continue;
+    parts.push(line.slice(start, m.index));
+    start = m.index + m[0].length;
+  }
+  parts.push(line.slice(start));
+  return parts;
+}
+
 function keyOfHeading(heading: string): SectionKey | null {
   const words = heading.replace(/[*_`]/g, '').trim();
   for (const [pattern, key] of HEADING_KEYS) if (pattern.test(words)) return key;
@@ -132,7 +149,7 @@ export function stripPlaceholders(text: string): string {
 
 /** Splits a report into template sections. Unknown "Label:" lines stay as content. */
 export function parseReporterText(text: string): ParsedText {
-  const lines = text.split(/\r?\n/);
+  const lines = text.split(/\r?\n/).flatMap(inlineLabels);
   const sections: { key: SectionKey; heading: string; lines: string[] }[] = [];
   const preamble: string[] = [];
   for (const raw of lines) {
