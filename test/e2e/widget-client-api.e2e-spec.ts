@@ -196,6 +196,7 @@ describe('widget-client against the real API: from the page to a ticket', () => 
     const view = await waitForReport(api.url, acme.auth, stored.id, 'filed');
     expect(view.triage?.questionsAsked).toBeGreaterThan(0);
     expect(view.triage?.facts.expected?.value).toMatch(/each order once/);
+    expect(view.triage?.facts.actual?.value).toMatch(/every order twice/);
     expect(view.recording).toMatchObject({ analyzed: true });
     // The ticket has the customer's path from the recording.
     expect(databaseDump()).toContain('/app/orders');

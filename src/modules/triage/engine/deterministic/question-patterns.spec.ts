@@ -103,6 +103,11 @@ describe('what the report states is never asked again', () => {
     ).not.toContain('actual');
   });
 
+  it('asks what exactly is wrong when the report only judges ("my orders look wrong")', () => {
+    expect(kinds(triageInput({}, 'my orders look wrong'))).toEqual(['actual', 'steps']);
+    expect(kinds(triageInput({}, 'my orders show the wrong totals'))).not.toContain('actual');
+  });
+
   it.each([
     ['a crash', 'The desktop client crashes when I drop a folder onto the window'],
     ['a blank window', 'Preferences window opens blank after the update'],

@@ -734,6 +734,9 @@ function tidy(sentence: string, max = 200): string {
 
 /** True when the text names an observable outcome, not just "it doesn't work". */
 export function specific(text: string): boolean {
+  // "My orders look wrong" judges without saying what is seen: not specific.
+  const judged = JUDGEMENT_ONLY.exec(text);
+  if (judged && !OUTCOME.test(text.slice(0, judged.index))) return false;
   if (OUTCOME.test(text)) return true;
   // "Desktop notifications don't work", "Search no longer returns results": a named feature
   // and what it fails to do. "It doesn't work" names nothing.
@@ -750,6 +753,8 @@ export function specific(text: string): boolean {
   );
 }
 
+const JUDGEMENT_ONLY =
+  /\b(?:looks?|seems?|is|are|was|were|went|goes|go|feels?)\s+(?:all\s+|really\s+|very\s+|a bit\s+)?(?:wrong|weird|strange|off|odd|funny|incorrect|broken|messed up)\s*[.!?]*\s*$/i;
 const OUTCOME =
   /\b(error|exception|fail(?:s|ed|ure)?|crash(?:es|ed)?|freez(?:e|es|ing)|froze|frozen|hang(?:s|ing)?|blank|white|empty|missing|not (?:shown|showing|displayed|appear|visible|loading)|doesn'?t (?:show|appear|load|open|start|display|update|find|recogni[sz]e)|won'?t (?:start|open|load)|(?:will|does|did) not (?:show|appear|load|open|start|display|update|save)|nothing happens|flash(?:es|ing)|blurry|low quality|pixelated|distorted|cut off|\bno\b[^.!?\n]{0,30}\b(?:displayed|shown|showing|visible|appear\w*|loaded|found)\b|wrong|incorrect|differ(?:s|ent)?|mismatch\w*|inconsistent|(?:don'?t|doesn'?t) match|duplicate[sd]?|disappear(?:s|ed)?|slow|timeout|timed out|\d{3}\b|undefined|null|cannot read|unable to|asks? (?:again|every ?time)|not respond(?:ing)?|does nothing|stuck|spinner|loop|never (?:finish|load|end|complete|open|show|appear)\w*|hangs?|(?:takes|took) (?:minutes|hours|forever|ages)|jumps?|flicker\w*|overlap\w*|misalign\w*)/i;
 const NEGATED =
