@@ -104,7 +104,9 @@ describe('what the report states is never asked again', () => {
   });
 
   it('asks what exactly is wrong when the report only judges ("my orders look wrong")', () => {
-    expect(kinds(triageInput({}, 'my orders look wrong'))).toEqual(['actual', 'steps']);
+    const judged = kinds(triageInput({}, 'my orders look wrong'));
+    expect(judged[0]).toBe('actual');
+    expect(judged).not.toContain('expected');
     expect(kinds(triageInput({}, 'my orders show the wrong totals'))).not.toContain('actual');
   });
 
