@@ -1,15 +1,9 @@
 import 'reflect-metadata';
-import { readFile } from 'node:fs/promises';
 import type { CliIo } from './io';
 import { loadConfig } from '../config/config.schema';
 import { LlmEngine, llmEngineOptions } from '../modules/triage/engine/llm/llm-engine';
 import { openAiClientFromConfig } from '../integrations/openai/openai.client';
-import {
-  type PolicyOverrides,
-  policyDefaults,
-  policySchema,
-  resolvePolicy,
-} from '../modules/projects/policy';
+import { policyFromFile } from './policy-file';
 import { readJsonl } from '../modules/dedupe/eval/dedupe-eval';
 import {
   type EvalReportRow,
@@ -48,17 +42,7 @@ export async function evalTriageCommand(options: EvalTriageOptions, io: CliIo): 
   for (const file of options.reports) {
     (await readJsonl<unknown>(file)).forEach((row, i) => rows.push(checkRow(row, file, i + 1)));
   }
-  let overrides: unknown = null;
-  if (options.policy) {
-    const parsed = policySchema.safeParse(JSON.parse(await readFile(options.policy, 'utf8')));
-    if (!parsed.success) {
-      throw new Error(
-        `The policy file is not valid:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`,
-      );
-    }
-    overrides = parsed.data;
-  }
-  const policy = resolvePolicy(overrides as PolicyOverrides | null, policyDefaults(config));
+  const policy = await policyFromFile(options.policy, config);
   const client = openAiClientFromConfig(config);
   const llm = client ? new LlmEngine(client, llmEngineOptions(config)) : undefined;
   const report = await evaluateTriage(rows, triageRunner({ policy, llm }));

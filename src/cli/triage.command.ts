@@ -4,12 +4,7 @@ import type { CliIo } from './io';
 import { loadConfig } from '../config/config.schema';
 import { LlmEngine, llmEngineOptions } from '../modules/triage/engine/llm/llm-engine';
 import { openAiClientFromConfig } from '../integrations/openai/openai.client';
-import {
-  type PolicyOverrides,
-  policyDefaults,
-  policySchema,
-  resolvePolicy,
-} from '../modules/projects/policy';
+import { policyFromFile } from './policy-file';
 import { dryRunTriage, formatDryRun } from '../modules/intake/triage-dry-run';
 import { analyzeFile } from './analyze.command';
 
@@ -36,17 +31,7 @@ export async function triageCommand(
         userAgent: (body as { client?: { userAgent?: string } })?.client?.userAgent,
       })
     : null;
-  let overrides: unknown = null;
-  if (options.policy) {
-    const parsed = policySchema.safeParse(JSON.parse(await readFile(options.policy, 'utf8')));
-    if (!parsed.success) {
-      throw new Error(
-        `The policy file is not valid:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`,
-      );
-    }
-    overrides = parsed.data;
-  }
-  const policy = resolvePolicy(overrides as PolicyOverrides | null, policyDefaults(config));
+  const policy = await policyFromFile(options.policy, config);
   const client = openAiClientFromConfig(config);
   const result = await dryRunTriage(body, {
     recording,

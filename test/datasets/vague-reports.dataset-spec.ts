@@ -4,6 +4,7 @@
  * rules of our own, not the engine's extraction, so the check can disagree with the engine.
  */
 import { readFileSync } from 'node:fs';
+import { QUESTION_KINDS } from '../../src/modules/triage/engine/triage.types';
 import type { Question, QuestionKind } from '../../src/modules/triage/engine/triage.types';
 import { DEFAULT_POLICY } from '../../src/modules/projects/policy';
 import { runDeterministic } from '../../src/modules/triage/engine/deterministic/deterministic-engine';
@@ -82,18 +83,8 @@ const TOPICS: Partial<Record<QuestionKind, RegExp>> = {
   where: /page|screen|viewer|url|link|menu|settings/i,
 };
 
-const REASONABLE: QuestionKind[] = [
-  'actual',
-  'steps',
-  'expected',
-  'environment',
-  'version',
-  'logs',
-  'latest',
-  'screenshot',
-  'frequency',
-  'where',
-];
+/** Every kind but impact and when, which a maintainer rarely needs to reproduce a bug. */
+const REASONABLE: QuestionKind[] = QUESTION_KINDS.filter((k) => k !== 'impact' && k !== 'when');
 
 function questionsFor(r: VagueReport): Question[] {
   const input = triageInput({}, `${r.title}\n\n${r.body}`);
