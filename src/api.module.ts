@@ -5,6 +5,7 @@ import { AuthGuard } from './modules/projects/auth.guard';
 import { apiValidationPipe } from './common/validation';
 import { PipelineModule } from './modules/pipeline/pipeline.module';
 import { ConversationModule } from './modules/conversation/conversation.module';
+import { EmailModule } from './modules/email/email.module';
 import { HealthModule } from './modules/health/health.module';
 import { IntakeModule } from './modules/intake/intake.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
@@ -27,6 +28,7 @@ import { WidgetModule } from './modules/widget/widget.module';
     ReplayModule,
     WebhooksModule,
     WidgetModule,
+    EmailModule,
   ],
   providers: [
     { provide: APP_GUARD, useClass: AuthGuard },

@@ -68,6 +68,9 @@ export const configSchema = z
     MIGRATIONS_RUN: bool.default(true),
     REPORT_BODY_LIMIT_BYTES: int(1024, 512 * 1024 * 1024).default(20 * 1024 * 1024),
     SHUTDOWN_TIMEOUT_MS: int(0, 10 * 60_000).default(25_000),
+    // POST /v1/emails: the largest mail (after gzip) and the largest attachment kept (larger ones are listed).
+    EMAIL_MAX_BYTES: int(1024, 512 * 1024 * 1024).default(25 * 1024 * 1024),
+    EMAIL_ATTACHMENT_MAX_BYTES: int(1024, 512 * 1024 * 1024).default(10 * 1024 * 1024),
     // Past it a recording is unusable: the report goes on without its analysis.
     RECORDING_ANALYSIS_TIMEOUT_MS: int(1, 60 * 60_000).default(120_000),
     RECORDING_MAX_COMPRESSED_BYTES: int(1024, 2 ** 31 - 1).default(10 * 1024 * 1024),

@@ -104,6 +104,12 @@ export interface ReportView {
   } | null;
   /** The agent's questions the reporter has not answered yet (empty when none are open). */
   questions: string[];
+  /**
+   * For a report made from an email: who it is from, the staff member who forwarded it and
+   * their note (staff context, not the customer's words), its attachments and the failed
+   * requests of its .har files. Null for other reports.
+   */
+  email: Record<string, unknown> | null;
   /** What the triage agent knows and proposes; null before it ran. */
   triage: {
     engine: string;
@@ -119,6 +125,16 @@ export interface ReportView {
 
 class IdempotentReplay extends Error {}
 
+/**
+ * What another way in (email) stores with a report, beyond the body of POST /v1/reports: more
+ * `client` context for the ticket, and its own rows written in the report's transaction, so the
+ * report and what it came from commit together or not at all.
+ */
+export interface ArrivalExtras {
+  client?: Record<string, unknown>;
+  stored?: (manager: EntityManager, report: Report) => Promise<void>;
+}
+
 /** A report on its way into the database, with what it is stored with. */
 interface Arrival {
   project: Project;
@@ -127,6 +143,7 @@ interface Arrival {
   idempotencyKey: string | null;
   requestHash: string | null;
   reporterTokenHash: string;
+  extras: ArrivalExtras | null;
 }
 
 /**
@@ -181,6 +198,7 @@ export class IntakeService {
     dto: CreateReportDto,
     source: ReportSource,
     idempotencyKey?: string,
+    extras?: ArrivalExtras,
   ): Promise<IntakeResult> {
     const identity = reporterIdentityProblem(dto.reporter);
     if (identity) throw new ValidationFailedError([{ field: 'reporter', message: identity }]);
@@ -213,6 +231,7 @@ export class IntakeService {
       idempotencyKey: idempotencyKey ?? null,
       requestHash,
       reporterTokenHash: hash,
+      extras: extras ?? null,
     });
     if (!report) {
       // A concurrent request with the same key committed first; ours was rolled back whole.
@@ -313,6 +332,7 @@ export class IntakeService {
           }
         : null,
       questions: open ? open.questions.map((q) => q.text) : [],
+      email: emailOf(report),
       triage: triage
         ? {
             engine: triage.engine,
@@ -402,14 +422,15 @@ export class IntakeService {
       manager,
       arrivals.map((a) => this.newReport(a, accountOf.get(a) ?? null, reporterOf.get(a) ?? null)),
     );
-    for (const [n, { project, dto }] of arrivals.entries()) {
+    for (const [n, { project, dto, extras }] of arrivals.entries()) {
       await this.attachRecording(manager, project, dto, reports[n].id);
+      await extras?.stored?.(manager, reports[n]);
     }
     return reports;
   }
 
   private newReport(
-    { project, dto, source, idempotencyKey, requestHash, reporterTokenHash }: Arrival,
+    { project, dto, source, idempotencyKey, requestHash, reporterTokenHash, extras }: Arrival,
     accountId: string | null,
     reporterId: string | null,
   ) {
@@ -425,6 +446,7 @@ export class IntakeService {
           viewport: dto.client?.viewport ? { ...dto.client.viewport } : undefined,
           locale: dto.client?.locale,
           timezone: dto.client?.timezone,
+          ...extras?.client,
         },
         sentry: { ...dto.sentry },
         reporterId,
@@ -470,6 +492,7 @@ export class IntakeService {
     const report = await this.reports.create(manager, values, audit);
     if (!report) return null;
     await this.attachRecording(manager, project, dto, report.id);
+    await arrival.extras?.stored?.(manager, report);
     return report;
   }
 
@@ -494,6 +517,14 @@ export class IntakeService {
     }
     return earlier;
   }
+}
+
+/** The email evidence a report made from a mail carries in its `client` (see EmailService). */
+function emailOf(report: Report): Record<string, unknown> | null {
+  const email = (report.client as { email?: unknown }).email;
+  return report.source === 'email' && typeof email === 'object' && email !== null
+    ? (email as Record<string, unknown>)
+    : null;
 }
 
 function asError(error: unknown): Error {

@@ -14,7 +14,12 @@ import {
   normalisePrefix,
 } from './api-key';
 import { ApiKey } from './entities/api-key.entity';
-import { Project, type TrackerProvider } from './entities/project.entity';
+import {
+  type EmailQuestionsTo,
+  type EmailUnknownSenders,
+  Project,
+  type TrackerProvider,
+} from './entities/project.entity';
 import { ExpiringCache } from '../../common/expiring-cache';
 
 export const DEFAULT_PROJECT_SLUG = 'default';
@@ -210,6 +215,32 @@ export class ProjectsService {
     const update: Partial<Pick<Project, 'widgetAllowedOrigins' | 'widgetShowTicketKey'>> = {};
     if (changes.allowedOrigins !== undefined) update.widgetAllowedOrigins = changes.allowedOrigins;
     if (changes.showTicketKey !== undefined) update.widgetShowTicketKey = changes.showTicketKey;
+    if (Object.keys(update).length === 0) return project;
+    await this.db.getRepository(Project).update({ id: project.id }, update);
+    return { ...project, ...update };
+  }
+
+  /** Sets a project's email settings (undefined leaves one as it is) and returns the project. */
+  async updateEmailSettings(
+    slug: string,
+    changes: {
+      staffSenders?: string[];
+      unknownSenders?: EmailUnknownSenders;
+      domainAccounts?: Record<string, string>;
+      questionsTo?: EmailQuestionsTo;
+    },
+  ): Promise<Project> {
+    const project = await this.findBySlug(slug);
+    const update: Partial<
+      Pick<
+        Project,
+        'emailStaffSenders' | 'emailUnknownSenders' | 'emailDomainAccounts' | 'emailQuestionsTo'
+      >
+    > = {};
+    if (changes.staffSenders !== undefined) update.emailStaffSenders = changes.staffSenders;
+    if (changes.unknownSenders !== undefined) update.emailUnknownSenders = changes.unknownSenders;
+    if (changes.domainAccounts !== undefined) update.emailDomainAccounts = changes.domainAccounts;
+    if (changes.questionsTo !== undefined) update.emailQuestionsTo = changes.questionsTo;
     if (Object.keys(update).length === 0) return project;
     await this.db.getRepository(Project).update({ id: project.id }, update);
     return { ...project, ...update };

@@ -1,6 +1,14 @@
 import type { PolicyOverrides } from '../policy';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
+/** What a mail from someone not on the staff list becomes. */
+export const EMAIL_UNKNOWN_SENDERS = ['report', 'refuse'] as const;
+export type EmailUnknownSenders = (typeof EMAIL_UNKNOWN_SENDERS)[number];
+
+/** Who the agent's questions about a forwarded mail go to (the outbound slice reads it). */
+export const EMAIL_QUESTIONS_TO = ['reporter', 'forwarder'] as const;
+export type EmailQuestionsTo = (typeof EMAIL_QUESTIONS_TO)[number];
+
 export const TRACKER_PROVIDERS = ['builtin', 'linear', 'github'] as const;
 export type TrackerProvider = (typeof TRACKER_PROVIDERS)[number];
 
@@ -50,6 +58,20 @@ export class Project {
   /** What the triage agent may do alone; what it leaves out takes the operator's defaults. */
   @Column({ type: 'jsonb', default: () => "'{}'" })
   agentPolicy!: PolicyOverrides;
+
+  /** Addresses (`ana@acme.com`) and domains (`@acme.com`) whose forwards are trusted as staff. */
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  emailStaffSenders!: string[];
+
+  @Column({ type: 'text', default: 'report' })
+  emailUnknownSenders!: EmailUnknownSenders;
+
+  /** Email domain → account id (`{ "customer.io": "acct_42" }`), for reporters by email. */
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  emailDomainAccounts!: Record<string, string>;
+
+  @Column({ type: 'text', default: 'reporter' })
+  emailQuestionsTo!: EmailQuestionsTo;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;

@@ -7,13 +7,24 @@ import { codeBlock, codeSpan, inertInline, inertQuote } from '../../../../common
 import { TITLE_PROSE_MAX } from './limits';
 import type { Priority } from './priority';
 
+/** What a report made from an email carries in its `client` (src/modules/email). */
+export interface EmailTicketEvidence {
+  forwardedBy?: string | null;
+  /** The forwarding staff member's note: staff context, never the customer's words. */
+  staffNote?: string | null;
+  originalDate?: string | null;
+  originalSubject?: string | null;
+  attachments?: { filename: string; contentType: string; size: number; kind: string }[];
+  failedRequests?: { file: string; method: string; url: string; status: number; error?: string }[];
+}
+
 export interface TicketFacts {
   reportId: string;
   description: string;
   pageUrl: string | null;
   pageTitle: string | null;
   userAgent: string | null;
-  client: ClientInfo;
+  client: ClientInfo & { email?: EmailTicketEvidence };
   sentry: SentryRefs;
   reporter: { name: string | null; email: string | null; externalId: string | null } | null;
   account: {
@@ -137,6 +148,7 @@ export function renderTicketBody(facts: TicketFacts): string {
         found?.failure &&
         `\nThe recording shows it: ${found.failure}.`,
     ]),
+    emailNote(client.email),
     section('What we know', factLines(facts.facts)),
     found?.steps
       ? `## Steps to reproduce\n\n${found.steps}`
@@ -168,6 +180,7 @@ export function renderTicketBody(facts: TicketFacts): string {
     sentryBreadcrumbs(facts.sentryIssue ?? null),
     found?.errors ? `### Errors\n\n${found.errors}` : null,
     found?.failedRequests ? `### Failed requests\n\n${found.failedRequests}` : null,
+    ...emailEvidence(client.email),
     found?.signals ? `### Signals\n\n${found.signals}` : null,
     section('Environment', [
       facts.pageUrl &&
@@ -190,6 +203,43 @@ export function renderTicketBody(facts: TicketFacts): string {
     [reportMarker(facts.reportId), ...parts.filter((p): p is string => p !== null)].join('\n\n') +
     '\n'
   );
+}
+
+/** "Forwarded by … with a note: …", and the original mail's date and subject; all inert. */
+function emailNote(email: EmailTicketEvidence | undefined): string | null {
+  if (!email?.forwardedBy) return null;
+  const original = [
+    email.originalSubject && `subject ${inertInline(email.originalSubject)}`,
+    email.originalDate && `sent ${inertInline(email.originalDate)}`,
+  ].filter(Boolean);
+  return section('Forwarded by email', [
+    email.staffNote
+      ? `Forwarded by ${inertInline(email.forwardedBy)} with a note:\n\n${quote(email.staffNote)}`
+      : `Forwarded by ${inertInline(email.forwardedBy)}.`,
+    original.length ? `\nThe customer's mail: ${original.join(', ')}.` : null,
+  ]);
+}
+
+function kilobytes(size: number): string {
+  return size < 1024 ? `${size} B` : `${(size / 1024).toFixed(1)} KB`;
+}
+
+/** The mail's attachments by name and size, and the failed requests of its .har files. */
+function emailEvidence(email: EmailTicketEvidence | undefined): string[] {
+  const parts: string[] = [];
+  const attachments = email?.attachments ?? [];
+  if (attachments.length) {
+    const line = (a: (typeof attachments)[number]) =>
+      `- ${a.kind === 'image' ? 'Image' : a.kind === 'har' ? 'HAR file' : 'File'}: ${codeSpan(a.filename)} (${kilobytes(a.size)})`;
+    parts.push(`### Email attachments\n\n${attachments.map(line).join('\n')}`);
+  }
+  const failed = email?.failedRequests ?? [];
+  if (failed.length) {
+    const line = (r: (typeof failed)[number]) =>
+      `- ${codeSpan(`${r.method} ${r.url}`)} → ${r.status || inertInline(r.error ?? 'no response')} _(${inertInline(r.file)})_`;
+    parts.push(`### Failed requests (from the email's HAR)\n\n${failed.map(line).join('\n')}`);
+  }
+  return parts;
 }
 
 /** `Priority: **high** (Severity medium; Enterprise account (revenue 250,000))`, inert. */

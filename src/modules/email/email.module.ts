@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { IntakeModule } from '../intake/intake.module';
+import { PipelineModule } from '../pipeline/pipeline.module';
+import { ProjectsModule } from '../projects/projects.module';
+import { EmailController } from './email.controller';
+import { EmailService } from './email.service';
+
+/** Reporting by email: POST /v1/emails (provider webhooks and SMTP are later ways in). */
+@Module({
+  imports: [IntakeModule, PipelineModule, ProjectsModule],
+  controllers: [EmailController],
+  providers: [EmailService],
+  exports: [EmailService],
+})
+export class EmailModule {}

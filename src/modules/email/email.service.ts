@@ -1,0 +1,307 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { DomainError } from '../../common/errors';
+import type { AppConfig } from '../../config/config.schema';
+import { InjectConfig } from '../../config/config.module';
+import type { CreateReportDto } from '../intake/dto/create-report.dto';
+import { IntakeService } from '../intake/intake.service';
+import { PipelineService } from '../pipeline/pipeline.service';
+import type { Project } from '../projects/entities/project.entity';
+import { ProjectsService } from '../projects/projects.service';
+import { Report } from '../reports/entities/report.entity';
+import { EmailErrorCode, invalidEmail } from './email-errors';
+import { evidenceOf, readEmail, repliedTo } from './email-reading';
+import type { MailAddress, ParsedEmail } from './email.types';
+import { EmailMessage, type EmailStatus } from './entities/email-message.entity';
+import { parseEmail } from './parsing/parse-email';
+
+/** What POST /v1/emails answers: the report the mail made or answered, and the mail's fate. */
+export interface EmailResult {
+  /** The report's id; null for an ignored mail. */
+  reportId: string | null;
+  reportStatus: string | null;
+  email: { id: string; status: EmailStatus; reason: string | null };
+  /** True when this mail was delivered before (same Message-ID or content). */
+  replayed: boolean;
+}
+
+// A header line (`Name: value`) or a folded continuation: what a MIME message starts with.
+const HEADER_LINE = /^[\x21-\x39\x3b-\x7e]+:/;
+
+/** The same mail again: PostgreSQL's unique violation on the email_messages keys. */
+function isDuplicateRow(error: unknown): boolean {
+  const e = error as { code?: string; constraint?: string; driverError?: { constraint?: string } };
+  const constraint = e.constraint ?? e.driverError?.constraint ?? '';
+  return e.code === '23505' && constraint.startsWith('email_messages_');
+}
+
+/**
+ * Inbound mail: a raw message is parsed, stored whole, and becomes a report (through the same
+ * front door as POST /v1/reports), an answer to a report Repro asked about, or an ignored mail.
+ */
+@Injectable()
+export class EmailService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @InjectConfig() private readonly config: AppConfig,
+    private readonly intake: IntakeService,
+    private readonly pipeline: PipelineService,
+    private readonly projects: ProjectsService,
+  ) {}
+
+  async receive(authenticated: Project, raw: Buffer): Promise<EmailResult> {
+    const mail = await this.parse(raw);
+    const earlier = await this.findDelivered(authenticated.id, mail);
+    if (earlier) return this.replayOf(earlier);
+    // The settings as they are now (the authenticated project may be cached).
+    const project = await this.projects.byId(authenticated.id);
+    try {
+      return await this.take(project, mail, raw);
+    } catch (error) {
+      // The same mail delivered concurrently: the other delivery committed first.
+      if (!isDuplicateRow(error)) throw error;
+      const first = await this.findDelivered(project.id, mail);
+      if (!first) throw error;
+      return this.replayOf(first);
+    }
+  }
+
+  private async parse(raw: Buffer): Promise<ParsedEmail> {
+    const head = raw
+      .subarray(0, 1000)
+      .toString('latin1')
+      .replace(/^\uFEFF/, '');
+    if (!HEADER_LINE.test(head)) {
+      throw invalidEmail('body', 'The body is not a MIME message (it starts with no header).');
+    }
+    const mail = await parseEmail(raw, {
+      maxAttachmentBytes: this.config.EMAIL_ATTACHMENT_MAX_BYTES,
+      // Repro's own mail coming back in (a loop) is never a report.
+      ownAddresses: this.config.MAIL_FROM ? [this.config.MAIL_FROM] : [],
+    });
+    if (!mail.from?.address) throw invalidEmail('From', 'The mail has no sender (From).');
+    return mail;
+  }
+
+  private async take(project: Project, mail: ParsedEmail, raw: Buffer): Promise<EmailResult> {
+    if (mail.automated) return this.ignore(project, mail, raw, mail.automated);
+    const answered = await this.reportAnswered(project.id, mail);
+    if (answered) return this.answer(project, mail, raw, answered);
+    const reading = readEmail(mail, {
+      staffSenders: project.emailStaffSenders,
+      unknownSenders: project.emailUnknownSenders,
+    });
+    switch (reading.kind) {
+      case 'ignored':
+        return this.ignore(project, mail, raw, reading.reason);
+      case 'refused':
+        throw new DomainError(
+          403,
+          EmailErrorCode.SenderNotAllowed,
+          'This project takes mail only from its staff senders (repro email --staff).',
+          { field: 'From', from: mail.from!.address },
+        );
+      case 'report':
+        break;
+    }
+    const reporter = reading.reporter;
+    const account = await this.accountFor(project, reporter);
+    const dto: CreateReportDto = {
+      description: reading.description,
+      reporter: {
+        email: reporter.address.slice(0, 320),
+        ...(reporter.name ? { name: reporter.name.slice(0, 200) } : {}),
+      },
+      ...(account ? { account: { id: account } } : {}),
+    };
+    let emailId = '';
+    const { report } = await this.intake.create(project, dto, 'email', undefined, {
+      client: { email: evidenceOf(mail, reading) },
+      stored: async (manager, stored) => {
+        emailId = await this.insert(manager, project, mail, raw, {
+          reportId: stored.id,
+          status: 'report',
+          forwardedBy: reading.forwardedBy?.address ?? null,
+          staffNote: reading.staffNote,
+        });
+      },
+    });
+    return {
+      reportId: report.id,
+      reportStatus: report.status,
+      email: { id: emailId, status: 'report', reason: null },
+      replayed: false,
+    };
+  }
+
+  /**
+   * The account for a reporter's address: the project's domain map first, then an account
+   * that lists the domain, then the account the reporter already belongs to.
+   */
+  private async accountFor(project: Project, reporter: MailAddress): Promise<string | null> {
+    const domain = reporter.address.slice(reporter.address.lastIndexOf('@') + 1).toLowerCase();
+    const mapped = project.emailDomainAccounts?.[domain];
+    if (mapped) return mapped;
+    const rows: { external_id: string }[] = await this.db.query(
+      `SELECT external_id FROM accounts WHERE project_id = $1 AND $2 = ANY(email_domains)
+       UNION ALL
+       SELECT a.external_id FROM reporters r JOIN accounts a ON a.id = r.account_id
+        WHERE r.project_id = $1 AND lower(r.email) = $3
+       LIMIT 1`,
+      [project.id, domain, reporter.address.toLowerCase()],
+    );
+    return rows[0]?.external_id ?? null;
+  }
+
+  /** The report whose outgoing mail (direction `out`) this one replies to, if any. */
+  private async reportAnswered(projectId: string, mail: ParsedEmail): Promise<string | null> {
+    const ids = repliedTo(mail);
+    if (!ids.length) return null;
+    const rows: { report_id: string }[] = await this.db.query(
+      `SELECT report_id FROM email_messages
+        WHERE project_id = $1 AND direction = 'out' AND message_id = ANY($2)
+          AND report_id IS NOT NULL
+        ORDER BY array_position($2, message_id) LIMIT 1`,
+      [projectId, ids],
+    );
+    return rows[0]?.report_id ?? null;
+  }
+
+  /**
+   * A reply joins its report's conversation as the reporter's answer (quoted history removed).
+   * The answer is stored before the mail's row: a crash between the two gives the answer twice
+   * on the provider's retry, never none.
+   */
+  private async answer(
+    project: Project,
+    mail: ParsedEmail,
+    raw: Buffer,
+    reportId: string,
+  ): Promise<EmailResult> {
+    const words = (mail.newText.trim() || mail.text.trim()).slice(0, 20_000);
+    let status: EmailStatus = 'answer';
+    let reason: string | null = null;
+    try {
+      if (!words) throw new Error('empty');
+      await this.pipeline.answered(reportId, words, 'email');
+    } catch (error) {
+      // A closed conversation or an empty reply: the mail is kept, answering nothing.
+      if (error instanceof DomainError || (error as Error).message === 'empty') {
+        status = 'ignored';
+        reason = words ? 'conversation_closed' : 'empty_reply';
+      } else {
+        throw error;
+      }
+    }
+    const id = await this.insert(this.db.manager, project, mail, raw, {
+      reportId,
+      status,
+      ignoredReason: reason,
+    });
+    const report: Report | null = await this.db.getRepository(Report).findOneBy({ id: reportId });
+    return {
+      reportId,
+      reportStatus: report?.status ?? null,
+      email: { id, status, reason },
+      replayed: false,
+    };
+  }
+
+  private async ignore(
+    project: Project,
+    mail: ParsedEmail,
+    raw: Buffer,
+    reason: string,
+  ): Promise<EmailResult> {
+    const id = await this.insert(this.db.manager, project, mail, raw, {
+      reportId: null,
+      status: 'ignored',
+      ignoredReason: reason,
+    });
+    return {
+      reportId: null,
+      reportStatus: null,
+      email: { id, status: 'ignored', reason },
+      replayed: false,
+    };
+  }
+
+  private async insert(
+    manager: EntityManager,
+    project: Project,
+    mail: ParsedEmail,
+    raw: Buffer,
+    fate: {
+      reportId: string | null;
+      status: EmailStatus;
+      ignoredReason?: string | null;
+      forwardedBy?: string | null;
+      staffNote?: string | null;
+    },
+  ): Promise<string> {
+    const result = await manager
+      .createQueryBuilder()
+      .insert()
+      .into(EmailMessage)
+      .values({
+        projectId: project.id,
+        direction: 'in',
+        messageId: mail.messageId,
+        contentHash: mail.contentHash,
+        fromAddress: mail.from?.address ?? null,
+        fromName: mail.from?.name ?? null,
+        subject: mail.subject,
+        reportId: fate.reportId,
+        status: fate.status,
+        ignoredReason: fate.ignoredReason ?? null,
+        forwardedBy: fate.forwardedBy ?? null,
+        staffNote: fate.staffNote ?? null,
+        attachments: mail.attachments.map((a) => ({
+          filename: a.filename,
+          contentType: a.contentType,
+          size: a.size,
+          kind: a.kind,
+          dropped: a.dropped,
+        })),
+        // The request limit (EMAIL_MAX_BYTES) caps what is kept.
+        raw,
+        rawBytes: raw.length,
+      })
+      .returning(['id'])
+      .execute();
+    return (result.identifiers[0] as { id: string }).id;
+  }
+
+  /** An earlier delivery of the same mail (by Message-ID, else by content). */
+  private findDelivered(projectId: string, mail: ParsedEmail): Promise<EmailMessage | null> {
+    const repo = this.db.getRepository(EmailMessage);
+    return repo.findOne({
+      where: [
+        ...(mail.messageId ? [{ projectId, messageId: mail.messageId }] : []),
+        { projectId, contentHash: mail.contentHash },
+      ],
+    });
+  }
+
+  private async replayOf(row: EmailMessage): Promise<EmailResult> {
+    // Repro's own outgoing mail come back in: never a report, and not stored twice.
+    if (row.direction === 'out') {
+      return {
+        reportId: null,
+        reportStatus: null,
+        email: { id: row.id, status: 'ignored', reason: 'own' },
+        replayed: true,
+      };
+    }
+    const report: Report | null = row.reportId
+      ? await this.db.getRepository(Report).findOneBy({ id: row.reportId })
+      : null;
+    return {
+      reportId: row.reportId,
+      reportStatus: report?.status ?? null,
+      email: { id: row.id, status: row.status, reason: row.ignoredReason },
+      replayed: true,
+    };
+  }
+}
