@@ -6,6 +6,7 @@ import type { CliIo } from './cli/io';
 import type { PolicyOptions } from './cli/policy.command';
 import type { TrackerOptions } from './cli/tracker.command';
 import type { TriageOptions } from './cli/triage.command';
+import type { EmailOptions } from './cli/email.command';
 import type { WidgetOptions } from './cli/widget.command';
 
 export type { CliIo };
@@ -92,6 +93,33 @@ export function buildCli(io: CliIo): Command {
     .action(async (options: WidgetOptions) => {
       const { widgetCommand } = await import('./cli/widget.command');
       await widgetCommand(options, io);
+    });
+
+  program
+    .command('email')
+    .description(
+      "Show or set how a project takes reports by email: the inbound URL, the staff allowed to forward customers' mail, what other senders' mail becomes, and the domain-to-account map",
+    )
+    .option(...project)
+    .option(
+      '--staff <senders>',
+      'comma-separated addresses (a@x.com) and domains (@x.com) whose forwards are about the original customer; none to clear',
+    )
+    .option(
+      '--unknown-senders <report|refuse>',
+      'mail from anyone else: their own report, or refused (403)',
+    )
+    .option(
+      '--domain-accounts <map>',
+      'reporters by email domain to accounts: customer.io=acct_42,…; none to clear',
+    )
+    .option(
+      '--questions-to <reporter|forwarder>',
+      "who the agent's questions about a forwarded mail go to (stored now; questions by email come in a later release)",
+    )
+    .action(async (options: EmailOptions) => {
+      const { emailCommand } = await import('./cli/email.command');
+      await emailCommand(options, io);
     });
 
   const keys = program.command('keys').description('Project API keys');

@@ -12,6 +12,7 @@ import { Report } from '../../src/modules/reports/entities/report.entity';
 import { BuiltinIssue } from '../../src/modules/trackers/builtin/builtin-issue.entity';
 import { createProject, type TestProject } from '../factories/project.factory';
 import { createHarness, type Harness, type RunningApp, waitFor } from '../support/harness';
+import { reproInProcess } from '../support/process';
 import { waitForReport } from '../support/reports';
 
 type Mail = ConstructorParameters<typeof MailComposer>[0];
@@ -376,6 +377,52 @@ describe('POST /v1/emails: a mail becomes a report about the right customer', ()
     expect(issue.body).toContain('`screen.png`');
     expect(issue.body).toContain('POST https://shop.test/api/checkout');
     expect(issue.body).not.toContain('token=secret');
+  });
+
+  it('repro email sets the staff list and domain map that the next mail is read with', async () => {
+    const cli = await createProject(h.db, 'Cli');
+    const run = await reproInProcess(
+      [
+        'email',
+        '--project',
+        cli.project.slug,
+        '--staff',
+        'Boss@cliteam.test,@helpdesk.test',
+        '--domain-accounts',
+        'payer.test=acct_payer',
+        '--questions-to',
+        'forwarder',
+      ],
+      { ...h.env, LOG_LEVEL: 'silent' },
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`${h.config.PUBLIC_URL}/v1/emails`);
+    expect(run.stdout).toContain('Staff senders: boss@cliteam.test, @helpdesk.test');
+    expect(run.stdout).toContain('Domain accounts: payer.test=acct_payer');
+    expect(run.stdout).toContain('Questions to: forwarder');
+    const bad = await reproInProcess(
+      ['email', '--project', cli.project.slug, '--staff', 'nobody'],
+      {
+        ...h.env,
+        LOG_LEVEL: 'silent',
+      },
+    );
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('--staff');
+
+    const words = `Refunds never arrive (${tag()}).`;
+    const res = await post(
+      await compose({
+        from: 'Ola Agent <ola@helpdesk.test>',
+        subject: 'Fwd: Refund',
+        text: forwardText('Customer is upset.', 'Pia Payer <pia@payer.test>', 'Refund', words),
+      }),
+      cli,
+    ).expect(202);
+    const report = await h.db.getRepository(Report).findOneByOrFail({ id: res.body.id });
+    expect(await reporterOf(report.id)).toMatchObject({ email: 'pia@payer.test' });
+    const account = await h.db.getRepository(Account).findOneByOrFail({ id: report.accountId! });
+    expect(account.externalId).toBe('acct_payer');
   });
 
   describe('bad input gets a clear 4xx and stores nothing', () => {
