@@ -41,6 +41,10 @@ const HTML_TO_TEXT = {
     { selector: 'hr', format: 'skip' },
   ],
 };
+// Built once: the forward parser compiles a few hundred patterns in its constructor, and
+// neither parser keeps state between calls (no sticky or exec'd regexes).
+const forwardParser = new EmailForwardParser();
+const replyParser = new EmailReplyParser();
 const BOUNCE_SENDER = /^(?:mailer-daemon|postmaster)@/i;
 
 /** Text of one header as written (first occurrence), unfolded; null when absent. */
@@ -99,7 +103,7 @@ function bodyText(mail: ParsedMail): string {
 /** The words above any quoted history, without signature ("-- ", "Sent from my iPhone"). */
 function ownWords(text: string): string {
   if (!text.trim()) return '';
-  const words = normaliseText(new EmailReplyParser().parseReply(text));
+  const words = normaliseText(replyParser.parseReply(text));
   // A rule a client draws between the note and the forward is not part of the note.
   return words.replace(/(?:\n[-_=*]{3,}\s*)+$/, '').trim();
 }
@@ -174,7 +178,7 @@ function inlineForward(
   fallbackOffset: number | null,
 ): { part: ForwardedPart; note: string } | null {
   if (!text.trim()) return null;
-  const result = new EmailForwardParser().read(text, subject);
+  const result = forwardParser.read(text, subject);
   const from = result.forwarded
     ? address(result.email.from.name ?? undefined, result.email.from.address ?? undefined)
     : null;
