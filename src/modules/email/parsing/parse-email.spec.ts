@@ -140,6 +140,24 @@ describe('parseEmail', () => {
     });
   });
 
+  it.each([
+    ['no bytes', Buffer.alloc(0)],
+    ['binary noise', Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256))],
+    ['a JSON body', Buffer.from('{"from":"a@b.example","text":"hi"}')],
+  ])('reads %s without throwing: no sender, a hash all the same', async (_label, raw) => {
+    const mail = await parseEmail(raw, OPTIONS);
+    expect(mail.from).toBeNull();
+    expect(mail.forwarded).toBeNull();
+    expect(mail.contentHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('reads deeply nested HTML without overflowing the stack', async () => {
+    const html = `${'<div>'.repeat(20_000)}Checkout is broken${'</div>'.repeat(20_000)}`;
+    const raw = await compose({ text: undefined, html });
+    const mail = await parseEmail(raw, OPTIONS);
+    expect(mail.from).toEqual(customer);
+  });
+
   describe('a reply', () => {
     it('keeps only the new words: no quoted history, no signature', async () => {
       const raw = await compose({
@@ -224,6 +242,14 @@ describe('parseEmail', () => {
       ['a Spanish automatic reply', { subject: 'Respuesta automática: Su pregunta' }],
     ])('an out-of-office or auto-reply (%s) is auto_reply', async (_label, mail) => {
       expect((await parseEmail(await compose(mail), OPTIONS)).automated).toBe('auto_reply');
+    });
+
+    it.each([
+      'Absent discount on my order',
+      'OOO theme looks broken',
+      'Out of stock items still orderable',
+    ])('a customer subject that merely starts like one ("%s") is not', async (subject) => {
+      expect((await parseEmail(await compose({ subject }), OPTIONS)).automated).toBeNull();
     });
 
     it('Auto-Submitted: no is a person', async () => {

@@ -24,8 +24,12 @@ export interface ParseEmailOptions {
 }
 
 // Subjects of out-of-office and automatic replies, in the languages support mail arrives in.
-const AUTO_REPLY_SUBJECT =
-  /^\s*(?:(?:automatic reply|auto[- ]?reply|autoreply|auto[- ]?response|out of (?:the )?office|ooo|abwesenheitsnotiz|automatische antwort|abwesend|r[ée]ponse automatique|absent(?:e)?|absence|respuesta autom[áa]tica|fuera de la oficina|risposta automatica|fuori ufficio|resposta autom[áa]tica|aus(?:ente)? do escrit[óo]rio|automatisch antwoord|afwezig)\b)/i;
+// Phrases only a machine writes open the subject; single words ("Absent", "OOO") must stand
+// alone before a colon, so "Absent discount on my order" stays a customer's mail.
+const AUTO_REPLY_SUBJECT = [
+  /^\s*(?:automatic reply|auto[- ]?reply|autoreply|auto[- ]?response|out of (?:the )?office|abwesenheitsnotiz|automatische antwort|r[ée]ponse automatique|absen(?:ce|te?) du bureau|respuesta autom[áa]tica|fuera de la oficina|risposta automatica|fuori ufficio|resposta autom[áa]tica|ausente do escrit[óo]rio|automatisch antwoord|niet aanwezig)\b/i,
+  /^\s*(?:ooo|abwesend|absente?|absence|ausente|afwezig)\s*(?::|$)/i,
+];
 const PARSE_OPTIONS = {
   skipHtmlToText: true,
   skipTextToHtml: true,
@@ -35,6 +39,8 @@ const PARSE_OPTIONS = {
 const HTML_TO_TEXT = {
   // Unwrapped, so a forward header or a sentence is never split across lines.
   wordwrap: false as const,
+  // mailparser's own guards for the same conversion: no stack overflow on hostile nesting.
+  limits: { maxDepth: 1000, maxInputLength: 16 * 1024 * 1024 },
   selectors: [
     { selector: 'a', options: { ignoreHref: true } },
     { selector: 'img', format: 'skip' },
@@ -134,7 +140,7 @@ function automatedKind(
   if (precedence === 'auto_reply') return 'auto_reply';
   // A read receipt is a report too, but not a delivery failure.
   if (contentType?.value?.toLowerCase() === 'multipart/report') return 'auto_reply';
-  if (AUTO_REPLY_SUBJECT.test(mail.subject ?? '')) return 'auto_reply';
+  if (AUTO_REPLY_SUBJECT.some((re) => re.test(mail.subject ?? ''))) return 'auto_reply';
   // RFC 3834: automatic responses go out with an empty return path, as bounces do.
   if (header(mail, 'return-path')?.replace(/\s/g, '') === '<>') return 'bounce';
   if (precedence === 'bulk' || precedence === 'list' || precedence === 'junk') return 'list';
