@@ -1,4 +1,15 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  type Relation,
+} from 'typeorm';
+import type { Project } from '../../projects/entities/project.entity';
+import type { Report } from '../../reports/entities/report.entity';
 
 export const EMAIL_DIRECTIONS = ['in', 'out'] as const;
 export type EmailDirection = (typeof EMAIL_DIRECTIONS)[number];
@@ -18,6 +29,7 @@ export interface ListedAttachment {
 
 /** One mail in or out of a project, kept whole (raw) so that nothing delivered is lost. */
 @Entity('email_messages')
+@Check('email_messages_direction', `"direction" IN ('in', 'out')`)
 @Index('email_messages_project_message_id', ['projectId', 'messageId'], {
   unique: true,
   where: '"message_id" IS NOT NULL',
@@ -29,6 +41,10 @@ export class EmailMessage {
 
   @Column({ type: 'uuid' })
   projectId!: string;
+
+  @ManyToOne('Project', { onDelete: 'CASCADE' })
+  @JoinColumn({ foreignKeyConstraintName: 'FK_email_messages_project' })
+  project?: Relation<Project>;
 
   @Column({ type: 'text' })
   direction!: EmailDirection;
@@ -53,6 +69,10 @@ export class EmailMessage {
   @Index('email_messages_report')
   @Column({ type: 'uuid', nullable: true })
   reportId!: string | null;
+
+  @ManyToOne('Report', { onDelete: 'SET NULL' })
+  @JoinColumn({ foreignKeyConstraintName: 'FK_email_messages_report' })
+  report?: Relation<Report> | null;
 
   @Column({ type: 'text' })
   status!: EmailStatus;
