@@ -320,6 +320,9 @@ describe('parseEmail', () => {
         messageId: '<q-9.r2@mail.repro.example>',
       });
       expect((await parseEmail(byId, OPTIONS)).automated).toBe('own');
+      const asMailFrom = { ...OPTIONS, ownAddresses: ['Repro Bot <Bot@Repro.example>'] };
+      const byMailFrom = await compose({ from: 'bot@repro.example' });
+      expect((await parseEmail(byMailFrom, asMailFrom)).automated).toBe('own');
       const other = await compose({ messageId: '<q-9@mail.repro.example.evil.example>' });
       expect((await parseEmail(other, OPTIONS)).automated).toBeNull();
     });

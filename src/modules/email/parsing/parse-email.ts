@@ -17,7 +17,10 @@ import { isHar } from './har';
 export interface ParseEmailOptions {
   /** An attachment larger than this is listed without its content. */
   maxAttachmentBytes: number;
-  /** Repro's own sending addresses: a mail from one of them is `automated: 'own'`. */
+  /**
+   * Repro's own sending addresses (bare, or `Name <address>` as MAIL_FROM is written): a mail
+   * from one of them is `automated: 'own'`.
+   */
   ownAddresses?: string[];
   /** The domain of the Message-IDs Repro writes: a mail carrying one is `automated: 'own'`. */
   ownMessageIdDomain?: string;
@@ -126,7 +129,10 @@ function automatedKind(
     return 'bounce';
   if (from && BOUNCE_SENDER.test(from.address)) return 'bounce';
 
-  const own = new Set((options.ownAddresses ?? []).map((a) => a.trim().toLowerCase()));
+  // Accepts a bare address or a MAIL_FROM-style "Repro <questions@…>".
+  const own = new Set(
+    (options.ownAddresses ?? []).map((a) => (a.match(/<([^>]+)>/)?.[1] ?? a).trim().toLowerCase()),
+  );
   if (from && own.has(from.address)) return 'own';
   const domain = options.ownMessageIdDomain?.trim().toLowerCase();
   const idDomain = stripBrackets(mail.messageId)?.split('@').pop()?.toLowerCase();
