@@ -29,6 +29,7 @@ const LAYERS = [
   'intake',
   'webhooks',
   'widget', // the in-app widget's public routes, through intake's front door
+  'email', // mail in (POST /v1/emails, later webhooks and SMTP), through intake's front door
   'health',
   'metrics',
   'admin',

@@ -12,7 +12,14 @@ const swc = [
 
 // Octokit (and the small packages it imports) ships ESM only; jest loads CommonJS, so these
 // are compiled ESM -> CommonJS like our own TypeScript. Everything else in node_modules is not.
-const esmOnly = ['@octokit', 'universal-user-agent', 'before-after-hook', 'json-with-bigint'];
+const esmOnly = [
+  '@octokit',
+  'universal-user-agent',
+  'before-after-hook',
+  'json-with-bigint',
+  'email-forward-parser',
+  'email-reply-parser',
+];
 const swcEsm = [
   '@swc/jest',
   { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } },
