@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AccountsModule } from '../accounts/accounts.module';
 import { IntakeModule } from '../intake/intake.module';
 import { PipelineModule } from '../pipeline/pipeline.module';
 import { ProjectsModule } from '../projects/projects.module';
@@ -7,7 +8,7 @@ import { EmailService } from './email.service';
 
 /** Reporting by email: POST /v1/emails (provider webhooks and SMTP are later ways in). */
 @Module({
-  imports: [IntakeModule, PipelineModule, ProjectsModule],
+  imports: [AccountsModule, IntakeModule, PipelineModule, ProjectsModule],
   controllers: [EmailController],
   providers: [EmailService],
   exports: [EmailService],

@@ -9,7 +9,7 @@ import { IntakeService } from '../intake/intake.service';
 import { PipelineService } from '../pipeline/pipeline.service';
 import type { Project } from '../projects/entities/project.entity';
 import { ProjectsService } from '../projects/projects.service';
-import { Report } from '../reports/entities/report.entity';
+import { ReportsService } from '../reports/reports.service';
 import { EmailErrorCode, invalidEmail } from './email-errors';
 import { evidenceOf, readEmail, repliedTo } from './email-reading';
 import type { MailAddress, ParsedEmail } from './email.types';
@@ -48,6 +48,7 @@ export class EmailService {
     private readonly intake: IntakeService,
     private readonly pipeline: PipelineService,
     private readonly projects: ProjectsService,
+    private readonly reports: ReportsService,
   ) {}
 
   async receive(authenticated: Project, raw: Buffer): Promise<EmailResult> {
@@ -199,7 +200,7 @@ export class EmailService {
       status,
       ignoredReason: reason,
     });
-    const report: Report | null = await this.db.getRepository(Report).findOneBy({ id: reportId });
+    const report = await this.reports.find(reportId);
     return {
       reportId,
       reportStatus: report?.status ?? null,
@@ -294,9 +295,7 @@ export class EmailService {
         replayed: true,
       };
     }
-    const report: Report | null = row.reportId
-      ? await this.db.getRepository(Report).findOneBy({ id: row.reportId })
-      : null;
+    const report = row.reportId ? await this.reports.find(row.reportId) : null;
     return {
       reportId: row.reportId,
       reportStatus: report?.status ?? null,
