@@ -46,10 +46,13 @@ export function notJson(req: Request): DomainError | null {
 // The widget's routes check the type themselves, once they know whether the page's origin may
 // read the answer (WidgetAccessMiddleware): a 415 sent from here would carry no CORS headers.
 const WIDGET_PATH = /^\/v1\/widget\//;
+// POST /v1/emails takes a raw mail (message/rfc822) and answers a wrong type itself (415).
+const EMAIL_PATH = /^\/v1\/emails\/?(?:\?|$)/;
 
-/** The API speaks JSON; anything else is refused before it is read (widget routes: see above). */
+/** The API speaks JSON; anything else is refused before it is read (widget, email: see above). */
 export function requireJson(req: Request, res: Response, next: NextFunction): void {
-  const refusal = WIDGET_PATH.test(req.originalUrl) ? null : notJson(req);
+  const ownType = WIDGET_PATH.test(req.originalUrl) || EMAIL_PATH.test(req.originalUrl);
+  const refusal = ownType ? null : notJson(req);
   if (refusal) {
     const { status, code, message, details } = refusal;
     sendError(res, status, code, message, requestIdOf(req), details);

@@ -22,6 +22,10 @@ export const ErrorCode = {
   OriginNotAllowed: 'ORIGIN_NOT_ALLOWED',
   /** The widget script has not been built (npm run build) where WIDGET_DIR points. */
   WidgetNotBuilt: 'WIDGET_NOT_BUILT',
+  /** POST /v1/emails: not a MIME message, or one without a sender; details.field says which. */
+  InvalidEmail: 'INVALID_EMAIL',
+  /** POST /v1/emails: the project refuses mail from senders not on its staff list. */
+  SenderNotAllowed: 'SENDER_NOT_ALLOWED',
   Internal: 'INTERNAL',
   Unavailable: 'UNAVAILABLE',
   /** PostgreSQL or Redis cannot be reached; details.dependency names which. Retry later. */

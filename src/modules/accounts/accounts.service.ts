@@ -39,6 +39,28 @@ interface ReporterRow {
  */
 @Injectable()
 export class AccountsService {
+  /**
+   * The account (its external id) a mail's sender belongs to, when the project knows: an
+   * account whose email domains include the address's domain, else the account of the reporter
+   * with that address. Null when neither.
+   */
+  async accountForEmail(
+    manager: EntityManager,
+    projectId: string,
+    address: string,
+  ): Promise<string | null> {
+    const email = address.toLowerCase();
+    const rows: { external_id: string }[] = await manager.query(
+      `SELECT external_id FROM accounts WHERE project_id = $1 AND $2 = ANY(email_domains)
+       UNION ALL
+       SELECT a.external_id FROM reporters r JOIN accounts a ON a.id = r.account_id
+        WHERE r.project_id = $1 AND lower(r.email) = $3
+       LIMIT 1`,
+      [projectId, domainOf(email), email],
+    );
+    return rows[0]?.external_id ?? null;
+  }
+
   async upsertAccount(
     manager: EntityManager,
     projectId: string,

@@ -5,6 +5,7 @@ import { DomainError } from '../../common/errors';
 import type { AppConfig } from '../../config/config.schema';
 import { InjectConfig } from '../../config/config.module';
 import type { CreateReportDto } from '../intake/dto/create-report.dto';
+import { AccountsService } from '../accounts/accounts.service';
 import { IntakeService } from '../intake/intake.service';
 import { PipelineService } from '../pipeline/pipeline.service';
 import type { Project } from '../projects/entities/project.entity';
@@ -49,6 +50,7 @@ export class EmailService {
     private readonly pipeline: PipelineService,
     private readonly projects: ProjectsService,
     private readonly reports: ReportsService,
+    private readonly accounts: AccountsService,
   ) {}
 
   async receive(authenticated: Project, raw: Buffer): Promise<EmailResult> {
@@ -144,15 +146,7 @@ export class EmailService {
     const domain = reporter.address.slice(reporter.address.lastIndexOf('@') + 1).toLowerCase();
     const mapped = project.emailDomainAccounts?.[domain];
     if (mapped) return mapped;
-    const rows: { external_id: string }[] = await this.db.query(
-      `SELECT external_id FROM accounts WHERE project_id = $1 AND $2 = ANY(email_domains)
-       UNION ALL
-       SELECT a.external_id FROM reporters r JOIN accounts a ON a.id = r.account_id
-        WHERE r.project_id = $1 AND lower(r.email) = $3
-       LIMIT 1`,
-      [project.id, domain, reporter.address.toLowerCase()],
-    );
-    return rows[0]?.external_id ?? null;
+    return this.accounts.accountForEmail(this.db.manager, project.id, reporter.address);
   }
 
   /** The report whose outgoing mail (direction `out`) this one replies to, if any. */

@@ -6,7 +6,7 @@ import type { Severity } from '../../../../common/severity';
 import { redactAnalysis } from '../triage-input';
 import type { FactPicture, TicketProposal } from '../triage.types';
 import type { Priority } from './priority';
-import { renderTicketBody } from './ticket-body';
+import { renderTicketBody, type TicketFacts } from './ticket-body';
 import { ticketTitle } from './ticket-title';
 
 /** What Repro asks a tracker to create. */
@@ -42,6 +42,11 @@ export interface DraftInput {
   priority?: Priority | null;
 }
 
+function clientOf(report: Report, clean: <T>(value: T) => T): TicketFacts['client'] {
+  const client = report.client as TicketFacts['client'];
+  return client.email ? { ...client, email: clean(client.email) } : client;
+}
+
 /** The ticket for a report: the proposal's title, the body with its evidence, all redacted. */
 export function composeDraft(input: DraftInput): TicketDraft {
   const { report, recording, replayUrl, sentryIssue, proposal, facts, keepEmails, priority } =
@@ -62,7 +67,8 @@ export function composeDraft(input: DraftInput): TicketDraft {
     pageUrl: report.pageUrl ? clean(report.pageUrl) : null,
     pageTitle: report.pageTitle,
     userAgent: report.userAgent,
-    client: report.client,
+    // A mail's staff note, attachment names and HAR requests are free-form too (email reports).
+    client: clientOf(report, clean),
     sentry: report.sentry,
     reporter: report.reporter
       ? {
