@@ -6,6 +6,8 @@ import { apiValidationPipe } from './common/validation';
 import { PipelineModule } from './modules/pipeline/pipeline.module';
 import { ConversationModule } from './modules/conversation/conversation.module';
 import { EmailModule } from './modules/email/email.module';
+import { EmailSmtpModule } from './modules/email/smtp/smtp.module';
+import { EmailWebhooksModule } from './modules/email/webhooks/webhooks.module';
 import { HealthModule } from './modules/health/health.module';
 import { IntakeModule } from './modules/intake/intake.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
@@ -29,6 +31,8 @@ import { WidgetModule } from './modules/widget/widget.module';
     WebhooksModule,
     WidgetModule,
     EmailModule,
+    EmailWebhooksModule,
+    EmailSmtpModule,
   ],
   providers: [
     { provide: APP_GUARD, useClass: AuthGuard },

@@ -9,6 +9,7 @@ import { RecordingsModule } from './modules/recordings/recordings.module';
 import { SentryModule } from './modules/sentry/sentry.module';
 import { MirrorModule } from './modules/trackers/mirror/mirror.module';
 import { TrackersModule } from './modules/trackers/trackers.module';
+import { EmailOutboundModule } from './modules/email/outbound/outbound.module';
 import { QueueWorkers } from './modules/pipeline/queue-workers';
 
 /** Background work: every processor is registered here and only here. */
@@ -22,6 +23,7 @@ import { QueueWorkers } from './modules/pipeline/queue-workers';
     ConversationModule,
     TrackersModule,
     MirrorModule,
+    EmailOutboundModule,
   ],
   providers: [PipelineProcessor, MaintenanceProcessor, QueueWorkers],
 })

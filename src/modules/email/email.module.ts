@@ -5,21 +5,10 @@ import { PipelineModule } from '../pipeline/pipeline.module';
 import { ProjectsModule } from '../projects/projects.module';
 import { EmailController } from './email.controller';
 import { EmailService } from './email.service';
-import { EmailOutboundModule } from './outbound/outbound.module';
-import { EmailSmtpModule } from './smtp/smtp.module';
-import { EmailWebhooksModule } from './webhooks/webhooks.module';
 
 /** Reporting by email: POST /v1/emails (provider webhooks and SMTP are later ways in). */
 @Module({
-  imports: [
-    AccountsModule,
-    IntakeModule,
-    PipelineModule,
-    ProjectsModule,
-    EmailWebhooksModule,
-    EmailSmtpModule,
-    EmailOutboundModule,
-  ],
+  imports: [AccountsModule, IntakeModule, PipelineModule, ProjectsModule],
   controllers: [EmailController],
   providers: [EmailService],
   exports: [EmailService],
