@@ -26,6 +26,8 @@ export const ErrorCode = {
   InvalidEmail: 'INVALID_EMAIL',
   /** POST /v1/emails: the project refuses mail from senders not on its staff list. */
   SenderNotAllowed: 'SENDER_NOT_ALLOWED',
+  /** An email webhook whose signature does not match, is stale or was seen before (Mailgun). */
+  BadSignature: 'BAD_SIGNATURE',
   Internal: 'INTERNAL',
   Unavailable: 'UNAVAILABLE',
   /** PostgreSQL or Redis cannot be reached; details.dependency names which. Retry later. */
