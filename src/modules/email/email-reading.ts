@@ -5,6 +5,8 @@ import { failedRequestsFromHar, type HarFailedRequest } from './parsing/har';
 export interface EmailSettings {
   staffSenders: string[];
   unknownSenders: 'report' | 'refuse';
+  /** False when the way in checked the sender and it failed (SPF/DKIM/DMARC): never staff. */
+  senderAuthenticated?: boolean;
 }
 
 /** What an inbound mail is to Repro: decided from the mail and the settings alone. */
@@ -56,7 +58,8 @@ function wordsOf(subject: string | null, body: string): string {
 export function readEmail(mail: ParsedEmail, settings: EmailSettings): EmailReading {
   if (mail.automated) return { kind: 'ignored', reason: mail.automated };
   const from = mail.from!;
-  const staff = isStaff(from.address, settings.staffSenders);
+  const staff =
+    settings.senderAuthenticated !== false && isStaff(from.address, settings.staffSenders);
   if (staff && mail.forwarded) {
     const note = mail.newText.trim();
     return {

@@ -53,14 +53,23 @@ export class EmailService {
     private readonly accounts: AccountsService,
   ) {}
 
-  async receive(authenticated: Project, raw: Buffer): Promise<EmailResult> {
+  /**
+   * `options.authenticated`: the way in checked the sender (the SMTP listener's SPF/DKIM/DMARC);
+   * false means the From address is unproven, so it is never trusted as staff. Left unset (the
+   * API and webhooks, which cannot check), the staff list decides alone.
+   */
+  async receive(
+    authenticated: Project,
+    raw: Buffer,
+    options: { authenticated?: boolean } = {},
+  ): Promise<EmailResult> {
     const mail = await this.parse(raw);
     const earlier = await this.findDelivered(authenticated.id, mail);
     if (earlier) return this.replayOf(earlier);
     // The settings as they are now (the authenticated project may be cached).
     const project = await this.projects.byId(authenticated.id);
     try {
-      return await this.take(project, mail, raw);
+      return await this.take(project, mail, raw, options.authenticated);
     } catch (error) {
       // The same mail delivered concurrently: the other delivery committed first.
       if (!isDuplicateRow(error)) throw error;
@@ -87,13 +96,19 @@ export class EmailService {
     return mail;
   }
 
-  private async take(project: Project, mail: ParsedEmail, raw: Buffer): Promise<EmailResult> {
+  private async take(
+    project: Project,
+    mail: ParsedEmail,
+    raw: Buffer,
+    senderAuthenticated?: boolean,
+  ): Promise<EmailResult> {
     if (mail.automated) return this.ignore(project, mail, raw, mail.automated);
     const answered = await this.reportAnswered(project.id, mail);
     if (answered) return this.answer(project, mail, raw, answered);
     const reading = readEmail(mail, {
       staffSenders: project.emailStaffSenders,
       unknownSenders: project.emailUnknownSenders,
+      senderAuthenticated,
     });
     switch (reading.kind) {
       case 'ignored':
