@@ -71,6 +71,19 @@ export const configSchema = z
     // POST /v1/emails: the largest mail (after gzip) and the largest attachment kept (larger ones are listed).
     EMAIL_MAX_BYTES: int(1024, 512 * 1024 * 1024).default(25 * 1024 * 1024),
     EMAIL_ATTACHMENT_MAX_BYTES: int(1024, 512 * 1024 * 1024).default(10 * 1024 * 1024),
+    // The built-in SMTP listener (API process): off unless a port is set.
+    EMAIL_SMTP_PORT: int(1, 65535).optional(),
+    EMAIL_SMTP_HOST: z.string().min(1).default('0.0.0.0'),
+    EMAIL_SMTP_DOMAIN: z
+      .string()
+      .regex(/^(?=.{1,253}$)([A-Za-z0-9-]{1,63}\.)+[A-Za-z0-9-]{1,63}$/, {
+        message: 'must be a domain name like mail.example.com',
+      })
+      .transform((v) => v.toLowerCase())
+      .optional(),
+    EMAIL_SMTP_TLS_KEY: z.string().min(1).optional(),
+    EMAIL_SMTP_TLS_CERT: z.string().min(1).optional(),
+    EMAIL_SMTP_MESSAGES_PER_MINUTE: int(1, 1e9).default(60),
     // Past it a recording is unusable: the report goes on without its analysis.
     RECORDING_ANALYSIS_TIMEOUT_MS: int(1, 60 * 60_000).default(120_000),
     RECORDING_MAX_COMPRESSED_BYTES: int(1024, 2 ** 31 - 1).default(10 * 1024 * 1024),
@@ -171,6 +184,9 @@ export const configSchema = z
     together('LINEAR_API_KEY', 'LINEAR_TEAM');
     together('GITHUB_TOKEN', 'GITHUB_REPO');
     together('SENTRY_AUTH_TOKEN', 'SENTRY_ORG');
+    together('EMAIL_SMTP_PORT', 'EMAIL_SMTP_DOMAIN');
+    together('EMAIL_SMTP_TLS_KEY', 'EMAIL_SMTP_TLS_CERT');
+    together('EMAIL_SMTP_TLS_CERT', 'EMAIL_SMTP_TLS_KEY');
     if (env.LINEAR_API_KEY && env.GITHUB_TOKEN) {
       ctx.addIssue({
         code: 'custom',
