@@ -16,6 +16,7 @@ import { evidenceOf, readEmail, repliedTo } from './email-reading';
 import type { MailAddress, ParsedEmail } from './email.types';
 import { EmailMessage, type EmailStatus } from './entities/email-message.entity';
 import { parseEmail } from './parsing/parse-email';
+import { messageIdDomain, replyTokenOf } from './outbound/threading';
 
 /** What POST /v1/emails answers: the report the mail made or answered, and the mail's fate. */
 export interface EmailResult {
@@ -91,6 +92,9 @@ export class EmailService {
       maxAttachmentBytes: this.config.EMAIL_ATTACHMENT_MAX_BYTES,
       // Repro's own mail coming back in (a loop) is never a report.
       ownAddresses: this.config.MAIL_FROM ? [this.config.MAIL_FROM] : [],
+      ownMessageIdDomain: this.config.MAIL_FROM
+        ? messageIdDomain(this.config.MAIL_FROM)
+        : undefined,
     });
     if (!mail.from?.address) throw invalidEmail('From', 'The mail has no sender (From).');
     return mail;
@@ -164,16 +168,27 @@ export class EmailService {
     return this.accounts.accountForEmail(this.db.manager, project.id, reporter.address);
   }
 
-  /** The report whose outgoing mail (direction `out`) this one replies to, if any. */
+  /**
+   * The report whose question (outbox, or `out` row) this mail replies to, if any: by Repro's
+   * reply address (MAIL_FROM plus-addressed, survives lost headers), else In-Reply-To/References.
+   */
   private async reportAnswered(projectId: string, mail: ParsedEmail): Promise<string | null> {
+    const from = this.config.MAIL_FROM;
+    const token = from ? replyTokenOf([...mail.to, ...mail.cc], from) : null;
     const ids = repliedTo(mail);
-    if (!ids.length) return null;
+    if (!token && !ids.length) return null;
     const rows: { report_id: string }[] = await this.db.query(
-      `SELECT report_id FROM email_messages
-        WHERE project_id = $1 AND direction = 'out' AND message_id = ANY($2)
-          AND report_id IS NOT NULL
-        ORDER BY array_position($2, message_id) LIMIT 1`,
-      [projectId, ids],
+      `SELECT report_id FROM (
+         SELECT report_id, 0 AS rank FROM email_outbox WHERE project_id = $1 AND reply_token = $3
+         UNION ALL
+         SELECT report_id, array_position($2::text[], message_id) FROM email_outbox
+          WHERE project_id = $1 AND message_id = ANY($2::text[])
+         UNION ALL
+         SELECT report_id, array_position($2::text[], message_id) FROM email_messages
+          WHERE project_id = $1 AND direction = 'out' AND message_id = ANY($2::text[])
+            AND report_id IS NOT NULL
+       ) t ORDER BY rank LIMIT 1`,
+      [projectId, ids, token],
     );
     return rows[0]?.report_id ?? null;
   }
