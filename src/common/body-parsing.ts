@@ -46,8 +46,9 @@ export function notJson(req: Request): DomainError | null {
 // The widget's routes check the type themselves, once they know whether the page's origin may
 // read the answer (WidgetAccessMiddleware): a 415 sent from here would carry no CORS headers.
 const WIDGET_PATH = /^\/v1\/widget\//;
-// POST /v1/emails takes a raw mail (message/rfc822) and answers a wrong type itself (415).
-const EMAIL_PATH = /^\/v1\/emails\/?(?:\?|$)/;
+// POST /v1/emails takes a raw mail (message/rfc822) and answers a wrong type itself (415); the
+// provider webhooks under /v1/emails/webhooks/ read their own JSON or form bodies.
+const EMAIL_PATH = /^\/v1\/emails(?:\/?(?:\?|$)|\/webhooks\/)/;
 
 /** The API speaks JSON; anything else is refused before it is read (widget, email: see above). */
 export function requireJson(req: Request, res: Response, next: NextFunction): void {

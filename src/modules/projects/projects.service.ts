@@ -247,6 +247,57 @@ export class ProjectsService {
   }
 
   /**
+   * The project with this slug and its inbound-mail webhook secrets (loaded only here), or null
+   * when there is no such project.
+   */
+  findWithEmailWebhookSecrets(slug: string): Promise<Project | null> {
+    return this.db
+      .getRepository(Project)
+      .createQueryBuilder('project')
+      .addSelect([
+        'project.emailPostmarkPasswordHash',
+        'project.emailSendgridPasswordHash',
+        'project.emailMailgunSigningKey',
+      ])
+      .where('project.slug = :slug', { slug })
+      .getOne();
+  }
+
+  /**
+   * Sets a project's inbound-mail webhook secrets (undefined leaves one as it is, null turns that
+   * provider off) and returns the project with them.
+   */
+  async updateEmailWebhookSecrets(
+    slug: string,
+    changes: {
+      postmarkPasswordHash?: string | null;
+      sendgridPasswordHash?: string | null;
+      mailgunSigningKey?: string | null;
+    },
+  ): Promise<Project> {
+    await this.findBySlug(slug);
+    const update: Partial<
+      Pick<
+        Project,
+        'emailPostmarkPasswordHash' | 'emailSendgridPasswordHash' | 'emailMailgunSigningKey'
+      >
+    > = {};
+    if (changes.postmarkPasswordHash !== undefined) {
+      update.emailPostmarkPasswordHash = changes.postmarkPasswordHash;
+    }
+    if (changes.sendgridPasswordHash !== undefined) {
+      update.emailSendgridPasswordHash = changes.sendgridPasswordHash;
+    }
+    if (changes.mailgunSigningKey !== undefined) {
+      update.emailMailgunSigningKey = changes.mailgunSigningKey;
+    }
+    if (Object.keys(update).length > 0) {
+      await this.db.getRepository(Project).update({ slug }, update);
+    }
+    return (await this.findWithEmailWebhookSecrets(slug))!;
+  }
+
+  /**
    * Gives the project a new widget key and returns the project with it. The old key is refused
    * from then on (within API_KEY_CACHE_MS in running processes): no grace period.
    */

@@ -73,6 +73,18 @@ export class Project {
   @Column({ type: 'text', default: 'reporter' })
   emailQuestionsTo!: EmailQuestionsTo;
 
+  /** SHA-256 of the basic-auth password Postmark's inbound webhook URL carries (null: off). */
+  @Column({ type: 'text', nullable: true, select: false })
+  emailPostmarkPasswordHash!: string | null;
+
+  /** SHA-256 of the basic-auth password SendGrid's Inbound Parse URL carries (null: off). */
+  @Column({ type: 'text', nullable: true, select: false })
+  emailSendgridPasswordHash!: string | null;
+
+  /** Mailgun's webhook signing key (kept as given: the HMAC needs it; null: off). */
+  @Column({ type: 'text', nullable: true, select: false })
+  emailMailgunSigningKey!: string | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
 }

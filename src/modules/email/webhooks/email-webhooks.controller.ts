@@ -1,0 +1,247 @@
+import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { createHash } from 'node:crypto';
+import { Public } from '../../../common/auth';
+import { ReadsOwnBody } from '../../../common/body-parsing';
+import { DomainError, ErrorCode, UnauthorizedError } from '../../../common/errors';
+import { RateLimits } from '../../../common/rate-limit';
+import type { AppConfig } from '../../../config/config.schema';
+import { InjectConfig } from '../../../config/config.module';
+import type { Project } from '../../projects/entities/project.entity';
+import { ProjectsService } from '../../projects/projects.service';
+import { EmailService } from '../email.service';
+import {
+  mailgunMime,
+  mailgunSignature,
+  postmarkMime,
+  readForm,
+  sendgridMime,
+} from './provider-payloads';
+import {
+  basicAuthPassword,
+  type BasicAuthProvider,
+  MAILGUN_MAX_AGE_SECONDS,
+  mailgunSignatureMatches,
+  mailgunTimestampFresh,
+  passwordMatches,
+} from './webhook-auth';
+
+const PROVIDER_NAMES: Record<BasicAuthProvider | 'mailgun', string> = {
+  postmark: 'Postmark',
+  sendgrid: 'SendGrid',
+  mailgun: 'Mailgun',
+};
+
+function tooLarge(limitBytes: number): DomainError {
+  return new DomainError(
+    413,
+    ErrorCode.PayloadTooLarge,
+    `The webhook body is larger than the limit of ${limitBytes} bytes.`,
+    { field: 'body', limitBytes },
+  );
+}
+
+function badSignature(message: string): DomainError {
+  return new DomainError(401, ErrorCode.BadSignature, message);
+}
+
+/**
+ * Inbound mail from Postmark, SendGrid and Mailgun. Public to the API-key guard: the project is
+ * named by its slug in the path, and each route checks its provider's credential for that
+ * project (a basic-auth password in the URL, or Mailgun's HMAC signature) before the mail goes
+ * the same way as POST /v1/emails. Each answers 200 only once the mail is committed, so a crash
+ * before that is covered by the provider's retries.
+ */
+@ApiTags('email')
+@Controller('v1/emails/webhooks/:project')
+export class EmailWebhooksController {
+  constructor(
+    private readonly email: EmailService,
+    private readonly projects: ProjectsService,
+    private readonly limits: RateLimits,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  @Public()
+  @ReadsOwnBody()
+  @Post('postmark')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Postmark inbound webhook (basic auth in the webhook URL)',
+    description:
+      'Postmark’s inbound JSON; its RawEmail when “Include raw email content” is on, otherwise a MIME message rebuilt from its fields.',
+  })
+  @ApiOkResponse({ description: 'Stored (or a repeated delivery of a stored mail)' })
+  async postmark(
+    @Param('project') slug: string,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const project = await this.basicAuth(slug, 'postmark', req, res);
+    const body = await this.readBody(req, res);
+    let json: unknown;
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new DomainError(400, ErrorCode.MalformedJson, 'The body is not valid JSON.', {
+        field: 'body',
+      });
+    }
+    return this.receive(project, await postmarkMime(json), res);
+  }
+
+  @Public()
+  @ReadsOwnBody()
+  @Post('sendgrid')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'SendGrid Inbound Parse (basic auth in the destination URL)',
+    description:
+      'multipart/form-data; the `email` field when “POST the raw, full MIME message” is on, otherwise a MIME message rebuilt from the parsed fields.',
+  })
+  @ApiOkResponse({ description: 'Stored (or a repeated delivery of a stored mail)' })
+  async sendgrid(
+    @Param('project') slug: string,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const project = await this.basicAuth(slug, 'sendgrid', req, res);
+    const form = await readForm(req.headers, await this.readBody(req, res));
+    return this.receive(project, await sendgridMime(form), res);
+  }
+
+  @Public()
+  @ReadsOwnBody()
+  @Post(['mailgun', 'mailgun/mime'])
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Mailgun route forward (HMAC-SHA256 signature, 5 min window, one use per token)',
+    description:
+      'A route’s forward(): to …/mailgun/mime Mailgun posts body-mime; to …/mailgun, the parsed fields.',
+  })
+  @ApiOkResponse({ description: 'Stored (or a repeated delivery of a stored mail)' })
+  async mailgun(
+    @Param('project') slug: string,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    this.refuseIfBlocked(req, res);
+    const project = await this.projects.findWithEmailWebhookSecrets(slug);
+    const signingKey = project?.emailMailgunSigningKey;
+    if (!project || !signingKey) await this.refuse(req, res, 'mailgun');
+    const form = await readForm(req.headers, await this.readBody(req, res));
+    const signed = mailgunSignature(form);
+    if (
+      !signed ||
+      !mailgunSignatureMatches(signingKey!, signed.timestamp, signed.token, signed.signature)
+    ) {
+      await this.limits.authFailed(req, res);
+      throw badSignature('The Mailgun signature does not match.');
+    }
+    if (!mailgunTimestampFresh(signed.timestamp, Date.now())) {
+      throw badSignature(
+        `The Mailgun timestamp is more than ${MAILGUN_MAX_AGE_SECONDS} s from our clock.`,
+      );
+    }
+    // A signed post seen before is a replay; its token is remembered for as long as it is fresh.
+    const tokenKey = `${this.config.QUEUE_PREFIX}:email-webhooks:mailgun-token:${project!.id}:${createHash('sha256').update(signed.token).digest('hex')}`;
+    const first = await this.limits.redis.set(
+      tokenKey,
+      '1',
+      'EX',
+      2 * MAILGUN_MAX_AGE_SECONDS,
+      'NX',
+    );
+    if (first !== 'OK') throw badSignature('This Mailgun signature was used before.');
+    try {
+      return await this.receive(project!, await mailgunMime(form), res);
+    } catch (error) {
+      // Not taken for a reason a retry could fix (an outage): the same post may come again.
+      if (!(error instanceof DomainError) || error.status >= 500) {
+        await this.limits.redis.del(tokenKey).catch(() => undefined);
+      }
+      throw error;
+    }
+  }
+
+  private refuseIfBlocked(req: Request, res: Response): void {
+    const blockedMs = this.limits.authBlockedMs(req);
+    if (blockedMs > 0) throw this.limits.authBlocked(req, res, blockedMs);
+  }
+
+  /** The project whose stored password the request's basic auth carries; else 401. */
+  private async basicAuth(
+    slug: string,
+    provider: BasicAuthProvider,
+    req: Request,
+    res: Response,
+  ): Promise<Project> {
+    this.refuseIfBlocked(req, res);
+    const project = await this.projects.findWithEmailWebhookSecrets(slug);
+    const stored =
+      provider === 'postmark'
+        ? project?.emailPostmarkPasswordHash
+        : project?.emailSendgridPasswordHash;
+    if (
+      !project ||
+      !passwordMatches(basicAuthPassword(req.header('authorization')), stored ?? null)
+    ) {
+      return this.refuse(req, res, provider);
+    }
+    return project;
+  }
+
+  /** 401 for an unknown project, a provider not set up, or a wrong credential: all look alike. */
+  private async refuse(
+    req: Request,
+    res: Response,
+    provider: BasicAuthProvider | 'mailgun',
+  ): Promise<never> {
+    await this.limits.authFailed(req, res);
+    if (!req.complete) res.setHeader('Connection', 'close');
+    if (provider !== 'mailgun') res.setHeader('WWW-Authenticate', 'Basic realm="repro-email"');
+    throw new UnauthorizedError(
+      `${PROVIDER_NAMES[provider]} webhooks are not set up for this project, or the credentials do not match (see repro email).`,
+    );
+  }
+
+  /**
+   * The request body, refused past what a mail of EMAIL_MAX_BYTES takes once wrapped by the
+   * provider (base64 attachments in JSON, a form around the raw message).
+   */
+  private async readBody(req: Request, res: Response): Promise<Buffer> {
+    const limit = Math.ceil(this.config.EMAIL_MAX_BYTES * 1.4) + 256 * 1024;
+    const declared = Number(req.header('content-length'));
+    if (Number.isFinite(declared) && declared > limit) {
+      res.setHeader('Connection', 'close');
+      throw tooLarge(limit);
+    }
+    const pieces: Buffer[] = [];
+    let bytes = 0;
+    for await (const piece of req as AsyncIterable<Buffer>) {
+      bytes += piece.length;
+      if (bytes > limit) {
+        res.setHeader('Connection', 'close');
+        throw tooLarge(limit);
+      }
+      pieces.push(piece);
+    }
+    return Buffer.concat(pieces);
+  }
+
+  private async receive(project: Project, raw: Buffer, res: Response) {
+    if (raw.length > this.config.EMAIL_MAX_BYTES) throw tooLarge(this.config.EMAIL_MAX_BYTES);
+    const result = await this.email.receive(project, raw);
+    const statusUrl = result.reportId
+      ? `${this.config.PUBLIC_URL}/v1/reports/${result.reportId}`
+      : null;
+    if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
+    return {
+      id: result.reportId,
+      status: result.reportStatus ?? result.email.status,
+      statusUrl,
+      email: result.email,
+    };
+  }
+}
