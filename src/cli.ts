@@ -117,6 +117,18 @@ export function buildCli(io: CliIo): Command {
       '--questions-to <reporter|forwarder>',
       "who the agent's questions about a forwarded mail go to (stored now; questions by email come in a later release)",
     )
+    .option(
+      '--postmark-password <new|none|password>',
+      'basic-auth password of the Postmark inbound webhook URL: new generates one (shown once); stored hashed',
+    )
+    .option(
+      '--sendgrid-password <new|none|password>',
+      'basic-auth password of the SendGrid Inbound Parse URL: new generates one (shown once); stored hashed',
+    )
+    .option(
+      '--mailgun-signing-key <key|none>',
+      "Mailgun's HTTP webhook signing key, to check its routes' signatures",
+    )
     .action(async (options: EmailOptions) => {
       const { emailCommand } = await import('./cli/email.command');
       await emailCommand(options, io);

@@ -10,6 +10,8 @@ import {
 import { DEFAULT_PROJECT_SLUG } from '../modules/projects/projects.service';
 import { commaList } from './options';
 import { withProjects } from './with-projects';
+import { hashApiKey } from '../modules/projects/api-key';
+import { generateWebhookPassword } from '../modules/email/webhooks/webhook-auth';
 
 export interface EmailOptions {
   project?: string;
@@ -17,6 +19,9 @@ export interface EmailOptions {
   unknownSenders?: string;
   domainAccounts?: string;
   questionsTo?: string;
+  postmarkPassword?: string;
+  sendgridPassword?: string;
+  mailgunSigningKey?: string;
 }
 
 const ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -54,6 +59,35 @@ function domainAccountsOption(value: string | undefined): Record<string, string>
   return map;
 }
 
+const URL_SAFE_PASSWORD = /^[A-Za-z0-9._~-]{16,200}$/;
+
+/** `new` → a generated password (shown once); `none` → off; else the password given. */
+function webhookPassword(
+  flag: string,
+  value: string | undefined,
+): { hash: string | null; shown: string | null } | undefined {
+  if (value === undefined) return undefined;
+  if (value.trim() === 'none') return { hash: null, shown: null };
+  const password = value.trim() === 'new' ? generateWebhookPassword() : value;
+  if (!URL_SAFE_PASSWORD.test(password)) {
+    refuse(flag, 'must be new, none, or 16+ characters of A-Z a-z 0-9 . _ ~ - (it goes in a URL)');
+  }
+  return { hash: hashApiKey(password), shown: value.trim() === 'new' ? password : null };
+}
+
+function signingKeyOption(value: string | undefined): string | null | undefined {
+  if (value === undefined) return undefined;
+  if (value.trim() === 'none') return null;
+  if (!/^\S{8,200}$/.test(value.trim()))
+    refuse('--mailgun-signing-key', 'must be the key, or none');
+  return value.trim();
+}
+
+/** PUBLIC_URL with `user:password@` before the host, for a provider's webhook URL field. */
+function withCredentials(url: string, user: string, password: string): string {
+  return url.replace(/^(https?:\/\/)/, `$1${user}:${password}@`);
+}
+
 function oneOf<T extends string>(
   flag: string,
   allowed: readonly T[],
@@ -84,20 +118,33 @@ export async function emailCommand(options: EmailOptions, io: CliIo): Promise<vo
     EMAIL_QUESTIONS_TO,
     options.questionsTo,
   );
+  const postmark = webhookPassword('--postmark-password', options.postmarkPassword);
+  const sendgrid = webhookPassword('--sendgrid-password', options.sendgridPassword);
+  const mailgunSigningKey = signingKeyOption(options.mailgunSigningKey);
   const slug = options.project ?? DEFAULT_PROJECT_SLUG;
-  const project = await withProjects(config, (projects) =>
-    projects.updateEmailSettings(slug, {
+  const [project, secrets] = await withProjects(config, async (projects) => [
+    await projects.updateEmailSettings(slug, {
       staffSenders,
       unknownSenders,
       domainAccounts,
       questionsTo,
     }),
-  );
+    await projects.updateEmailWebhookSecrets(slug, {
+      postmarkPasswordHash: postmark?.hash,
+      sendgridPasswordHash: sendgrid?.hash,
+      mailgunSigningKey,
+    }),
+  ]);
+  const hooks = `${config.PUBLIC_URL}/v1/emails/webhooks/${encodeURIComponent(project.slug)}`;
+  const state = (set: boolean) => (set ? 'set' : 'off: set it with');
   const domains = Object.entries(project.emailDomainAccounts);
   io.out(
     [
       `Project: ${project.slug}`,
       `Inbound: POST ${config.PUBLIC_URL}/v1/emails (Content-Type: message/rfc822, the project's API key)`,
+      `Postmark webhook: ${withCredentials(`${hooks}/postmark`, 'postmark', postmark?.shown ?? '<password>')} (password ${state(!!secrets.emailPostmarkPasswordHash)}${secrets.emailPostmarkPasswordHash ? '' : ' --postmark-password new'})`,
+      `SendGrid Inbound Parse: ${withCredentials(`${hooks}/sendgrid`, 'sendgrid', sendgrid?.shown ?? '<password>')} (password ${state(!!secrets.emailSendgridPasswordHash)}${secrets.emailSendgridPasswordHash ? '' : ' --sendgrid-password new'})`,
+      `Mailgun route: forward("${hooks}/mailgun/mime") (signing key ${state(!!secrets.emailMailgunSigningKey)}${secrets.emailMailgunSigningKey ? '' : ' --mailgun-signing-key <key>'})`,
       `Staff senders: ${project.emailStaffSenders.length ? project.emailStaffSenders.join(', ') : 'none'}`,
       `Unknown senders: ${project.emailUnknownSenders === 'report' ? 'report (their mail is their report)' : 'refuse (403)'}`,
       `Domain accounts: ${domains.length ? domains.map(([d, a]) => `${d}=${a}`).join(', ') : 'none'}`,
@@ -105,6 +152,9 @@ export async function emailCommand(options: EmailOptions, io: CliIo): Promise<vo
       '',
     ].join('\n'),
   );
+  if (postmark?.shown || sendgrid?.shown) {
+    io.err('The new webhook password is shown once (only its hash is kept): copy the URL now.\n');
+  }
   if (!project.emailStaffSenders.length) {
     io.err(
       'No staff senders yet: a forwarded mail is read as the forwarder’s own report. Add yours with --staff you@yourco.com,@yourco.com\n',
