@@ -11,6 +11,7 @@ import { MirrorModule } from './modules/trackers/mirror/mirror.module';
 import { TrackersModule } from './modules/trackers/trackers.module';
 import { EmailOutboundModule } from './modules/email/outbound/outbound.module';
 import { QueueWorkers } from './modules/pipeline/queue-workers';
+import { OutboundProcessor } from './modules/email/outbound/outbound.processor';
 
 /** Background work: every processor is registered here and only here. */
 @Module({
@@ -25,6 +26,6 @@ import { QueueWorkers } from './modules/pipeline/queue-workers';
     MirrorModule,
     EmailOutboundModule,
   ],
-  providers: [PipelineProcessor, MaintenanceProcessor, QueueWorkers],
+  providers: [PipelineProcessor, MaintenanceProcessor, QueueWorkers, OutboundProcessor],
 })
 export class WorkerModule {}

@@ -27,6 +27,15 @@ export interface ConversationView {
   messages: MessageView[];
 }
 
+/**
+ * Another way of asking (email): told of each question message inside the transaction that
+ * stores it, and again once that commits. A crash between the two loses only the second call.
+ */
+export interface QuestionsListener {
+  asked(manager: EntityManager, message: ReportMessage): Promise<void>;
+  committed(message: ReportMessage): Promise<void>;
+}
+
 /** Who may read and write a report's conversation. */
 export type ConversationCaller = 'reporter' | 'project';
 
@@ -36,6 +45,8 @@ export type ConversationCaller = 'reporter' | 'project';
  */
 @Injectable()
 export class ConversationService {
+  private readonly listeners: QuestionsListener[] = [];
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly projects: ProjectsService,
@@ -65,6 +76,16 @@ export class ConversationService {
     const report = await this.reports.findInProject(project.id, reportId);
     if (!report) throw new NotFoundError('Report');
     return 'project';
+  }
+
+  /** Registers another way of asking (the worker's email outbox). */
+  listen(listener: QuestionsListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** After the questions' transaction committed: the listeners act on it (send, queue). */
+  async askCommitted(message: ReportMessage): Promise<void> {
+    for (const listener of this.listeners) await listener.committed(message);
   }
 
   async messages(
@@ -111,6 +132,7 @@ export class ConversationService {
       },
       manager,
     );
+    for (const listener of this.listeners) await listener.asked(manager, saved);
     return saved;
   }
 

@@ -131,6 +131,12 @@ export class PipelineService {
       return saved;
     });
     await this.ensureClarifyTimeout(reportId, message);
+    try {
+      await this.conversation.askCommitted(message);
+    } catch (error) {
+      // The question is stored; its mail waits in the outbox for the outbox's sweep.
+      this.logger.warn({ reportId, err: error }, 'Could not queue the questions by email');
+    }
     return message;
   }
 
