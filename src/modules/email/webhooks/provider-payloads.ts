@@ -30,13 +30,12 @@ export function readForm(headers: IncomingHttpHeaders, body: Buffer): Promise<Fo
     parser.on('file', (name, stream, info) => {
       const pieces: Buffer[] = [];
       stream.on('data', (piece: Buffer) => pieces.push(piece));
-      stream.on('end', () =>
-        files.set(name, {
-          filename: info.filename ?? name,
-          contentType: info.mimeType,
-          content: Buffer.concat(pieces),
-        }),
-      );
+      stream.on('end', () => {
+        const content = Buffer.concat(pieces);
+        // busboy calls any application/octet-stream part a file; without a filename it is a field.
+        if (info.filename === undefined) fields.set(name, content);
+        else files.set(name, { filename: info.filename, contentType: info.mimeType, content });
+      });
     });
     parser.on('error', () => reject(invalidEmail('body', 'The form body could not be read.')));
     parser.on('close', () => resolve({ fields, files }));
