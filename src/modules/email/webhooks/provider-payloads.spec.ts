@@ -1,0 +1,74 @@
+import { createHmac } from 'node:crypto';
+import { parseEmail } from '../parsing/parse-email';
+import { mailgunMime, postmarkMime, readForm } from './provider-payloads';
+import { basicAuthPassword, mailgunSignatureMatches, mailgunTimestampFresh } from './webhook-auth';
+
+const read = (raw: Buffer) => parseEmail(raw, { maxAttachmentBytes: 100_000 });
+
+describe('provider payloads rebuilt as MIME', () => {
+  it('keeps a reply’s threading headers, so it still joins the conversation it answers', async () => {
+    const mail = await read(
+      await postmarkMime({
+        From: 'rita@customer.test',
+        Subject: 'Re: A question about your report',
+        TextBody: 'It happens on the second tab only.',
+        Headers: [
+          { Name: 'Message-ID', Value: '<reply-1@customer.test>' },
+          { Name: 'In-Reply-To', Value: '<q-7@repro.test>' },
+          { Name: 'References', Value: '<q-6@repro.test> <q-7@repro.test>' },
+        ],
+        Attachments: [],
+      }),
+    );
+    expect(mail.messageId).toBe('reply-1@customer.test');
+    expect(mail.inReplyTo).toBe('q-7@repro.test');
+    expect(mail.references).toEqual(['q-6@repro.test', 'q-7@repro.test']);
+    expect(mail.automated).toBeNull();
+  });
+
+  it('keeps the headers that mark an out-of-office answer as automated', async () => {
+    const form = await readForm(
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      Buffer.from(
+        new URLSearchParams({
+          from: 'Away Person <away@customer.test>',
+          subject: 'Back on Monday',
+          'body-plain': 'I will read your mail when I am back.',
+          'message-headers': JSON.stringify([
+            ['Auto-Submitted', 'auto-replied'],
+            ['Message-Id', '<ooo-1@customer.test>'],
+          ]),
+        }).toString(),
+      ),
+    );
+    const mail = await read(await mailgunMime(form));
+    expect(mail.automated).toBe('auto_reply');
+    expect(mail.messageId).toBe('ooo-1@customer.test');
+  });
+});
+
+describe('webhook credentials', () => {
+  it('matches Mailgun’s HMAC of timestamp + token only with the same key', () => {
+    const signature = createHmac('sha256', 'the-key').update('1700000000abc').digest('hex');
+    expect(mailgunSignatureMatches('the-key', '1700000000', 'abc', signature)).toBe(true);
+    expect(mailgunSignatureMatches('other-key', '1700000000', 'abc', signature)).toBe(false);
+    expect(mailgunSignatureMatches('the-key', '1700000001', 'abc', signature)).toBe(false);
+    expect(mailgunSignatureMatches('the-key', '1700000000', 'abc', 'zz')).toBe(false);
+  });
+
+  it('takes a Mailgun timestamp within five minutes either way', () => {
+    const now = 1_700_000_000_000;
+    expect(mailgunTimestampFresh('1700000000', now)).toBe(true);
+    expect(mailgunTimestampFresh('1699999701', now)).toBe(true);
+    expect(mailgunTimestampFresh('1699999600', now)).toBe(false);
+    expect(mailgunTimestampFresh('1700000400', now)).toBe(false);
+    expect(mailgunTimestampFresh('soon', now)).toBe(false);
+  });
+
+  it('reads the password of a Basic header, and nothing from other schemes', () => {
+    const header = `Basic ${Buffer.from('postmark:pa:ss').toString('base64')}`;
+    expect(basicAuthPassword(header)).toBe('pa:ss');
+    expect(basicAuthPassword('Bearer pa:ss')).toBeNull();
+    expect(basicAuthPassword(undefined)).toBeNull();
+  });
+});
