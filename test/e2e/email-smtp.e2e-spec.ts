@@ -86,6 +86,7 @@ describe('SMTP listener: mail delivered by SMTP becomes reports, senders checked
       EMAIL_SMTP_HOST: '127.0.0.1',
       EMAIL_SMTP_DOMAIN: DOMAIN,
       EMAIL_MAX_BYTES: 40_000,
+      MAIL_FROM: 'questions@repro.test',
     });
     dns = fakeDns();
     app.app.get(SmtpDns).resolver = dns.resolver;
@@ -296,6 +297,43 @@ describe('SMTP listener: mail delivered by SMTP becomes reports, senders checked
     const { email, reporter } = await stored(id);
     expect(reporter).toMatchObject({ email: 'sam@staffco.test' });
     expect(email).toMatchObject({ forwardedBy: null });
+  });
+
+  it('routes a reply to Repro’s question (MAIL_FROM plus-addressed) to the report it answers', async () => {
+    // A report in the non-default project, and the question Repro sent about it (an `out` row).
+    const first = `${tag()}@shopfront.test`;
+    await transport().sendMail({
+      from: 'lina@shopfront.test',
+      to: `${strict.project.slug}@${DOMAIN}`,
+      subject: 'Labels print blank',
+      messageId: `<${first}>`,
+      text: 'Shipping labels come out blank on the Zebra printer.',
+    });
+    const { report } = await stored(first, strict);
+    const question = `${tag()}@repro.test`;
+    await h.db.getRepository(EmailMessage).insert({
+      projectId: strict.project.id,
+      direction: 'out',
+      messageId: question,
+      contentHash: tag(),
+      reportId: report!.id,
+      status: 'sent',
+    });
+    const id = `${tag()}@shopfront.test`;
+    const info = await transport().sendMail({
+      from: 'lina@shopfront.test',
+      to: `questions+r_${tag()}@repro.test`,
+      subject: 'Re: Labels print blank',
+      messageId: `<${id}>`,
+      inReplyTo: `<${question}>`,
+      references: [`<${question}>`],
+      text: 'Only on Windows, since Monday.\n\n> Which computer do you print from?',
+    });
+    expect(info.response).toMatch(/^250 /);
+    const reply = await stored(id, strict);
+    expect(reply.email).toMatchObject({ reportId: report!.id });
+    expect(reply.email!.status).not.toBe('report');
+    expect((await stored(id)).email).toBeNull();
   });
 
   it('makes one report of the same mail delivered twice', async () => {
