@@ -361,14 +361,24 @@ describe('email provider webhooks: Postmark, SendGrid and Mailgun file the same 
           () => ({ ...mailgunSigned(), token: randomBytes(25).toString('hex') }),
         ],
         [
-          'signed ten minutes ago',
-          () => mailgunSigned(MAILGUN_KEY, Math.floor(Date.now() / 1000) - 600),
+          'signed ten hours ago (past Mailgun’s 8 hours of retries)',
+          () => mailgunSigned(MAILGUN_KEY, Math.floor(Date.now() / 1000) - 10 * 3600),
         ],
       ])('%s', async (_name, signature) => {
         const before = await stored();
         const res = await mailgun(fields(signature())).expect(401);
         expect(res.body.error.code).toBe('BAD_SIGNATURE');
         expect(JSON.stringify(res.body)).not.toContain(MAILGUN_KEY);
+        expect(await stored()).toEqual(before);
+      });
+
+      it('but takes a retry of the very same signed post, hours later, as the same report', async () => {
+        const post = fields(mailgunSigned(MAILGUN_KEY, Math.floor(Date.now() / 1000) - 3 * 3600));
+        const first = await mailgun(post).expect(200);
+        const before = await stored();
+        const retry = await mailgun(post).expect(200);
+        expect(retry.body.id).toBe(first.body.id);
+        expect(retry.headers['idempotent-replayed']).toBe('true');
         expect(await stored()).toEqual(before);
       });
 

@@ -12,6 +12,7 @@ import type { Project } from '../../projects/entities/project.entity';
 import { ProjectsService } from '../../projects/projects.service';
 import { EmailService } from '../email.service';
 import {
+  formDigest,
   mailgunMime,
   mailgunSignature,
   postmarkMime,
@@ -144,25 +145,17 @@ export class EmailWebhooksController {
         `The Mailgun timestamp is more than ${MAILGUN_MAX_AGE_SECONDS} s from our clock.`,
       );
     }
-    // A signed post seen before is a replay; its token is remembered for as long as it is fresh.
+    // Mailgun's signature covers the timestamp and token, not the mail: a token seen before is
+    // taken only with the very post it came with (a retry after a lost answer, which receive
+    // answers with the same report), never with another body.
     const tokenKey = `${this.config.QUEUE_PREFIX}:email-webhooks:mailgun-token:${project!.id}:${createHash('sha256').update(signed.token).digest('hex')}`;
-    const first = await this.limits.redis.set(
-      tokenKey,
-      '1',
-      'EX',
-      2 * MAILGUN_MAX_AGE_SECONDS,
-      'NX',
-    );
-    if (first !== 'OK') throw badSignature('This Mailgun signature was used before.');
-    try {
-      return await this.receive(project!, await mailgunMime(form), res);
-    } catch (error) {
-      // Not taken for a reason a retry could fix (an outage): the same post may come again.
-      if (!(error instanceof DomainError) || error.status >= 500) {
-        await this.limits.redis.del(tokenKey).catch(() => undefined);
-      }
-      throw error;
+    const digest = formDigest(form);
+    const ttl = 2 * MAILGUN_MAX_AGE_SECONDS;
+    const first = await this.limits.redis.set(tokenKey, digest, 'EX', ttl, 'NX');
+    if (first !== 'OK' && (await this.limits.redis.get(tokenKey)) !== digest) {
+      throw badSignature('This Mailgun signature was already used for another post.');
     }
+    return this.receive(project!, await mailgunMime(form), res);
   }
 
   private refuseIfBlocked(req: Request, res: Response): void {

@@ -1,4 +1,5 @@
 import busboy from 'busboy';
+import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { invalidEmail } from '../email-errors';
 import { composeMime, headerLines, type ProviderAttachment } from './provider-mail';
@@ -41,6 +42,18 @@ export function readForm(headers: IncomingHttpHeaders, body: Buffer): Promise<Fo
     parser.on('close', () => resolve({ fields, files }));
     parser.end(body);
   });
+}
+
+/** A digest of everything a form carries (fields and files, in name order), boundaries aside. */
+export function formDigest(form: FormPost): string {
+  const hash = createHash('sha256');
+  const add = (name: string, bytes: Buffer) => {
+    hash.update(`${name.length}:${name}:${bytes.length}:`).update(bytes);
+  };
+  for (const name of [...form.fields.keys()].sort()) add(`field:${name}`, form.fields.get(name)!);
+  for (const name of [...form.files.keys()].sort())
+    add(`file:${name}`, form.files.get(name)!.content);
+  return hash.digest('hex');
 }
 
 function text(form: FormPost, name: string, charset = 'utf-8'): string | undefined {

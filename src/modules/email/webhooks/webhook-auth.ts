@@ -4,8 +4,12 @@ import { hashApiKey, hashesEqual } from '../../projects/api-key';
 /** Providers whose inbound webhook URL carries a basic-auth password. */
 export type BasicAuthProvider = 'postmark' | 'sendgrid';
 
-/** A Mailgun signature older (or further ahead) than this is refused as stale. */
-export const MAILGUN_MAX_AGE_SECONDS = 5 * 60;
+/**
+ * A Mailgun signature older (or further ahead) than this is refused as stale. Mailgun retries a
+ * route's POST for 8 hours and does not document signing each retry anew, so the window covers
+ * them; a replay inside it is caught by the remembered token (see the controller).
+ */
+export const MAILGUN_MAX_AGE_SECONDS = 9 * 60 * 60;
 
 /** The password of `Authorization: Basic …`, or null when the header is missing or not Basic. */
 export function basicAuthPassword(header: string | undefined): string | null {
