@@ -5,7 +5,9 @@ import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import { loadConfig } from '../../src/config/config.schema';
 import { Reporter } from '../../src/modules/accounts/entities/reporter.entity';
+import { ReportMessage } from '../../src/modules/conversation/entities/report-message.entity';
 import { EmailMessage } from '../../src/modules/email/entities/email-message.entity';
+import { OutboundEmail } from '../../src/modules/email/outbound/entities/outbound-email.entity';
 import { SmtpDns, SmtpListener } from '../../src/modules/email/smtp/smtp-listener.service';
 import { ProjectsService } from '../../src/modules/projects/projects.service';
 import { Report } from '../../src/modules/reports/entities/report.entity';
@@ -334,6 +336,46 @@ describe('SMTP listener: mail delivered by SMTP becomes reports, senders checked
     expect(reply.email).toMatchObject({ reportId: report!.id });
     expect(reply.email!.status).not.toBe('report');
     expect((await stored(id)).email).toBeNull();
+  });
+
+  it('routes a reply by its reply token alone (no threading headers) to the question’s project', async () => {
+    const first = `${tag()}@shopfront.test`;
+    await transport().sendMail({
+      from: 'lina@shopfront.test',
+      to: `${strict.project.slug}@${DOMAIN}`,
+      subject: 'Totals wrong',
+      messageId: `<${first}>`,
+      text: 'The order total ignores the discount.',
+    });
+    const { report } = await stored(first, strict);
+    const question = await h.db.getRepository(ReportMessage).save({
+      reportId: report!.id,
+      author: 'agent',
+      body: 'Which discount code did you use?',
+      channel: 'email',
+    });
+    const token = randomBytes(16).toString('hex');
+    await h.db.getRepository(OutboundEmail).insert({
+      projectId: strict.project.id,
+      reportId: report!.id,
+      questionId: question.id,
+      messageId: `${tag()}@repro.repro.test`,
+      replyToken: token,
+      toAddress: 'lina@shopfront.test',
+      subject: 'Re: Totals wrong',
+      body: question.body,
+      status: 'sent',
+    });
+    const id = `${tag()}@shopfront.test`;
+    const info = await transport().sendMail({
+      from: 'lina@shopfront.test',
+      to: `questions+r_${token}@repro.test`,
+      subject: 'Re: Totals wrong',
+      messageId: `<${id}>`,
+      text: 'The code was WINTER10.',
+    });
+    expect(info.response).toMatch(/^250 /);
+    expect((await stored(id, strict)).email).toMatchObject({ reportId: report!.id });
   });
 
   it('makes one report of the same mail delivered twice', async () => {

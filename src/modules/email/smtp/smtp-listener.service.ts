@@ -170,16 +170,24 @@ export class SmtpListener implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   /**
-   * The project a reply to Repro's questions belongs to: the project of the outgoing mail it
-   * answers (In-Reply-To, References); without one, the default project (single-project setups).
+   * The project a reply to Repro's questions belongs to: the question whose reply token the
+   * recipient carries (`questions+r_<token>@…`), else the question or outgoing mail it names in
+   * In-Reply-To/References; with neither, the default project (single-project setups).
    */
-  private async replyProject(raw: Buffer): Promise<Project | null> {
+  private async replyProject(raw: Buffer, tag: string | null): Promise<Project | null> {
+    const token = tag?.startsWith('r_') ? tag.slice(2) : null;
     const ids = repliedIds(raw);
-    if (ids.length) {
+    if (token || ids.length) {
       const rows: { project_id: string }[] = await this.db.query(
-        `SELECT project_id FROM email_messages
-          WHERE direction = 'out' AND message_id = ANY($1) LIMIT 1`,
-        [ids],
+        `SELECT project_id FROM (
+           SELECT project_id, 0 AS rank FROM email_outbox WHERE reply_token = $1
+           UNION ALL
+           SELECT project_id, 1 FROM email_outbox WHERE message_id = ANY($2::text[])
+           UNION ALL
+           SELECT project_id, 1 FROM email_messages
+            WHERE direction = 'out' AND message_id = ANY($2::text[])
+         ) t ORDER BY rank LIMIT 1`,
+        [token, ids],
       );
       if (rows[0]) return this.projects.byId(rows[0].project_id);
     }
@@ -212,7 +220,7 @@ export class SmtpListener implements OnApplicationBootstrap, OnApplicationShutdo
         target?.kind === 'project'
           ? await this.projectBySlug(target.slug)
           : target?.kind === 'reply'
-            ? await this.replyProject(raw)
+            ? await this.replyProject(raw, target.tag)
             : null;
       if (project) projects.set(project.id, project);
     }
