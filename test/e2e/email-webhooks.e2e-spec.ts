@@ -393,6 +393,46 @@ describe('email provider webhooks: Postmark, SendGrid and Mailgun file the same 
     });
   });
 
+  it('answers 2xx only once the mail is committed: a failed write is a 5xx with nothing kept, and the provider’s retry files it', async () => {
+    await h.db.query(
+      `CREATE FUNCTION refuse_mail() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$ LANGUAGE plpgsql`,
+    );
+    await h.db.query(
+      `CREATE TRIGGER refuse_mail BEFORE INSERT ON email_messages FOR EACH ROW WHEN (NEW.subject LIKE 'Fails once%') EXECUTE FUNCTION refuse_mail()`,
+    );
+    const words = `The calendar skips February (${tag()}).`;
+    const mailgunPost = {
+      from: 'Ola Owner <ola@calendar.test>',
+      subject: 'Fails once: calendar',
+      'body-plain': words,
+      ...mailgunSigned(),
+    };
+    const postmarkPost = {
+      From: 'pia@calendar.test',
+      Subject: 'Fails once: dates',
+      TextBody: `Dates show in the wrong zone (${tag()}).`,
+      Headers: [],
+    };
+    const send = () =>
+      Promise.all([
+        request(app.url).post(`${hooks}/mailgun`).type('form').send(mailgunPost),
+        postmark(postmarkPost),
+      ]);
+    try {
+      const before = await stored();
+      const failed = await send();
+      expect(failed.map((res) => res.status)).toEqual([500, 500]);
+      expect(await stored()).toEqual(before);
+    } finally {
+      await h.db.query('DROP TRIGGER refuse_mail ON email_messages');
+      await h.db.query('DROP FUNCTION refuse_mail()');
+    }
+    const retried = await send();
+    expect(retried.map((res) => res.status)).toEqual([200, 200]);
+    expect((await reportOf(retried[0].body.id)).description).toContain(words);
+    expect(await reporterOf(retried[1].body.id)).toMatchObject({ email: 'pia@calendar.test' });
+  });
+
   it('repro email sets a generated Postmark password, shown once in a URL that then works', async () => {
     const cli = await createProject(h.db, 'Hooks');
     const run = await reproInProcess(
