@@ -8,6 +8,7 @@ import { Reporter } from '../../src/modules/accounts/entities/reporter.entity';
 import { ReportMessage } from '../../src/modules/conversation/entities/report-message.entity';
 import { EmailMessage } from '../../src/modules/email/entities/email-message.entity';
 import { OutboundEmail } from '../../src/modules/email/outbound/entities/outbound-email.entity';
+import { EmailService } from '../../src/modules/email/email.service';
 import { SmtpDns, SmtpListener } from '../../src/modules/email/smtp/smtp-listener.service';
 import { ProjectsService } from '../../src/modules/projects/projects.service';
 import { Report } from '../../src/modules/reports/entities/report.entity';
@@ -378,6 +379,32 @@ describe('SMTP listener: mail delivered by SMTP becomes reports, senders checked
     expect((await stored(id, strict)).email).toMatchObject({ reportId: report!.id });
   });
 
+  it('answers 451 when the mail could not be stored, and stores it once on the retry', async () => {
+    const emails = app.app.get(EmailService);
+    const receive = jest
+      .spyOn(emails, 'receive')
+      .mockRejectedValueOnce(new Error('connection to the database lost'));
+    const id = `${tag()}@shopfront.test`;
+    const mail = {
+      from: 'lina@shopfront.test',
+      to: `${shop.project.slug}@${DOMAIN}`,
+      subject: 'Refunds stuck',
+      messageId: `<${id}>`,
+      text: 'Refunds stay pending for days.',
+    };
+    try {
+      const failed = transport().sendMail(mail);
+      await expect(failed).rejects.toMatchObject({ responseCode: 451 });
+      await expect(failed).rejects.not.toThrow(/database/);
+      expect((await stored(id)).email).toBeNull();
+      // The sending server retries later.
+      expect((await transport().sendMail(mail)).response).toMatch(/^250 /);
+    } finally {
+      receive.mockRestore();
+    }
+    expect((await stored(id)).report).not.toBeNull();
+  });
+
   it('makes one report of the same mail delivered twice', async () => {
     const id = `${tag()}@shopfront.test`;
     const mail = {
@@ -405,6 +432,42 @@ describe('SMTP listener: mail delivered by SMTP becomes reports, senders checked
       .getRepository(Report)
       .countBy({ projectId: shop.project.id, id: rows[0].reportId! });
     expect(reports).toBe(1);
+  });
+});
+
+describe('SMTP listener: rate limit per client IP', () => {
+  let h: Harness;
+  afterAll(() => h?.close());
+
+  it('answers 451 past EMAIL_SMTP_MESSAGES_PER_MINUTE from one address', async () => {
+    h = await createHarness();
+    const app = await h.start('api', {
+      EMAIL_SMTP_PORT: 0,
+      EMAIL_SMTP_HOST: '127.0.0.1',
+      EMAIL_SMTP_DOMAIN: DOMAIN,
+      EMAIL_SMTP_MESSAGES_PER_MINUTE: 2,
+    });
+    app.app.get(SmtpDns).resolver = fakeDns().resolver;
+    const project = await createProject(h.db, 'Busy');
+    const send = () =>
+      nodemailer
+        .createTransport({
+          host: '127.0.0.1',
+          port: app.app.get(SmtpListener).address()!.port,
+          ignoreTLS: true,
+        })
+        .sendMail({
+          from: 'lina@shopfront.test',
+          to: `${project.project.slug}@${DOMAIN}`,
+          subject: `Mail ${tag()}`,
+          text: `Words ${tag()}`,
+        });
+    await send();
+    await send();
+    await expect(send()).rejects.toMatchObject({ responseCode: 451, command: 'MAIL FROM' });
+    expect(await h.db.getRepository(EmailMessage).countBy({ projectId: project.project.id })).toBe(
+      2,
+    );
   });
 });
 
