@@ -52,7 +52,7 @@ export const AUTH_FAILURE_BLOCK_SECONDS = 15 * 60;
 /** How often a Redis outage is logged while the limiters run on their in-memory insurance. */
 const OUTAGE_LOG_EVERY_MS = 60_000;
 
-export type LimitName = 'key' | 'address' | 'authFailures' | 'widgetKey';
+export type LimitName = 'key' | 'address' | 'authFailures' | 'widgetKey' | 'emailWebhook';
 
 /**
  * Rate limits with their counters in Redis, so every API process shares them. Each limiter
@@ -70,6 +70,7 @@ export class RateLimits implements OnApplicationShutdown {
   private readonly perAddress: RateLimiterRedis;
   private readonly authFailures: RateLimiterRedis;
   private readonly perWidgetKey: RateLimiterRedis;
+  private readonly perEmailWebhookProject: RateLimiterRedis;
   private lastOutageLog = 0;
 
   constructor(private readonly config: AppConfig) {
@@ -89,6 +90,11 @@ export class RateLimits implements OnApplicationShutdown {
     this.perKey = this.limiter('key', config.RATE_LIMIT_PER_KEY_PER_MINUTE, 60);
     this.perAddress = this.limiter('address', config.RATE_LIMIT_PER_ADDRESS_PER_MINUTE, 60);
     this.perWidgetKey = this.limiter('widget-key', config.RATE_LIMIT_PER_WIDGET_KEY_PER_MINUTE, 60);
+    this.perEmailWebhookProject = this.limiter(
+      'email-webhook',
+      config.RATE_LIMIT_EMAIL_WEBHOOKS_PER_MINUTE,
+      60,
+    );
     this.authFailures = this.limiter(
       'auth-failures',
       config.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE,
@@ -162,6 +168,11 @@ export class RateLimits implements OnApplicationShutdown {
   /** A widget request: counts against the project's public key (its address was counted already). */
   async forWidgetKey(projectId: string, req: Request, res: Response): Promise<void> {
     await this.consume(req, res, [[this.perWidgetKey, projectId, 'widgetKey']]);
+  }
+
+  /** An authenticated email webhook: counts against its project (the address was counted already). */
+  async forEmailWebhook(projectId: string, req: Request, res: Response): Promise<void> {
+    await this.consume(req, res, [[this.perEmailWebhookProject, projectId, 'emailWebhook']]);
   }
 
   /** Milliseconds this address is still blocked for failed authentications (from memory). */
@@ -238,6 +249,8 @@ const MESSAGES: Record<LimitName, string> = {
     "Too many reports from this project's widget; slow down and retry after Retry-After seconds.",
   authFailures:
     'Too many failed authentications from this address; retry after Retry-After seconds.',
+  emailWebhook:
+    "Too many mails by webhook for this project; the provider's retries deliver them later.",
 };
 
 /** The client's address as Express sees it (TRUST_PROXY decides whether X-Forwarded-For counts). */

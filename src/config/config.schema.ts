@@ -99,6 +99,8 @@ export const configSchema = z
     API_KEY_CACHE_MS: int(0, 60_000).default(5_000),
     // The widget's public key is in every customer's page: its own, lower limit per project.
     RATE_LIMIT_PER_WIDGET_KEY_PER_MINUTE: int(1, 1e9).default(6_000),
+    // Per project, once the provider's credential passed: a mail loop or flood stops here.
+    RATE_LIMIT_EMAIL_WEBHOOKS_PER_MINUTE: int(1, 1e9).default(600),
     // The built widget script (npm run build): served at /widget.js and /widget/<version>.js.
     WIDGET_DIR: z.string().min(1).default(defaultWidgetDir),
     // The demo app at /demo (the widget installed, two deliberate bugs): on for trying Repro out.

@@ -469,15 +469,15 @@ describe('email provider webhooks: Postmark, SendGrid and Mailgun file the same 
     expect(again.stdout).not.toContain(url![2]);
   });
 
-  it('answers 429 once an address is over its limit', async () => {
+  it('answers 429 once an address, or a project’s webhooks, are over their limit', async () => {
     const limited = await h.start('api', {
-      RATE_LIMIT_PER_ADDRESS_PER_MINUTE: 2,
+      RATE_LIMIT_PER_ADDRESS_PER_MINUTE: 4,
+      RATE_LIMIT_EMAIL_WEBHOOKS_PER_MINUTE: 2,
       QUEUE_PREFIX: `${h.config.QUEUE_PREFIX}rl`,
     });
-    const statuses: number[] = [];
-    for (let i = 0; i < 3; i += 1) {
-      const res = await request(limited.url)
-        .post(`${hooks}/postmark`)
+    const send = (project: string) =>
+      request(limited.url)
+        .post(`/v1/emails/webhooks/${project}/postmark`)
         .set('Authorization', basic('postmark', POSTMARK_PASSWORD))
         .send({
           From: 'mo@customer.test',
@@ -485,12 +485,16 @@ describe('email provider webhooks: Postmark, SendGrid and Mailgun file the same 
           TextBody: `again ${tag()}`,
           Headers: [],
         });
-      statuses.push(res.status);
-      if (res.status === 429) {
-        expect(res.body.error.code).toBe('RATE_LIMITED');
-        expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
-      }
+    const answers: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const res = await send(acme.project.slug);
+      answers.push(`${res.status} ${res.body.error?.details?.limit ?? '-'}`);
+      if (res.status === 429) expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
     }
-    expect(statuses).toEqual([200, 200, 429]);
+    // Every request counts against the address, a refused one too.
+    await send(`other-${tag()}`).expect(401);
+    const overAddress = await send(acme.project.slug);
+    answers.push(`${overAddress.status} ${overAddress.body.error?.details?.limit ?? '-'}`);
+    expect(answers).toEqual(['200 -', '200 -', '429 emailWebhook', '429 address']);
   });
 });

@@ -145,6 +145,7 @@ export class EmailWebhooksController {
         `The Mailgun timestamp is more than ${MAILGUN_MAX_AGE_SECONDS} s from our clock.`,
       );
     }
+    await this.limits.forEmailWebhook(project!.id, req, res);
     // Mailgun's signature covers the timestamp and token, not the mail: a token seen before is
     // taken only with the very post it came with (a retry after a lost answer, which receive
     // answers with the same report), never with another body.
@@ -182,6 +183,7 @@ export class EmailWebhooksController {
     ) {
       return this.refuse(req, res, provider);
     }
+    await this.limits.forEmailWebhook(project.id, req, res);
     return project;
   }
 
