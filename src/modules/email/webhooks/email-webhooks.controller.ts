@@ -117,7 +117,8 @@ export class EmailWebhooksController {
   @Post(['mailgun', 'mailgun/mime'])
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Mailgun route forward (HMAC-SHA256 signature, 5 min window, one use per token)',
+    summary:
+      'Mailgun route forward (HMAC-SHA256 signature, 9 h window, a token only with its own post)',
     description:
       'A route’s forward(): to …/mailgun/mime Mailgun posts body-mime; to …/mailgun, the parsed fields.',
   })

@@ -47,6 +47,17 @@ describe('provider payloads rebuilt as MIME', () => {
   });
 });
 
+describe('provider forms', () => {
+  it('keeps a raw mail field whole past busboy’s default 1 MiB field size', async () => {
+    const mime = `From: a@b.test\r\nSubject: big\r\n\r\n${'x'.repeat(2 * 1024 * 1024)}`;
+    const form = await readForm(
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      Buffer.from(new URLSearchParams({ 'body-mime': mime }).toString()),
+    );
+    expect(form.fields.get('body-mime')?.length).toBe(mime.length);
+  });
+});
+
 describe('webhook credentials', () => {
   it('matches Mailgun’s HMAC of timestamp + token only with the same key', () => {
     const signature = createHmac('sha256', 'the-key').update('1700000000abc').digest('hex');

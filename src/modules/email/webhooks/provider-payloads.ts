@@ -20,7 +20,13 @@ export function readForm(headers: IncomingHttpHeaders, body: Buffer): Promise<Fo
     let parser: busboy.Busboy;
     try {
       // latin1 maps every byte to one character, so the bytes come back unchanged.
-      parser = busboy({ headers, defCharset: 'latin1', defParamCharset: 'utf8' });
+      parser = busboy({
+        headers,
+        defCharset: 'latin1',
+        defParamCharset: 'utf8',
+        // busboy cuts a field at 1 MiB by default; the body's size was limited before this.
+        limits: { fieldSize: body.length + 1 },
+      });
     } catch {
       reject(invalidEmail('Content-Type', 'Send a multipart/form-data or urlencoded form.'));
       return;
