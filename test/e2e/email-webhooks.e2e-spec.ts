@@ -343,6 +343,17 @@ describe('email provider webhooks: Postmark, SendGrid and Mailgun file the same 
       expect((await postRaw(raw).expect(202)).body.id).toBe(res.body.id);
     });
 
+    it('answers a mail refused for good with 406 (Mailgun stops retrying on it), its code kept', async () => {
+      const before = await stored();
+      const res = await request(app.url)
+        .post(`${hooks}/mailgun`)
+        .type('form')
+        .send({ subject: 'No sender', 'body-plain': 'Who sent this?', ...mailgunSigned() })
+        .expect(406);
+      expect(res.body.error.code).toBe('INVALID_EMAIL');
+      expect(await stored()).toEqual(before);
+    });
+
     describe('refuses what is not signed by Mailgun just now, once: 401 BAD_SIGNATURE, nothing stored', () => {
       const fields = (signature: Record<string, string>) => ({
         from: 'Kim Kind <kim@shopper.test>',

@@ -43,6 +43,16 @@ function tooLarge(limitBytes: number): DomainError {
   );
 }
 
+/**
+ * Mailgun retries every answer but 200 and 406 for 8 hours: a mail refused for good (400, 403,
+ * 413, 415) is answered 406 with its code, so Mailgun stops. 401 and 429 are retried, as they
+ * should be (a signing key set later, a limit that passes).
+ */
+function forMailgun(error: unknown): unknown {
+  if (!(error instanceof DomainError) || ![400, 403, 413, 415].includes(error.status)) return error;
+  return new DomainError(406, error.code, error.message, error.details);
+}
+
 function badSignature(message: string): DomainError {
   return new DomainError(401, ErrorCode.BadSignature, message);
 }
@@ -157,7 +167,11 @@ export class EmailWebhooksController {
     if (first !== 'OK' && (await this.limits.redis.get(tokenKey)) !== digest) {
       throw badSignature('This Mailgun signature was already used for another post.');
     }
-    return this.receive(project!, await mailgunMime(form), res);
+    try {
+      return await this.receive(project!, await mailgunMime(form), res);
+    } catch (error) {
+      throw forMailgun(error);
+    }
   }
 
   private refuseIfBlocked(req: Request, res: Response): void {
