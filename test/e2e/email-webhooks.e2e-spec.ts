@@ -354,6 +354,19 @@ describe('email provider webhooks: Postmark, SendGrid and Mailgun file the same 
       expect(await stored()).toEqual(before);
     });
 
+    it('refuses a post over the size limit: 413 for Postmark, 406 PAYLOAD_TOO_LARGE for Mailgun', async () => {
+      const before = await stored();
+      const huge = 'x'.repeat(800_000);
+      const pm = await postmark({ From: 'big@customer.test', TextBody: huge, Headers: [] });
+      expect([pm.status, pm.body.error?.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+      const mg = await request(app.url)
+        .post(`${hooks}/mailgun/mime`)
+        .field('body-mime', `From: big@customer.test\r\n\r\n${huge}`)
+        .field('timestamp', mailgunSigned().timestamp);
+      expect([mg.status, mg.body.error?.code]).toEqual([406, 'PAYLOAD_TOO_LARGE']);
+      expect(await stored()).toEqual(before);
+    });
+
     describe('refuses what is not signed by Mailgun just now, once: 401 BAD_SIGNATURE, nothing stored', () => {
       const fields = (signature: Record<string, string>) => ({
         from: 'Kim Kind <kim@shopper.test>',

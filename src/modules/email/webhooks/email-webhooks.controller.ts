@@ -12,6 +12,7 @@ import type { Project } from '../../projects/entities/project.entity';
 import { ProjectsService } from '../../projects/projects.service';
 import { EmailService } from '../email.service';
 import {
+  type FormPost,
   formDigest,
   mailgunMime,
   mailgunSignature,
@@ -142,7 +143,12 @@ export class EmailWebhooksController {
     const project = await this.projects.findWithEmailWebhookSecrets(slug);
     const signingKey = project?.emailMailgunSigningKey;
     if (!project || !signingKey) await this.refuse(req, res, 'mailgun');
-    const form = await readForm(req.headers, await this.readBody(req, res));
+    let form: FormPost;
+    try {
+      form = await readForm(req.headers, await this.readBody(req, res));
+    } catch (error) {
+      throw forMailgun(error);
+    }
     const signed = mailgunSignature(form);
     if (
       !signed ||
