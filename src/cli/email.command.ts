@@ -145,6 +145,7 @@ export async function emailCommand(options: EmailOptions, io: CliIo): Promise<vo
       `Postmark webhook: ${withCredentials(`${hooks}/postmark`, 'postmark', postmark?.shown ?? '<password>')} (password ${state(!!secrets.emailPostmarkPasswordHash)}${secrets.emailPostmarkPasswordHash ? '' : ' --postmark-password new'})`,
       `SendGrid Inbound Parse: ${withCredentials(`${hooks}/sendgrid`, 'sendgrid', sendgrid?.shown ?? '<password>')} (password ${state(!!secrets.emailSendgridPasswordHash)}${secrets.emailSendgridPasswordHash ? '' : ' --sendgrid-password new'})`,
       `Mailgun route: forward("${hooks}/mailgun/mime") (signing key ${state(!!secrets.emailMailgunSigningKey)}${secrets.emailMailgunSigningKey ? '' : ' --mailgun-signing-key <key>'})`,
+      `SMTP: ${config.EMAIL_SMTP_PORT && config.EMAIL_SMTP_DOMAIN ? `${project.slug}@${config.EMAIL_SMTP_DOMAIN} (the listener on port ${config.EMAIL_SMTP_PORT})` : 'off: set EMAIL_SMTP_PORT and EMAIL_SMTP_DOMAIN'}`,
       `Staff senders: ${project.emailStaffSenders.length ? project.emailStaffSenders.join(', ') : 'none'}`,
       `Unknown senders: ${project.emailUnknownSenders === 'report' ? 'report (their mail is their report)' : 'refuse (403)'}`,
       `Domain accounts: ${domains.length ? domains.map(([d, a]) => `${d}=${a}`).join(', ') : 'none'}`,
