@@ -12,6 +12,7 @@ import { createProject, type TestProject } from '../factories/project.factory';
 import { FakeSmtpServer, type ReceivedMail } from '../fakes/smtp.server';
 import { createHarness, type Harness, type RunningApp, waitFor } from '../support/harness';
 import { waitForReport } from '../support/reports';
+import { gmailForward } from '../factories/email.factory';
 
 type Mail = ConstructorParameters<typeof MailComposer>[0];
 
@@ -36,18 +37,7 @@ function forward(customer: string, subject: string, words: string): Mail {
   return {
     from: `Lee Support <${STAFF}>`,
     subject: `Fwd: ${subject}`,
-    text: [
-      'Can you look at this one?',
-      '',
-      '---------- Forwarded message ---------',
-      `From: ${customer}`,
-      'Date: Mon, 7 Dec 2026 at 09:41',
-      `Subject: ${subject}`,
-      'To: <help@shopfront.test>',
-      '',
-      words,
-      '',
-    ].join('\n'),
+    text: gmailForward({ note: 'Can you look at this one?', customer, subject, words }),
   };
 }
 

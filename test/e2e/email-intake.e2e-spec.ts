@@ -14,6 +14,7 @@ import { createProject, type TestProject } from '../factories/project.factory';
 import { createHarness, type Harness, type RunningApp, waitFor } from '../support/harness';
 import { reproInProcess } from '../support/process';
 import { waitForReport } from '../support/reports';
+import { gmailForward } from '../factories/email.factory';
 
 type Mail = ConstructorParameters<typeof MailComposer>[0];
 
@@ -24,20 +25,8 @@ async function compose(mail: Mail): Promise<Buffer> {
 
 const tag = () => randomBytes(3).toString('hex');
 
-/** A Gmail-style forward of a customer's mail, with the staff member's note above it. */
 function forwardText(note: string, customer: string, subject: string, words: string): string {
-  return [
-    note,
-    '',
-    '---------- Forwarded message ---------',
-    `From: ${customer}`,
-    'Date: Mon, 7 Dec 2026 at 09:41',
-    `Subject: ${subject}`,
-    'To: <help@shopfront.test>',
-    '',
-    words,
-    '',
-  ].join('\n');
+  return gmailForward({ note, customer, subject, words });
 }
 
 /** A HAR file with one failed save and one good request. */

@@ -14,6 +14,7 @@ import { ProjectsService } from '../../src/modules/projects/projects.service';
 import { Report } from '../../src/modules/reports/entities/report.entity';
 import { createProject, type TestProject } from '../factories/project.factory';
 import { createHarness, type Harness, type RunningApp } from '../support/harness';
+import { gmailForward } from '../factories/email.factory';
 
 const DOMAIN = 'in.repro.test';
 const tag = () => randomBytes(4).toString('hex');
@@ -57,20 +58,8 @@ function fakeDns(): { resolver: DNSResolver; asked: string[] } {
   return { resolver, asked };
 }
 
-/** A Gmail-style forward of a customer's mail with the staff member's note above it. */
 function forwardText(note: string, customer: string, subject: string, words: string): string {
-  return [
-    note,
-    '',
-    '---------- Forwarded message ---------',
-    `From: ${customer}`,
-    'Date: Mon, 7 Dec 2026 at 10:02',
-    `Subject: ${subject}`,
-    'To: <help@shopfront.test>',
-    '',
-    words,
-    '',
-  ].join('\n');
+  return gmailForward({ note, customer, subject, words, date: 'Mon, 7 Dec 2026 at 10:02' });
 }
 
 describe('SMTP listener: mail delivered by SMTP becomes reports, senders checked', () => {

@@ -9,6 +9,7 @@ import { Report } from '../../src/modules/reports/entities/report.entity';
 import { createProject, type TestProject } from '../factories/project.factory';
 import { createHarness, type Harness, type RunningApp } from '../support/harness';
 import { reproInProcess } from '../support/process';
+import { gmailForward } from '../factories/email.factory';
 
 type Mail = ConstructorParameters<typeof MailComposer>[0];
 
@@ -29,20 +30,8 @@ function mailgunSigned(key = MAILGUN_KEY, timestamp = Math.floor(Date.now() / 10
   return { timestamp: String(timestamp), token, signature };
 }
 
-/** A Gmail-style forward by a staff member of a customer's mail. */
 function forwardText(customer: string, subject: string, words: string): string {
-  return [
-    'Please look at this one.',
-    '',
-    '---------- Forwarded message ---------',
-    `From: ${customer}`,
-    'Date: Mon, 7 Dec 2026 at 09:41',
-    `Subject: ${subject}`,
-    'To: <help@shopfront.test>',
-    '',
-    words,
-    '',
-  ].join('\n');
+  return gmailForward({ note: 'Please look at this one.', customer, subject, words });
 }
 
 describe('email provider webhooks: Postmark, SendGrid and Mailgun file the same reports as POST /v1/emails', () => {
