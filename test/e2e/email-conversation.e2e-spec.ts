@@ -276,7 +276,15 @@ describe('questions by email: asked over SMTP, answered by reply, never twice, n
     const [delivered] = await questionsFor(later);
     expect(delivered.parsed.subject).toBe('Re: Your bug report');
     expect(smtp.refused.filter((r) => r.to.includes(later)).map((r) => r.code)).toEqual([421, 421]);
-    expect(await audit(laterId, 'questions_emailed')).toHaveLength(1);
+    // The mail is recorded as sent just after the server took it: wait for that record.
+    const emailed = await waitFor(
+      async () => {
+        const rows = await audit(laterId, 'questions_emailed');
+        return rows.length ? rows : undefined;
+      },
+      { what: 'the sent mail on the report' },
+    );
+    expect(emailed).toHaveLength(1);
 
     smtp.failNext(1, 550, 'No such user here');
     const gone = `nobody.${tag()}@somestore.test`;
