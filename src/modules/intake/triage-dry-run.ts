@@ -6,7 +6,6 @@ import type { RecordingAnalysis } from '../recordings/analyzer/types';
 import { renderTicketBody } from '../triage/engine/ticket/ticket-body';
 import {
   type TriagePolicy,
-  type TriageToolHost,
   type EngineResult,
   FACT_KEYS,
   type FactPicture,
@@ -14,7 +13,7 @@ import {
 import { runDeterministic } from '../triage/engine/deterministic/deterministic-engine';
 import { writeTicket } from '../triage/engine/ticket/ticket-writer';
 import type { LlmEngine } from '../triage/engine/llm/llm-engine';
-import { triageInput } from '../triage/engine/triage-input';
+import { NOTHING_TO_LOOK_UP, triageInput } from '../triage/engine/triage-input';
 
 export interface DryRunResult {
   engine: EngineResult['engine'];
@@ -34,13 +33,6 @@ export class ReportFileError extends Error {
     this.name = 'ReportFileError';
   }
 }
-
-/** A dry run has no Sentry and no tracker to look in: the LLM's lookups find nothing. */
-const NOTHING_TO_LOOK_UP: TriageToolHost = {
-  searchSentry: () => Promise.resolve([]),
-  getSentryIssue: () => Promise.resolve(null),
-  searchSimilarIssues: () => Promise.resolve([]),
-};
 
 /**
  * `repro triage --dry-run`: the agent's turn on a report file (the POST /v1/reports body),

@@ -1,6 +1,12 @@
 import type { RecordingAnalysis } from '../../recordings/analyzer/types';
 import type { SentryAttachment } from '../../sentry/sentry-attachment';
-import type { TriagePolicy, ConversationTurn, FactKey, TriageInput } from './triage.types';
+import type {
+  TriagePolicy,
+  ConversationTurn,
+  FactKey,
+  TriageInput,
+  TriageToolHost,
+} from './triage.types';
 import { keptEmails } from '../../projects/policy';
 import {
   addCounts,
@@ -11,6 +17,16 @@ import {
 } from '../../../privacy/redaction';
 
 /** A report as stored (or as a dry run reads it from a file), before redaction. */
+/**
+ * For a run with no Sentry and no tracker to look in (`repro triage --dry-run`, `repro eval
+ * triage`): the LLM's lookups find nothing.
+ */
+export const NOTHING_TO_LOOK_UP: TriageToolHost = {
+  searchSentry: () => Promise.resolve([]),
+  getSentryIssue: () => Promise.resolve(null),
+  searchSimilarIssues: () => Promise.resolve([]),
+};
+
 export type RawReport = Omit<TriageInput['report'], 'createdAt'> & {
   createdAt: Date;
   reporter: { name: string | null; email: string | null } | null;

@@ -6,19 +6,12 @@
 import type { LlmEngine } from '../engine/llm/llm-engine';
 import { runDeterministic } from '../engine/deterministic/deterministic-engine';
 import { writeTicket } from '../engine/ticket/ticket-writer';
-import { triageInput } from '../engine/triage-input';
-import type { TriagePolicy, TriageToolHost } from '../engine/triage.types';
+import { NOTHING_TO_LOOK_UP, triageInput } from '../engine/triage-input';
+import type { TriagePolicy } from '../engine/triage.types';
 import { type EvalReportRow, type EvalRun, rowDescription } from './triage-eval';
 
 /** The API's limit on a description (CreateReportDto). */
 const DESCRIPTION_MAX = 20_000;
-
-/** Nothing to look up outside the report: no Sentry, no tracker. */
-const NOTHING_TO_LOOK_UP: TriageToolHost = {
-  searchSentry: () => Promise.resolve([]),
-  getSentryIssue: () => Promise.resolve(null),
-  searchSimilarIssues: () => Promise.resolve([]),
-};
 
 export function triageRunner(options: {
   policy: TriagePolicy;

@@ -193,6 +193,7 @@ function grounding(facts: FactPicture, input: TriageInput, policy: TriagePolicy)
     (!!input.analysis?.failure && input.analysis.failure.reason !== 'end') ||
     !!input.sentryIssue ||
     FAILURE.test(text);
+  const visual = VISUAL.test(text);
   return {
     seen: seenLine(input),
     action: reporterAction(text),
@@ -210,8 +211,8 @@ function grounding(facts: FactPicture, input: TriageInput, policy: TriagePolicy)
         : false),
     latest: hints.latest ?? null,
     onLatest: statesLatest(text),
-    visual: VISUAL.test(text),
-    clientSide: VISUAL.test(text) || CLIENT.test(text),
+    visual,
+    clientSide: visual || CLIENT.test(text),
     media: hasMedia(text),
     recording: !!input.analysis,
     oneOff: ONE_OFF.test(text),
