@@ -473,6 +473,31 @@ describe('POST /v1/emails: a mail becomes a report about the right customer', ()
       expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
     });
 
+    it('400 INVALID_EMAIL for a gzip body that does not decode, 415 for an unknown Content-Encoding', async () => {
+      const mail = await compose({ from: 'zip@big.test', subject: 'Zip', text: 'Zipped.' });
+      const corrupt = gzipSync(mail);
+      corrupt.fill(0x7a, 12, 40);
+      const bad = await request(app.url)
+        .post('/v1/emails')
+        .set(acme.auth)
+        .set('Content-Type', 'message/rfc822')
+        .set('Content-Encoding', 'gzip')
+        .send(corrupt)
+        .expect(400);
+      expect(bad.body.error).toMatchObject({ code: 'INVALID_EMAIL', details: { field: 'body' } });
+      const unknown = await request(app.url)
+        .post('/v1/emails')
+        .set(acme.auth)
+        .set('Content-Type', 'message/rfc822')
+        .set('Content-Encoding', 'compress')
+        .send(mail)
+        .expect(415);
+      expect(unknown.body.error).toMatchObject({
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+        details: { field: 'Content-Encoding' },
+      });
+    });
+
     it('401 without the API key', async () => {
       await request(app.url)
         .post('/v1/emails')

@@ -27,15 +27,20 @@ export class EmailController {
 
   @Post()
   @HttpCode(202)
-  // The body is a raw mail, read here as a stream after the API key and its rate limit passed.
+  // The body is a raw mail, read here (body-parser's raw reader) after the API key and its rate
+  // limit passed; the global JSON reader leaves this route alone.
   @ReadsOwnBody()
   @ApiConsumes('message/rfc822')
   @ApiOperation({
     summary: 'Report by email: post a raw mail',
     description:
-      'The raw MIME message (Content-Type: message/rfc822), plain or with Content-Encoding: gzip. A forward from a staff sender becomes a report about the original customer; other mail is the sender’s report (or refused, per the project); a reply to Repro’s mail answers its report; automated mail is kept and ignored. Answers once the mail (and its report) are stored; the same mail delivered again answers the same report.',
+      'The raw MIME message (Content-Type: message/rfc822), plain or with Content-Encoding: gzip (or deflate, br). A forward from a staff sender becomes a report about the original customer; other mail is the sender’s report (or refused, per the project); a reply to Repro’s mail answers its report; automated mail is kept and ignored. Answers once the mail (and its report) are stored; the same mail delivered again answers the same report.',
   })
-  @ApiHeader({ name: 'Content-Encoding', required: false, description: 'gzip, or none' })
+  @ApiHeader({
+    name: 'Content-Encoding',
+    required: false,
+    description: 'gzip, deflate, br, or none',
+  })
   @ApiAcceptedResponse({ description: 'Stored; the report is queued for triage' })
   async receive(
     @CurrentProject() project: Project,
@@ -44,7 +49,7 @@ export class EmailController {
   ) {
     let raw: Buffer;
     try {
-      raw = await readRawEmail(req, this.config.EMAIL_MAX_BYTES);
+      raw = await readRawEmail(req, res, this.config.EMAIL_MAX_BYTES);
     } catch (error) {
       // The rest of a refused body is not read; close the connection rather than drain it.
       if (!req.complete) res.setHeader('Connection', 'close');
