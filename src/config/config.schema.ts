@@ -84,10 +84,14 @@ export const configSchema = z
     EMAIL_SMTP_TLS_KEY: z.string().min(1).optional(),
     EMAIL_SMTP_TLS_CERT: z.string().min(1).optional(),
     EMAIL_SMTP_MESSAGES_PER_MINUTE: int(1, 1e9).default(60),
+    // A mail takes the sender's streamed widget session recorded up to this long before it was sent.
+    EMAIL_RECORDING_WINDOW_MINUTES: int(0, 7 * 24 * 60).default(60),
     // Past it a recording is unusable: the report goes on without its analysis.
     RECORDING_ANALYSIS_TIMEOUT_MS: int(1, 60 * 60_000).default(120_000),
     RECORDING_MAX_COMPRESSED_BYTES: int(1024, 2 ** 31 - 1).default(10 * 1024 * 1024),
     RECORDING_MAX_INFLATED_BYTES: int(1024, 2 ** 31 - 1).default(100 * 1024 * 1024),
+    // Streamed sessions no report took are deleted this long after their last chunk.
+    RECORDING_UNCLAIMED_SESSION_HOURS: int(1, 365 * 24).default(24),
     // Limits (README "Limits"): rate limits and hourly quotas live in Redis, shared by API processes.
     RECORDING_CHUNK_MAX_INFLATED_BYTES: int(1024, 2 ** 31 - 1).default(8 * 1024 * 1024),
     RECORDING_QUOTA_SESSIONS_PER_HOUR: int(1, 1e9).default(20_000),

@@ -15,12 +15,13 @@ export const JobName = {
   ReconcileReports: 'ReconcileReports',
   SyncTrackerMirror: 'SyncTrackerMirror',
   RefreshDedupeStats: 'RefreshDedupeStats',
+  PurgeUnclaimedSessions: 'PurgeUnclaimedSessions',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
 export type PipelineJobName = Exclude<
   JobName,
-  'ReconcileReports' | 'SyncTrackerMirror' | 'RefreshDedupeStats'
+  'ReconcileReports' | 'SyncTrackerMirror' | 'RefreshDedupeStats' | 'PurgeUnclaimedSessions'
 >;
 
 /** Payloads carry ids only; the handler reloads the row and skips if it is gone. */
@@ -49,3 +50,9 @@ export const MIRROR_SYNC_EVERY_MS = 5 * 60_000;
 export const DEDUPE_STATS_SCHEDULER_ID = 'refresh-dedupe-stats';
 /** How often workers look for projects whose dedupe word counts need recounting. */
 export const DEDUPE_STATS_EVERY_MS = 10 * 60_000;
+
+export const SESSION_PURGE_SCHEDULER_ID = 'purge-unclaimed-sessions';
+/** How often workers delete streamed sessions no report took (RECORDING_UNCLAIMED_SESSION_HOURS). */
+export const SESSION_PURGE_EVERY_MS = 60 * 60_000;
+/** Sessions deleted per statement; a run goes on until none is left. */
+export const SESSION_PURGE_BATCH = 200;

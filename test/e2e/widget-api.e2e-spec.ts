@@ -106,7 +106,7 @@ describe('the widget API (public key in the path, origins per project)', () => {
         .expect(204);
       expect(res.headers).toMatchObject({
         'access-control-allow-origin': APP,
-        'access-control-allow-methods': 'GET, POST',
+        'access-control-allow-methods': 'GET, POST, PUT',
         'access-control-allow-headers':
           'Content-Type, Content-Encoding, Idempotency-Key, Authorization',
         'access-control-max-age': '600',

@@ -105,6 +105,46 @@ export interface EmailEvidence {
   attachments: { filename: string; contentType: string; size: number; kind: string }[];
   /** From .har attachments, like the widget recording's failed requests. */
   failedRequests: (HarFailedRequest & { file: string })[];
+  /** When the customer sent it (the forwarded original's date, else the mail's), ISO. */
+  sentAt: string | null;
+  /** The customer's streamed widget session the report took as its recording, and why. */
+  recording: SessionEvidence | null;
+}
+
+/** A streamed widget session found for the mail's customer (see EmailService). */
+export interface SessionEvidence {
+  sessionId: string;
+  startedAt: string;
+  lastSeenAt: string;
+  reason: string;
+}
+
+/**
+ * When the customer sent the mail: the forwarded original's date, else the mail's own; a date
+ * that is missing, unreadable or in the future (a wrong clock) counts as `receivedAt`.
+ */
+export function sentAt(
+  mail: ParsedEmail,
+  reading: Extract<EmailReading, { kind: 'report' }>,
+  receivedAt: Date,
+): Date {
+  const given = reading.forwardedBy ? reading.originalDate : mail.date;
+  const at = given ? Date.parse(given) : NaN;
+  return Number.isFinite(at) && at <= receivedAt.getTime() ? new Date(at) : receivedAt;
+}
+
+/** Why a session was taken, in words an engineer reads on the ticket. */
+export function sessionReason(
+  address: string,
+  session: { startedAt: Date; lastSeenAt: Date },
+  sent: Date,
+): string {
+  const minutes = Math.round((sent.getTime() - session.lastSeenAt.getTime()) / 60_000);
+  const when =
+    minutes > 0
+      ? `last recorded ${minutes} min before the mail was sent`
+      : 'still recording when the mail was sent';
+  return `The widget session identified as ${address.toLowerCase()} (${when}).`;
 }
 
 const MAX_FAILED_REQUESTS = 50;
@@ -137,6 +177,10 @@ export function harFailedRequests(attachments: MailAttachment[]): EmailEvidence[
 export function evidenceOf(
   mail: ParsedEmail,
   reading: Extract<EmailReading, { kind: 'report' }>,
+  found: { sentAt: Date | null; recording: SessionEvidence | null } = {
+    sentAt: null,
+    recording: null,
+  },
 ): EmailEvidence {
   return {
     from: addressLine(reading.reporter),
@@ -152,5 +196,7 @@ export function evidenceOf(
       kind: a.kind,
     })),
     failedRequests: harFailedRequests(mail.attachments),
+    sentAt: found.sentAt?.toISOString() ?? null,
+    recording: found.recording,
   };
 }

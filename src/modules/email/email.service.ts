@@ -10,9 +10,18 @@ import { IntakeService } from '../intake/intake.service';
 import { PipelineService } from '../pipeline/pipeline.service';
 import type { Project } from '../projects/entities/project.entity';
 import { ProjectsService } from '../projects/projects.service';
+import { RecordingsService } from '../recordings/recordings.service';
 import { ReportsService } from '../reports/reports.service';
+import { EmailAttachmentsService } from './attachments/email-attachments.service';
 import { EmailErrorCode, invalidEmail } from './email-errors';
-import { evidenceOf, readEmail, repliedTo } from './email-reading';
+import {
+  evidenceOf,
+  readEmail,
+  repliedTo,
+  type SessionEvidence,
+  sentAt,
+  sessionReason,
+} from './email-reading';
 import type { MailAddress, ParsedEmail } from './email.types';
 import { EmailMessage, type EmailStatus } from './entities/email-message.entity';
 import { parseEmail } from './parsing/parse-email';
@@ -52,6 +61,8 @@ export class EmailService {
     private readonly projects: ProjectsService,
     private readonly reports: ReportsService,
     private readonly accounts: AccountsService,
+    private readonly recordings: RecordingsService,
+    private readonly attachments: EmailAttachmentsService,
   ) {}
 
   /**
@@ -129,6 +140,8 @@ export class EmailService {
     }
     const reporter = reading.reporter;
     const account = await this.accountFor(project, reporter);
+    const sent = sentAt(mail, reading, new Date());
+    const recording = await this.recordingOf(project, reporter.address, sent);
     const dto: CreateReportDto = {
       description: reading.description,
       reporter: {
@@ -136,16 +149,24 @@ export class EmailService {
         ...(reporter.name ? { name: reporter.name.slice(0, 200) } : {}),
       },
       ...(account ? { account: { id: account } } : {}),
+      ...(recording ? { sessionId: recording.sessionId } : {}),
     };
     let emailId = '';
     const { report } = await this.intake.create(project, dto, 'email', undefined, {
-      client: { email: evidenceOf(mail, reading) },
+      client: { email: evidenceOf(mail, reading, { sentAt: sent, recording }) },
       stored: async (manager, stored) => {
         emailId = await this.insert(manager, project, mail, raw, {
           reportId: stored.id,
           status: 'report',
           forwardedBy: reading.forwardedBy?.address ?? null,
           staffNote: reading.staffNote,
+        });
+        // Its images, for the ticket to show: with the report and the mail, or not at all.
+        await this.attachments.storeImageAttachments(manager, {
+          projectId: project.id,
+          emailId,
+          reportId: stored.id,
+          attachments: mail.attachments,
         });
       },
     });
@@ -154,6 +175,28 @@ export class EmailService {
       reportStatus: report.status,
       email: { id: emailId, status: 'report', reason: null },
       replayed: false,
+    };
+  }
+
+  /**
+   * The customer's own streamed widget session from the window before the mail was sent, which
+   * becomes the report's recording (analysed, and matched with Sentry, as a widget report's).
+   */
+  private async recordingOf(
+    project: Project,
+    address: string,
+    sent: Date,
+  ): Promise<SessionEvidence | null> {
+    const windowMs = this.config.EMAIL_RECORDING_WINDOW_MINUTES * 60_000;
+    if (!windowMs) return null;
+    const session = await this.recordings.recentSessionOf(project.id, address, sent, windowMs);
+    if (!session) return null;
+    const seen = { startedAt: session.createdAt, lastSeenAt: session.updatedAt };
+    return {
+      sessionId: session.sessionId,
+      startedAt: seen.startedAt.toISOString(),
+      lastSeenAt: seen.lastSeenAt.toISOString(),
+      reason: sessionReason(address, seen, sent),
     };
   }
 

@@ -1,7 +1,15 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
-import { JobName, MIRROR_SCHEDULER_ID, QueueName } from '../../queue/queue.constants';
+import type { AppConfig } from '../../config/config.schema';
+import { InjectConfig } from '../../config/config.module';
+import {
+  JobName,
+  MIRROR_SCHEDULER_ID,
+  QueueName,
+  SESSION_PURGE_BATCH,
+} from '../../queue/queue.constants';
+import { RecordingsService } from '../recordings/recordings.service';
 import {
   MIRROR_PAGES_PER_JOB,
   type MirrorSyncOutcome,
@@ -17,11 +25,19 @@ export class MaintenanceProcessor {
     private readonly reconciler: ReconcilerService,
     private readonly mirror: MirrorSyncService,
     private readonly dedupeStats: DedupeStatsService,
+    private readonly recordings: RecordingsService,
+    @InjectConfig() private readonly config: AppConfig,
     @InjectQueue(QueueName.Maintenance) private readonly maintenance: Queue,
   ) {}
 
-  async process(job: Job): Promise<ReconcileOutcome | MirrorSyncOutcome | { refreshed: string[] }> {
+  async process(
+    job: Job,
+  ): Promise<
+    ReconcileOutcome | MirrorSyncOutcome | { refreshed: string[] } | { purgedSessions: number }
+  > {
     switch (job.name) {
+      case JobName.PurgeUnclaimedSessions:
+        return { purgedSessions: await this.purgeUnclaimedSessions() };
       case JobName.RefreshDedupeStats:
         return { refreshed: await this.dedupeStats.refreshStale() };
       case JobName.ReconcileReports:
@@ -47,6 +63,17 @@ export class MaintenanceProcessor {
       }
       default:
         throw new UnrecoverableError(`Unknown maintenance job ${job.name}`);
+    }
+  }
+
+  /** Streamed sessions no report took, past RECORDING_UNCLAIMED_SESSION_HOURS, in batches. */
+  async purgeUnclaimedSessions(now = Date.now()): Promise<number> {
+    const before = new Date(now - this.config.RECORDING_UNCLAIMED_SESSION_HOURS * 3_600_000);
+    let purged = 0;
+    for (;;) {
+      const n = await this.recordings.purgeUnclaimedSessions(before, SESSION_PURGE_BATCH);
+      purged += n;
+      if (n < SESSION_PURGE_BATCH) return purged;
     }
   }
 }

@@ -19,6 +19,8 @@ import {
   QueueName,
   RECONCILE_SCHEDULER_ID,
   type ReportJobData,
+  SESSION_PURGE_EVERY_MS,
+  SESSION_PURGE_SCHEDULER_ID,
 } from '../../queue/queue.constants';
 import { jitteredBackoff } from '../../queue/backoff';
 import { redisOptions } from '../../queue/redis-connection';
@@ -111,6 +113,7 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
   private async ensureSchedule(): Promise<void> {
     await this.ensureMirrorSchedule();
     await this.ensureDedupeStatsSchedule();
+    await this.ensureSessionPurgeSchedule();
     const existing = await this.maintenance.getJobScheduler(RECONCILE_SCHEDULER_ID);
     if (existing?.every === this.config.RECONCILE_EVERY_MS) return;
     await this.maintenance.upsertJobScheduler(
@@ -127,6 +130,16 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
       DEDUPE_STATS_SCHEDULER_ID,
       { every: DEDUPE_STATS_EVERY_MS },
       { name: JobName.RefreshDedupeStats, opts: { removeOnComplete: 100, removeOnFail: 100 } },
+    );
+  }
+
+  private async ensureSessionPurgeSchedule(): Promise<void> {
+    const existing = await this.maintenance.getJobScheduler(SESSION_PURGE_SCHEDULER_ID);
+    if (existing?.every === SESSION_PURGE_EVERY_MS) return;
+    await this.maintenance.upsertJobScheduler(
+      SESSION_PURGE_SCHEDULER_ID,
+      { every: SESSION_PURGE_EVERY_MS },
+      { name: JobName.PurgeUnclaimedSessions, opts: { removeOnComplete: 100, removeOnFail: 100 } },
     );
   }
 

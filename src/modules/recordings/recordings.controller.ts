@@ -1,4 +1,15 @@
-import { Controller, HttpCode, Optional, Param, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  HttpCode,
+  Optional,
+  Param,
+  Post,
+  Put,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiConsumes,
@@ -14,6 +25,7 @@ import { InjectConfig } from '../../config/config.module';
 import { CurrentProject } from '../projects/current-project';
 import { DomainError, ErrorCode, ValidationFailedError } from '../../common/errors';
 import type { Project } from '../projects/entities/project.entity';
+import { IdentifySessionDto } from './dto/identify-session.dto';
 import { withInflateMeter } from './inflate-meter';
 import { RecordingQuota } from './recording-quota';
 import { RecordingsService, SESSION_ID_PATTERN } from './recordings.service';
@@ -34,6 +46,36 @@ export class RecordingsController {
     @Optional() limits?: RateLimits,
   ) {
     this.quota = limits ? new RecordingQuota(limits, config) : null;
+  }
+
+  @Put(':sessionId')
+  @ApiOperation({
+    summary: 'Name the person a streamed recording records',
+    description:
+      'An email (or your id) for the session: a mail from that address within EMAIL_RECORDING_WINDOW_MINUTES of the recording takes it as its evidence. Sessions no report takes are deleted after RECORDING_UNCLAIMED_SESSION_HOURS.',
+  })
+  identify(
+    @CurrentProject() project: Project,
+    @Param('sessionId') sessionId: string,
+    @Body() dto: IdentifySessionDto,
+  ) {
+    return this.identifySession(project, sessionId, dto);
+  }
+
+  /** Shared with the widget's route: one implementation of the checks. */
+  async identifySession(project: Project, sessionId: string, dto: IdentifySessionDto) {
+    if (!SESSION_ID_PATTERN.test(sessionId)) {
+      throw new ValidationFailedError([
+        { field: 'sessionId', message: 'must be 8-128 letters, digits, - or _' },
+      ]);
+    }
+    if (!dto.reporter.email && !dto.reporter.id) {
+      throw new ValidationFailedError([{ field: 'reporter', message: 'needs an email or an id' }]);
+    }
+    return this.recordings.identifySession(project.id, sessionId, {
+      email: dto.reporter.email,
+      externalId: dto.reporter.id,
+    });
   }
 
   @Post(':sessionId/chunks')

@@ -114,6 +114,9 @@ function refused(limit: 'compressed' | 'inflated', limitBytes: number): string {
   return `over the ${limit} size limit of ${limitBytes} bytes`;
 }
 
+/** A session may begin this long after the mail that takes it (the browser's and mail's clocks). */
+const SESSION_CLOCK_SKEW_MS = 5 * 60_000;
+
 /**
  * Recordings arrive inline with a report or as a stream of chunks under a session id; both are
  * stored as gzip chunks and read back in sequence order. Limits hold per recording.
@@ -201,6 +204,80 @@ export class RecordingsService {
       compressedSize: session.compressedBytes,
     });
     return status;
+  }
+
+  /**
+   * `PUT /v1/recordings/:sessionId`: names the person a streamed session records, so a mail from
+   * that address can later take the session as its evidence. Creates the session if need be.
+   */
+  async identifySession(
+    projectId: string,
+    sessionId: string,
+    who: { email?: string | null; externalId?: string | null },
+  ): Promise<{ sessionId: string; chunks: number }> {
+    const session = await this.openSession(this.db.manager, projectId, sessionId);
+    await this.db.getRepository(RecordingSession).update(
+      { id: session.id },
+      {
+        reporterEmail: who.email?.trim().toLowerCase() || null,
+        reporterExternalId: who.externalId?.trim() || null,
+      },
+    );
+    return { sessionId, chunks: session.chunkCount };
+  }
+
+  /**
+   * The newest streamed session recorded for this address around `at` (when a mail was sent):
+   * begun before it (give or take the clocks' skew), still recording within `windowMs` before
+   * it, holding chunks, not refused, and not yet any report's recording.
+   */
+  async recentSessionOf(
+    projectId: string,
+    email: string,
+    at: Date,
+    windowMs: number,
+  ): Promise<RecordingSession | null> {
+    return this.db
+      .getRepository(RecordingSession)
+      .createQueryBuilder('s')
+      .where('s.project_id = :projectId AND s.reporter_email = :email', {
+        projectId,
+        email: email.trim().toLowerCase(),
+      })
+      .andWhere('s.chunk_count > 0 AND s.refused_reason IS NULL')
+      .andWhere('s.updated_at >= :from AND s.created_at <= :until', {
+        from: new Date(at.getTime() - windowMs),
+        until: new Date(at.getTime() + SESSION_CLOCK_SKEW_MS),
+      })
+      .andWhere(
+        `NOT EXISTS (SELECT 1 FROM recordings r JOIN reports p ON p.id = r.report_id
+          WHERE r.session_id = s.session_id AND p.project_id = s.project_id)`,
+      )
+      .orderBy('s.updated_at', 'DESC')
+      .limit(1)
+      .getOne();
+  }
+
+  /**
+   * Deletes streamed sessions no report took and nothing was added to since `before`, with
+   * their chunks, at most `batch` at a time (the rows are skipped if another run holds them).
+   */
+  async purgeUnclaimedSessions(before: Date, batch: number): Promise<number> {
+    // TypeORM answers a DELETE with [rows, affected].
+    const [, purged] = await this.db.query<[unknown[], number]>(
+      `WITH doomed AS (
+         SELECT s.id, s.project_id, s.session_id FROM recording_sessions s
+          WHERE s.updated_at < $1
+            AND NOT EXISTS (SELECT 1 FROM recordings r WHERE r.session_id = s.session_id)
+          ORDER BY s.updated_at LIMIT $2 FOR UPDATE SKIP LOCKED
+       ), chunks AS (
+         DELETE FROM recording_chunks c USING doomed d
+          WHERE c.project_id = d.project_id AND c.session_id = d.session_id
+       )
+       DELETE FROM recording_sessions s USING doomed d WHERE s.id = d.id`,
+      [before, batch],
+    );
+    return purged;
   }
 
   /** `POST /v1/recordings/:sessionId/chunks?seq=N`: idempotent per (session, seq). */

@@ -190,14 +190,28 @@ export class SentryMatchingService {
   }
 }
 
+/** Mail can reach Repro long after the customer wrote it (a forward): it counts from then. */
+const EMAIL_SENT_MAX_AGE_MS = 7 * 24 * 60 * 60_000;
+
+/** When the customer reported: a mail's sent time (src/modules/email), else the arrival. */
+function reportedAtOf(report: Report): number {
+  const arrived = report.createdAt.getTime();
+  const email = (report.client as { email?: { sentAt?: unknown } } | null)?.email;
+  const sent = typeof email?.sentAt === 'string' ? Date.parse(email.sentAt) : NaN;
+  return Number.isFinite(sent) && sent <= arrived && arrived - sent <= EMAIL_SENT_MAX_AGE_MS
+    ? sent
+    : arrived;
+}
+
 /** What the report, its reporter and its recording say, before asking Sentry anything. */
 export function gatherEvidence(report: Report, analysis: RecordingAnalysis | null): MatchEvidence {
-  const reportedAt = report.createdAt.getTime();
+  const reportedAt = reportedAtOf(report);
   let failureAt: number | null = null;
   if (analysis?.startedAt && analysis.failure) {
     // The customer's clock may be off: a recording cannot end after the report that carries it.
     const end = analysis.startedAt + analysis.stats.ms;
-    const skew = end - reportedAt > CLOCK_SKEW_TOLERANCE_MS ? end - reportedAt : 0;
+    const arrived = report.createdAt.getTime();
+    const skew = end - arrived > CLOCK_SKEW_TOLERANCE_MS ? end - arrived : 0;
     failureAt = analysis.startedAt + analysis.failure.t - skew;
   }
   const urls = [

@@ -13,7 +13,7 @@ const KEY_IN_PATH = /^\/v1\/widget\/([^/?#]*)/;
 
 /** What a preflight may ask for, and what the widget's script reads from an answer. */
 const CORS = {
-  methods: 'GET, POST',
+  methods: 'GET, POST, PUT',
   headers: 'Content-Type, Content-Encoding, Idempotency-Key, Authorization',
   exposed: 'Retry-After, Idempotent-Replayed',
   maxAgeSeconds: '600',

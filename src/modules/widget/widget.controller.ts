@@ -7,6 +7,7 @@ import {
   Param,
   ParseUUIDPipe,
   Post,
+  Put,
   Query,
   Req,
   Res,
@@ -23,6 +24,7 @@ import { ReplyDto } from '../intake/dto/reply.dto';
 import { IntakeService } from '../intake/intake.service';
 import { PipelineService } from '../pipeline/pipeline.service';
 import type { Project } from '../projects/entities/project.entity';
+import { IdentifySessionDto } from '../recordings/dto/identify-session.dto';
 import { RecordingsController } from '../recordings/recordings.controller';
 import { WidgetGuard, WidgetReporterGuard } from './widget.guards';
 import { WidgetProject } from './widget-request';
@@ -96,6 +98,22 @@ export class WidgetController {
     // The API's own chunk route, called as it is: one implementation of its checks and quotas.
     const chunks = this.moduleRef.get(RecordingsController, { strict: false });
     return chunks.upload(project, sessionId, seq, req, res);
+  }
+
+  @Put('recordings/:sessionId')
+  @CheckThenReadBody(WidgetGuard)
+  @ApiOperation({
+    summary: 'Name the person a streamed widget recording records',
+    description:
+      'As PUT /v1/recordings/:sessionId (the widget calls it when identify() named them).',
+  })
+  identify(
+    @WidgetProject() project: Project,
+    @Param('sessionId') sessionId: string,
+    @Body() dto: IdentifySessionDto,
+  ) {
+    const chunks = this.moduleRef.get(RecordingsController, { strict: false });
+    return chunks.identifySession(project, sessionId, dto);
   }
 
   @Get('reports/:id')

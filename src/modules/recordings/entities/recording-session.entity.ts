@@ -10,6 +10,9 @@ import {
 /** A recording being streamed in chunks, with running totals checked against the limits. */
 @Entity('recording_sessions')
 @Index('recording_sessions_project_session', ['projectId', 'sessionId'], { unique: true })
+@Index('recording_sessions_reporter_email', ['projectId', 'reporterEmail', 'updatedAt'], {
+  where: `"reporter_email" IS NOT NULL`,
+})
 export class RecordingSession {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -33,9 +36,21 @@ export class RecordingSession {
   @Column({ type: 'text', nullable: true })
   refusedReason!: string | null;
 
+  /**
+   * Who the recorded person said they are (the widget's identify(), or PUT on the session),
+   * lower-cased: a mail from that address later can take the session as its evidence.
+   */
+  @Column({ type: 'text', nullable: true })
+  reporterEmail!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  reporterExternalId!: string | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
 
+  /** The last chunk (or identity) stored: when the recorded session was last seen. */
+  @Index('recording_sessions_updated')
   @UpdateDateColumn({ type: 'timestamptz' })
   updatedAt!: Date;
 }

@@ -2,6 +2,7 @@ import {
   Column,
   CreateDateColumn,
   Entity,
+  Index,
   JoinColumn,
   OneToOne,
   PrimaryGeneratedColumn,
@@ -32,6 +33,7 @@ export class Recording {
   report?: Relation<Report>;
 
   /** The chunks' session; for events sent inline with the report, the report id. */
+  @Index('recordings_session')
   @Column({ type: 'text' })
   sessionId!: string;
 
