@@ -210,6 +210,77 @@ describe('ticket body', () => {
     expect(visibleText(html)).toContain('Enterprise <img src=x> [x](javascript:alert(1)) account');
   });
 
+  describe("a mail's attachments", () => {
+    const url = (id: string) =>
+      `https://repro.example/attachments/${id}?exp=1900000000&sig=${'s'.repeat(43)}`;
+    const email = (attachments: { filename: string; contentType: string; kind: string }[]) => ({
+      attachments: attachments.map((a) => ({ ...a, size: 2048 })),
+    });
+
+    it('shows each stored image from its signed link and lists the other files with their size', () => {
+      const body = renderTicketBody(
+        facts({
+          client: {
+            email: email([
+              { filename: 'screen.png', contentType: 'image/png', kind: 'image' },
+              { filename: 'session.har', contentType: 'application/json', kind: 'har' },
+              { filename: 'logo.svg', contentType: 'image/svg+xml', kind: 'image' },
+              { filename: 'notes.txt', contentType: 'text/plain', kind: 'other' },
+            ]),
+          },
+          emailImages: [{ position: 0, url: url('a1') }],
+        }),
+      );
+      const section = body.slice(body.indexOf('### Email attachments'));
+      expect(section).toContain(
+        `- Image: \`screen.png\` (2.0 KB)\n  ![screen\\.png](${url('a1')})\n- HAR file: \`session.har\` (2.0 KB)\n- Image: \`logo.svg\` (2.0 KB), not shown\n- File: \`notes.txt\` (2.0 KB)`,
+      );
+      const live = liveMarkup(renderMarkdown(body));
+      expect(live.images).toEqual([
+        `<img src="${url('a1').replace(/&/g, '&amp;')}" alt="screen.png">`,
+      ]);
+      expect(live.links).toEqual([]);
+    });
+
+    it('says nothing is missing when the images were not looked up', () => {
+      const body = renderTicketBody(
+        facts({
+          client: {
+            email: email([{ filename: 'screen.png', contentType: 'image/png', kind: 'image' }]),
+          },
+        }),
+      );
+      expect(body).toContain('- Image: `screen.png` (2.0 KB)\n');
+      expect(body).not.toContain('not shown');
+      expect(body).not.toContain('![');
+    });
+
+    it('shows a hostile filename as the image text, never as a link, HTML or a second image', () => {
+      const hostile = '](javascript:alert(1))<img src=x>.png';
+      const body = renderTicketBody(
+        facts({
+          client: {
+            email: email([
+              { filename: hostile, contentType: 'image/png', kind: 'image' },
+              { filename: `${hostile} @octocat #1`, contentType: 'text/plain', kind: 'other' },
+            ]),
+          },
+          emailImages: [{ position: 0, url: url('b2') }],
+        }),
+      );
+      const html = renderMarkdown(body);
+      const live = liveMarkup(html);
+      expect(live.images).toHaveLength(1);
+      const alt = /alt="([^"]*)"/.exec(live.images[0])?.[1];
+      expect(visibleText(alt ?? '')).toBe(hostile);
+      expect(live.images[0]).toContain(`src="${url('b2').replace(/&/g, '&amp;')}"`);
+      expect(live.links).toEqual([]);
+      expect(live.rawHtml).toEqual([]);
+      expect(liveReferences(html)).toEqual([]);
+      expect(visibleText(html)).toContain(`${hostile} @octocat #1`);
+    });
+  });
+
   it('keeps a user agent with backticks inside its code span', () => {
     expect(renderTicketBody(facts({ userAgent: 'odd`agent' }))).toContain('``odd`agent``');
   });

@@ -18,6 +18,13 @@ export interface EmailTicketEvidence {
   failedRequests?: { file: string; method: string; url: string; status: number; error?: string }[];
 }
 
+/** A signed link to one stored image of the mail (src/modules/email/attachments). */
+export interface EmailImageLink {
+  /** Its index in `client.email.attachments`. */
+  position: number;
+  url: string;
+}
+
 export interface TicketFacts {
   reportId: string;
   description: string;
@@ -39,6 +46,11 @@ export interface TicketFacts {
   analysis?: RecordingAnalysis | null;
   /** Signed link to the replay at the moment of failure. */
   replayUrl?: string | null;
+  /**
+   * Signed links to the mail's stored images, shown in the ticket; absent when not looked up
+   * (a listed image is then not said to be missing).
+   */
+  emailImages?: EmailImageLink[] | null;
   /** Why the recording was not kept (the report was). */
   recordingRefused?: string | null;
   /** Why the kept recording could not be analysed (the report went on without its evidence). */
@@ -180,7 +192,7 @@ export function renderTicketBody(facts: TicketFacts): string {
     sentryBreadcrumbs(facts.sentryIssue ?? null),
     found?.errors ? `### Errors\n\n${found.errors}` : null,
     found?.failedRequests ? `### Failed requests\n\n${found.failedRequests}` : null,
-    ...emailEvidence(client.email),
+    ...emailEvidence(client.email, facts.emailImages),
     found?.signals ? `### Signals\n\n${found.signals}` : null,
     section('Environment', [
       facts.pageUrl &&
@@ -224,13 +236,41 @@ function kilobytes(size: number): string {
   return size < 1024 ? `${size} B` : `${(size / 1024).toFixed(1)} KB`;
 }
 
-/** The mail's attachments by name and size, and the failed requests of its .har files. */
-function emailEvidence(email: EmailTicketEvidence | undefined): string[] {
+/**
+ * An image's name as Markdown image text: every ASCII punctuation mark backslash-escaped, so
+ * that nothing in it can close the brackets, open a link or become HTML; one line.
+ */
+function imageAlt(name: string): string {
+  return name
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/[!-/:-@[-`{-~]/g, (c) => `\\${c}`);
+}
+
+/** Our own signed link, with nothing in it that could end a Markdown link destination. */
+function imageUrl(url: string): string {
+  return url.replace(/[\s()<>\\]/g, (c) => encodeURIComponent(c));
+}
+
+/**
+ * The mail's attachments by name and size, each stored image shown from its signed link, and
+ * the failed requests of its .har files.
+ */
+function emailEvidence(
+  email: EmailTicketEvidence | undefined,
+  images: EmailImageLink[] | null | undefined,
+): string[] {
   const parts: string[] = [];
   const attachments = email?.attachments ?? [];
   if (attachments.length) {
-    const line = (a: (typeof attachments)[number]) =>
-      `- ${a.kind === 'image' ? 'Image' : a.kind === 'har' ? 'HAR file' : 'File'}: ${codeSpan(a.filename)} (${kilobytes(a.size)})`;
+    const shown = new Map((images ?? []).map((image) => [image.position, image.url]));
+    const line = (a: (typeof attachments)[number], position: number) => {
+      const listed = `- ${a.kind === 'image' ? 'Image' : a.kind === 'har' ? 'HAR file' : 'File'}: ${codeSpan(a.filename)} (${kilobytes(a.size)})`;
+      const url = shown.get(position);
+      if (url) return `${listed}\n  ![${imageAlt(a.filename)}](${imageUrl(url)})`;
+      // Looked up and not kept: SVG, over the size limit, or not the image it claimed to be.
+      return a.kind === 'image' && images ? `${listed}, not shown` : listed;
+    };
     parts.push(`### Email attachments\n\n${attachments.map(line).join('\n')}`);
   }
   const failed = email?.failedRequests ?? [];
