@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import request from 'supertest';
 import { Reporter } from '../../src/modules/accounts/entities/reporter.entity';
@@ -403,6 +403,186 @@ describe('email provider webhooks: Postmark, SendGrid and Mailgun file the same 
         expect(replay.body.error.code).toBe('BAD_SIGNATURE');
         expect(await stored()).toEqual(before);
       });
+    });
+  });
+
+  describe('a spoofed staff address: the provider’s failing SPF/DKIM verdict makes it the sender’s own report', () => {
+    // The same forward from "staff", failing or passing the provider's checks.
+    const forward = (words: string) =>
+      forwardText('Vic Victim <vic@customer.test>', 'Broken export', words);
+    const expectDirect = async (id: string) =>
+      expect(await reporterOf(id)).toMatchObject({ email: 'sam@shopfront.test' });
+    const expectForward = async (id: string) =>
+      expect(await reporterOf(id)).toMatchObject({ email: 'vic@customer.test' });
+
+    it('Postmark: Received-SPF Fail is direct, Pass (aligned envelope) is a staff forward', async () => {
+      const post = (result: string, words: string) =>
+        postmark({
+          From: 'sam@shopfront.test',
+          FromFull: { Email: 'sam@shopfront.test', Name: 'Sam Staff' },
+          Subject: 'Fwd: Broken export',
+          TextBody: forward(words),
+          Headers: [
+            {
+              Name: 'Received-SPF',
+              Value: `${result} (sender SPF) identity=mailfrom; client-ip=203.0.113.9; helo=mx.test; envelope-from=sam@shopfront.test; receiver=inbound.postmarkapp.com`,
+            },
+            { Name: 'Message-ID', Value: `<pm-auth-${tag()}@shopfront.test>` },
+          ],
+        }).expect(200);
+      await expectDirect((await post('Fail', `Spoofed (${tag()}).`)).body.id);
+      await expectForward((await post('Pass', `Genuine (${tag()}).`)).body.id);
+    });
+
+    it('SendGrid: SPF softfail with a failing signature is direct, an aligned DKIM pass is a staff forward', async () => {
+      const post = async (spf: string, dkim: string, words: string) =>
+        request(app.url)
+          .post(`${hooks}/sendgrid`)
+          .set('Authorization', basic('sendgrid', SENDGRID_PASSWORD))
+          .field('from', 'Sam Staff <sam@shopfront.test>')
+          .field('SPF', spf)
+          .field('dkim', dkim)
+          .field(
+            'envelope',
+            JSON.stringify({ to: ['bugs@repro.test'], from: 'sam@shopfront.test' }),
+          )
+          .field(
+            'email',
+            (
+              await compose({
+                from: 'Sam Staff <sam@shopfront.test>',
+                subject: 'Fwd: Broken export',
+                text: forward(words),
+              })
+            ).toString('latin1'),
+          )
+          .expect(200);
+      await expectDirect(
+        (await post('softfail', '{@shopfront.test : fail}', `Spoofed (${tag()}).`)).body.id,
+      );
+      await expectForward(
+        (await post('pass', '{@shopfront.test : pass}', `Genuine (${tag()}).`)).body.id,
+      );
+    });
+
+    it('Mailgun: X-Mailgun-Spf Fail and a failing DKIM check are direct, Pass is a staff forward', async () => {
+      const post = (spf: string, dkim: string, words: string) =>
+        request(app.url)
+          .post(`${hooks}/mailgun`)
+          .type('form')
+          .send({
+            sender: 'sam@shopfront.test',
+            from: 'Sam Staff <sam@shopfront.test>',
+            subject: 'Fwd: Broken export',
+            'body-plain': forward(words),
+            'message-headers': JSON.stringify([
+              ['X-Mailgun-Spf', spf],
+              ['X-Mailgun-Dkim-Check-Result', dkim],
+              ['DKIM-Signature', 'v=1; a=rsa-sha256; d=shopfront.test; s=k1; bh=x; b=y'],
+              ['Message-Id', `<mg-auth-${tag()}@shopfront.test>`],
+              ['From', 'Sam Staff <sam@shopfront.test>'],
+            ]),
+            ...mailgunSigned(),
+          })
+          .expect(200);
+      await expectDirect((await post('Fail', 'Fail', `Spoofed (${tag()}).`)).body.id);
+      await expectForward((await post('Pass', 'Pass', `Genuine (${tag()}).`)).body.id);
+    });
+  });
+
+  describe('SendGrid signed Inbound Parse (a verification key set): the signature replaces the password', () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const otherKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
+    let signedProject: TestProject;
+    let url: string;
+
+    beforeAll(async () => {
+      signedProject = await createProject(h.db, 'Signed');
+      await h.db.query('UPDATE projects SET email_sendgrid_public_key = $1 WHERE id = $2', [
+        publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
+        signedProject.project.id,
+      ]);
+      await new ProjectsService(h.db).updateEmailWebhookSecrets(signedProject.project.slug, {
+        sendgridPasswordHash: hashApiKey(SENDGRID_PASSWORD),
+      });
+      url = `/v1/emails/webhooks/${signedProject.project.slug}/sendgrid`;
+    });
+
+    const signedCount = () =>
+      h.db.getRepository(EmailMessage).countBy({ projectId: signedProject.project.id });
+
+    /** A real multipart Inbound Parse body, as SendGrid posts it. */
+    async function parseBody(words: string) {
+      const boundary = `xYzZY${tag()}`;
+      const raw = await compose({
+        from: 'Una User <una@customer.test>',
+        subject: 'Signed',
+        text: words,
+      });
+      const part = (name: string, value: string) =>
+        `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+      const body = Buffer.from(
+        part('from', 'Una User <una@customer.test>') +
+          part('SPF', 'pass') +
+          part('email', raw.toString('latin1')) +
+          `--${boundary}--\r\n`,
+        'latin1',
+      );
+      return { body, contentType: `multipart/form-data; boundary=${boundary}` };
+    }
+
+    const signedPost = (
+      body: Buffer,
+      contentType: string,
+      signature: { timestamp: string; value: string } | null,
+    ) => {
+      const req = request(app.url).post(url).set('Content-Type', contentType);
+      if (signature) {
+        req
+          .set('X-Twilio-Email-Event-Webhook-Timestamp', signature.timestamp)
+          .set('X-Twilio-Email-Event-Webhook-Signature', signature.value);
+      }
+      return req.send(body);
+    };
+
+    const signatureOf = (body: Buffer, key = privateKey, at = Math.floor(Date.now() / 1000)) => ({
+      timestamp: String(at),
+      value: sign('sha256', Buffer.concat([Buffer.from(String(at)), body]), key).toString('base64'),
+    });
+
+    it('files a post signed with the policy’s key, without any password', async () => {
+      const words = `Signed mail arrives (${tag()}).`;
+      const { body, contentType } = await parseBody(words);
+      const res = await signedPost(body, contentType, signatureOf(body)).expect(200);
+      expect((await reportOf(res.body.id)).description).toContain(words);
+      // The same signed post again (SendGrid's retry): the same report, nothing new.
+      const before = await signedCount();
+      const retry = await signedPost(body, contentType, signatureOf(body)).expect(200);
+      expect(retry.body.id).toBe(res.body.id);
+      expect(await signedCount()).toBe(before);
+    });
+
+    it.each([
+      ['unsigned, even with the right password', 'none'],
+      ['signed with another key', 'other-key'],
+      ['signed over another body', 'tampered'],
+      ['signed four days ago (past SendGrid’s 3 days of retries)', 'stale'],
+    ])('refuses a post %s: 401 BAD_SIGNATURE, nothing stored', async (_name, kind) => {
+      const { body, contentType } = await parseBody(`Maybe forged (${tag()}).`);
+      const before = await signedCount();
+      const signature =
+        kind === 'none'
+          ? null
+          : kind === 'other-key'
+            ? signatureOf(body, otherKey)
+            : kind === 'tampered'
+              ? signatureOf(Buffer.concat([body, Buffer.from(' ')]))
+              : signatureOf(body, privateKey, Math.floor(Date.now() / 1000) - 4 * 24 * 3600);
+      const req = signedPost(body, contentType, signature);
+      if (kind === 'none') req.set('Authorization', basic('sendgrid', SENDGRID_PASSWORD));
+      const res = await req.expect(401);
+      expect(res.body.error.code).toBe('BAD_SIGNATURE');
+      expect(await signedCount()).toBe(before);
     });
   });
 

@@ -21,10 +21,12 @@ export interface SenderVerdict {
   summary: string;
 }
 
-const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+/** The domain of an address, lower-cased (what follows its last @). */
+export const domainOf = (address: string) =>
+  address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 
 /** Relaxed alignment: the same domain, or one a subdomain of the other. */
-function aligned(a: string, b: string): boolean {
+export function aligned(a: string, b: string): boolean {
   return a === b || a.endsWith(`.${b}`) || b.endsWith(`.${a}`);
 }
 

@@ -21,13 +21,32 @@ import {
   sendgridMime,
 } from './provider-payloads';
 import {
+  mailgunAuthReport,
+  postmarkAuthReport,
+  providerSenderVerdict,
+  sendgridAuthReport,
+} from './provider-auth';
+import {
   basicAuthPassword,
   type BasicAuthProvider,
   MAILGUN_MAX_AGE_SECONDS,
   mailgunSignatureMatches,
   mailgunTimestampFresh,
   passwordMatches,
+  SENDGRID_MAX_AGE_SECONDS,
+  SENDGRID_SIGNATURE_HEADER,
+  SENDGRID_TIMESTAMP_HEADER,
+  sendgridPublicKey,
+  sendgridSignatureMatches,
+  timestampFresh,
 } from './webhook-auth';
+
+/** The project's SendGrid verification key (projects.email_sendgrid_public_key), when set. */
+function sendgridKeyOf(project: Project | null): string | null {
+  return (
+    (project as { emailSendgridPublicKey?: string | null } | null)?.emailSendgridPublicKey ?? null
+  );
+}
 
 const PROVIDER_NAMES: Record<BasicAuthProvider | 'mailgun', string> = {
   postmark: 'Postmark',
@@ -61,9 +80,10 @@ function badSignature(message: string): DomainError {
 /**
  * Inbound mail from Postmark, SendGrid and Mailgun. Public to the API-key guard: the project is
  * named by its slug in the path, and each route checks its provider's credential for that
- * project (a basic-auth password in the URL, or Mailgun's HMAC signature) before the mail goes
- * the same way as POST /v1/emails. Each answers 200 only once the mail is committed, so a crash
- * before that is covered by the provider's retries.
+ * project (a basic-auth password in the URL, SendGrid's ECDSA signature, or Mailgun's HMAC
+ * signature) before the mail goes the same way as POST /v1/emails, with the provider's SPF/DKIM
+ * verdict on the sender (a From that fails them is never trusted as staff). Each answers 200
+ * only once the mail is committed, so a crash before that is covered by the provider's retries.
  */
 @ApiTags('email')
 @Controller('v1/emails/webhooks/:project')
@@ -100,7 +120,13 @@ export class EmailWebhooksController {
         field: 'body',
       });
     }
-    return this.receive(project, await postmarkMime(json), res);
+    const raw = await postmarkMime(json);
+    return this.receive(
+      project,
+      raw,
+      res,
+      providerSenderVerdict(postmarkAuthReport(json, raw), raw),
+    );
   }
 
   @Public()
@@ -108,9 +134,9 @@ export class EmailWebhooksController {
   @Post('sendgrid')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'SendGrid Inbound Parse (basic auth in the destination URL)',
+    summary: 'SendGrid Inbound Parse (signed by a security policy, or basic auth in the URL)',
     description:
-      'multipart/form-data; the `email` field when “POST the raw, full MIME message” is on, otherwise a MIME message rebuilt from the parsed fields.',
+      'multipart/form-data; the `email` field when “POST the raw, full MIME message” is on, otherwise a MIME message rebuilt from the parsed fields. With a verification key set for the project (repro email --sendgrid-public-key), every post must carry a valid X-Twilio-Email-Event-Webhook-Signature over its timestamp and body, at most 73 h old; otherwise the basic-auth password is checked.',
   })
   @ApiOkResponse({ description: 'Stored (or a repeated delivery of a stored mail)' })
   async sendgrid(
@@ -118,9 +144,49 @@ export class EmailWebhooksController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const project = await this.basicAuth(slug, 'sendgrid', req, res);
-    const form = await readForm(req.headers, await this.readBody(req, res));
-    return this.receive(project, await sendgridMime(form), res);
+    this.refuseIfBlocked(req, res);
+    const found = await this.projects.findWithEmailWebhookSecrets(slug);
+    const publicKey = sendgridKeyOf(found);
+    let project: Project;
+    let body: Buffer;
+    if (found && publicKey) {
+      // A signing policy replaces the password: the signature covers the body, read first.
+      body = await this.readBody(req, res);
+      await this.checkSendgridSignature(publicKey, req, res, body);
+      await this.limits.forEmailWebhook(found.id, req, res);
+      project = found;
+    } else {
+      project = await this.checkBasicAuth(found, 'sendgrid', req, res);
+      body = await this.readBody(req, res);
+    }
+    const form = await readForm(req.headers, body);
+    const raw = await sendgridMime(form);
+    return this.receive(project, raw, res, providerSenderVerdict(sendgridAuthReport(form), raw));
+  }
+
+  /** 401 BAD_SIGNATURE unless the post carries SendGrid's fresh signature over this body. */
+  private async checkSendgridSignature(
+    storedKey: string,
+    req: Request,
+    res: Response,
+    body: Buffer,
+  ): Promise<void> {
+    const signature = req.header(SENDGRID_SIGNATURE_HEADER);
+    const timestamp = req.header(SENDGRID_TIMESTAMP_HEADER);
+    const key = sendgridPublicKey(storedKey);
+    if (!key || !signature || !timestamp) {
+      await this.limits.authFailed(req, res);
+      throw badSignature('The SendGrid signature is missing (set a signing security policy).');
+    }
+    if (!sendgridSignatureMatches(key, timestamp, body, signature)) {
+      await this.limits.authFailed(req, res);
+      throw badSignature('The SendGrid signature does not match.');
+    }
+    if (!timestampFresh(timestamp, Date.now(), SENDGRID_MAX_AGE_SECONDS)) {
+      throw badSignature(
+        `The SendGrid timestamp is more than ${SENDGRID_MAX_AGE_SECONDS} s from our clock.`,
+      );
+    }
   }
 
   @Public()
@@ -174,7 +240,9 @@ export class EmailWebhooksController {
       throw badSignature('This Mailgun signature was already used for another post.');
     }
     try {
-      return await this.receive(project!, await mailgunMime(form), res);
+      const raw = await mailgunMime(form);
+      const verdict = providerSenderVerdict(mailgunAuthReport(form, raw), raw);
+      return await this.receive(project!, raw, res, verdict);
     } catch (error) {
       throw forMailgun(error);
     }
@@ -193,7 +261,21 @@ export class EmailWebhooksController {
     res: Response,
   ): Promise<Project> {
     this.refuseIfBlocked(req, res);
-    const project = await this.projects.findWithEmailWebhookSecrets(slug);
+    return this.checkBasicAuth(
+      await this.projects.findWithEmailWebhookSecrets(slug),
+      provider,
+      req,
+      res,
+    );
+  }
+
+  /** `project` (loaded with its secrets) when the request's basic auth is its password; else 401. */
+  private async checkBasicAuth(
+    project: Project | null,
+    provider: BasicAuthProvider,
+    req: Request,
+    res: Response,
+  ): Promise<Project> {
     const stored =
       provider === 'postmark'
         ? project?.emailPostmarkPasswordHash
@@ -246,9 +328,15 @@ export class EmailWebhooksController {
     return Buffer.concat(pieces);
   }
 
-  private async receive(project: Project, raw: Buffer, res: Response) {
+  /** `authenticated`: the provider's SPF/DKIM verdict on the From domain (see provider-auth). */
+  private async receive(
+    project: Project,
+    raw: Buffer,
+    res: Response,
+    authenticated: boolean | undefined,
+  ) {
     if (raw.length > this.config.EMAIL_MAX_BYTES) throw tooLarge(this.config.EMAIL_MAX_BYTES);
-    const result = await this.email.receive(project, raw);
+    const result = await this.email.receive(project, raw, { authenticated });
     const statusUrl = result.reportId
       ? `${this.config.PUBLIC_URL}/v1/reports/${result.reportId}`
       : null;

@@ -1,7 +1,14 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
 import { parseEmail } from '../parsing/parse-email';
 import { mailgunMime, postmarkMime, readForm } from './provider-payloads';
-import { basicAuthPassword, mailgunSignatureMatches, mailgunTimestampFresh } from './webhook-auth';
+import {
+  basicAuthPassword,
+  mailgunSignatureMatches,
+  mailgunTimestampFresh,
+  normalizeSendgridPublicKey,
+  sendgridPublicKey,
+  sendgridSignatureMatches,
+} from './webhook-auth';
 
 const read = (raw: Buffer) => parseEmail(raw, { maxAttachmentBytes: 100_000 });
 
@@ -75,6 +82,41 @@ describe('webhook credentials', () => {
     expect(mailgunTimestampFresh(at(-9 * 3600 - 1), now)).toBe(false);
     expect(mailgunTimestampFresh(at(9 * 3600 + 1), now)).toBe(false);
     expect(mailgunTimestampFresh('soon', now)).toBe(false);
+  });
+
+  it('matches SendGrid’s ECDSA signature over timestamp + body only with its key and its body', () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const stored = normalizeSendgridPublicKey(
+      publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
+    )!;
+    expect(
+      normalizeSendgridPublicKey(publicKey.export({ format: 'pem', type: 'spki' }) as string),
+    ).toBe(stored);
+    const other = generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).publicKey;
+    expect(
+      normalizeSendgridPublicKey(other.export({ format: 'pem', type: 'spki' }) as string),
+    ).toBeNull();
+    expect(normalizeSendgridPublicKey('not a key')).toBeNull();
+    const body = Buffer.from(
+      '--xYzZY\r\nContent-Disposition: form-data; name="from"\r\n\r\na@b.test\r\n--xYzZY--\r\n',
+    );
+    const signature = sign(
+      'sha256',
+      Buffer.concat([Buffer.from('1700000000'), body]),
+      privateKey,
+    ).toString('base64');
+    const key = sendgridPublicKey(stored)!;
+    expect(sendgridSignatureMatches(key, '1700000000', body, signature)).toBe(true);
+    expect(sendgridSignatureMatches(key, '1700000001', body, signature)).toBe(false);
+    expect(
+      sendgridSignatureMatches(
+        key,
+        '1700000000',
+        Buffer.concat([body, Buffer.from('x')]),
+        signature,
+      ),
+    ).toBe(false);
+    expect(sendgridSignatureMatches(key, '1700000000', body, 'garbage')).toBe(false);
   });
 
   it('reads the password of a Basic header, and nothing from other schemes', () => {
