@@ -11,7 +11,10 @@ import { DEFAULT_PROJECT_SLUG } from '../modules/projects/projects.service';
 import { commaList } from './options';
 import { withProjects } from './with-projects';
 import { hashApiKey } from '../modules/projects/api-key';
-import { generateWebhookPassword } from '../modules/email/webhooks/webhook-auth';
+import {
+  generateWebhookPassword,
+  normalizeSendgridPublicKey,
+} from '../modules/email/webhooks/webhook-auth';
 
 export interface EmailOptions {
   project?: string;
@@ -22,6 +25,7 @@ export interface EmailOptions {
   postmarkPassword?: string;
   sendgridPassword?: string;
   mailgunSigningKey?: string;
+  sendgridPublicKey?: string;
 }
 
 const ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -83,6 +87,20 @@ function signingKeyOption(value: string | undefined): string | null | undefined 
   return value.trim();
 }
 
+/** SendGrid's verification key (base64 or PEM, P-256) as stored; `none` → off. */
+function sendgridPublicKeyOption(value: string | undefined): string | null | undefined {
+  if (value === undefined) return undefined;
+  if (value.trim() === 'none') return null;
+  const key = normalizeSendgridPublicKey(value);
+  if (!key) {
+    refuse(
+      '--sendgrid-public-key',
+      "must be the security policy's public_key (base64 or PEM, an ECDSA P-256 key), or none",
+    );
+  }
+  return key;
+}
+
 /** PUBLIC_URL with `user:password@` before the host, for a provider's webhook URL field. */
 function withCredentials(url: string, user: string, password: string): string {
   return url.replace(/^(https?:\/\/)/, `$1${user}:${password}@`);
@@ -121,6 +139,7 @@ export async function emailCommand(options: EmailOptions, io: CliIo): Promise<vo
   const postmark = webhookPassword('--postmark-password', options.postmarkPassword);
   const sendgrid = webhookPassword('--sendgrid-password', options.sendgridPassword);
   const mailgunSigningKey = signingKeyOption(options.mailgunSigningKey);
+  const sendgridPublicKey = sendgridPublicKeyOption(options.sendgridPublicKey);
   const slug = options.project ?? DEFAULT_PROJECT_SLUG;
   const [project, secrets] = await withProjects(config, async (projects) => [
     await projects.updateEmailSettings(slug, {
@@ -133,6 +152,7 @@ export async function emailCommand(options: EmailOptions, io: CliIo): Promise<vo
       postmarkPasswordHash: postmark?.hash,
       sendgridPasswordHash: sendgrid?.hash,
       mailgunSigningKey,
+      sendgridPublicKey,
     }),
   ]);
   const hooks = `${config.PUBLIC_URL}/v1/emails/webhooks/${encodeURIComponent(project.slug)}`;
@@ -143,7 +163,9 @@ export async function emailCommand(options: EmailOptions, io: CliIo): Promise<vo
       `Project: ${project.slug}`,
       `Inbound: POST ${config.PUBLIC_URL}/v1/emails (Content-Type: message/rfc822, the project's API key)`,
       `Postmark webhook: ${withCredentials(`${hooks}/postmark`, 'postmark', postmark?.shown ?? '<password>')} (password ${state(!!secrets.emailPostmarkPasswordHash)}${secrets.emailPostmarkPasswordHash ? '' : ' --postmark-password new'})`,
-      `SendGrid Inbound Parse: ${withCredentials(`${hooks}/sendgrid`, 'sendgrid', sendgrid?.shown ?? '<password>')} (password ${state(!!secrets.emailSendgridPasswordHash)}${secrets.emailSendgridPasswordHash ? '' : ' --sendgrid-password new'})`,
+      secrets.emailSendgridPublicKey
+        ? `SendGrid Inbound Parse: ${hooks}/sendgrid (signed: verification key set; a post without its signature is refused)`
+        : `SendGrid Inbound Parse: ${withCredentials(`${hooks}/sendgrid`, 'sendgrid', sendgrid?.shown ?? '<password>')} (password ${state(!!secrets.emailSendgridPasswordHash)}${secrets.emailSendgridPasswordHash ? '' : ' --sendgrid-password new'}; or sign it: --sendgrid-public-key <key>)`,
       `Mailgun route: forward("${hooks}/mailgun/mime") (signing key ${state(!!secrets.emailMailgunSigningKey)}${secrets.emailMailgunSigningKey ? '' : ' --mailgun-signing-key <key>'})`,
       `SMTP: ${config.EMAIL_SMTP_PORT && config.EMAIL_SMTP_DOMAIN ? `${project.slug}@${config.EMAIL_SMTP_DOMAIN} (the listener on port ${config.EMAIL_SMTP_PORT})` : 'off: set EMAIL_SMTP_PORT and EMAIL_SMTP_DOMAIN'}`,
       `Staff senders: ${project.emailStaffSenders.length ? project.emailStaffSenders.join(', ') : 'none'}`,

@@ -28,6 +28,9 @@ function fromTag(tag: HTMLScriptElement): InitOptions | null {
   if (d.reproLocale) options.locale = d.reproLocale;
   if (d.reproMaskAllText === 'true' || d.reproMaskAllText === '') options.maskAllText = true;
   if (d.reproRecord === 'false') options.record = false;
+  if (d.reproStreamRecording === 'true' || d.reproStreamRecording === '')
+    options.streamRecording = true;
+  if (d.reproStreamEveryMs) options.streamEveryMs = Number(d.reproStreamEveryMs);
   if (d.reproWindowSeconds) options.recordWindowMs = Number(d.reproWindowSeconds) * 1000;
   if (d.reproMaxBytes) options.recordMaxBytes = Number(d.reproMaxBytes);
   if (d.reproCheckoutSeconds) options.checkoutEveryMs = Number(d.reproCheckoutSeconds) * 1000;

@@ -23,6 +23,8 @@ export interface RecorderOptions {
   maskAllText: boolean;
   networkBodyAllowList: (string | RegExp)[];
   ignoreUrl: (url: string) => boolean;
+  /** Every new chunk, in order, as it is stored (SessionStream). */
+  onChunks?: (chunks: Chunk[]) => void;
 }
 
 export type RecordedEvent = { type: number; timestamp: number; data?: unknown } & Record<
@@ -204,6 +206,11 @@ export class Recorder {
     }
   }
 
+  /** A full snapshot now (a new segment), unless recording has not begun. */
+  requestCheckout(): void {
+    if (this.started) this.checkout();
+  }
+
   private checkout(): void {
     const began = performance.now();
     try {
@@ -309,6 +316,7 @@ export class Recorder {
     const chunks = this.unstored();
     this.store.append(chunks);
     if (pageHidden) this.store.pageHidden(chunks);
+    if (chunks.length) this.options.onChunks?.(chunks);
   }
 
   /**
@@ -390,7 +398,9 @@ export class Recorder {
     this.restored = true;
     this.trim();
     // What this page recorded while the restore ran: stored now, in order.
-    this.store.append(this.unstored());
+    const recorded = this.unstored();
+    this.store.append(recorded);
+    if (recorded.length) this.options.onChunks?.(recorded);
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import { Delivery, ReproError, uuid, type Accepted } from './delivery';
 import { Recorder } from './recorder';
+import { SessionStream } from './stream';
 import { fill, stringsFor, type Strings } from './strings';
 import { CSS } from './styles';
 
@@ -34,6 +35,13 @@ export interface InitOptions {
   checkoutEveryMs?: number;
   /** false: no recording at all. */
   record?: boolean;
+  /**
+   * Stream the recording of an identify()d customer to Repro as they use the page (default
+   * false), so a mail they send support later is linked to what they were doing.
+   */
+  streamRecording?: boolean;
+  /** How often the streamed recording is sent (default 10 000 ms). */
+  streamEveryMs?: number;
   /** Mask all text on the page in the recording, not only inputs (default false). */
   maskAllText?: boolean;
   /** URL prefixes (or RegExps) whose requests are recorded with headers and bodies (≤ 150 KB). */
@@ -154,9 +162,13 @@ function h<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
+/** A streamed session gives way to a new one at the first full snapshot after this long. */
+const STREAM_SESSION_MS = 10 * 60_000;
+
 export class Widget {
   private readonly delivery: Delivery;
   private readonly recorder: Recorder | null;
+  private readonly stream: SessionStream | null = null;
   private readonly strings: Strings;
   /** The panel's language, when it may differ from the page's (screen readers read by it). */
   private readonly lang: string | null;
@@ -192,6 +204,19 @@ export class Widget {
       maxRetryAfterMs: 10_000,
     });
     const endpointOrigin = new URL(options.endpoint).origin;
+    if (options.record !== false && options.streamRecording) {
+      this.stream = new SessionStream(
+        {
+          url: (path) => this.delivery.url(path),
+          storageKey: `repro:stream:${options.key}`,
+          everyMs: Math.max(1_000, options.streamEveryMs ?? 10_000),
+          sessionMs: STREAM_SESSION_MS,
+          requestCheckout: () => this.recorder?.requestCheckout(),
+        },
+        uuid,
+      );
+    }
+    const stream = this.stream;
     this.recorder =
       options.record === false
         ? null
@@ -203,11 +228,13 @@ export class Widget {
             maskAllText: options.maskAllText ?? false,
             networkBodyAllowList: options.networkBodyAllowList ?? [],
             ignoreUrl: (url) => url.startsWith(`${endpointOrigin}/v1/widget/`),
+            onChunks: stream ? (chunks) => stream.chunks(chunks) : undefined,
           });
   }
 
   start(): void {
     this.recorder?.start();
+    this.stream?.start();
     // Reports queued by an earlier page; those this page awaits are settled by report().
     this.delivery.onOutboxSent((accepted, key) => {
       if (!this.awaiting.has(key)) this.accepted(accepted);
@@ -225,6 +252,7 @@ export class Widget {
 
   destroy(): void {
     this.recorder?.stop();
+    this.stream?.stop();
     window.clearTimeout(this.pollTimer);
     this.host?.remove();
     this.host = null;
@@ -234,6 +262,7 @@ export class Widget {
 
   identify(identity: Identity): void {
     this.identity = { ...this.identity, ...identity };
+    this.stream?.identify({ email: this.identity.email, id: this.identity.id });
     this.render();
   }
 

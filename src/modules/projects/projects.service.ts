@@ -258,6 +258,7 @@ export class ProjectsService {
         'project.emailPostmarkPasswordHash',
         'project.emailSendgridPasswordHash',
         'project.emailMailgunSigningKey',
+        'project.emailSendgridPublicKey',
       ])
       .where('project.slug = :slug', { slug })
       .getOne();
@@ -273,13 +274,17 @@ export class ProjectsService {
       postmarkPasswordHash?: string | null;
       sendgridPasswordHash?: string | null;
       mailgunSigningKey?: string | null;
+      sendgridPublicKey?: string | null;
     },
   ): Promise<Project> {
     await this.findBySlug(slug);
     const update: Partial<
       Pick<
         Project,
-        'emailPostmarkPasswordHash' | 'emailSendgridPasswordHash' | 'emailMailgunSigningKey'
+        | 'emailPostmarkPasswordHash'
+        | 'emailSendgridPasswordHash'
+        | 'emailMailgunSigningKey'
+        | 'emailSendgridPublicKey'
       >
     > = {};
     if (changes.postmarkPasswordHash !== undefined) {
@@ -290,6 +295,9 @@ export class ProjectsService {
     }
     if (changes.mailgunSigningKey !== undefined) {
       update.emailMailgunSigningKey = changes.mailgunSigningKey;
+    }
+    if (changes.sendgridPublicKey !== undefined) {
+      update.emailSendgridPublicKey = changes.sendgridPublicKey;
     }
     if (Object.keys(update).length > 0) {
       await this.db.getRepository(Project).update({ slug }, update);

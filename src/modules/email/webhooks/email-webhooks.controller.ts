@@ -43,9 +43,7 @@ import {
 
 /** The project's SendGrid verification key (projects.email_sendgrid_public_key), when set. */
 function sendgridKeyOf(project: Project | null): string | null {
-  return (
-    (project as { emailSendgridPublicKey?: string | null } | null)?.emailSendgridPublicKey ?? null
-  );
+  return project?.emailSendgridPublicKey ?? null;
 }
 
 const PROVIDER_NAMES: Record<BasicAuthProvider | 'mailgun', string> = {

@@ -85,6 +85,13 @@ export class Project {
   @Column({ type: 'text', nullable: true, select: false })
   emailMailgunSigningKey!: string | null;
 
+  /**
+   * SendGrid's Inbound Parse verification key (base64 P-256 SubjectPublicKeyInfo, public; null:
+   * off). When set, every SendGrid post must carry its signature instead of the password.
+   */
+  @Column({ type: 'text', nullable: true, select: false })
+  emailSendgridPublicKey!: string | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
 }
