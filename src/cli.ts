@@ -129,6 +129,10 @@ export function buildCli(io: CliIo): Command {
       '--mailgun-signing-key <key|none>',
       "Mailgun's HTTP webhook signing key, to check its routes' signatures",
     )
+    .option(
+      '--sendgrid-public-key <key|none>',
+      "the public_key of SendGrid's Inbound Parse signing security policy (base64 or PEM): every post must then be signed",
+    )
     .action(async (options: EmailOptions) => {
       const { emailCommand } = await import('./cli/email.command');
       await emailCommand(options, io);

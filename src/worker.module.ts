@@ -10,6 +10,7 @@ import { SentryModule } from './modules/sentry/sentry.module';
 import { MirrorModule } from './modules/trackers/mirror/mirror.module';
 import { TrackersModule } from './modules/trackers/trackers.module';
 import { EmailOutboundModule } from './modules/email/outbound/outbound.module';
+import { EmailAttachmentsModule } from './modules/email/attachments/email-attachments.module';
 import { QueueWorkers } from './modules/pipeline/queue-workers';
 import { OutboundProcessor } from './modules/email/outbound/outbound.processor';
 
@@ -25,6 +26,8 @@ import { OutboundProcessor } from './modules/email/outbound/outbound.processor';
     TrackersModule,
     MirrorModule,
     EmailOutboundModule,
+    // Hands the pipeline the signed links of a mail's images for its ticket.
+    EmailAttachmentsModule,
   ],
   providers: [PipelineProcessor, MaintenanceProcessor, QueueWorkers, OutboundProcessor],
 })

@@ -134,17 +134,13 @@ export function sentAt(
 }
 
 /** Why a session was taken, in words an engineer reads on the ticket. */
-export function sessionReason(
-  address: string,
-  session: { startedAt: Date; lastSeenAt: Date },
-  sent: Date,
-): string {
+export function sessionReason(session: { lastSeenAt: Date }, sent: Date): string {
   const minutes = Math.round((sent.getTime() - session.lastSeenAt.getTime()) / 60_000);
   const when =
     minutes > 0
       ? `last recorded ${minutes} min before the mail was sent`
       : 'still recording when the mail was sent';
-  return `The widget session identified as ${address.toLowerCase()} (${when}).`;
+  return `the widget session named with the customer's address (${when})`;
 }
 
 const MAX_FAILED_REQUESTS = 50;

@@ -196,7 +196,7 @@ export class EmailService {
       sessionId: session.sessionId,
       startedAt: seen.startedAt.toISOString(),
       lastSeenAt: seen.lastSeenAt.toISOString(),
-      reason: sessionReason(address, seen, sent),
+      reason: sessionReason(seen, sent),
     };
   }
 

@@ -28,6 +28,7 @@ import { SentryMatchingService, type SentryMatchOutcome } from '../sentry/sentry
 import { TicketFilingService } from '../trackers/ticket-filing.service';
 import { decideTicketPriority, priorityBasisOf } from '../trackers/ticket-priority';
 import { foreignLanguage, renderQuestionMessage } from '../triage/engine/deterministic/questions';
+import type { EmailImageLink } from '../triage/engine/ticket/ticket-body';
 import { composeDraft } from '../triage/engine/ticket/ticket-draft';
 import { TriageService } from '../triage/triage.service';
 import { JOB_FOR_STATUS, jobApplies, runsInline, STAGE_OF_JOB } from './pipeline.stages';
@@ -64,6 +65,9 @@ type Handler = (
   carried: Carried,
 ) => Promise<ReportStatus | null>;
 
+/** Signed links to the images of the mail a report came from, for its ticket. */
+export type EmailImageLinks = (reportId: string) => Promise<EmailImageLink[]>;
+
 /**
  * Runs one stage of one report. Each handler checks the report is still where the job expects
  * it, asks the capability to do its work, then acts on the outcome: moves the status on and
@@ -72,6 +76,8 @@ type Handler = (
 @Injectable()
 export class StagesService {
   private readonly logger = new Logger(StagesService.name);
+  /** Set by the email attachments module, which sits above the pipeline (no import this way). */
+  private emailImages: EmailImageLinks | null = null;
 
   /** One handler per job of the pipeline table (pipeline.stages.ts). */
   private readonly handlers: Record<PipelineJobName, Handler> = {
@@ -96,6 +102,11 @@ export class StagesService {
     private readonly triage: TriageService,
     private readonly conversation: ConversationService,
   ) {}
+
+  /** The email attachments module hands the pipeline its image links at start. */
+  provideEmailImages(links: EmailImageLinks): void {
+    this.emailImages = links;
+  }
 
   async run(name: PipelineJobName, reportId: string, data: ReportJobData): Promise<void> {
     // With its people, read once here: every stage's capabilities are handed this report.
@@ -439,6 +450,8 @@ export class StagesService {
         ? carried.recording
         : await this.recordings.findForReport(full.id);
     const replayUrl = await this.replayLinks.linkAtFailure(full.id, recording);
+    const emailImages =
+      full.source === 'email' && this.emailImages ? await this.emailImages(full.id) : null;
     const sentryIssue =
       carried.sentryIssue !== undefined
         ? carried.sentryIssue
@@ -459,6 +472,7 @@ export class StagesService {
       report: full,
       recording,
       replayUrl,
+      emailImages,
       sentryIssue,
       proposal: triage?.proposal ?? null,
       facts: triage?.facts ?? null,

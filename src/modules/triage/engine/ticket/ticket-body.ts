@@ -16,6 +16,8 @@ export interface EmailTicketEvidence {
   originalSubject?: string | null;
   attachments?: { filename: string; contentType: string; size: number; kind: string }[];
   failedRequests?: { file: string; method: string; url: string; status: number; error?: string }[];
+  /** The customer's streamed widget session the report took as its recording, and why. */
+  recording?: { reason: string } | null;
 }
 
 /** A signed link to one stored image of the mail (src/modules/email/attachments). */
@@ -219,7 +221,10 @@ export function renderTicketBody(facts: TicketFacts): string {
 
 /** "Forwarded by … with a note: …", and the original mail's date and subject; all inert. */
 function emailNote(email: EmailTicketEvidence | undefined): string | null {
-  if (!email?.forwardedBy) return null;
+  const recording = email?.recording?.reason
+    ? `The recording is ${inertInline(email.recording.reason)}.`
+    : null;
+  if (!email?.forwardedBy) return recording ? section('Sent by email', [recording]) : null;
   const original = [
     email.originalSubject && `subject ${inertInline(email.originalSubject)}`,
     email.originalDate && `sent ${inertInline(email.originalDate)}`,
@@ -229,6 +234,7 @@ function emailNote(email: EmailTicketEvidence | undefined): string | null {
       ? `Forwarded by ${inertInline(email.forwardedBy)} with a note:\n\n${quote(email.staffNote)}`
       : `Forwarded by ${inertInline(email.forwardedBy)}.`,
     original.length ? `\nThe customer's mail: ${original.join(', ')}.` : null,
+    recording ? `\n${recording}` : null,
   ]);
 }
 

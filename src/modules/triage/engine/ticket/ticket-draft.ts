@@ -6,7 +6,7 @@ import type { Severity } from '../../../../common/severity';
 import { redactAnalysis } from '../triage-input';
 import type { FactPicture, TicketProposal } from '../triage.types';
 import type { Priority } from './priority';
-import { renderTicketBody, type TicketFacts } from './ticket-body';
+import { type EmailImageLink, renderTicketBody, type TicketFacts } from './ticket-body';
 import { ticketTitle } from './ticket-title';
 
 /** What Repro asks a tracker to create. */
@@ -33,6 +33,8 @@ export interface DraftInput {
   report: Report;
   recording: Recording | null;
   replayUrl: string | null;
+  /** Signed links to the stored images of the mail the report came from (null: not looked up). */
+  emailImages?: EmailImageLink[] | null;
   sentryIssue: SentryAttachment | null;
   proposal: TicketProposal | null;
   facts: FactPicture | null;
@@ -49,8 +51,17 @@ function clientOf(report: Report, clean: <T>(value: T) => T): TicketFacts['clien
 
 /** The ticket for a report: the proposal's title, the body with its evidence, all redacted. */
 export function composeDraft(input: DraftInput): TicketDraft {
-  const { report, recording, replayUrl, sentryIssue, proposal, facts, keepEmails, priority } =
-    input;
+  const {
+    report,
+    recording,
+    replayUrl,
+    emailImages,
+    sentryIssue,
+    proposal,
+    facts,
+    keepEmails,
+    priority,
+  } = input;
   const kept = recording && recording.status !== 'refused';
   // Everything free-form that reaches the tracker is redacted first (see redaction.ts).
   const clean = <T>(value: T): T => redactDeep(value, { keepEmails }).value;
@@ -92,6 +103,8 @@ export function composeDraft(input: DraftInput): TicketDraft {
       recording?.status === 'unusable' ? (recording.refusedReason ?? 'no reason recorded') : null,
     analysis,
     replayUrl,
+    // Our own signed links, not customer text: not redacted (a signature may look like a secret).
+    emailImages,
     sentryIssue: sentryIssue ? clean(sentryIssue) : null,
     priority,
   });
