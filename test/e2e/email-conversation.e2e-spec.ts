@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import request from 'supertest';
+import { EmailMessage } from '../../src/modules/email/entities/email-message.entity';
 import { ReportMessage } from '../../src/modules/conversation/entities/report-message.entity';
 import { OutboundEmail } from '../../src/modules/email/outbound/entities/outbound-email.entity';
 import { OutboundService } from '../../src/modules/email/outbound/outbound.service';
@@ -192,6 +193,27 @@ describe('questions by email: asked over SMTP, answered by reply, never twice, n
     expect(bare.toString()).not.toMatch(/In-Reply-To|References/i);
     const reply = await postMail(p, bare);
     expect(reply.body).toMatchObject({ id: reportId, email: { status: 'answer' } });
+    await waitForReport(app.url, p.auth, reportId, 'filed');
+  });
+
+  it('takes a reply delivered twice at once (a provider retry racing the first) as one answer', async () => {
+    const p = await project();
+    const customer = `fin.${tag()}@somestore.test`;
+    const { reportId, question } = await forwardedAndAsked(p, customer);
+    const raw = await compose(replyTo(question, customer, ANSWER));
+    const both = await Promise.all([postMail(p, raw), postMail(p, raw)]);
+    expect(both.map((r) => r.body.id)).toEqual([reportId, reportId]);
+    expect(both.filter((r) => r.headers['idempotent-replayed'] === 'true')).toHaveLength(1);
+    const answers = await h.db
+      .getRepository(ReportMessage)
+      .countBy({ reportId, author: 'reporter' });
+    expect(answers).toBe(1);
+    const replyId = /Message-ID: <([^>]+)>/i.exec(raw.toString())![1];
+    expect(
+      await h.db
+        .getRepository(EmailMessage)
+        .countBy({ projectId: p.project.id, messageId: replyId }),
+    ).toBe(1);
     await waitForReport(app.url, p.auth, reportId, 'filed');
   });
 

@@ -238,8 +238,8 @@ export class EmailService {
 
   /**
    * A reply joins its report's conversation as the reporter's answer (quoted history removed).
-   * The answer is stored before the mail's row: a crash between the two gives the answer twice
-   * on the provider's retry, never none.
+   * The answer and the mail's row commit together: a crash before the commit leaves neither (the
+   * provider's retry answers once), and a second delivery finds the row and answers nothing.
    */
   private async answer(
     project: Project,
@@ -248,25 +248,28 @@ export class EmailService {
     reportId: string,
   ): Promise<EmailResult> {
     const words = (mail.newText.trim() || mail.text.trim()).slice(0, 20_000);
+    let id = '';
     let status: EmailStatus = 'answer';
     let reason: string | null = null;
     try {
       if (!words) throw new Error('empty');
-      await this.pipeline.answered(reportId, words, 'email');
+      await this.pipeline.answered(reportId, words, 'email', async (manager) => {
+        id = await this.insert(manager, project, mail, raw, { reportId, status });
+      });
     } catch (error) {
       // A closed conversation or an empty reply: the mail is kept, answering nothing.
       if (error instanceof DomainError || (error as Error).message === 'empty') {
         status = 'ignored';
         reason = words ? 'conversation_closed' : 'empty_reply';
+        id = await this.insert(this.db.manager, project, mail, raw, {
+          reportId,
+          status,
+          ignoredReason: reason,
+        });
       } else {
         throw error;
       }
     }
-    const id = await this.insert(this.db.manager, project, mail, raw, {
-      reportId,
-      status,
-      ignoredReason: reason,
-    });
     const report = await this.reports.find(reportId);
     return {
       reportId,

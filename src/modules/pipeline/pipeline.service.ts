@@ -155,7 +155,13 @@ export class PipelineService {
    * The reporter's answer: stored while the report is waiting for one (409 otherwise), the
    * conversation opened again even after a timeout, then the agent runs again with it.
    */
-  async answered(reportId: string, body: string, channel: string): Promise<MessageView> {
+  async answered(
+    reportId: string,
+    body: string,
+    channel: string,
+    /** Rows of the way in (the mail that carried the answer) written in the same transaction. */
+    stored?: (manager: EntityManager) => Promise<void>,
+  ): Promise<MessageView> {
     const message = await this.db.transaction(async (manager) => {
       const report = await this.reports.lock(manager, reportId);
       if (!report) throw new NotFoundError('Report');
@@ -170,6 +176,7 @@ export class PipelineService {
       const saved = await this.conversation.reply(manager, reportId, body, channel);
       // An answer after the timeout still counts: the conversation opens again.
       await this.triage.reopenClarifying(manager, reportId);
+      await stored?.(manager);
       return saved;
     });
     await this.enqueueSoon(JobName.ClarifyReport, reportId);

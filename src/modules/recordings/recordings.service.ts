@@ -237,25 +237,26 @@ export class RecordingsService {
     at: Date,
     windowMs: number,
   ): Promise<RecordingSession | null> {
-    return this.db
-      .getRepository(RecordingSession)
-      .createQueryBuilder('s')
-      .where('s.project_id = :projectId AND s.reporter_email = :email', {
-        projectId,
-        email: email.trim().toLowerCase(),
-      })
-      .andWhere('s.chunk_count > 0 AND s.refused_reason IS NULL')
-      .andWhere('s.updated_at >= :from AND s.created_at <= :until', {
-        from: new Date(at.getTime() - windowMs),
-        until: new Date(at.getTime() + SESSION_CLOCK_SKEW_MS),
-      })
-      .andWhere(
-        `NOT EXISTS (SELECT 1 FROM recordings r JOIN reports p ON p.id = r.report_id
-          WHERE r.session_id = s.session_id AND p.project_id = s.project_id)`,
-      )
-      .orderBy('s.updated_at', 'DESC')
-      .limit(1)
-      .getOne();
+    return (
+      this.db
+        .getRepository(RecordingSession)
+        .createQueryBuilder('s')
+        .where('s.project_id = :projectId AND s.reporter_email = :email', {
+          projectId,
+          email: email.trim().toLowerCase(),
+        })
+        .andWhere('s.chunk_count > 0 AND s.refused_reason IS NULL')
+        .andWhere('s.updated_at >= :from AND s.created_at <= :until', {
+          from: new Date(at.getTime() - windowMs),
+          until: new Date(at.getTime() + SESSION_CLOCK_SKEW_MS),
+        })
+        // Taken by any report (a session id another project also used counts too: it is rare,
+        // and a session is never given to two reports).
+        .andWhere('NOT EXISTS (SELECT 1 FROM recordings r WHERE r.session_id = s.session_id)')
+        .orderBy('s.updated_at', 'DESC')
+        .limit(1)
+        .getOne()
+    );
   }
 
   /**
