@@ -71,9 +71,21 @@ export class MaintenanceProcessor {
     const before = new Date(now - this.config.RECORDING_UNCLAIMED_SESSION_HOURS * 3_600_000);
     let purged = 0;
     for (;;) {
-      const n = await this.recordings.purgeUnclaimedSessions(before, SESSION_PURGE_BATCH);
+      let n: number;
+      try {
+        n = await this.recordings.purgeUnclaimedSessions(before, SESSION_PURGE_BATCH);
+      } catch (error) {
+        // The tables were busy (lock_not_available): the next run goes on.
+        if (isLockTimeout(error)) return purged;
+        throw error;
+      }
       purged += n;
       if (n < SESSION_PURGE_BATCH) return purged;
     }
   }
+}
+
+function isLockTimeout(error: unknown): boolean {
+  const e = error as { code?: string; driverError?: { code?: string } };
+  return (e.code ?? e.driverError?.code) === '55P03';
 }

@@ -114,6 +114,9 @@ function refused(limit: 'compressed' | 'inflated', limitBytes: number): string {
   return `over the ${limit} size limit of ${limitBytes} bytes`;
 }
 
+/** How long a purge of unclaimed sessions waits for a lock before it gives way. */
+const PURGE_LOCK_TIMEOUT_MS = 2_000;
+
 /** A session may begin this long after the mail that takes it (the browser's and mail's clocks). */
 const SESSION_CLOCK_SKEW_MS = 5 * 60_000;
 
@@ -264,9 +267,13 @@ export class RecordingsService {
    * their chunks, at most `batch` at a time (the rows are skipped if another run holds them).
    */
   async purgeUnclaimedSessions(before: Date, batch: number): Promise<number> {
-    // TypeORM answers a DELETE with [rows, affected].
-    const [, purged] = await this.db.query<[unknown[], number]>(
-      `WITH doomed AS (
+    return this.db.transaction(async (manager) => {
+      // The purge waits for no lock: the maintenance queue's other jobs (the reconciler) must
+      // not queue behind it. A busy table fails it with 55P03; the next run tries again.
+      await manager.query(`SET LOCAL lock_timeout = '${PURGE_LOCK_TIMEOUT_MS}ms'`);
+      // TypeORM answers a DELETE with [rows, affected].
+      const [, purged] = await manager.query<[unknown[], number]>(
+        `WITH doomed AS (
          SELECT s.id, s.project_id, s.session_id FROM recording_sessions s
           WHERE s.updated_at < $1
             AND NOT EXISTS (SELECT 1 FROM recordings r WHERE r.session_id = s.session_id)
@@ -276,9 +283,10 @@ export class RecordingsService {
           WHERE c.project_id = d.project_id AND c.session_id = d.session_id
        )
        DELETE FROM recording_sessions s USING doomed d WHERE s.id = d.id`,
-      [before, batch],
-    );
-    return purged;
+        [before, batch],
+      );
+      return purged;
+    });
   }
 
   /** `POST /v1/recordings/:sessionId/chunks?seq=N`: idempotent per (session, seq). */
