@@ -6,10 +6,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import request from 'supertest';
 import { ProjectsService } from '../../src/modules/projects/projects.service';
+import { RecordingChunk } from '../../src/modules/recordings/entities/recording-chunk.entity';
 import { RecordingSession } from '../../src/modules/recordings/entities/recording-session.entity';
 import { BuiltinIssue } from '../../src/modules/trackers/builtin/builtin-issue.entity';
 import { gmailForward } from '../factories/email.factory';
@@ -68,6 +70,22 @@ describe('widget streamRecording: a forwarded mail finds what the customer was d
       order: { createdAt: 'ASC' },
     });
 
+  /** What a session's stored chunks hold, as text. */
+  async function sessionText(sessionId: string): Promise<string> {
+    // data_gz is left out of the entity's default selection.
+    const chunks = await h.db
+      .getRepository(RecordingChunk)
+      .createQueryBuilder('c')
+      .addSelect('c.dataGz')
+      .where('c.project_id = :projectId AND c.session_id = :sessionId', {
+        projectId: acme.project.id,
+        sessionId,
+      })
+      .orderBy('c.seq')
+      .getMany();
+    return chunks.map((c) => gunzipSync(c.dataGz).toString('utf8')).join('\n');
+  }
+
   /** Widget uploads of recordings the page made (chunks and naming). */
   function watchUploads(): string[] {
     const seen: string[] = [];
@@ -75,6 +93,21 @@ describe('widget streamRecording: a forwarded mail finds what the customer was d
       if (r.url().includes('/recordings/')) seen.push(`${r.method()} ${new URL(r.url()).pathname}`);
     });
     return seen;
+  }
+
+  /** The answers to those uploads (what the test reports when something is refused). */
+  function watchAnswers(): string[] {
+    const answers: string[] = [];
+    page.on('response', (r) => {
+      if (r.url().includes('/recordings/') && r.request().method() !== 'OPTIONS') {
+        answers.push(`${r.request().method()} ${r.status()}`);
+      }
+    });
+    page.on('requestfailed', (r) => {
+      if (r.url().includes('/recordings/'))
+        answers.push(`${r.method()} failed: ${r.failure()?.errorText}`);
+    });
+    return answers;
   }
 
   async function load(identity?: { email: string }): Promise<void> {
@@ -95,19 +128,26 @@ describe('widget streamRecording: a forwarded mail finds what the customer was d
     app.attrs = 'data-repro-stream-recording="true" data-repro-stream-every-ms="1000"';
     const email = `gail-${tag()}@customer.test`;
     const uploads = watchUploads();
+    const answers = watchAnswers();
     await load({ email });
     await page.click('#orders-link');
     await page.waitForURL(/\/app\/orders$/);
     await page.click('#save');
     await page.getByText('Something went wrong').waitFor();
 
-    const [session] = await waitFor(
+    // The failed save reaches Repro within a few seconds, without a report.
+    const session = await waitFor<RecordingSession>(
       async () => {
-        const found = await sessionsOf(email);
-        return found.length && found[0].chunkCount >= 2 ? found : null;
+        const [found] = await sessionsOf(email);
+        return found && (await sessionText(found.sessionId)).includes('/api/billing') && found;
       },
-      { what: 'the streamed session', timeoutMs: 20_000 },
-    );
+      { what: 'the streamed session with the failed save', timeoutMs: 30_000 },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; uploads answered: ${answers.join(', ')}`);
+    });
+    // Every upload was taken: one session, named once.
+    expect(answers.every((a) => / 20[01]$/.test(a))).toBe(true);
+    expect(await sessionsOf(email)).toHaveLength(1);
     expect(uploads).toContain(
       `PUT /v1/widget/${acme.project.widgetKey}/recordings/${session.sessionId}`,
     );
