@@ -223,7 +223,7 @@ describe('crash safety: a report is filed exactly once whatever dies on the way'
     expect(view.body.status).toBe('filed');
     expect(view.body.ticket).toEqual({
       key: tickets[0].key,
-      url: expect.stringContaining(`/v1/tickets/${tickets[0].key}`),
+      url: expect.stringContaining(`/app/tickets/${tickets[0].key}`),
       relation: 'created',
     });
 

@@ -141,6 +141,33 @@ describe('replay viewer: GET /replay/:reportId plays the recording beside its ti
     }
   });
 
+  it("hands the web app a 15-minute link at the moment of failure in the report's view", async () => {
+    const before = Math.floor(Date.now() / 1000);
+    const view = await request(app.url).get(`/v1/reports/${reportId}`).set(acme.auth).expect(200);
+    const url = new URL(view.body.replay.url as string);
+    expect(url.pathname).toBe(`/replay/${reportId}`);
+    const exp = Number(url.searchParams.get('exp'));
+    expect(exp).toBeGreaterThanOrEqual(before + 15 * 60);
+    expect(exp).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 15 * 60);
+    // The failure (the 500 at 2000 ms) is where it starts, as the ticket's link does.
+    const res = await request(local(url.href)).get('').expect(200);
+    expect(pageData(res.text).startAt).toBe(Number(url.searchParams.get('t')));
+    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(res.headers['content-security-policy']).toContain("frame-ancestors 'self'");
+
+    // A report without a recording has no replay.
+    const bare = await request(app.url)
+      .post('/v1/reports')
+      .set(acme.auth)
+      .send(reportPayload())
+      .expect(202);
+    const bareView = await request(app.url)
+      .get(`/v1/reports/${bare.body.id as string}`)
+      .set(acme.auth)
+      .expect(200);
+    expect(bareView.body.replay).toBeNull();
+  });
+
   it('opens the page from a signed link: player script, timeline JSON, private headers', async () => {
     const link = await links.linkFor(reportId, 2_000);
     const now = Math.floor(Date.now() / 1000);
@@ -185,7 +212,10 @@ describe('replay viewer: GET /replay/:reportId plays the recording beside its ti
     expect(nonce).toBeTruthy();
     expect(res.text).toContain(`<script nonce="${nonce}">`);
     expect(csp).toContain("default-src 'none'");
-    expect(csp).toContain("frame-ancestors 'none'");
+    // The web app embeds the replay in a report's page: its own origin may frame it, no other.
+    expect(csp).toContain("frame-ancestors 'self'");
+    expect(csp).not.toMatch(/frame-ancestors[^;]*(\*|https?:)/);
+    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
     expect(csp).not.toMatch(/script-src[^;]*'unsafe-inline'/);
     expect(res.headers['referrer-policy']).toBe('no-referrer');
     expect(res.headers['x-robots-tag']).toMatch(/^noindex/);

@@ -42,7 +42,7 @@ describe('a report travels from HTTP to a ticket (API and worker in one process)
     const filed = await waitForStatus(created.body.id, 'filed');
     expect(filed.ticket).toEqual({
       key: expect.stringMatching(/^REPRO-\d+$/),
-      url: expect.stringContaining(`/v1/tickets/${filed.ticket!.key}`),
+      url: expect.stringContaining(`/app/tickets/${filed.ticket!.key}`),
       relation: 'created',
     });
 

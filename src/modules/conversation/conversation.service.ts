@@ -1,19 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { isUUID } from 'class-validator';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager, In } from 'typeorm';
 import { credentialOf } from '../../common/auth';
 import { NotFoundError, UnauthorizedError } from '../../common/errors';
 import { ProjectsService } from '../projects/projects.service';
 import { ReportsService } from '../reports/reports.service';
-import { openQuestion } from './conversation';
-import { ReportMessage, type StoredQuestion } from './entities/report-message.entity';
+import { type AgentConversationMessage, openQuestion } from './conversation';
+import {
+  type MessageAuthor,
+  ReportMessage,
+  type StoredQuestion,
+} from './entities/report-message.entity';
 import { looksLikeReporterToken, reporterTokenMatches } from './reporter-token';
 import type { Request } from 'express';
 
 export interface MessageView {
   id: string;
-  author: 'agent' | 'reporter';
+  author: MessageAuthor;
   body: string;
   questions: string[];
   createdAt: string;
@@ -28,8 +32,9 @@ export interface ConversationView {
 }
 
 /**
- * Another way of asking (email): told of each question message inside the transaction that
- * stores it, and again once that commits. A crash between the two loses only the second call.
+ * Another way of asking (email): told of each question message (and each staff message to the
+ * reporter) inside the transaction that stores it, and again once that commits. A crash
+ * between the two loses only the second call.
  */
 export interface QuestionsListener {
   asked(manager: EntityManager, message: ReportMessage): Promise<void>;
@@ -88,21 +93,27 @@ export class ConversationService {
     for (const listener of this.listeners) await listener.committed(message);
   }
 
+  /** The agent's conversation: its questions and the reporter's answers (no staff messages). */
   async messages(
     reportId: string,
     manager: EntityManager = this.db.manager,
-  ): Promise<ReportMessage[]> {
-    return manager.getRepository(ReportMessage).find({
-      where: { reportId },
+  ): Promise<AgentConversationMessage[]> {
+    const messages = await manager.getRepository(ReportMessage).find({
+      where: { reportId, author: In(['agent', 'reporter']) },
       order: { createdAt: 'ASC', id: 'ASC' },
     });
+    return messages as AgentConversationMessage[];
   }
 
   /** The conversation; `clarifyClosedAt` is when the wait for answers timed out, if it did. */
   async view(reportId: string, clarifyClosedAt: Date | null): Promise<ConversationView> {
     const report = await this.reports.find(reportId);
     if (!report) throw new NotFoundError('Report');
-    const messages = await this.messages(reportId);
+    // Everything the reporter was told, staff's messages included.
+    const messages = await this.db.getRepository(ReportMessage).find({
+      where: { reportId },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
     return {
       reportId,
       status: report.status,
@@ -136,6 +147,39 @@ export class ConversationService {
     return saved;
   }
 
+  /**
+   * A staff member writes to the reporter: the message joins the conversation (the widget and
+   * the API show it), goes out by email where questions do, and is audited. It asks nothing, so
+   * the agent's wait for answers is untouched.
+   */
+  async staffMessage(reportId: string, body: string): Promise<MessageView> {
+    const saved = await this.db.transaction(async (manager) => {
+      const message = await manager.save(
+        manager.create(ReportMessage, {
+          reportId,
+          author: 'staff',
+          body,
+          questions: [],
+          channel: 'api',
+        }),
+      );
+      await this.reports.audit(
+        {
+          reportId,
+          stage: 'conversation',
+          event: 'staff_message',
+          reason: `Staff wrote to the reporter (${body.length} characters)`,
+          details: { messageId: message.id },
+        },
+        manager,
+      );
+      for (const listener of this.listeners) await listener.asked(manager, message);
+      return message;
+    });
+    await this.askCommitted(saved);
+    return toView(saved);
+  }
+
   /** Stores the reporter's answer, with its audit entry. */
   async reply(
     manager: EntityManager,
@@ -167,7 +211,8 @@ export class ConversationService {
          FROM unnest($1::uuid[]) AS r(id)
          CROSS JOIN LATERAL (
            SELECT m.report_id, m.id, m.author FROM report_messages m
-            WHERE m.report_id = r.id ORDER BY m.created_at DESC, m.id DESC LIMIT 1
+            WHERE m.report_id = r.id AND m.author <> 'staff'
+            ORDER BY m.created_at DESC, m.id DESC LIMIT 1
          ) last
         WHERE last.author = 'agent'`,
       [reportIds],

@@ -1,8 +1,16 @@
-import type { ReportMessage } from './entities/report-message.entity';
+import type { MessageAuthor, ReportMessage } from './entities/report-message.entity';
 
-/** The agent's last message when nothing has answered it yet. */
+/** A message of the agent's conversation with the reporter (staff messages are not). */
+export type AgentConversationMessage = ReportMessage & { author: Exclude<MessageAuthor, 'staff'> };
+
+/** The agent's conversation: its questions and the reporter's answers, without staff's messages. */
+export function agentConversation(messages: ReportMessage[]): AgentConversationMessage[] {
+  return messages.filter((m): m is AgentConversationMessage => m.author !== 'staff');
+}
+
+/** The agent's last message when nothing has answered it yet (staff's messages answer nothing). */
 export function unansweredQuestion(messages: ReportMessage[]): ReportMessage | null {
-  const last = messages[messages.length - 1];
+  const last = agentConversation(messages).at(-1);
   return last?.author === 'agent' ? last : null;
 }
 

@@ -21,6 +21,22 @@ import type { FactPicture, TicketProposal } from '../triage/engine/triage.types'
 import type { HumanDecision } from '../triage/entities/report-triage.entity';
 import { TriageService } from '../triage/triage.service';
 import { type CreateReportDto, reporterIdentityProblem } from './dto/create-report.dto';
+import type { ListReportsQuery } from './dto/report-list.dto';
+import {
+  countReportsByStatus,
+  listReports,
+  needsPersonReasons,
+  type ReportFilters,
+} from '../reports/report-list';
+import { REPORT_STATUSES } from '../reports/report-state-machine';
+import type { MessageView } from '../conversation/conversation.service';
+import {
+  decodeListCursor,
+  encodeListCursor,
+  listExcerpt,
+  listTitle,
+  parseStatuses,
+} from './report-list';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -40,6 +56,27 @@ export interface IntakeResult {
    * stored, so an idempotent replay issues a new one and the earlier one stops working.
    */
   reporterToken: string;
+}
+
+/** One report of the inbox (GET /v1/reports). */
+export interface ReportListItem {
+  id: string;
+  status: string;
+  source: string;
+  title: string;
+  excerpt: string;
+  reporter: { name: string | null; email: string | null } | null;
+  account: { id: string; name: string | null; tier: string | null } | null;
+  createdAt: string;
+  ticket: { key: string; url: string; relation: string } | null;
+  needsPerson: boolean;
+  reasons: string[];
+}
+
+export interface ReportList {
+  items: ReportListItem[];
+  nextCursor: string | null;
+  counts: Record<string, number>;
 }
 
 export interface ReportView {
@@ -104,6 +141,11 @@ export interface ReportView {
   } | null;
   /** The agent's questions the reporter has not answered yet (empty when none are open). */
   questions: string[];
+  /**
+   * The replay at the moment of failure, for the web app to embed: a signed link good for 15
+   * minutes from this answer; null without a kept, analysed recording.
+   */
+  replay: { url: string } | null;
   /**
    * For a report made from an email: who it is from, the staff member who forwarded it and
    * their note (staff context, not the customer's words), its attachments and the failed
@@ -332,6 +374,7 @@ export class IntakeService {
           }
         : null,
       questions: open ? open.questions.map((q) => q.text) : [],
+      replay: await this.pipeline.replayForPerson(report.id),
       email: emailOf(report),
       triage: triage
         ? {
@@ -346,6 +389,69 @@ export class IntakeService {
           }
         : null,
     };
+  }
+
+  /**
+   * The inbox: the project's reports matching the filters, those waiting for a person first,
+   * then the rest, each group newest first, a page at a time; with counts per status over the
+   * same filters but the status one.
+   */
+  async list(projectId: string, query: ListReportsQuery): Promise<ReportList> {
+    const filters: ReportFilters = {
+      projectId,
+      statuses: parseStatuses(query.status),
+      accountId: query.account,
+      tier: query.tier?.trim() || undefined,
+      source: query.source,
+      from: query.from ? new Date(query.from) : undefined,
+      to: query.to ? new Date(query.to) : undefined,
+      q: query.q?.trim() || undefined,
+    };
+    const after = query.cursor ? decodeListCursor(query.cursor) : null;
+    const limit = query.limit ?? 50;
+    // One more than the page tells whether another page follows.
+    const rows = await listReports(this.db, filters, limit + 1, after);
+    const page = rows.slice(0, limit);
+    const ids = page.map((r) => r.id);
+    const waiting = page.filter((r) => r.status === 'needs_human').map((r) => r.id);
+    const [counts, tickets, reasons, proposals] = await Promise.all([
+      countReportsByStatus(this.db, filters),
+      this.tickets.forReports(ids),
+      needsPersonReasons(this.db, waiting),
+      // The proposed titles, a primary-key read each, side by side.
+      Promise.all(page.map(async (r) => (await this.triage.record(r.id))?.proposal?.title)),
+    ]);
+    return {
+      items: page.map((r, n) => {
+        const ticket = tickets.get(r.id);
+        const reason = reasons.get(r.id);
+        return {
+          id: r.id,
+          status: r.status,
+          source: r.source,
+          title: listTitle(r.description, proposals[n] ?? ticket?.title),
+          excerpt: listExcerpt(r.description),
+          reporter: r.reporter,
+          account: r.account,
+          createdAt: r.createdAt.toISOString(),
+          ticket: ticket ? { key: ticket.key, url: ticket.url, relation: ticket.relation } : null,
+          needsPerson: r.status === 'needs_human',
+          reasons: r.status === 'needs_human' && reason ? [reason] : [],
+        };
+      }),
+      nextCursor:
+        rows.length > limit && page.length
+          ? encodeListCursor(page[page.length - 1].position)
+          : null,
+      counts: Object.fromEntries(REPORT_STATUSES.map((s) => [s, counts.get(s) ?? 0])),
+    };
+  }
+
+  /** Support staff write to the reporter of a report of this project. */
+  async staffMessage(projectId: string, reportId: string, body: string): Promise<MessageView> {
+    const report = await this.reports.findInProject(projectId, reportId);
+    if (!report) throw new NotFoundError('Report');
+    return this.conversation.staffMessage(report.id, body);
   }
 
   /**

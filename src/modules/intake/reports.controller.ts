@@ -7,12 +7,16 @@ import {
   Param,
   ParseUUIDPipe,
   Post,
+  Query,
   Res,
 } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
+  ApiBadRequestResponse,
   ApiBearerAuth,
+  ApiCreatedResponse,
   ApiHeader,
+  ApiOkResponse,
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
@@ -23,6 +27,12 @@ import type { AppConfig } from '../../config/config.schema';
 import { InjectConfig } from '../../config/config.module';
 import type { Project } from '../projects/entities/project.entity';
 import { CreateReportDto } from './dto/create-report.dto';
+import {
+  ListReportsQuery,
+  MessageDto,
+  ReportListDto,
+  StaffMessageDto,
+} from './dto/report-list.dto';
 import { IntakeService } from './intake.service';
 
 /** A malformed id is as unknown as a missing one. */
@@ -73,9 +83,36 @@ export class ReportsController {
     };
   }
 
+  @Get()
+  @ApiOperation({
+    summary: "The inbox: the project's reports, those waiting for a person first",
+    description:
+      'Then the rest; each group newest first. Filters combine; `counts` are per status over the same filters but the status one. Page on with `cursor` = `nextCursor`.',
+  })
+  @ApiOkResponse({ type: ReportListDto })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: details.fields names the filter' })
+  list(@CurrentProject() project: Project, @Query() query: ListReportsQuery) {
+    return this.reports.list(project.id, query);
+  }
+
   @Get(':id')
   @ApiOperation({ summary: "A report's status and, once filed, its ticket" })
   get(@CurrentProject() project: Project, @Param('id', reportIdPipe()) id: string) {
     return this.reports.view(project.id, id);
+  }
+
+  @Post(':id/staff-messages')
+  @ApiOperation({
+    summary: 'Write to the reporter',
+    description:
+      'The message joins the conversation (GET /v1/reports/:id/messages and the widget show it, author `staff`) and is emailed to an email reporter where questions are (SMTP_URL and MAIL_FROM set). It asks nothing: the agent goes on as before.',
+  })
+  @ApiCreatedResponse({ type: MessageDto })
+  staffMessage(
+    @CurrentProject() project: Project,
+    @Param('id', reportIdPipe()) id: string,
+    @Body() dto: StaffMessageDto,
+  ) {
+    return this.reports.staffMessage(project.id, id, dto.body);
   }
 }

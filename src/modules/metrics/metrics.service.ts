@@ -6,6 +6,48 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { QueueName } from '../../queue/queue.constants';
 import { REPORT_STATUSES } from '../reports/report-state-machine';
 import { ReportsService } from '../reports/reports.service';
+import type { ScorecardWeek } from './scorecard';
+import { ScorecardService } from './scorecard.service';
+
+/** The scorecard's current week on /metrics: gauge name → the figure it shows. */
+const SCORECARD_GAUGES: [string, string, keyof ScorecardWeek][] = [
+  ['repro_scorecard_reports', 'Reports that arrived this week', 'reports'],
+  [
+    'repro_scorecard_autonomous_rate',
+    "This week's reports filed or merged without a person (share)",
+    'autonomousRate',
+  ],
+  [
+    'repro_scorecard_handed_to_person_rate',
+    "This week's reports handed to a person (share)",
+    'handedToPersonRate',
+  ],
+  [
+    'repro_scorecard_median_minutes_to_ticket',
+    "Median minutes from a report's arrival to its ticket, this week's reports",
+    'medianMinutesToTicket',
+  ],
+  [
+    'repro_scorecard_questions_per_report',
+    "The agent's questions per report, this week",
+    'questionsPerReport',
+  ],
+  [
+    'repro_scorecard_answered_rate',
+    "This week's reports asked a question whose reporter answered (share)",
+    'answeredRate',
+  ],
+  [
+    'repro_scorecard_duplicates_merged',
+    "This week's reports merged into an existing ticket",
+    'duplicatesMerged',
+  ],
+  [
+    'repro_scorecard_accounts_affected',
+    "Distinct customer accounts among this week's reports",
+    'accountsAffected',
+  ],
+];
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'prioritized'] as const;
 
@@ -20,6 +62,7 @@ export class MetricsService {
 
   constructor(
     reports: ReportsService,
+    scorecard: ScorecardService,
     @InjectQueue(QueueName.Pipeline) pipeline: Queue,
     @InjectQueue(QueueName.Maintenance) maintenance: Queue,
   ) {
@@ -76,6 +119,24 @@ export class MetricsService {
         for (const status of REPORT_STATUSES) this.set({ status }, byStatus.get(status) ?? 0);
       },
     });
+
+    // The current week (Monday 00:00 UTC on) per project, as GET /v1/scorecard shows it; a
+    // measure without a value (no reports, no questions) is left out.
+    for (const [name, help, figure] of SCORECARD_GAUGES) {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['project'],
+        registers: [this.registry],
+        async collect() {
+          this.reset();
+          for (const [project, week] of await scorecard.currentWeekByProject()) {
+            const value = week[figure];
+            if (typeof value === 'number') this.set({ project }, value);
+          }
+        },
+      });
+    }
   }
 
   /** Express middleware timing every request; unmatched paths share one label. */

@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -24,7 +24,11 @@ import { DuplicateActionsService } from '../trackers/duplicate-actions.service';
 import { priorityBasisOf } from '../trackers/ticket-priority';
 import type { SentryAttachment } from '../sentry/sentry-attachment';
 import { SentryMatchingService } from '../sentry/sentry-matching.service';
-import type { ChangedTicket, IssueChangeNews } from '../trackers/tickets.service';
+import {
+  type ChangedTicket,
+  type IssueChangeNews,
+  TicketsService,
+} from '../trackers/tickets.service';
 import type { Question } from '../triage/engine/triage.types';
 import { TriageService } from '../triage/triage.service';
 import { composeDuplicateComment } from '../triage/engine/ticket/duplicate-comment';
@@ -37,6 +41,9 @@ import type { Project } from '../projects/entities/project.entity';
 import type { Recording } from '../recordings/entities/recording.entity';
 import type { Report } from '../reports/entities/report.entity';
 
+/** How long the replay link the app embeds in a report's page stays good. */
+const APP_REPLAY_LINK_SECONDS = 15 * 60;
+
 /** Statuses from which a report may be merged into an existing ticket. */
 const MERGEABLE: ReportStatus[] = ['deduping', 'needs_human'];
 
@@ -46,7 +53,7 @@ const MERGEABLE: ReportStatus[] = ['deduping', 'needs_human'];
  * doors (intake, the conversation, webhooks) and people's decisions come here to act on it.
  */
 @Injectable()
-export class PipelineService {
+export class PipelineService implements OnModuleInit {
   private readonly logger = new Logger(PipelineService.name);
 
   constructor(
@@ -61,7 +68,15 @@ export class PipelineService {
     private readonly recordings: RecordingsService,
     private readonly replayLinks: ReplayLinksService,
     private readonly sentry: SentryMatchingService,
+    private readonly tickets: TicketsService,
   ) {}
+
+  /** A person's change of a built-in ticket moves its reports as a tracker's webhook does. */
+  onModuleInit(): void {
+    this.tickets.onStateChange((manager, change, tickets, deliveryId) =>
+      this.ticketsChanged(manager, change, tickets, deliveryId),
+    );
+  }
 
   /**
    * Moves the report on and queues the job of the status it reached, if it has one. False,
@@ -263,6 +278,22 @@ export class PipelineService {
   }
 
   /**
+   * The replay for a person reading the report in the app: a signed link at the moment of
+   * failure, good for 15 minutes (the page asks again when it loads); null without a kept,
+   * analysed recording.
+   */
+  async replayForPerson(reportId: string): Promise<{ url: string } | null> {
+    const recording = await this.recordings.findForReport(reportId);
+    if (!recording?.analysis || recording.status === 'refused') return null;
+    const failureMs = recording.analysis.failure?.t ?? 0;
+    const t = Number.isFinite(failureMs) ? Math.max(0, Math.round(failureMs)) : 0;
+    const { exp, sig } = await this.replayLinks.token(reportId, APP_REPLAY_LINK_SECONDS);
+    return {
+      url: `${this.config.PUBLIC_URL}/replay/${encodeURIComponent(reportId)}?t=${t}&exp=${exp}&sig=${sig}`,
+    };
+  }
+
+  /**
    * A tracker moved Repro's tickets (in the webhook's transaction): every linked report follows
    * (resolved, closed, or back on reopening), and each change lands in the report's history.
    */
@@ -273,7 +304,8 @@ export class PipelineService {
     deliveryId: string,
   ): Promise<void> {
     for (const ticket of tickets) {
-      const detail = change.stateDetail ? ` (${change.stateDetail})` : '';
+      const detail =
+        change.stateDetail && change.stateDetail !== change.state ? ` (${change.stateDetail})` : '';
       const reason = `${ticket.key} moved to ${change.state}${detail}`;
       const details = {
         ticketId: ticket.id,
@@ -368,7 +400,11 @@ export function reportStatusFor(
 ): ReportStatus {
   if (change.open) return relation === 'created' ? 'filed' : 'duplicate';
   const detail = (change.stateDetail ?? '').toLowerCase();
-  if (change.removed || ['canceled', 'cancelled', 'not_planned', 'duplicate'].includes(detail))
+  // 'closed': a built-in ticket a person closed without a fix.
+  if (
+    change.removed ||
+    ['canceled', 'cancelled', 'not_planned', 'duplicate', 'closed'].includes(detail)
+  )
     return 'closed';
   return 'resolved';
 }

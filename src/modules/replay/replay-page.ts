@@ -106,7 +106,8 @@ export function escapeHtml(text: string): string {
 /**
  * Scripts: only our own file and the nonce'd inline script; recorded pages' own scripts never
  * run (rrweb also rebuilds them inert, in a sandboxed iframe). Styles, images, fonts and media
- * load from anywhere so that recorded pages look as they did.
+ * load from anywhere so that recorded pages look as they did. Only Repro's own pages may frame
+ * it (the web app embeds it in a report's page); no other site.
  */
 export function replayPageCsp(nonce: string): string {
   return [
@@ -120,7 +121,7 @@ export function replayPageCsp(nonce: string): string {
     "frame-src 'self'",
     "base-uri 'none'",
     "form-action 'none'",
-    "frame-ancestors 'none'",
+    "frame-ancestors 'self'",
     "object-src 'none'",
   ].join('; ');
 }

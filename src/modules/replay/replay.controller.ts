@@ -134,7 +134,8 @@ export class ReplayController {
       .set({
         ...PRIVATE_HEADERS,
         'Content-Security-Policy': replayPageCsp(nonce),
-        'X-Frame-Options': 'DENY',
+        // For browsers without frame-ancestors: framed by Repro's own pages only.
+        'X-Frame-Options': 'SAMEORIGIN',
       })
       .type('html')
       .send(html);

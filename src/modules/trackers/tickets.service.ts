@@ -1,9 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { isISO8601, isUUID } from 'class-validator';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
-import { NotFoundError, ValidationFailedError } from '../../common/errors';
-import { BuiltinTracker } from './builtin/builtin.tracker';
+import { randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager, In } from 'typeorm';
+import {
+  DomainError,
+  type ErrorCode,
+  NotFoundError,
+  ValidationFailedError,
+} from '../../common/errors';
+import { reportsWithPeople } from '../reports/report-list';
+import { type BuiltinState, BuiltinTracker } from './builtin/builtin.tracker';
 import { ReportTicket } from './entities/report-ticket.entity';
 import { TicketAccount } from './entities/ticket-account.entity';
 import { Ticket } from './entities/ticket.entity';
@@ -30,8 +37,32 @@ export interface TicketDetail extends TicketView {
   accountCount: number;
   /** Comments (duplicates announcing themselves); only the built-in tracker's are kept here. */
   comments: { body: string; createdAt: string }[];
-  reports: { id: string; relation: string; linkedAt: string }[];
+  /** The linked reports, oldest link first, with where each stands and who sent it. */
+  reports: {
+    id: string;
+    relation: string;
+    linkedAt: string;
+    status: string;
+    reporter: { name: string | null; email: string | null } | null;
+    account: { id: string; name: string | null; tier: string | null } | null;
+  }[];
+  /** The customer accounts of the linked reports, once each. */
+  accounts: { id: string; name: string | null; tier: string | null }[];
 }
+
+/**
+ * Told when a person changes a built-in ticket's state, in that change's transaction: the
+ * pipeline moves the linked reports as a tracker webhook's news would.
+ */
+export type TicketStateListener = (
+  manager: EntityManager,
+  change: IssueChangeNews,
+  tickets: ChangedTicket[],
+  deliveryId: string,
+) => Promise<void>;
+
+/** The stable code of PATCH /v1/tickets/:key on a Linear or GitHub ticket (see errors.ts). */
+const TICKET_NOT_BUILTIN = 'TICKET_NOT_BUILTIN' as ErrorCode;
 
 /** A change of an issue as a tracker's webhook reports it. */
 export interface IssueChangeNews extends MirroredIssue {
@@ -81,10 +112,98 @@ function decodeCursor(raw: string): Cursor {
 
 @Injectable()
 export class TicketsService {
+  private stateListener: TicketStateListener | null = null;
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly builtin: BuiltinTracker,
   ) {}
+
+  /** The pipeline registers how reports follow their ticket (it sits above this module). */
+  onStateChange(listener: TicketStateListener): void {
+    this.stateListener = listener;
+  }
+
+  /**
+   * A person resolves, closes or reopens a built-in ticket: the ticket, its issue and its
+   * mirror entry take the state, and its reports follow (resolved, closed, or back to filed or
+   * duplicate), each change in the report's history, all in one transaction. Setting the state
+   * it already has changes nothing. A Linear or GitHub ticket is changed on its tracker: 409.
+   */
+  async setBuiltinState(
+    projectId: string,
+    key: string,
+    state: BuiltinState,
+  ): Promise<TicketDetail> {
+    const listener = this.stateListener;
+    // Without the pipeline the reports would silently stay behind their ticket.
+    if (!listener) throw new Error('No pipeline is listening for ticket state changes');
+    if (!wellFormedKey(key)) throw new NotFoundError('Ticket');
+    await this.db.transaction(async (manager) => {
+      const ticket = await manager
+        .getRepository(Ticket)
+        .createQueryBuilder('t')
+        .setLock('pessimistic_write')
+        .where('t.project_id = :projectId AND t.key = :key', { projectId, key })
+        .getOne();
+      if (!ticket) throw new NotFoundError(`Ticket ${key}`);
+      if (ticket.provider !== 'builtin') {
+        throw new DomainError(
+          409,
+          TICKET_NOT_BUILTIN,
+          `${key} is a ${ticket.provider} issue: change its state there, and Repro follows.`,
+          { field: 'key', url: ticket.url, provider: ticket.provider },
+        );
+      }
+      if (ticket.state === state) return;
+      const open = state === 'open';
+      await manager.update(Ticket, { id: ticket.id }, { state });
+      await this.builtin.setState(manager, ticket.externalId, state);
+      // The open-issue mirror too, so dedupe stops (or starts again) offering it.
+      await manager
+        .createQueryBuilder()
+        .update(TrackerIssueRow)
+        .set({ state, open })
+        .where('project_id = :projectId AND provider = :provider AND external_id = :externalId', {
+          projectId,
+          provider: 'builtin',
+          externalId: ticket.externalId,
+        })
+        .execute();
+      const links = await manager.getRepository(ReportTicket).find({
+        select: { reportId: true, relation: true },
+        where: { ticketId: ticket.id },
+        order: { reportId: 'ASC' },
+      });
+      await listener(
+        manager,
+        {
+          provider: 'builtin',
+          externalId: ticket.externalId,
+          key: ticket.key,
+          url: ticket.url,
+          title: ticket.title,
+          body: '',
+          state,
+          open,
+          labels: [],
+          remoteUpdatedAt: new Date(),
+          // reportStatusFor: a closed ticket's reports are closed, a resolved one's resolved.
+          stateDetail: state === 'closed' ? 'closed' : null,
+        },
+        [
+          {
+            id: ticket.id,
+            key: ticket.key,
+            previous: ticket.state,
+            links: links.map((l) => ({ reportId: l.reportId, relation: l.relation })),
+          },
+        ],
+        `app:${randomUUID()}`,
+      );
+    });
+    return this.get(projectId, key);
+  }
 
   /** Newest first, keyset-paginated. */
   async list(
@@ -117,10 +236,7 @@ export class TicketsService {
   }
 
   async get(projectId: string, key: string): Promise<TicketDetail> {
-    // No tracker issues keys with control characters (PostgreSQL cannot even compare a NUL).
-    if (key.length > 200 || [...key].some((c) => c.charCodeAt(0) < 0x20 || c === '\x7f')) {
-      throw new NotFoundError('Ticket');
-    }
+    if (!wellFormedKey(key)) throw new NotFoundError('Ticket');
     const ticket = await this.db.getRepository(Ticket).findOneBy({ projectId, key });
     if (!ticket) throw new NotFoundError(`Ticket ${key}`);
     const links = await this.db
@@ -132,17 +248,62 @@ export class TicketsService {
     const accountCount = await this.db
       .getRepository(TicketAccount)
       .countBy({ ticketId: ticket.id });
+    const reports = new Map(
+      (
+        await reportsWithPeople(
+          this.db,
+          projectId,
+          links.map((l) => l.reportId),
+        )
+      ).map((r) => [r.id, r]),
+    );
+    const accounts = new Map<string, { id: string; name: string | null; tier: string | null }>();
+    for (const report of reports.values()) {
+      if (report.account) {
+        const { id, name, tier } = report.account;
+        accounts.set(id, { id, name, tier });
+      }
+    }
     return {
       ...this.view(ticket, links.length),
       body,
       accountCount,
       comments,
-      reports: links.map((l) => ({
-        id: l.reportId,
-        relation: l.relation,
-        linkedAt: l.createdAt.toISOString(),
-      })),
+      reports: links.map((l) => {
+        const report = reports.get(l.reportId);
+        return {
+          id: l.reportId,
+          relation: l.relation,
+          linkedAt: l.createdAt.toISOString(),
+          status: report?.status ?? 'unknown',
+          reporter: report?.reporter
+            ? { name: report.reporter.name, email: report.reporter.email }
+            : null,
+          account: report?.account
+            ? { id: report.account.id, name: report.account.name, tier: report.account.tier }
+            : null,
+        };
+      }),
+      accounts: [...accounts.values()],
     };
+  }
+
+  /** The tickets these reports were filed into or merged with: report id → ticket. */
+  async forReports(
+    reportIds: string[],
+  ): Promise<Map<string, { key: string; url: string; relation: string; title: string }>> {
+    if (!reportIds.length) return new Map();
+    const links = await this.db
+      .getRepository(ReportTicket)
+      .find({ where: { reportId: In(reportIds) }, relations: { ticket: true } });
+    return new Map(
+      links
+        .filter((l) => l.ticket)
+        .map((l) => [
+          l.reportId,
+          { key: l.ticket!.key, url: l.ticket!.url, relation: l.relation, title: l.ticket!.title },
+        ]),
+    );
   }
 
   /** The ticket a report was filed into or merged with, if any. */
@@ -278,4 +439,9 @@ export class TicketsService {
         : null,
     };
   }
+}
+
+/** No tracker issues keys with control characters (PostgreSQL cannot even compare a NUL). */
+function wellFormedKey(key: string): boolean {
+  return key.length <= 200 && ![...key].some((c) => c.charCodeAt(0) < 0x20 || c === '\x7f');
 }

@@ -6,10 +6,12 @@ export interface StoredQuestion {
   text: string;
 }
 
-export const MESSAGE_AUTHORS = ['agent', 'reporter'] as const;
+// staff: support staff writing to the reporter (POST /v1/reports/:id/staff-messages); not a
+// turn of the agent's conversation, so the agent and its clarify wait never read them.
+export const MESSAGE_AUTHORS = ['agent', 'reporter', 'staff'] as const;
 export type MessageAuthor = (typeof MESSAGE_AUTHORS)[number];
 
-/** One message of the conversation between the agent and the reporter. */
+/** One message of the conversation with the reporter: the agent's, the reporter's or staff's. */
 @Entity('report_messages')
 @Index('report_messages_by_report', ['reportId', 'createdAt'])
 export class ReportMessage {

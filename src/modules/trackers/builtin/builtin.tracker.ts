@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { AppConfig } from '../../../config/config.schema';
 import { InjectConfig } from '../../../config/config.module';
 import { SEVERITIES } from '../../../common/severity';
@@ -11,6 +11,10 @@ import { BuiltinComment } from './builtin-comment.entity';
 import { BuiltinIssue } from './builtin-issue.entity';
 
 export const BUILTIN_KEY_PREFIX = 'REPRO-';
+
+/** A built-in ticket's states: open, done (resolved), or closed without a fix. */
+export const BUILTIN_STATES = ['open', 'resolved', 'closed'] as const;
+export type BuiltinState = (typeof BUILTIN_STATES)[number];
 
 /** Repro's own tracker, in PostgreSQL: the destination when no Linear or GitHub is set up. */
 @Injectable()
@@ -84,6 +88,11 @@ export class BuiltinTracker implements TrackerAdapter {
     return rows.map((c) => ({ body: c.body, createdAt: c.createdAt.toISOString() }));
   }
 
+  /** The built-in states a person may set (PATCH /v1/tickets/:key). */
+  async setState(manager: EntityManager, issueId: string, state: BuiltinState): Promise<void> {
+    await manager.update(BuiltinIssue, { id: issueId }, { state });
+  }
+
   async body(projectId: string, externalId: string): Promise<string | null> {
     const issue = await this.db
       .getRepository(BuiltinIssue)
@@ -96,7 +105,8 @@ export class BuiltinTracker implements TrackerAdapter {
     return {
       externalId: issue.id,
       key,
-      url: `${this.config.PUBLIC_URL}/v1/tickets/${key}`,
+      // The web app's ticket page for a signed-in person; GET /v1/tickets/:key serves API clients.
+      url: `${this.config.PUBLIC_URL}/app/tickets/${encodeURIComponent(key)}`,
       title: issue.title,
       state: issue.state,
     };
