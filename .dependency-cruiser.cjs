@@ -17,6 +17,7 @@
 const LAYERS = [
   'reports', // the kernel: Report, its audit log, the state machine and the transition service
   'projects',
+  'users', // people who sign in, their sessions and projects (the projects guard finds it through SessionAuthenticator)
   'accounts',
   'recordings',
   'replay',
@@ -34,6 +35,7 @@ const LAYERS = [
   'metrics',
   'admin',
   'demo', // the demo app at /demo: a page with the widget installed
+  'web', // the triage inbox's single-page app at /app (static files; its data comes from the API)
 ];
 
 const INFRASTRUCTURE = ['config', 'common', 'queue', 'database', 'observability'];

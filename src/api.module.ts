@@ -14,6 +14,7 @@ import { MetricsModule } from './modules/metrics/metrics.module';
 import { ProjectsModule } from './modules/projects/projects.module';
 import { ReplayModule } from './modules/replay/replay.module';
 import { TrackersModule } from './modules/trackers/trackers.module';
+import { UsersModule } from './modules/users/users.module';
 import { WebhooksModule } from './modules/webhooks/webhooks.module';
 import { WidgetModule } from './modules/widget/widget.module';
 
@@ -21,6 +22,7 @@ import { WidgetModule } from './modules/widget/widget.module';
 @Module({
   imports: [
     ProjectsModule,
+    UsersModule,
     IntakeModule,
     TrackersModule,
     PipelineModule,

@@ -62,6 +62,16 @@ function configureHttp(app: NestExpressApplication, config: AppConfig): void {
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Project API key' })
     .addSecurity('admin', { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' })
+    .addCookieAuth(
+      'repro_session',
+      {
+        type: 'apiKey',
+        in: 'cookie',
+        description:
+          "A signed-in person's session (POST /v1/session); writes also send X-CSRF-Token",
+      },
+      'repro_session',
+    )
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi));
 }

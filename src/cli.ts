@@ -8,6 +8,7 @@ import type { TrackerOptions } from './cli/tracker.command';
 import type { TriageOptions } from './cli/triage.command';
 import type { EmailOptions } from './cli/email.command';
 import type { WidgetOptions } from './cli/widget.command';
+import type { CreateUserOptions } from './cli/users.command';
 
 export type { CliIo };
 
@@ -162,6 +163,33 @@ export function buildCli(io: CliIo): Command {
     .action(async (options: { project?: string }) => {
       const { listKeys } = await import('./cli/keys.command');
       await listKeys(options, io);
+    });
+
+  const users = program.command('users').description('People who sign in to the app at /app');
+  users
+    .command('create')
+    .description(
+      'Add a person; prints a generated password once, unless --password-stdin gives one',
+    )
+    .requiredOption('--email <email>', 'their email address (they sign in with it)')
+    .option('--name <name>', 'their name, as the app shows it')
+    .option('--admin', 'an admin: every project, settings, keys and people (else a member)')
+    .option('--password-stdin', 'read the password from the first line of stdin')
+    .option(
+      '--project <slug>',
+      'a project a member reaches (repeatable; the default project if omitted)',
+      (slug: string, previous: string[] | undefined) => [...(previous ?? []), slug],
+    )
+    .action(async (options: CreateUserOptions) => {
+      const { createUserCommand } = await import('./cli/users.command');
+      await createUserCommand(options, io);
+    });
+  users
+    .command('list')
+    .description('List the people who sign in: email, role, projects, state (never passwords)')
+    .action(async () => {
+      const { listUsersCommand } = await import('./cli/users.command');
+      await listUsersCommand(io);
     });
 
   program

@@ -14,6 +14,7 @@ export const LOG_REDACT = [
   'req.headers.authorization',
   'req.query.sig',
   'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
   'req.headers["x-api-key"]',
   'res.headers["set-cookie"]',
 ];

@@ -4,6 +4,14 @@ export const ErrorCode = {
   MalformedJson: 'MALFORMED_JSON',
   Unauthorized: 'UNAUTHORIZED',
   Forbidden: 'FORBIDDEN',
+  /** POST /v1/session: no such person, a wrong password or a disabled person (one answer). */
+  InvalidCredentials: 'INVALID_CREDENTIALS',
+  /** X-Repro-Project names a project the signed-in person may not reach (or they have none). */
+  ProjectForbidden: 'PROJECT_FORBIDDEN',
+  /** A write with the session cookie without its X-CSRF-Token, or from another origin. */
+  CsrfFailed: 'CSRF_FAILED',
+  /** A member calling an admin route (@AdminOnlyForPeople). */
+  ForbiddenRole: 'FORBIDDEN_ROLE',
   NotFound: 'NOT_FOUND',
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
   UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',

@@ -101,6 +101,12 @@ export const configSchema = z
     RATE_LIMIT_PER_ADDRESS_PER_MINUTE: int(1, 1e9).default(60_000),
     RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: int(1, 1e9).default(20),
     API_KEY_CACHE_MS: int(0, 60_000).default(5_000),
+    // People signing in to the app (README "Signing in"): per email and per address, right or wrong.
+    RATE_LIMIT_SIGN_IN_PER_MINUTE: int(1, 1e9).default(5),
+    RATE_LIMIT_SIGN_IN_PER_ADDRESS_PER_MINUTE: int(1, 1e9).default(20),
+    // A session unused this long ends; none outlives SESSION_MAX_HOURS after sign-in.
+    SESSION_IDLE_MINUTES: int(1, 525_600).default(720),
+    SESSION_MAX_HOURS: int(1, 8_760).default(168),
     // The widget's public key is in every customer's page: its own, lower limit per project.
     RATE_LIMIT_PER_WIDGET_KEY_PER_MINUTE: int(1, 1e9).default(6_000),
     // Per project, once the provider's credential passed: a mail loop or flood stops here.

@@ -2,7 +2,12 @@ import { type PolicyOverrides, policySchema } from './policy';
 import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull, Not } from 'typeorm';
-import { NotFoundError, ValidationFailedError } from '../../common/errors';
+import {
+  DomainError,
+  type ErrorCode,
+  NotFoundError,
+  ValidationFailedError,
+} from '../../common/errors';
 import type { AppConfig } from '../../config/config.schema';
 import { InjectConfig } from '../../config/config.module';
 import {
@@ -23,6 +28,12 @@ import {
 import { ExpiringCache } from '../../common/expiring-cache';
 
 export const DEFAULT_PROJECT_SLUG = 'default';
+
+/** A project's handle: lower-case letters, digits and dashes, 2 to 40, not starting with a dash. */
+export const PROJECT_SLUG = /^[a-z0-9][a-z0-9-]{1,39}$/;
+
+/** Another project already has this slug (409). Joins ErrorCode in src/common/errors.ts. */
+export const SLUG_TAKEN = 'SLUG_TAKEN' as ErrorCode;
 
 /** Non-secret choices about where and how a project's tickets are filed. */
 export interface TrackerSettings {
@@ -76,6 +87,46 @@ export class ProjectsService {
     return this.db.getRepository(Project).save({ name, slug, widgetKey: generateWidgetKey() });
   }
 
+  /**
+   * Creates a project with its first API key (shown once) in one transaction: 400 for a slug
+   * that breaks PROJECT_SLUG, 409 SLUG_TAKEN when another project has it.
+   */
+  async createProjectWithKey(name: string, slug: string, label: string): Promise<IssuedKey> {
+    if (!PROJECT_SLUG.test(slug)) {
+      throw new ValidationFailedError([
+        {
+          field: 'slug',
+          message:
+            'must be 2 to 40 lower-case letters, digits or dashes, starting with a letter or digit',
+        },
+      ]);
+    }
+    return this.db.transaction(async (tx) => {
+      const inserted = await tx
+        .createQueryBuilder()
+        .insert()
+        .into(Project)
+        .values({ name, slug, widgetKey: generateWidgetKey() })
+        .orIgnore()
+        .returning('*')
+        .execute();
+      if ((inserted.raw as unknown[]).length === 0) {
+        throw new DomainError(409, SLUG_TAKEN, `Another project has the slug "${slug}".`, {
+          field: 'slug',
+        });
+      }
+      const project = await tx.getRepository(Project).findOneByOrFail({ slug });
+      const issued = generateApiKey();
+      await tx.getRepository(ApiKey).insert({
+        projectId: project.id,
+        prefix: issued.prefix,
+        keyHash: issued.hash,
+        label,
+      });
+      return { project, key: issued.key, prefix: issued.prefix };
+    });
+  }
+
   async findBySlug(slug: string): Promise<Project> {
     const project = await this.db.getRepository(Project).findOneBy({ slug });
     if (!project) {
@@ -87,6 +138,11 @@ export class ProjectsService {
       throw error;
     }
     return project;
+  }
+
+  /** Every project, oldest first (what an admin reaches). */
+  list(): Promise<Project[]> {
+    return this.db.getRepository(Project).find({ order: { createdAt: 'ASC' } });
   }
 
   /** The project with this id; it must exist. */
@@ -131,6 +187,20 @@ export class ProjectsService {
     return (result.affected ?? 0) > 0;
   }
 
+  /**
+   * Revokes the project's live key with this prefix (another project's key is not found);
+   * false when it has no such live key. This process refuses it at once.
+   */
+  async revokeProjectApiKey(projectId: string, prefixInput: string): Promise<boolean> {
+    const prefix = normalisePrefix(prefixInput);
+    if (!prefix) return false;
+    const result = await this.db
+      .getRepository(ApiKey)
+      .update({ projectId, prefix, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
+    this.verifiedKeys.clear();
+    return (result.affected ?? 0) > 0;
+  }
+
   async listApiKeys(slug: string): Promise<ApiKey[]> {
     const project = await this.findBySlug(slug);
     return this.db.getRepository(ApiKey).find({
@@ -155,17 +225,34 @@ export class ProjectsService {
 
   /**
    * Merges non-secret destination choices into the project's tracker config (undefined leaves a
-   * choice as it is) and returns the result.
+   * choice as it is, null returns it to the environment's default) and returns the result.
    */
-  async updateTrackerConfig(slug: string, changes: TrackerSettings): Promise<TrackerSettings> {
+  async updateTrackerConfig(
+    slug: string,
+    changes: { [K in keyof TrackerSettings]?: TrackerSettings[K] | null },
+  ): Promise<TrackerSettings> {
     const project = await this.findBySlug(slug);
-    if (changes.repo !== undefined && !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(changes.repo)) {
+    if (
+      typeof changes.repo === 'string' &&
+      !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(changes.repo)
+    ) {
       throw new ValidationFailedError([{ field: 'repo', message: 'must look like owner/name' }]);
     }
     const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
-    const settings = { ...(project.trackerConfig as TrackerSettings), ...defined };
-    await this.db.getRepository(Project).update({ id: project.id }, { trackerConfig: settings });
-    return settings;
+    const merged = withoutNull({ ...project.trackerConfig, ...defined });
+    await this.db.getRepository(Project).update({ id: project.id }, { trackerConfig: merged });
+    this.forgetProjects();
+    return merged as TrackerSettings;
+  }
+
+  /** Sets where a project's tickets go; a change clears the old destination's last refusal. */
+  async setTrackerProvider(slug: string, provider: TrackerProvider): Promise<Project> {
+    const project = await this.findBySlug(slug);
+    if (project.trackerProvider === provider) return project;
+    const update = { trackerProvider: provider, trackerError: null, trackerErrorAt: null };
+    await this.db.getRepository(Project).update({ id: project.id }, update);
+    this.forgetProjects();
+    return { ...project, ...update };
   }
 
   /**
@@ -195,6 +282,7 @@ export class ProjectsService {
       );
     }
     await this.db.getRepository(Project).update({ id: project.id }, { agentPolicy: parsed.data });
+    this.forgetProjects();
     return parsed.data;
   }
 
@@ -217,6 +305,7 @@ export class ProjectsService {
     if (changes.showTicketKey !== undefined) update.widgetShowTicketKey = changes.showTicketKey;
     if (Object.keys(update).length === 0) return project;
     await this.db.getRepository(Project).update({ id: project.id }, update);
+    this.forgetProjects();
     return { ...project, ...update };
   }
 
@@ -243,6 +332,7 @@ export class ProjectsService {
     if (changes.questionsTo !== undefined) update.emailQuestionsTo = changes.questionsTo;
     if (Object.keys(update).length === 0) return project;
     await this.db.getRepository(Project).update({ id: project.id }, update);
+    this.forgetProjects();
     return { ...project, ...update };
   }
 
@@ -313,7 +403,16 @@ export class ProjectsService {
     const project = await this.findBySlug(slug);
     const widgetKey = generateWidgetKey();
     await this.db.getRepository(Project).update({ id: project.id }, { widgetKey });
+    this.forgetProjects();
     return { ...project, widgetKey };
+  }
+
+  /**
+   * Verified keys carry their project as it was read: after a change to a project, this process
+   * reads it afresh (others within API_KEY_CACHE_MS).
+   */
+  private forgetProjects(): void {
+    this.verifiedKeys.clear();
   }
 
   /** Marks the project's tracker destination as refusing us (null clears it). */
@@ -352,6 +451,10 @@ export class ProjectsService {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function withoutNull<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null)) as T;
 }
 
 function withoutUndefined(value: Record<string, unknown>): Record<string, unknown> {

@@ -12,7 +12,7 @@ import {
   redactDeep,
 } from '../../privacy/redaction';
 import { ConversationService } from '../conversation/conversation.service';
-import type { ReportMessage } from '../conversation/entities/report-message.entity';
+import type { AgentConversationMessage } from '../conversation/conversation';
 import { TriagePolicyService } from '../projects/triage-policy.service';
 import { RecordingsService } from '../recordings/recordings.service';
 import type { Report } from '../reports/entities/report.entity';
@@ -55,7 +55,8 @@ export type TriageLookups = Pick<TriageToolHost, 'searchSimilarIssues'>;
 export interface KnownTriage {
   report: Report;
   record: ReportTriage | null;
-  messages: ReportMessage[];
+  /** The agent's conversation (ConversationService.messages: no staff messages). */
+  messages: AgentConversationMessage[];
   /** What analysis and Sentry matching found, when the caller has it (read here otherwise). */
   evidence?: TriageEvidence;
   /** The report's project, when the caller has it (read here otherwise). */
@@ -307,7 +308,7 @@ export class TriageService {
   async input(
     report: Report,
     policy: TriagePolicy,
-    known?: ReportMessage[],
+    known?: AgentConversationMessage[],
     evidence?: TriageEvidence,
   ): Promise<{ input: TriageInput; redactions: RedactionCounts }> {
     const { analysis, sentryIssue } = evidence ?? (await this.evidence(report.id));

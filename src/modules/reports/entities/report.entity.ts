@@ -37,6 +37,10 @@ export interface SentryRefs {
 })
 @Index('reports_active_by_update', ['status', 'updatedAt'])
 @Index('reports_project_created', ['projectId', 'createdAt'])
+// Written by hand in migration TriageInbox (expression indexes): the inbox's order and its text
+// search. Declared so that migration:generate leaves them alone.
+@Index('reports_inbox', { synchronize: false })
+@Index('reports_description_search', { synchronize: false })
 export class Report {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
