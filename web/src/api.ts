@@ -78,7 +78,11 @@ export async function api<T>(
       error?.message ?? `The server answered ${res.status}.`,
       (error?.details as Record<string, unknown> | undefined) ?? {},
     );
-    if (res.status === 401 && !path.startsWith('/v1/session')) state.onSignedOut();
+    // A route may refuse the session for its own reasons; only a session that is gone signs out.
+    if (res.status === 401 && !path.startsWith('/v1/session')) {
+      const alive = await fetch('/v1/session', { credentials: 'same-origin' }).catch(() => null);
+      if (alive?.status === 401) state.onSignedOut();
+    }
     throw failure;
   }
   return json as T;

@@ -32,6 +32,19 @@ const REPORT_KEYS: [string, string][] = [
   ['?', 'Show these keys'],
 ];
 
+/**
+ * The replay link's path on this server: the link names PUBLIC_URL, and the app may have been
+ * opened at another address of the same server (the frame is allowed from 'self' only).
+ */
+function sameOrigin(link: string): string {
+  try {
+    const url = new URL(link, location.href);
+    return `${url.pathname}${url.search}${url.hash}`;
+  } catch {
+    return link;
+  }
+}
+
 const percent = (score: number) => `${Math.round(score * 100)}%`;
 
 interface Draft {
@@ -94,6 +107,7 @@ export function ReportPage(props: { id: string }) {
   const [view, setView] = useState<ReportView | null>(null);
   const [loadError, setLoadError] = useState<ApiError | null>(null);
   const [messages, setMessages] = useState<Message[] | null>(null);
+  const [messagesError, setMessagesError] = useState<ApiError | null>(null);
   const [trace, setTrace] = useState<Trace | null>(null);
   const [draft, setDraft] = useState<Draft>(draftOf(null));
   const [notice, setNotice] = useState('');
@@ -115,8 +129,14 @@ export function ReportPage(props: { id: string }) {
 
   const loadMessages = () =>
     api<{ messages: Message[] }>(`/v1/reports/${id}/messages`).then(
-      (c) => setMessages(c.messages),
-      () => setMessages([]),
+      (c) => {
+        setMessages(c.messages);
+        setMessagesError(null);
+      },
+      (e) => {
+        setMessages([]);
+        setMessagesError(asApiError(e));
+      },
     );
 
   useEffect(() => {
@@ -349,7 +369,11 @@ export function ReportPage(props: { id: string }) {
           <section aria-labelledby="conversation-title">
             <h2 id="conversation-title">Conversation</h2>
             {messages === null ? <p class="muted">Loading…</p> : null}
-            {messages?.length === 0 ? <p class="muted">No messages yet.</p> : null}
+            {messagesError ? (
+              <p class="muted">The conversation could not be read ({messagesError.code}).</p>
+            ) : messages?.length === 0 ? (
+              <p class="muted">No messages yet.</p>
+            ) : null}
             <ol class="messages">
               {(messages ?? []).map((m) => (
                 <li key={m.id} class={`message from-${m.author}`}>
@@ -389,33 +413,21 @@ export function ReportPage(props: { id: string }) {
           <section aria-labelledby="facts-title">
             <h2 id="facts-title">Facts</h2>
             {facts.length ? (
-              <div class="table-wrap">
-                <table class="facts">
-                  <thead>
-                    <tr>
-                      <th scope="col">Fact</th>
-                      <th scope="col">Value</th>
-                      <th scope="col">Source</th>
-                      <th scope="col">Sure</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {facts.map(([key, fact]) => (
-                      <tr key={key}>
-                        <th scope="row">{FACT_LABELS[key] ?? key}</th>
-                        <td>
-                          {fact.value}
-                          {fact.evidence ? <span class="evidence">{fact.evidence}</span> : null}
-                        </td>
-                        <td>
-                          <span class="source">{fact.source}</span>
-                        </td>
-                        <td>{percent(fact.confidence)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <dl class="facts">
+                {facts.map(([key, fact]) => (
+                  <div key={key} class="fact">
+                    <dt>{FACT_LABELS[key] ?? key}</dt>
+                    <dd>
+                      <span class="fact-value">{fact.value}</span>
+                      <span class="fact-source">
+                        <span class="source">{fact.source}</span>{' '}
+                        <span class="muted">{percent(fact.confidence)} sure</span>
+                      </span>
+                      {fact.evidence ? <span class="evidence">{fact.evidence}</span> : null}
+                    </dd>
+                  </div>
+                ))}
+              </dl>
             ) : (
               <p class="muted">The agent has not read this report yet.</p>
             )}
@@ -426,7 +438,7 @@ export function ReportPage(props: { id: string }) {
             {view.replay ? (
               <iframe
                 class="replay"
-                src={view.replay.url}
+                src={sameOrigin(view.replay.url)}
                 title="Replay of the customer's session at the moment of failure"
               />
             ) : (
@@ -458,9 +470,9 @@ export function ReportPage(props: { id: string }) {
                 ))}
               </ul>
             ) : view.triage?.facts.logs ? (
-              <p class="mono">{view.triage.facts.logs.value}</p>
+              <p>{view.triage.facts.logs.value}</p>
             ) : (
-              <p class="muted">No errors recorded.</p>
+              <p class="muted">No errors known.</p>
             )}
             <h3>Failed requests</h3>
             {analysis?.failedRequests?.length ? (
@@ -472,7 +484,11 @@ export function ReportPage(props: { id: string }) {
                 ))}
               </ul>
             ) : (
-              <p class="muted">No failed requests recorded.</p>
+              <p class="muted">
+                {view.recording?.analyzed
+                  ? 'Not listed here: the replay above and the ticket show them.'
+                  : 'No recording was analysed.'}
+              </p>
             )}
           </section>
 
