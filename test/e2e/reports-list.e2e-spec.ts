@@ -211,6 +211,23 @@ describe('GET /v1/reports: the inbox', () => {
     );
   });
 
+  it('describes the inbox API in OpenAPI with its response schemas', async () => {
+    const doc = (await request(app.url).get('/docs-json').expect(200)).body as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+      components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+    };
+    const schemaOf = (path: string, method: string, status: string) =>
+      JSON.stringify(doc.paths[path][method].responses[status]);
+    expect(schemaOf('/v1/reports', 'get', '200')).toContain('#/components/schemas/ReportListDto');
+    expect(schemaOf('/v1/reports/{id}/staff-messages', 'post', '201')).toContain('MessageDto');
+    expect(schemaOf('/v1/tickets/{key}', 'patch', '200')).toContain('TicketDetailDto');
+    expect(schemaOf('/v1/tickets/{key}', 'get', '200')).toContain('TicketDetailDto');
+    expect(schemaOf('/v1/scorecard', 'get', '200')).toContain('ScorecardDto');
+    expect(Object.keys(doc.components.schemas.ReportListItemDto.properties)).toEqual(
+      expect.arrayContaining(['title', 'excerpt', 'needsPerson', 'reasons', 'ticket']),
+    );
+  });
+
   it('needs a credential', async () => {
     await request(app.url).get('/v1/reports').expect(401);
   });
