@@ -239,10 +239,13 @@ export class ProjectsService {
       throw new ValidationFailedError([{ field: 'repo', message: 'must look like owner/name' }]);
     }
     const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
-    const merged = withoutNull({ ...project.trackerConfig, ...defined });
-    await this.db.getRepository(Project).update({ id: project.id }, { trackerConfig: merged });
+    const merged = { ...(project.trackerConfig as TrackerSettings), ...defined };
+    const settings: Record<string, string | string[]> = Object.fromEntries(
+      Object.entries(merged).filter(([, v]) => v !== null && v !== undefined),
+    );
+    await this.db.getRepository(Project).update({ id: project.id }, { trackerConfig: settings });
     this.forgetProjects();
-    return merged as TrackerSettings;
+    return settings;
   }
 
   /** Sets where a project's tickets go; a change clears the old destination's last refusal. */
@@ -451,10 +454,6 @@ export class ProjectsService {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function withoutNull<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null)) as T;
 }
 
 function withoutUndefined(value: Record<string, unknown>): Record<string, unknown> {
