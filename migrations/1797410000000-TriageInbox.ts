@@ -18,9 +18,23 @@ export class TriageInbox1797410000000 implements MigrationInterface {
       `CREATE INDEX "reports_description_search" ON "reports"
          USING gin (to_tsvector('english', left("description", 6000)))`,
     );
+    // Built-in tickets' links open the web app's ticket page now, the old ones included, so a
+    // report shows the same link whenever its ticket was filed.
+    for (const table of ['tickets', 'tracker_issues']) {
+      await queryRunner.query(
+        `UPDATE "${table}" SET "url" = replace("url", '/v1/tickets/', '/app/tickets/')
+          WHERE "provider" = 'builtin' AND "url" LIKE '%/v1/tickets/%'`,
+      );
+    }
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
+    for (const table of ['tickets', 'tracker_issues']) {
+      await queryRunner.query(
+        `UPDATE "${table}" SET "url" = replace("url", '/app/tickets/', '/v1/tickets/')
+          WHERE "provider" = 'builtin' AND "url" LIKE '%/app/tickets/%'`,
+      );
+    }
     await queryRunner.query(`DROP INDEX "public"."reports_description_search"`);
     await queryRunner.query(`DROP INDEX "public"."reports_inbox"`);
     // PostgreSQL cannot drop an enum value: staff messages go, and the type is rebuilt.
