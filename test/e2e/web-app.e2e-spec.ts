@@ -297,8 +297,28 @@ describe('the triage web app: sign in, decide, resolve, sign out', () => {
     await shoot(page, SHOTS, 'ticket-resolved');
   });
 
-  it('rejects a report with a reason', async () => {
-    await page.goto(`${api.url}/app/reports/${rejectId}#reject`);
+  it('writes to the reporter, and the message joins the conversation', async () => {
+    await page.goto(`${api.url}/app/reports/${rejectId}`);
+    await page.getByRole('heading', { name: 'Conversation' }).waitFor();
+    await page.keyboard.press('w');
+    await page.keyboard.type('Thanks, we are looking at your payments now.');
+    await page.getByRole('button', { name: 'Send to the reporter' }).click();
+    await page.getByText('Your message was sent to the reporter.').waitFor();
+    const message = page.locator('ol.messages li.from-staff');
+    await message.waitFor();
+    expect(await message.textContent()).toContain('Thanks, we are looking at your payments now.');
+  });
+
+  it('rejects a report with a reason, chosen in the inbox with r', async () => {
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Inbox' })
+      .click();
+    const row = rows().filter({ hasText: 'Our cashier test account cannot pay' });
+    // Tab brings the focus to the row's link, which selects the row; r rejects it.
+    await row.locator('a.row-link').focus();
+    await page.keyboard.press('r');
+    await page.waitForURL(`**/app/reports/${rejectId}#reject`);
     await page.getByRole('heading', { name: 'Reject' }).waitFor();
     // Opened for rejecting: the reason has the focus.
     await waitFor(

@@ -103,12 +103,20 @@ function Shell(props: {
         <nav aria-label="Main">
           <ul>
             <li>
-              <Link href="/app" class={section === 'inbox' ? 'current' : undefined}>
+              <Link
+                href="/app"
+                class={section === 'inbox' ? 'current' : undefined}
+                current={section === 'inbox'}
+              >
                 Inbox
               </Link>
             </li>
             <li>
-              <Link href="/app/tickets" class={section === 'tickets' ? 'current' : undefined}>
+              <Link
+                href="/app/tickets"
+                class={section === 'tickets' ? 'current' : undefined}
+                current={section === 'tickets'}
+              >
                 Tickets
               </Link>
             </li>

@@ -108,6 +108,8 @@ export interface ReportView {
   updatedAt: string;
   /** The customer's words, when the view carries them (else the list's excerpt is shown). */
   description?: string;
+  /** Every message, when the view carries them (else GET /v1/reports/:id/messages is read). */
+  conversation?: Message[];
   reporter?: Person | null;
   account?: AccountRef | null;
   ticket: TicketRef | null;

@@ -6,6 +6,7 @@ import { onLinkClick } from './router';
 export function Link(props: {
   href: string;
   class?: string;
+  current?: boolean;
   onFocus?: () => void;
   children: ComponentChildren;
 }) {
@@ -13,6 +14,7 @@ export function Link(props: {
     <a
       href={props.href}
       class={props.class}
+      aria-current={props.current ? 'page' : undefined}
       onFocus={props.onFocus}
       onClick={(e) => onLinkClick(e, props.href)}
     >

@@ -128,16 +128,18 @@ export function ReportPage(props: { id: string }) {
   const row = listed.get(id);
 
   const loadMessages = () =>
-    api<{ messages: Message[] }>(`/v1/reports/${id}/messages`).then(
-      (c) => {
-        setMessages(c.messages);
-        setMessagesError(null);
-      },
-      (e) => {
-        setMessages([]);
-        setMessagesError(asApiError(e));
-      },
-    );
+    view?.conversation
+      ? Promise.resolve(setVersion((n) => n + 1))
+      : api<{ messages: Message[] }>(`/v1/reports/${id}/messages`).then(
+          (c) => {
+            setMessages(c.messages);
+            setMessagesError(null);
+          },
+          (e) => {
+            setMessages([]);
+            setMessagesError(asApiError(e));
+          },
+        );
 
   useEffect(() => {
     let current = true;
@@ -161,16 +163,26 @@ export function ReportPage(props: { id: string }) {
     };
   }, [id, version]);
 
+  // The conversation comes with the view when the API sends it; otherwise from its own route.
   useEffect(() => {
+    if (!view || view.conversation || messages !== null) return;
     void loadMessages();
+  }, [view]);
+
+  useEffect(() => {
     api<Trace>(`/v1/reports/${id}/trace`).then(setTrace, () => setTrace(null));
   }, [id]);
 
-  // Opened with `m` or `r` from the inbox: straight to that action.
+  // Opened with `m` or `r` from the inbox (#merge, #reject): straight to that action.
   useEffect(() => {
     if (!view) return;
-    if (location.hash === '#merge') mergeRef.current?.focus();
-    if (location.hash === '#reject') reasonRef.current?.focus();
+    const go = () => {
+      if (location.hash === '#merge') mergeRef.current?.focus();
+      if (location.hash === '#reject') reasonRef.current?.focus();
+    };
+    go();
+    window.addEventListener('hashchange', go);
+    return () => window.removeEventListener('hashchange', go);
   }, [view === null]);
 
   const waiting = view?.status === 'needs_human';
@@ -188,7 +200,6 @@ export function ReportPage(props: { id: string }) {
       });
       setNotice(`Done: the report is ${result.status.replace(/_/g, ' ')}.`);
       setVersion((n) => n + 1);
-      void loadMessages();
     } catch (e) {
       onError(asApiError(e));
     } finally {
@@ -368,14 +379,14 @@ export function ReportPage(props: { id: string }) {
 
           <section aria-labelledby="conversation-title">
             <h2 id="conversation-title">Conversation</h2>
-            {messages === null ? <p class="muted">Loading…</p> : null}
-            {messagesError ? (
+            {!view.conversation && messages === null ? <p class="muted">Loading…</p> : null}
+            {messagesError && !view.conversation ? (
               <p class="muted">The conversation could not be read ({messagesError.code}).</p>
-            ) : messages?.length === 0 ? (
+            ) : (view.conversation ?? messages)?.length === 0 ? (
               <p class="muted">No messages yet.</p>
             ) : null}
             <ol class="messages">
-              {(messages ?? []).map((m) => (
+              {(view.conversation ?? messages ?? []).map((m) => (
                 <li key={m.id} class={`message from-${m.author}`}>
                   <p class="message-head">
                     <strong>{m.author}</strong>{' '}
