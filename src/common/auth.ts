@@ -1,7 +1,7 @@
 import { SetMetadata } from '@nestjs/common';
 import { parse as parseCookie } from 'cookie';
 import type { Request } from 'express';
-import { DomainError, type ErrorCode } from './errors';
+import { DomainError, ErrorCode } from './errors';
 
 export const AUTH_KIND = 'repro:auth-kind';
 /**
@@ -31,19 +31,16 @@ export const CSRF_HEADER = 'x-csrf-token';
 /** Which of a person's projects a request is about (its slug); else their first project. */
 export const PROJECT_HEADER = 'x-repro-project';
 
-/**
- * Error codes of people and sessions. Stable like those in ErrorCode (src/common/errors.ts),
- * which they join there; until then DomainError takes them through PeopleAuthError.
- */
+/** The error codes of people and sessions (a subset of ErrorCode in src/common/errors.ts). */
 export const PeopleErrorCode = {
   /** POST /v1/session: no such person, a wrong password, or a disabled account (one answer). */
-  InvalidCredentials: 'INVALID_CREDENTIALS',
+  InvalidCredentials: ErrorCode.InvalidCredentials,
   /** X-Repro-Project names a project the person may not reach (or they have none). */
-  ProjectForbidden: 'PROJECT_FORBIDDEN',
+  ProjectForbidden: ErrorCode.ProjectForbidden,
   /** A write with the session cookie without the session's X-CSRF-Token, or from another origin. */
-  CsrfFailed: 'CSRF_FAILED',
+  CsrfFailed: ErrorCode.CsrfFailed,
   /** A member calling a route for admins. */
-  ForbiddenRole: 'FORBIDDEN_ROLE',
+  ForbiddenRole: ErrorCode.ForbiddenRole,
 } as const;
 export type PeopleErrorCode = (typeof PeopleErrorCode)[keyof typeof PeopleErrorCode];
 
@@ -55,7 +52,7 @@ export class PeopleAuthError extends DomainError {
     message: string,
     details?: Record<string, unknown>,
   ) {
-    super(status, code as string as ErrorCode, message, details);
+    super(status, code, message, details);
     this.name = 'PeopleAuthError';
   }
 }

@@ -3,12 +3,7 @@ import { isISO8601, isUUID } from 'class-validator';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager, In } from 'typeorm';
-import {
-  DomainError,
-  type ErrorCode,
-  NotFoundError,
-  ValidationFailedError,
-} from '../../common/errors';
+import { DomainError, ErrorCode, NotFoundError, ValidationFailedError } from '../../common/errors';
 import { reportsWithPeople } from '../reports/report-list';
 import { type BuiltinState, BuiltinTracker } from './builtin/builtin.tracker';
 import { ReportTicket } from './entities/report-ticket.entity';
@@ -60,9 +55,6 @@ export type TicketStateListener = (
   tickets: ChangedTicket[],
   deliveryId: string,
 ) => Promise<void>;
-
-/** The stable code of PATCH /v1/tickets/:key on a Linear or GitHub ticket (see errors.ts). */
-const TICKET_NOT_BUILTIN = 'TICKET_NOT_BUILTIN' as ErrorCode;
 
 /** A change of an issue as a tracker's webhook reports it. */
 export interface IssueChangeNews extends MirroredIssue {
@@ -150,7 +142,7 @@ export class TicketsService {
       if (ticket.provider !== 'builtin') {
         throw new DomainError(
           409,
-          TICKET_NOT_BUILTIN,
+          ErrorCode.TicketNotBuiltin,
           `${key} is a ${ticket.provider} issue: change its state there, and Repro follows.`,
           { field: 'key', url: ticket.url, provider: ticket.provider },
         );
