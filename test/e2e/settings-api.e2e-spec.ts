@@ -338,6 +338,33 @@ describe('settings over HTTP: admins change a project, and create and switch pro
     expect(fields(provider)).toEqual(['provider']);
   });
 
+  it('switches a project to GitHub when the environment has its token, and back; the default project follows the environment', async () => {
+    const withGitHub = await h.start('api', {
+      GITHUB_TOKEN: 'ghp_settings_test_token_0123',
+      GITHUB_REPO: 'acme/fallback',
+    });
+    const ana = await signIn(withGitHub.url, 'ana@example.com', adminPassword);
+    const patch = (body: object, project = acme.project.slug) =>
+      as(ana, 'patch', '/v1/projects/current/tracker', project, withGitHub.url).send(body);
+    const github = await patch({ provider: 'github', repo: 'acme/app' }).expect(200);
+    expect(github.body).toMatchObject({
+      provider: 'github',
+      settings: { repo: 'acme/app' },
+      hasToken: true,
+      available: { builtin: true, linear: false, github: true },
+    });
+    expect(JSON.stringify(github.body)).not.toContain('ghp_settings_test_token_0123');
+    const linear = await patch({ provider: 'linear' }).expect(400);
+    expect(linear.body.error.details.fields).toEqual([
+      { field: 'provider', message: 'linear needs LINEAR_API_KEY in the environment' },
+    ]);
+    const back = await patch({ provider: 'builtin', repo: null }).expect(200);
+    expect(back.body).toMatchObject({ provider: 'builtin', hasToken: false });
+    const dflt = await patch({ provider: 'builtin' }, 'default').expect(400);
+    expect(fields(dflt)).toEqual(['provider']);
+    await withGitHub.close();
+  });
+
   it('sets the email settings as `repro email` does, refusing a bad staff sender by its place', async () => {
     const res = await as(admin, 'patch', '/v1/projects/current/email')
       .send({
@@ -427,5 +454,38 @@ describe('settings over HTTP: admins change a project, and create and switch pro
       .send({ maxQuestions: 2 })
       .expect(403);
     expect(res.body.error.code).toBe('CSRF_FAILED');
+  });
+
+  it('describes every settings route in OpenAPI with its response schema', async () => {
+    const doc = (await request(app.url).get('/docs-json').expect(200)).body as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+      components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+    };
+    const schemaOf = (path: string, method: string, status: string) =>
+      JSON.stringify(doc.paths[path]?.[method]?.responses[status] ?? null);
+    const expected: [string, string, string, string][] = [
+      ['/v1/projects', 'get', '200', 'ProjectRefDto'],
+      ['/v1/projects', 'post', '201', 'CreatedProjectDto'],
+      ['/v1/projects/current/settings', 'get', '200', 'ProjectSettingsDto'],
+      ['/v1/projects/current/policy', 'patch', '200', 'PolicySettingsDto'],
+      ['/v1/projects/current/tracker', 'patch', '200', 'TrackerSettingsDto'],
+      ['/v1/projects/current/api-keys', 'get', '200', 'ApiKeyDto'],
+      ['/v1/projects/current/api-keys', 'post', '201', 'CreatedApiKeyDto'],
+      ['/v1/projects/current/widget', 'patch', '200', 'WidgetSettingsDto'],
+      ['/v1/projects/current/widget/rotate-key', 'post', '200', 'WidgetSettingsDto'],
+      ['/v1/projects/current/email', 'patch', '200', 'EmailSettingsDto'],
+    ];
+    for (const [path, method, status, dto] of expected) {
+      expect([path, method, schemaOf(path, method, status)]).toEqual([
+        path,
+        method,
+        expect.stringContaining(`#/components/schemas/${dto}`),
+      ]);
+    }
+    expect(
+      doc.paths['/v1/projects/current/api-keys/{prefix}'].delete.responses['204'],
+    ).toBeDefined();
+    expect(Object.keys(doc.components.schemas.TrackerSettingsDto.properties)).toContain('hasToken');
+    expect(JSON.stringify(doc.components.schemas.ApiKeyDto)).not.toMatch(/"key"/);
   });
 });
