@@ -215,6 +215,21 @@ describe('the triage web app: sign in, decide, resolve, sign out', () => {
     const counts = await page.getByRole('group', { name: 'Reports by status' }).textContent();
     expect(counts).toMatch(/needs a person\s*4/);
     await a11y('inbox');
+
+    // `/` goes to the search box; the list narrows as one types.
+    await page.getByRole('heading', { name: 'Inbox' }).click();
+    await page.keyboard.press('/');
+    await page.keyboard.type('cashier');
+    await waitFor(async () => ((await rows().count()) === 1 ? true : undefined), {
+      what: 'one report about the cashier',
+    });
+    expect(await rows().first().textContent()).toContain('Our cashier test account cannot pay');
+    await page.getByLabel('Search').fill('');
+    // Escape leaves the search box, and the keys move in the list again.
+    await page.keyboard.press('Escape');
+    await waitFor(async () => ((await rows().count()) === 5 ? true : undefined), {
+      what: 'all five reports again',
+    });
   });
 
   it('opens a report with the keyboard and shows its replay, facts, candidates and proposal', async () => {
@@ -236,14 +251,16 @@ describe('the triage web app: sign in, decide, resolve, sign out', () => {
     const report = await view(approveId);
     const replay = page.locator('iframe.replay');
     await replay.waitFor();
+    // The link signed at the moment of failure, opened from this server's own address.
     const link = new URL(report.replay!.url);
-    expect(await replay.getAttribute('src')).toBe(`${link.pathname}${link.search}`);
-    // The replay page is served to its own origin's frame.
-    await waitFor(
-      async () =>
-        (await page.frameLocator('iframe.replay').locator('body').count()) ? true : undefined,
-      { what: 'the replay inside its frame' },
-    );
+    const src = new URL((await replay.getAttribute('src'))!, api.url);
+    expect(src.pathname).toBe(link.pathname);
+    expect(src.searchParams.get('t')).toBe(link.searchParams.get('t'));
+    // The replay page lets its own origin frame it: it plays inside the report.
+    await page
+      .frameLocator('iframe.replay')
+      .getByRole('heading', { name: 'Customers cannot pay their orders' })
+      .waitFor();
     const facts = page.locator('dl.facts .fact');
     expect(await facts.count()).toBeGreaterThan(2);
     // Each fact with its source.

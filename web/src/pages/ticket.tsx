@@ -6,6 +6,11 @@ import { asApiError, formatDate, FormError, Link, StatusChip } from '../ui';
 
 const PROVIDERS: Record<string, string> = { linear: 'Linear', github: 'GitHub' };
 
+/** The body without Repro's own markers (`<!-- repro:report=… -->`), which are for machines. */
+function readable(body: string): string {
+  return body.replace(/^<!-- repro:[^\n]*-->\n*/gm, '');
+}
+
 export function TicketPage(props: { ticketKey: string }) {
   const key = props.ticketKey;
   const [ticket, setTicket] = useState<TicketDetail | null>(null);
@@ -107,7 +112,7 @@ export function TicketPage(props: { ticketKey: string }) {
           <section aria-labelledby="body-title">
             <h2 id="body-title">Ticket</h2>
             {ticket.body !== null ? (
-              <pre class="ticket-body">{ticket.body}</pre>
+              <pre class="ticket-body">{readable(ticket.body)}</pre>
             ) : (
               <p class="muted">The body lives in {PROVIDERS[ticket.provider] ?? 'the tracker'}.</p>
             )}
