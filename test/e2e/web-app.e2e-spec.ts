@@ -312,6 +312,16 @@ describe('the triage web app: sign in, decide, resolve, sign out', () => {
     await page.reload();
     await page.locator(`li[data-report-id="${approveId}"] [data-status="resolved"]`).waitFor();
     await shoot(page, SHOTS, 'ticket-resolved');
+
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Tickets' })
+      .click();
+    const resolved = page
+      .locator('ol.reports > li')
+      .filter({ hasText: 'Pay now fails for every order' });
+    await resolved.locator('[data-status="resolved"]').waitFor();
+    await a11y('tickets');
   });
 
   it('writes to the reporter, and the message joins the conversation', async () => {
@@ -376,7 +386,7 @@ describe('the triage web app: sign in, decide, resolve, sign out', () => {
     expect(merged.ticket).toMatchObject({ key: filedKey });
   });
 
-  it("shows a customer's markup as text: no element is made and no script runs", async () => {
+  it("shows a customer's markup as text in the inbox, the report and its ticket's title: no element is made and no script runs", async () => {
     await page.goto(`${api.url}/app`);
     const row = rows().filter({ hasText: 'Checkout broken' });
     await row.waitFor();
@@ -389,8 +399,20 @@ describe('the triage web app: sign in, decide, resolve, sign out', () => {
     expect(await page.locator('main img').count()).toBe(0);
     expect(await page.locator('main script').count()).toBe(0);
     await shoot(page, SHOTS, 'report-xss');
+
+    // Approved from the inbox with `a`: the ticket's title is the customer's markup, as text.
+    await page.goto(`${api.url}/app`);
+    await row.locator('a.row-link').focus();
+    await page.keyboard.press('a');
+    await page.getByText(/^Approved “Checkout broken/).waitFor();
+    const filed = await waitForReport(api.url, project.auth, xssId, 'filed');
+    await page.goto(`${api.url}/app/tickets/${filed.ticket!.key}`);
+    const title = page.getByRole('heading', { level: 1 });
+    await title.waitFor();
+    expect(await title.textContent()).toContain(XSS_IMG);
+    expect(await page.locator('main img').count()).toBe(0);
+    await shoot(page, SHOTS, 'ticket-xss');
     expect(dialogs).toEqual([]);
-    expect(xssId).toBeTruthy();
   });
 
   it('signs out back to the sign-in page, and the session is gone', async () => {
