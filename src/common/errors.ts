@@ -22,6 +22,8 @@ export const ErrorCode = {
   MethodNotAllowed: 'METHOD_NOT_ALLOWED',
   ConversationClosed: 'CONVERSATION_CLOSED',
   NotAwaitingDecision: 'NOT_AWAITING_DECISION',
+  /** POST /v1/projects: another project has the slug; details.field is slug. */
+  SlugTaken: 'SLUG_TAKEN',
   /** PATCH /v1/tickets/:key on a Linear or GitHub ticket; details.url links to it there. */
   TicketNotBuiltin: 'TICKET_NOT_BUILTIN',
   /** Too many requests from this key or address; Retry-After says when to try again. */

@@ -7,7 +7,7 @@ import { ProjectsService } from '../../src/modules/projects/projects.service';
 import { UsersService } from '../../src/modules/users/users.service';
 import { createProject, type TestProject } from '../factories/project.factory';
 import { reportPayload } from '../factories/report.factory';
-import { createHarness, type Harness, type RunningApp } from '../support/harness';
+import { createHarness, type Harness, type RunningApp, waitFor } from '../support/harness';
 import { waitForReport } from '../support/reports';
 
 const APP_ORIGIN = 'https://app.acme.example';
@@ -226,6 +226,16 @@ describe('settings over HTTP: admins change a project, and create and switch pro
     const bearer = { Authorization: `Bearer ${key}` };
     const mine = await request(cached.url).get('/v1/projects/current').set(bearer).expect(200);
     expect(mine.body.slug).toBe(acme.project.slug);
+    // Its first use is recorded, so people can tell a key in use from a forgotten one.
+    const used = await waitFor(async () => {
+      const keys = await as(ana, 'get', '/v1/projects/current/api-keys', undefined, cached.url);
+      return (keys.body as { prefix: string; lastUsedAt: string | null }[]).find(
+        (k) => k.prefix === prefix && k.lastUsedAt,
+      );
+    });
+    expect(Date.parse(used.lastUsedAt!)).toBeGreaterThanOrEqual(
+      Date.parse(created.body.createdAt),
+    );
 
     const listed = await as(ana, 'get', '/v1/projects/current/api-keys', undefined, cached.url);
     expect(listed.status).toBe(200);

@@ -2,12 +2,7 @@ import { type PolicyOverrides, policySchema } from './policy';
 import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull, Not } from 'typeorm';
-import {
-  DomainError,
-  type ErrorCode,
-  NotFoundError,
-  ValidationFailedError,
-} from '../../common/errors';
+import { DomainError, ErrorCode, NotFoundError, ValidationFailedError } from '../../common/errors';
 import type { AppConfig } from '../../config/config.schema';
 import { InjectConfig } from '../../config/config.module';
 import {
@@ -31,9 +26,6 @@ export const DEFAULT_PROJECT_SLUG = 'default';
 
 /** A project's handle: lower-case letters, digits and dashes, 2 to 40, not starting with a dash. */
 export const PROJECT_SLUG = /^[a-z0-9][a-z0-9-]{1,39}$/;
-
-/** Another project already has this slug (409). Joins ErrorCode in src/common/errors.ts. */
-export const SLUG_TAKEN = 'SLUG_TAKEN' as ErrorCode;
 
 /** Non-secret choices about where and how a project's tickets are filed. */
 export interface TrackerSettings {
@@ -111,7 +103,7 @@ export class ProjectsService {
         .returning('*')
         .execute();
       if ((inserted.raw as unknown[]).length === 0) {
-        throw new DomainError(409, SLUG_TAKEN, `Another project has the slug "${slug}".`, {
+        throw new DomainError(409, ErrorCode.SlugTaken, `Another project has the slug "${slug}".`, {
           field: 'slug',
         });
       }
@@ -448,7 +440,23 @@ export class ProjectsService {
       return null;
     }
     this.verifiedKeys.set(hash, row.project);
+    this.noteUse(row.id);
     return row.project;
+  }
+
+  /**
+   * Records that a key was used, at most once a minute per key (and once per API_KEY_CACHE_MS
+   * per process, since remembered keys are not looked up). A failure here never fails the
+   * request: the time is for people deciding which key to revoke, not for security.
+   */
+  private noteUse(keyId: string): void {
+    this.db
+      .query(
+        `UPDATE api_keys SET last_used_at = now()
+          WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
+        [keyId],
+      )
+      .catch(() => undefined);
   }
 }
 

@@ -39,4 +39,8 @@ export class ApiKey {
 
   @Column({ type: 'timestamptz', nullable: true })
   revokedAt!: Date | null;
+
+  /** When the key last authenticated a request, to the minute or so (null: never). */
+  @Column({ type: 'timestamptz', nullable: true })
+  lastUsedAt!: Date | null;
 }

@@ -330,8 +330,7 @@ function keyView(row: ApiKey): ApiKeyDto {
     prefix: row.prefix,
     label: row.label,
     createdAt: row.createdAt.toISOString(),
-    // api_keys has no last-use column yet (see the report of issue 17's settings).
-    lastUsedAt: null,
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
     revokedAt: row.revokedAt?.toISOString() ?? null,
   };
 }

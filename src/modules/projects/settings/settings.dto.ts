@@ -401,7 +401,7 @@ export class ApiKeyDto {
     type: String,
     format: 'date-time',
     nullable: true,
-    description: 'When the key was last used: not recorded yet, always null.',
+    description: 'When the key last authenticated a request (to the minute); null: never.',
   })
   lastUsedAt!: string | null;
 
