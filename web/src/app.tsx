@@ -1,5 +1,5 @@
 /** The shell: who is signed in, the left column, and the page for the current path. */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { configureApi, sessionApi } from './api';
 import { InboxPage } from './pages/inbox';
 import { ReportPage } from './pages/report';
@@ -78,6 +78,14 @@ function Shell(props: {
 }) {
   const { path } = useLocation();
   const route = match(path);
+  const firstPath = useRef(path);
+  // A new page moves the focus to it, as a page load would (not on the first page).
+  useEffect(() => {
+    if (path === firstPath.current) return;
+    firstPath.current = '';
+    document.getElementById('main')?.focus({ preventScroll: false });
+    window.scrollTo(0, 0);
+  }, [path]);
   const section = route.page === 'ticket' || route.page === 'tickets' ? 'tickets' : 'inbox';
   return (
     <div class="shell">
