@@ -15,6 +15,7 @@ import { ProjectsModule } from './modules/projects/projects.module';
 import { ReplayModule } from './modules/replay/replay.module';
 import { TrackersModule } from './modules/trackers/trackers.module';
 import { UsersModule } from './modules/users/users.module';
+import { WebModule } from './modules/web/web.module';
 import { WebhooksModule } from './modules/webhooks/webhooks.module';
 import { WidgetModule } from './modules/widget/widget.module';
 
@@ -35,6 +36,7 @@ import { WidgetModule } from './modules/widget/widget.module';
     EmailModule,
     EmailWebhooksModule,
     EmailSmtpModule,
+    WebModule,
   ],
   providers: [
     { provide: APP_GUARD, useClass: AuthGuard },

@@ -51,6 +51,11 @@ const PUBLIC_ROUTES: Record<string, number> = {
   'POST /demo/api/export': 500,
   // Signing in: the email and password are its credential (without them, 400 naming the fields).
   'POST /v1/session': 400,
+  // The triage inbox's single-page app: its page and its built files, no data (that comes
+  // from the API with the session); an asset that is not in the build is not found.
+  'GET /app': 200,
+  'GET /app/*path': 200,
+  'GET /app/assets/:file': 404,
 };
 /** The error code of a public route that answers neither 200 nor 404. */
 const PUBLIC_CODES: Record<string, string> = {

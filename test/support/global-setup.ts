@@ -18,4 +18,9 @@ export default async function globalSetup(): Promise<void> {
     cwd: root,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  // The triage inbox's app (dist/web), served at /app: the same, for its browser tests.
+  execFileSync(process.execPath, ['scripts/build-web.mjs', '--no-typecheck'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
