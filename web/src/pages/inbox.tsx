@@ -71,7 +71,14 @@ export function InboxPage() {
   const [search, setSearch] = useState(filters.q);
   const [list, setList] = useState<ReportList | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
-  const [selected, setSelected] = useState(0);
+  const [selected, setSelectedState] = useState(0);
+  // Read by the key handler: a key pressed right after a focus change acts on the new row.
+  const selectedRef = useRef(0);
+  const setSelected = (next: number | ((n: number) => number)) => {
+    const value = typeof next === 'function' ? next(selectedRef.current) : next;
+    selectedRef.current = value;
+    setSelectedState(value);
+  };
   const [notice, setNotice] = useState('');
   const [keysOpen, setKeysOpen] = useState(false);
   const [reload, setReload] = useState(0);
@@ -136,6 +143,7 @@ export function InboxPage() {
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (keysOpen || typing(event)) return;
+      const selected = selectedRef.current;
       const item = items[selected];
       switch (event.key) {
         case 'j':
