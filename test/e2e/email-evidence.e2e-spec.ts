@@ -132,6 +132,18 @@ describe('a mail takes the customer’s recent widget session and Sentry errors 
     const filed = await waitForReport(app.url, acme.auth, id, 'filed');
 
     expect(filed.recording).toMatchObject({ analyzed: true });
+    // What the analysis found, as the report's view (and the inbox's report page) lists it.
+    expect(filed.analysis?.steps.map((s) => s.text)).toContain(
+      'Clicked button "Download November invoice"',
+    );
+    expect(filed.analysis?.failedRequests).toEqual([
+      expect.objectContaining({
+        method: 'GET',
+        status: 500,
+        url: expect.stringContaining('/api/invoices/2026-11/pdf'),
+      }),
+    ]);
+    expect(filed.analysis?.errors.map((e) => e.message)).toContain(CRASH);
     expect(filed.email).toMatchObject({
       recording: {
         sessionId,

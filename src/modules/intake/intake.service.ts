@@ -12,7 +12,7 @@ import { newReporterToken } from '../conversation/reporter-token';
 import { DedupeService } from '../dedupe/dedupe.service';
 import { PipelineService } from '../pipeline/pipeline.service';
 import type { Project } from '../projects/entities/project.entity';
-import { RecordingsService } from '../recordings/recordings.service';
+import { type RecordingFindings, RecordingsService } from '../recordings/recordings.service';
 import type { Report, ReportSource } from '../reports/entities/report.entity';
 import { ReportsService } from '../reports/reports.service';
 import { SentryMatchingService } from '../sentry/sentry-matching.service';
@@ -85,6 +85,10 @@ export interface ReportView {
   source: string;
   createdAt: string;
   updatedAt: string;
+  /** The reporter's own words, as they wrote them (the web app shows them as text). */
+  description: string;
+  /** Every message so far (the agent's, the reporter's and staff's), oldest first. */
+  conversation: MessageView[];
   ticket: { key: string; url: string; relation: string } | null;
   /** The ticket's priority now, and why (duplicates may have raised it since); null without one. */
   priority: { level: string; reasons: string[] } | null;
@@ -94,6 +98,8 @@ export interface ReportView {
    * reviewing the agent look here (the audit log has `urgent_filed` / `urgent_raised`).
    */
   urgentFiled: { ticketKey: string; reasons: string[] } | null;
+  /** The analysed recording's steps, errors and failed requests (the first 100 of each). */
+  analysis: RecordingFindings | null;
   /** null when the report came without a recording. */
   recording: {
     status: string;
@@ -302,6 +308,7 @@ export class IntakeService {
     if (!report) throw new NotFoundError('Report');
     const ticket = await this.tickets.forReport(report.id);
     const recording = await this.recordings.summary(report.id);
+    const findings = recording?.analyzed ? await this.recordings.findings(report.id) : null;
     const sentry = await this.sentry.find(report.id);
     const dedupe = await this.dedupe.result(report.id);
     // The conversation before the triage record: the agent's record commits before its
@@ -319,6 +326,9 @@ export class IntakeService {
       source: report.source,
       createdAt: report.createdAt.toISOString(),
       updatedAt: report.updatedAt.toISOString(),
+      description: report.description,
+      conversation: (await this.conversation.view(report.id, triage?.clarifyClosedAt ?? null))
+        .messages,
       ticket: ticket ? { key: ticket.key, url: ticket.url, relation: ticket.relation } : null,
       priority: ticket?.priority ?? null,
       urgentFiled:
@@ -336,6 +346,7 @@ export class IntakeService {
             analyzed: recording.analyzed,
           }
         : null,
+      analysis: findings,
       sentry: sentry
         ? {
             status: sentry.status,

@@ -13,7 +13,7 @@ import { storable, storableText } from '../../common/storable-text';
 import type { AppConfig } from '../../config/config.schema';
 import { InjectConfig } from '../../config/config.module';
 import { ReportsService } from '../reports/reports.service';
-import type { RecordingAnalysis } from './analyzer/types';
+import type { FailedRequest, RecordedError, RecordingAnalysis, Step } from './analyzer/types';
 import { ChunkNotEventsError, ChunkOverLimitError, ingestChunk } from './chunk-ingest';
 import { RecordingChunk } from './entities/recording-chunk.entity';
 import { RecordingSession } from './entities/recording-session.entity';
@@ -112,6 +112,16 @@ function pagesOf(chunks: { id: string; compressedSize: number }[]): string[][] {
 
 function refused(limit: 'compressed' | 'inflated', limitBytes: number): string {
   return `over the ${limit} size limit of ${limitBytes} bytes`;
+}
+
+/** The most steps, errors and failed requests a report's view lists. */
+const FINDINGS_MAX = 100;
+
+/** A recording's findings as GET /v1/reports/:id shows them. */
+export interface RecordingFindings {
+  steps: Pick<Step, 'n' | 't' | 'text'>[];
+  errors: Pick<RecordedError, 't' | 'level' | 'message' | 'uncaught' | 'stack'>[];
+  failedRequests: Pick<FailedRequest, 't' | 'method' | 'url' | 'status' | 'durationMs' | 'error'>[];
 }
 
 /** How long a purge of unclaimed sessions waits for a lock before it gives way. */
@@ -498,6 +508,43 @@ export class RecordingsService {
 
   async findForReport(reportId: string): Promise<Recording | null> {
     return this.db.getRepository(Recording).findOneBy({ reportId });
+  }
+
+  /**
+   * What the analysis found that a person reads beside the replay: its steps, errors and failed
+   * requests, the first FINDINGS_MAX of each (read out of the analysis JSON, not all of it).
+   */
+  async findings(reportId: string): Promise<RecordingFindings | null> {
+    const rows = await this.db.query<
+      { steps: Step[] | null; errors: RecordedError[] | null; failed: FailedRequest[] | null }[]
+    >(
+      `SELECT analysis->'steps' AS steps, analysis->'errors' AS errors,
+              analysis->'failedRequests' AS failed
+         FROM recordings WHERE report_id = $1 AND analysis IS NOT NULL`,
+      [reportId],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    const first = <T>(list: T[] | null): T[] =>
+      (Array.isArray(list) ? list : []).slice(0, FINDINGS_MAX);
+    return {
+      steps: first(row.steps).map((s) => ({ n: s.n, t: s.t, text: s.text })),
+      errors: first(row.errors).map((e) => ({
+        t: e.t,
+        level: e.level,
+        message: e.message,
+        uncaught: e.uncaught,
+        stack: (e.stack ?? []).slice(0, 5),
+      })),
+      failedRequests: first(row.failed).map((r) => ({
+        t: r.t,
+        method: r.method,
+        url: r.url,
+        status: r.status,
+        durationMs: r.durationMs,
+        ...(r.error ? { error: r.error } : {}),
+      })),
+    };
   }
 
   async summary(reportId: string): Promise<RecordingSummary | null> {
