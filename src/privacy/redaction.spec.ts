@@ -264,10 +264,12 @@ describe('redactText', () => {
 
     it('takes time in proportion to the length on long runs of digits and dots (no backtracking blow-up)', () => {
       // A wall-clock bound fails on a busy machine; how the time grows does not. Four times the
-      // text takes about four times as long when each pass is linear, sixteen when quadratic.
+      // text takes about four times as long when each pass is linear, sixteen when quadratic:
+      // the bound sits between them (best of five, as a loaded machine stretched best of three
+      // to 8.9).
       const fastest = (text: string) => {
         let best = Infinity;
-        for (let i = 0; i < 3; i++) {
+        for (let i = 0; i < 5; i++) {
           const started = performance.now();
           redactText(text);
           best = Math.min(best, performance.now() - started);
@@ -277,7 +279,7 @@ describe('redactText', () => {
       for (const unit of ['1.2.3.4.', '1.2.3.4 ', '10.0.0.1, ', '7']) {
         const small = unit.repeat(Math.ceil(250_000 / unit.length));
         const large = unit.repeat(Math.ceil(1_000_000 / unit.length));
-        expect(fastest(large) / Math.max(fastest(small), 1)).toBeLessThan(8);
+        expect(fastest(large) / Math.max(fastest(small), 1)).toBeLessThan(11);
       }
     });
   });
