@@ -13,6 +13,7 @@ const percent = (rate: number | null) => (rate === null ? DASH : `${Math.round(r
 export function duration(minutes: number | null): string {
   if (minutes === null) return DASH;
   const m = Math.round(minutes);
+  if (m < 1) return 'under 1 min';
   if (m < 60) return `${m} min`;
   if (m < 24 * 60) return `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ''}`;
   const hours = Math.round(m / 60);
@@ -86,6 +87,7 @@ export function ScorecardPage() {
         </div>
       </div>
       <FormError error={error} />
+      <p class="muted">Newest week first; weeks start on Monday at 00:00 UTC.</p>
       {rows === null && !error ? <p class="muted">Loading the scorecard…</p> : null}
       {rows ? (
         <div
@@ -95,9 +97,7 @@ export function ScorecardPage() {
           tabIndex={0}
         >
           <table>
-            <caption id="scorecard-caption">
-              How triage went, per week (newest first; weeks start Monday, UTC)
-            </caption>
+            <caption id="scorecard-caption">How triage went, per week</caption>
             <thead>
               <tr>
                 <th scope="col">Week starting</th>

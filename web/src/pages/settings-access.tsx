@@ -49,7 +49,7 @@ export function ApiKeysSection() {
       <FormError error={loadError} />
       <div class="table-wrap" role="region" aria-labelledby="keys-caption" tabIndex={0}>
         <table class="settings-table">
-          <caption id="keys-caption">The project's API keys</caption>
+          <caption id="keys-caption">Live keys</caption>
           <thead>
             <tr>
               <th scope="col">Prefix</th>
@@ -72,7 +72,8 @@ export function ApiKeysSection() {
                 <td>{k.lastUsedAt ? formatDate(k.lastUsedAt) : 'never'}</td>
                 <td>
                   <Confirmed
-                    label={`Revoke ${k.prefix}`}
+                    label="Revoke"
+                    labelMore={k.prefix}
                     question={`Revoke ${k.prefix}? Clients using it are refused at once.`}
                     confirm="Revoke key"
                     busy={revoking.busy}
@@ -97,7 +98,7 @@ export function ApiKeysSection() {
         </p>
       ) : null}
       <Outcome error={revoking.error} notice={revoking.notice} fields={[]} />
-      <form class="inline-form" noValidate onSubmit={create} aria-label="Create an API key">
+      <form noValidate onSubmit={create} aria-label="Create an API key">
         <Labelled
           id="key-label"
           label="New key's label"
@@ -105,18 +106,20 @@ export function ApiKeysSection() {
           error={messageFor(request.errors, 'label')}
         >
           {(aria) => (
-            <input
-              {...aria}
-              type="text"
-              maxLength={100}
-              value={label}
-              onInput={(e) => setLabel(e.currentTarget.value)}
-            />
+            <div class="with-button">
+              <input
+                {...aria}
+                type="text"
+                maxLength={100}
+                value={label}
+                onInput={(e) => setLabel(e.currentTarget.value)}
+              />
+              <button type="submit" class="primary" disabled={request.busy}>
+                Create key
+              </button>
+            </div>
           )}
         </Labelled>
-        <button type="submit" class="primary" disabled={request.busy}>
-          Create key
-        </button>
       </form>
       <Outcome error={request.error} notice={request.notice} fields={['label']} />
       {created ? (
@@ -173,7 +176,7 @@ export function PeopleSection(props: { project: string }) {
       <FormError error={loadError} />
       <div class="table-wrap" role="region" aria-labelledby="people-caption" tabIndex={0}>
         <table class="settings-table">
-          <caption id="people-caption">People who sign in</caption>
+          <caption id="people-caption">Everyone who signs in</caption>
           <thead>
             <tr>
               <th scope="col">Email</th>

@@ -92,6 +92,8 @@ export function WidgetSection(props: { initial: WidgetSettings }) {
         label="Install snippet"
         value={saved.snippet}
         hint="Add it to every page that should have the report button."
+        multiline
+        plain
       />
     </div>
   );

@@ -152,9 +152,18 @@ export function Outcome(props: { error: ApiError | null; notice: string; fields:
 }
 
 /** A secret shown this once, read-only, with a button that copies it. */
-export function ShownOnce(props: { id: string; label: string; value: string; hint: string }) {
+export function ShownOnce(props: {
+  id: string;
+  label: string;
+  value: string;
+  hint: string;
+  /** Long values (a script tag) wrap in a read-only text area rather than scroll in a line. */
+  multiline?: boolean;
+  /** A value that is always there (not a secret shown once): no highlight. */
+  plain?: boolean;
+}) {
   const [copied, setCopied] = useState('');
-  const copy = async (input: HTMLInputElement | null) => {
+  const copy = async (input: HTMLInputElement | HTMLTextAreaElement | null) => {
     try {
       await navigator.clipboard.writeText(props.value);
       setCopied('Copied.');
@@ -165,18 +174,19 @@ export function ShownOnce(props: { id: string; label: string; value: string; hin
     }
   };
   return (
-    <div class="shown-once">
+    <div class={props.plain ? 'copy-field' : 'shown-once'}>
       <Labelled id={props.id} label={props.label} hint={props.hint}>
         {(aria) => (
           <div class="with-button">
-            <input {...aria} class="mono" type="text" readOnly value={props.value} />
+            {props.multiline ? (
+              <textarea {...aria} class="mono" rows={3} readOnly value={props.value} />
+            ) : (
+              <input {...aria} class="mono" type="text" readOnly value={props.value} />
+            )}
             <button
               type="button"
               onClick={(e) =>
-                void copy(
-                  (e.currentTarget.parentElement?.querySelector('input') as HTMLInputElement) ??
-                    null,
-                )
+                void copy(e.currentTarget.parentElement?.querySelector('input, textarea') ?? null)
               }
             >
               Copy
@@ -194,6 +204,8 @@ export function ShownOnce(props: { id: string; label: string; value: string; hin
 /** A destructive action asked twice, in the page (not a browser dialog). */
 export function Confirmed(props: {
   label: string;
+  /** More of the button's name for a screen reader (which key), beyond what it shows. */
+  labelMore?: string;
   question: string;
   confirm: string;
   busy?: boolean;
@@ -208,6 +220,7 @@ export function Confirmed(props: {
     return (
       <button type="button" class="danger" onClick={() => setAsking(true)}>
         {props.label}
+        {props.labelMore ? <span class="visually-hidden"> {props.labelMore}</span> : null}
       </button>
     );
   }

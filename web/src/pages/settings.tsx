@@ -91,7 +91,10 @@ export function SettingsPage(props: { admin: boolean }) {
           <Section id="email" intro="Reports that arrive by mail.">
             <EmailSection initial={settings.email} />
           </Section>
-          <Section id="people" intro="Everyone who signs in to this app.">
+          <Section
+            id="people"
+            intro="Members reach the projects they are given; admins reach all and change settings."
+          >
             <PeopleSection project={settings.slug} />
           </Section>
           <Section
