@@ -53,7 +53,7 @@ describe('people sign in to the app with a session cookie', () => {
     app = await h.start('api', {
       RATE_LIMIT_SIGN_IN_PER_MINUTE: 5,
       RATE_LIMIT_SIGN_IN_PER_ADDRESS_PER_MINUTE: 1000,
-    } as Record<string, number>);
+    });
     acme = await createProject(h.db, 'Acme');
     globex = await createProject(h.db, 'Globex');
     users = new UsersService(h.db, new ProjectsService(h.db), h.config);

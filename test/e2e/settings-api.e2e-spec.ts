@@ -233,9 +233,7 @@ describe('settings over HTTP: admins change a project, and create and switch pro
         (k) => k.prefix === prefix && k.lastUsedAt,
       );
     });
-    expect(Date.parse(used.lastUsedAt!)).toBeGreaterThanOrEqual(
-      Date.parse(created.body.createdAt),
-    );
+    expect(Date.parse(used.lastUsedAt!)).toBeGreaterThanOrEqual(Date.parse(created.body.createdAt));
 
     const listed = await as(ana, 'get', '/v1/projects/current/api-keys', undefined, cached.url);
     expect(listed.status).toBe(200);

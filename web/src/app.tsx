@@ -3,10 +3,13 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { configureApi, sessionApi } from './api';
 import { InboxPage } from './pages/inbox';
 import { ReportPage } from './pages/report';
+import { ScorecardPage } from './pages/scorecard';
+import { SettingsPage } from './pages/settings';
 import { SignInPage } from './pages/sign-in';
 import { TicketPage } from './pages/ticket';
 import { TicketsPage } from './pages/tickets';
 import { match, navigate, useLocation } from './router';
+import { onProjectsChanged } from './settings-api';
 import type { Session } from './types';
 import { Link } from './ui';
 
@@ -34,6 +37,13 @@ export function App() {
   useEffect(() => {
     configureApi({ onSignedOut: () => setPhase({ kind: 'signed-out' }) });
     sessionApi.current().then(enter, () => setPhase({ kind: 'signed-out' }));
+    // A project created in the settings joins the project list; the chosen project stays.
+    return onProjectsChanged(() => {
+      sessionApi.current().then(
+        (session) => setPhase((now) => (now.kind === 'in' ? { kind: 'in', session } : now)),
+        () => undefined,
+      );
+    });
   }, []);
 
   if (phase.kind === 'loading') {
@@ -86,7 +96,13 @@ function Shell(props: {
     document.getElementById('main')?.focus({ preventScroll: false });
     window.scrollTo(0, 0);
   }, [path]);
-  const section = route.page === 'ticket' || route.page === 'tickets' ? 'tickets' : 'inbox';
+  const section =
+    route.page === 'ticket' || route.page === 'tickets'
+      ? 'tickets'
+      : route.page === 'settings' || route.page === 'scorecard'
+        ? route.page
+        : 'inbox';
+  const admin = props.session.user.role === 'admin';
   return (
     <div class="shell">
       <a class="skip" href="#main">
@@ -128,6 +144,26 @@ function Shell(props: {
                 Tickets
               </Link>
             </li>
+            <li>
+              <Link
+                href="/app/scorecard"
+                class={section === 'scorecard' ? 'current' : undefined}
+                current={section === 'scorecard'}
+              >
+                Scorecard
+              </Link>
+            </li>
+            {admin ? (
+              <li>
+                <Link
+                  href="/app/settings"
+                  class={section === 'settings' ? 'current' : undefined}
+                  current={section === 'settings'}
+                >
+                  Settings
+                </Link>
+              </li>
+            ) : null}
           </ul>
         </nav>
         <div class="who">
@@ -139,13 +175,13 @@ function Shell(props: {
       </header>
       <main id="main" tabIndex={-1}>
         {/* A new project is a new world: pages start over. */}
-        <Page key={`${props.project ?? ''}:${path}`} route={route} />
+        <Page key={`${props.project ?? ''}:${path}`} route={route} admin={admin} />
       </main>
     </div>
   );
 }
 
-function Page(props: { route: ReturnType<typeof match> }) {
+function Page(props: { route: ReturnType<typeof match>; admin: boolean }) {
   const { route } = props;
   switch (route.page) {
     case 'inbox':
@@ -156,6 +192,10 @@ function Page(props: { route: ReturnType<typeof match> }) {
       return <TicketsPage />;
     case 'ticket':
       return <TicketPage ticketKey={route.key} />;
+    case 'settings':
+      return <SettingsPage admin={props.admin} />;
+    case 'scorecard':
+      return <ScorecardPage />;
     case 'not-found':
       return (
         <section>

@@ -34,12 +34,16 @@ export type Route =
   | { page: 'report'; id: string }
   | { page: 'tickets' }
   | { page: 'ticket'; key: string }
+  | { page: 'settings' }
+  | { page: 'scorecard' }
   | { page: 'not-found' };
 
 export function match(path: string): Route {
   const clean = path.replace(/\/+$/, '') || '/';
   if (clean === '/app') return { page: 'inbox' };
   if (clean === '/app/tickets') return { page: 'tickets' };
+  if (clean === '/app/settings') return { page: 'settings' };
+  if (clean === '/app/scorecard') return { page: 'scorecard' };
   let m = /^\/app\/reports\/([^/]+)$/.exec(clean);
   if (m) return { page: 'report', id: decodeURIComponent(m[1]) };
   m = /^\/app\/tickets\/([^/]+)$/.exec(clean);
