@@ -14,7 +14,8 @@ WORKDIR /app
 FROM base AS deps
 COPY package.json package-lock.json ./
 # No dependency needs its install script: native binaries (swc, msgpackr) come as optional
-# per-platform packages. npm 11 blocks these scripts by default; this keeps npm 10 the same.
+# per-platform packages, and argon2 ships prebuilt binaries that node-gyp-build loads. npm 11
+# blocks these scripts by default; this keeps npm 10 the same.
 RUN npm ci --ignore-scripts
 
 FROM deps AS build
