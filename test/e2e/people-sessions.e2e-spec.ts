@@ -270,6 +270,63 @@ describe('people sign in to the app with a session cookie', () => {
     expect(byKey.body.error.code).toBe('FORBIDDEN_ROLE');
   });
 
+  it('turns a person off and on, and gives them a new password: their sessions end at once', async () => {
+    const ana = await signIn('ana@example.com', adminPassword);
+    const asAna = (req: request.Test) =>
+      req.set('Cookie', ana.cookie).set('X-CSRF-Token', ana.csrf);
+    const created = await asAna(request(app.url).post('/v1/users'))
+      .send({ email: 'hana.off@example.com', role: 'member', projects: [acme.project.slug] })
+      .expect(201);
+    const hanaId = created.body.id as string;
+    const hana = await signIn('hana.off@example.com', created.body.password as string);
+
+    const off = await asAna(request(app.url).patch(`/v1/users/${hanaId}`))
+      .send({ disabled: true })
+      .expect(200);
+    expect(off.body).toMatchObject({ email: 'hana.off@example.com', disabled: true });
+    await request(app.url).get('/v1/session').set('Cookie', hana.cookie).expect(401);
+    const refused = await request(app.url)
+      .post('/v1/session')
+      .send({ email: 'hana.off@example.com', password: created.body.password as string })
+      .expect(401);
+    expect(refused.body.error.code).toBe('INVALID_CREDENTIALS');
+
+    await asAna(request(app.url).patch(`/v1/users/${hanaId}`))
+      .send({ disabled: false })
+      .expect(200);
+    const back = await signIn('hana.off@example.com', created.body.password as string);
+
+    const reset = await asAna(request(app.url).post(`/v1/users/${hanaId}/password`)).expect(201);
+    expect(reset.body.password).toMatch(/^[\w-]{24}$/);
+    expect(reset.body.password).not.toBe(created.body.password);
+    await request(app.url).get('/v1/session').set('Cookie', back.cookie).expect(401);
+    await request(app.url)
+      .post('/v1/session')
+      .send({ email: 'hana.off@example.com', password: created.body.password as string })
+      .expect(401);
+    await signIn('hana.off@example.com', reset.body.password as string);
+
+    // Nobody turns themselves off; a project's API key changes no one; a bad body names its field.
+    const self = await asAna(request(app.url).patch(`/v1/users/${ana.body.user.id}`))
+      .send({ disabled: true })
+      .expect(400);
+    expect(self.body.error.details.fields).toEqual([
+      expect.objectContaining({ field: 'disabled' }),
+    ]);
+    const byKey = await request(app.url)
+      .post(`/v1/users/${hanaId}/password`)
+      .set(acme.auth)
+      .expect(403);
+    expect(byKey.body.error.code).toBe('FORBIDDEN_ROLE');
+    const bad = await asAna(request(app.url).patch(`/v1/users/${hanaId}`))
+      .send({ disabled: 'yes' })
+      .expect(400);
+    expect(JSON.stringify(bad.body.error.details)).toContain('disabled');
+    await asAna(request(app.url).patch('/v1/users/00000000-0000-4000-8000-000000000000'))
+      .send({ disabled: true })
+      .expect(404);
+  });
+
   it('ends a session past its expiry or left idle: 401', async () => {
     const bob = await signIn('bob@example.com', memberPassword);
     await h.db

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCookieAuth,
@@ -15,8 +15,17 @@ import {
 } from '../../common/auth';
 import { CurrentProject, CurrentUser, type Person } from '../projects/current-project';
 import type { Project } from '../projects/entities/project.entity';
-import { CreatedUserDto, CreateUserDto, UserDto } from './dto/session.dto';
+import { NotFoundError } from '../../common/errors';
+import {
+  CreatedUserDto,
+  CreateUserDto,
+  PasswordResetDto,
+  UpdateUserDto,
+  UserDto,
+} from './dto/session.dto';
 import { UsersService } from './users.service';
+
+const personId = () => new ParseUUIDPipe({ exceptionFactory: () => new NotFoundError('Person') });
 
 @ApiTags('people')
 @ApiBearerAuth()
@@ -77,4 +86,43 @@ export class UsersController {
     });
     return { ...user, password: password! };
   }
+
+  @Patch(':id')
+  @ApiOperation({
+    summary: 'Turn a person off (their sessions end at once) or back on (admins, signed in)',
+  })
+  @ApiOkResponse({ type: UserDto })
+  update(
+    @Param('id', personId()) id: string,
+    @CurrentUser() person: Person | undefined,
+    @Body() dto: UpdateUserDto,
+  ): Promise<UserDto> {
+    return this.users.setDisabledById(id, dto.disabled, signedInAdmin(person));
+  }
+
+  @Post(':id/password')
+  @ApiOperation({
+    summary:
+      'Give a person a new generated password, shown once; every session of theirs ends (admins, signed in)',
+  })
+  @ApiCreatedResponse({ type: PasswordResetDto })
+  resetPassword(
+    @Param('id', personId()) id: string,
+    @CurrentUser() person: Person | undefined,
+  ): Promise<PasswordResetDto> {
+    signedInAdmin(person);
+    return this.users.resetPassword(id);
+  }
+}
+
+/** These change who may sign in: an admin who signed in does it, never a project's API key. */
+function signedInAdmin(person: Person | undefined): Person {
+  if (!person) {
+    throw new PeopleAuthError(
+      403,
+      PeopleErrorCode.ForbiddenRole,
+      'An admin signs in to turn people off or give them a new password; an API key cannot.',
+    );
+  }
+  return person;
 }

@@ -281,14 +281,43 @@ export class UsersService implements SessionAuthenticator {
     return reachable.find((p) => p.slug === slug) ?? null;
   }
 
-  /** Turns a person off (their sessions end at once) or back on. */
-  async setDisabled(email: string, disabled: boolean): Promise<void> {
-    const user = await this.db.getRepository(User).findOneBy({ email: normaliseEmail(email) });
-    if (!user) throw new NotFoundError(`User ${normaliseEmail(email)}`);
-    await this.db
-      .getRepository(User)
-      .update({ id: user.id }, { disabledAt: disabled ? new Date() : null });
-    if (disabled) await this.db.getRepository(UserSession).delete({ userId: user.id });
+  /**
+   * Turns a person off or back on by id (an admin's page). Off: their sessions end at once and
+   * they cannot sign in. Nobody turns themselves off, so an installation keeps its admin.
+   */
+  async setDisabledById(id: string, disabled: boolean, by: { id: string }): Promise<UserView> {
+    const user = await this.db.getRepository(User).findOneBy({ id });
+    if (!user) throw new NotFoundError('Person');
+    if (disabled && user.id === by.id) {
+      throw new ValidationFailedError([
+        { field: 'disabled', message: 'you cannot turn yourself off; another admin can' },
+      ]);
+    }
+    await this.db.transaction(async (tx) => {
+      await tx
+        .getRepository(User)
+        .update({ id }, { disabledAt: disabled ? (user.disabledAt ?? new Date()) : null });
+      if (disabled) await tx.getRepository(UserSession).delete({ userId: id });
+    });
+    const [view] = await this.views([await this.db.getRepository(User).findOneByOrFail({ id })]);
+    return view;
+  }
+
+  /**
+   * Gives a person a new generated password (shown once) and ends every session they have, so
+   * a password that leaked stops working everywhere at once.
+   */
+  async resetPassword(id: string): Promise<{ user: UserView; password: string }> {
+    const user = await this.db.getRepository(User).findOneBy({ id });
+    if (!user) throw new NotFoundError('Person');
+    const password = generatePassword();
+    const passwordHash = await hashPassword(password);
+    await this.db.transaction(async (tx) => {
+      await tx.getRepository(User).update({ id }, { passwordHash });
+      await tx.getRepository(UserSession).delete({ userId: id });
+    });
+    const [view] = await this.views([user]);
+    return { user: view, password };
   }
 
   private async views(users: User[]): Promise<UserView[]> {

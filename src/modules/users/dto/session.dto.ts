@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
+  IsBoolean,
   ArrayMaxSize,
   IsArray,
   IsIn,
@@ -123,4 +124,19 @@ export class CreateUserDto {
   @IsString({ each: true })
   @MaxLength(100, { each: true })
   projects?: string[];
+}
+
+/** PATCH /v1/users/:id: what an admin changes about a person. */
+export class UpdateUserDto {
+  @ApiProperty({ description: 'true turns the person off (their sessions end), false back on' })
+  @IsBoolean()
+  disabled!: boolean;
+}
+
+export class PasswordResetDto {
+  @ApiProperty({ type: UserDto })
+  user!: UserDto;
+
+  @ApiProperty({ description: 'The new generated password: shown this once, never again.' })
+  password!: string;
 }
