@@ -161,14 +161,17 @@ export class NotificationWebhooksService {
    */
   async deliverDue(now: Date = new Date()): Promise<DeliveryRun> {
     const claimed: { id: string }[] = await this.db.query(
-      `UPDATE webhook_deliveries_out SET next_attempt_at = $2
-        WHERE id IN (
-          SELECT d.id FROM webhook_deliveries_out d
-            JOIN webhook_endpoints e ON e.id = d.endpoint_id
-           WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND e.disabled_at IS NULL
-           ORDER BY d.next_attempt_at LIMIT $3
-           FOR UPDATE OF d SKIP LOCKED)
-        RETURNING id`,
+      // A CTE, so the driver returns the rows (a bare UPDATE ... RETURNING comes with a count).
+      `WITH claimed AS (
+         UPDATE webhook_deliveries_out SET next_attempt_at = $2
+          WHERE id IN (
+            SELECT d.id FROM webhook_deliveries_out d
+              JOIN webhook_endpoints e ON e.id = d.endpoint_id
+             WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND e.disabled_at IS NULL
+             ORDER BY d.next_attempt_at LIMIT $3
+             FOR UPDATE OF d SKIP LOCKED)
+          RETURNING id)
+       SELECT id FROM claimed`,
       [now, new Date(now.getTime() + CLAIM_LEASE_MS), BATCH],
     );
     const run: DeliveryRun = { delivered: 0, failed: 0, retrying: 0 };
@@ -187,6 +190,7 @@ export class NotificationWebhooksService {
     deliveryId: string,
     now: Date = new Date(),
   ): Promise<'delivered' | 'failed' | 'retrying' | null> {
+    if (typeof deliveryId !== 'string') throw new TypeError('deliveryId must be a string');
     const delivery = await this.db.getRepository(WebhookDeliveryOut).findOneBy({ id: deliveryId });
     if (!delivery || delivery.status !== 'pending') return null;
     const endpoint = await this.db
