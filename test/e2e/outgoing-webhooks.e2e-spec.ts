@@ -137,7 +137,7 @@ describe('Outgoing webhooks: signed, retried, once, and never to private address
 
   it.each([
     ['loopback', 'http://127.0.0.1:9/hook', /loopback/],
-    ['cloud metadata', 'http://169.254.169.254/latest/meta-data/', /linkLocal/],
+    ['cloud metadata', 'http://169.254.169.254/latest/meta-data/', /link-local/],
     ['a name resolving to loopback', 'http://localhost:9/hook', /loopback/],
     ['IPv4-mapped loopback', 'http://[::ffff:127.0.0.1]:9/hook', /loopback/],
     ['a private network', 'http://10.1.2.3/hook', /private/],
@@ -164,17 +164,52 @@ describe('Outgoing webhooks: signed, retried, once, and never to private address
 
     expect(r.received).toHaveLength(0);
     const [refused] = await deliveriesOf(endpoint.id);
-    expect(refused.lastError).toMatch(
-      /^refused: 127\.0\.0\.1 resolves to 127\.0\.0\.1, a loopback/,
-    );
+    expect(refused.lastError).toMatch(/^refused: 127\.0\.0\.1 is a loopback address/);
     expect(refused.lastStatus).toBeNull();
     const [toMetadata] = await deliveriesOf(metadata.id);
-    expect(toMetadata.lastError).toMatch(/^refused: .*169\.254\.169\.254.*linkLocal/);
+    expect(toMetadata.lastError).toMatch(/^refused: 169\.254\.169\.254 is a link-local/);
 
     // The same delivery, with the operator's WEBHOOK_ALLOW_PRIVATE_TARGETS=true, goes out.
     expect(await permissive.deliverOne(refused.id)).toBe('delivered');
     expect(r.received).toHaveLength(1);
     expect(r.received[0].headers['webhook-id']).toBe(refused.id);
+  });
+
+  it('connects to the address it checked, and re-checks the name at every delivery (DNS rebinding)', async () => {
+    const { project } = await createProject(db, 'Rebind');
+    const r = await receiver();
+    const port = new URL(r.url).port;
+    // hooks.customer.test exists only in this DNS: first a public address, later loopback.
+    let answer = '93.184.215.14';
+    const dns = (host: string) =>
+      host === 'hooks.customer.test'
+        ? Promise.resolve([{ address: answer, family: 4 as const }])
+        : Promise.reject(new Error('ENOTFOUND'));
+    const strictDns = new NotificationWebhooksService(db, strict['config']);
+    strictDns.lookup = dns;
+    const { endpoint, secret } = await strictDns.createEndpoint(
+      project.id,
+      `http://hooks.customer.test:${port}/hooks`,
+    );
+    r.secret = secret;
+    answer = '127.0.0.1';
+    await enqueue(project.id, 'report.filed:rebind', 'report.filed');
+
+    expect(await strictDns.deliverDue()).toEqual({ delivered: 0, failed: 0, retrying: 1 });
+    expect(r.received).toHaveLength(0);
+    expect((await deliveriesOf(endpoint.id))[0].lastError).toMatch(
+      /^refused: hooks\.customer\.test resolves to 127\.0\.0\.1, which is a loopback address/,
+    );
+
+    // Allowed, the request goes to the address the lookup gave (the system DNS knows no such
+    // name), under the endpoint's own host name.
+    const permissiveDns = new NotificationWebhooksService(db, permissive['config']);
+    permissiveDns.lookup = dns;
+    const [delivery] = await deliveriesOf(endpoint.id);
+    expect(await permissiveDns.deliverOne(delivery.id)).toBe('delivered');
+    expect(r.received).toHaveLength(1);
+    expect(r.received[0].headers.host).toBe(`hooks.customer.test:${port}`);
+    expect(r.received[0].verified).toBe(true);
   });
 
   it('does not follow a redirect, even with private targets allowed', async () => {

@@ -36,7 +36,7 @@ describe('webhook targets (SSRF guard)', () => {
         { address: '10.0.0.7', family: 4 as const },
       ]);
     await expect(vetTarget('https://hooks.example.com/x', false, lookup)).rejects.toThrow(
-      /hooks\.example\.com resolves to 10\.0\.0\.7, a private address/,
+      /hooks\.example\.com resolves to 10\.0\.0\.7, which is a private address/,
     );
     await expect(vetTarget('https://hooks.example.com/x', true, lookup)).resolves.toEqual({
       address: '93.184.215.14',

@@ -24,6 +24,14 @@ export class ForbiddenTargetError extends Error {
   }
 }
 
+/** ipaddr.js's range names as an operator reads them. */
+const RANGE_NAMES: Record<string, string> = {
+  linkLocal: 'link-local (cloud metadata lives here)',
+  uniqueLocal: 'unique-local',
+  carrierGradeNat: 'carrier-grade NAT',
+  ipv4Mapped: 'IPv4-mapped',
+};
+
 /**
  * The range an address is refused for (`loopback`, `private`, `linkLocal`, ...), or null when it
  * is an ordinary public unicast address. IPv4-mapped IPv6 (::ffff:127.0.0.1) is judged as the
@@ -73,8 +81,9 @@ export async function vetTarget(
     for (const { address } of addresses) {
       const range = forbiddenRange(address);
       if (range) {
+        const where = address === host ? host : `${host} resolves to ${address}, which`;
         throw new ForbiddenTargetError(
-          `${host} resolves to ${address}, a ${range} address; webhooks go only to public ` +
+          `${where} is a ${RANGE_NAMES[range] ?? range} address; webhooks go only to public ` +
             'addresses unless WEBHOOK_ALLOW_PRIVATE_TARGETS=true',
         );
       }
