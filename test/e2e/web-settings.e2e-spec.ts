@@ -242,7 +242,7 @@ describe('the web app: settings and the scorecard', () => {
     await people.getByLabel('Name').fill('Milo');
     await people.getByLabel('Role').selectOption('member');
     await people.getByRole('button', { name: 'Add person' }).click();
-    const shown = people.getByLabel(`Password for ${MEMBER}`);
+    const shown = people.getByLabel(`Password for ${MEMBER}`, { exact: true });
     await shown.waitFor();
     const password = await shown.inputValue();
     expect(password.length).toBeGreaterThanOrEqual(12);
@@ -269,6 +269,24 @@ describe('the web app: settings and the scorecard', () => {
         return { status: res.status, body: (await res.json()) as { error: { code: string } } };
       });
       expect(refused).toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN_ROLE' } } });
+
+      // The admin turns the member off: their session ends at once; back on and a new password.
+      const row = people.getByRole('row').filter({ hasText: MEMBER });
+      await row.getByRole('button', { name: `Turn off ${MEMBER}` }).click();
+      await people.getByText(`${MEMBER} is turned off`).waitFor();
+      await row.getByText('(disabled)').waitFor();
+      await memberPage.reload();
+      await memberPage.getByRole('button', { name: 'Sign in' }).waitFor();
+      await row.getByRole('button', { name: `Turn on ${MEMBER}` }).click();
+      await people.getByText(`${MEMBER} can sign in again.`).waitFor();
+      await row.getByRole('button', { name: `New password for ${MEMBER}` }).click();
+      const fresh = people.getByLabel(`Password for ${MEMBER}`, { exact: true });
+      await fresh.waitFor();
+      const newPassword = await fresh.inputValue();
+      expect(newPassword).not.toBe(password);
+      await shootAt('settings-person-new-password', '#people');
+      await signIn(memberPage, MEMBER, newPassword);
+      await memberPage.getByRole('link', { name: 'Scorecard', exact: true }).waitFor();
     } finally {
       await memberContext.close();
     }

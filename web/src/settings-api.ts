@@ -146,6 +146,12 @@ export const settingsApi = {
   users: () => api<UserRow[]>('/v1/users'),
   createUser: (body: { email: string; name?: string; role: string; projects?: string[] }) =>
     api<UserRow & { password: string }>('/v1/users', { method: 'POST', body }),
+  setUserDisabled: (id: string, disabled: boolean) =>
+    api<UserRow>(`/v1/users/${encodeURIComponent(id)}`, { method: 'PATCH', body: { disabled } }),
+  resetPassword: (id: string) =>
+    api<{ user: UserRow; password: string }>(`/v1/users/${encodeURIComponent(id)}/password`, {
+      method: 'POST',
+    }),
   projects: () => api<ProjectRef[]>('/v1/projects'),
   createProject: (body: { name: string; slug: string }) =>
     api<CreatedProject>('/v1/projects', { method: 'POST', body }),

@@ -146,6 +146,26 @@ export function PeopleSection(props: { project: string }) {
   });
   const [created, setCreated] = useState<{ email: string; password: string } | null>(null);
   const request = useRequest();
+  // Turning someone off or giving them a new password: one at a time, outcome under the table.
+  const action = useRequest();
+  const setDisabled = (u: UserRow, disabled: boolean) => {
+    setCreated(null);
+    void action.run(async () => {
+      await settingsApi.setUserDisabled(u.id, disabled);
+      await load();
+      return disabled
+        ? `${u.email} is turned off: their sessions ended and they cannot sign in.`
+        : `${u.email} can sign in again.`;
+    });
+  };
+  const newPassword = (u: UserRow) => {
+    setCreated(null);
+    void action.run(async () => {
+      const reset = await settingsApi.resetPassword(u.id);
+      setCreated({ email: reset.user.email, password: reset.password });
+      return `${u.email} has a new password (below); their sessions ended.`;
+    });
+  };
   const err = (name: string) => messageFor(request.errors, name);
 
   const load = () => settingsApi.users().then(setPeople, (e) => setLoadError(asApiError(e)));
@@ -184,6 +204,7 @@ export function PeopleSection(props: { project: string }) {
               <th scope="col">Role</th>
               <th scope="col">Projects</th>
               <th scope="col">Added</th>
+              <th scope="col">Actions</th>
             </tr>
           </thead>
           <tbody>
@@ -199,11 +220,32 @@ export function PeopleSection(props: { project: string }) {
                   {u.role === 'admin' ? 'all' : u.projects.map((p) => p.name).join(', ') || '–'}
                 </td>
                 <td>{formatDate(u.createdAt)}</td>
+                <td>
+                  <div class="buttons">
+                    <button
+                      type="button"
+                      disabled={action.busy}
+                      onClick={() => setDisabled(u, !u.disabled)}
+                      aria-label={`${u.disabled ? 'Turn on' : 'Turn off'} ${u.email}`}
+                    >
+                      {u.disabled ? 'Turn on' : 'Turn off'}
+                    </button>
+                    <button
+                      type="button"
+                      disabled={action.busy}
+                      onClick={() => newPassword(u)}
+                      aria-label={`New password for ${u.email}`}
+                    >
+                      New password
+                    </button>
+                  </div>
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       </div>
+      <Outcome error={action.error} notice={action.notice} fields={[]} />
       <form class="stack" noValidate onSubmit={add} aria-labelledby="add-person-title">
         <h3 id="add-person-title">Add a person</h3>
         <div class="settings-grid">
