@@ -26,6 +26,7 @@ const LAYERS = [
   'triage',
   'trackers',
   'dedupe',
+  'notifications', // telling reporters and their systems (outgoing webhooks); the pipeline calls it
   'pipeline', // the one conductor
   'intake',
   'webhooks',

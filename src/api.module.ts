@@ -11,6 +11,7 @@ import { EmailWebhooksModule } from './modules/email/webhooks/webhooks.module';
 import { HealthModule } from './modules/health/health.module';
 import { IntakeModule } from './modules/intake/intake.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
+import { NotificationsModule } from './modules/notifications/notifications.module';
 import { ProjectsModule } from './modules/projects/projects.module';
 import { ReplayModule } from './modules/replay/replay.module';
 import { TrackersModule } from './modules/trackers/trackers.module';
@@ -30,6 +31,7 @@ import { WidgetModule } from './modules/widget/widget.module';
     ConversationModule,
     HealthModule,
     MetricsModule,
+    NotificationsModule,
     ReplayModule,
     WebhooksModule,
     WidgetModule,

@@ -9,6 +9,7 @@ import type { TriageOptions } from './cli/triage.command';
 import type { EmailOptions } from './cli/email.command';
 import type { WidgetOptions } from './cli/widget.command';
 import type { CreateUserOptions } from './cli/users.command';
+import type { WebhooksAddOptions } from './cli/webhooks-out.command';
 
 export type { CliIo };
 
@@ -163,6 +164,28 @@ export function buildCli(io: CliIo): Command {
     .action(async (options: { project?: string }) => {
       const { listKeys } = await import('./cli/keys.command');
       await listKeys(options, io);
+    });
+
+  const webhooks = program
+    .command('webhooks')
+    .description('Outgoing webhooks: endpoints that are told what became of reports');
+  webhooks
+    .command('add')
+    .description('Add an endpoint and print its whsec_ signing secret (shown once)')
+    .requiredOption('--url <url>', 'where deliveries are POSTed (public http:// or https://)')
+    .option('--events <events>', 'comma-separated events (default: all)')
+    .option(...project)
+    .action(async (options: WebhooksAddOptions) => {
+      const { addWebhookCommand } = await import('./cli/webhooks-out.command');
+      await addWebhookCommand(options, io);
+    });
+  webhooks
+    .command('list')
+    .description("List a project's endpoints, their state and last deliveries (never secrets)")
+    .option(...project)
+    .action(async (options: { project?: string }) => {
+      const { listWebhooksCommand } = await import('./cli/webhooks-out.command');
+      await listWebhooksCommand(options, io);
     });
 
   const users = program.command('users').description('People who sign in to the app at /app');

@@ -11,6 +11,7 @@ import { MirrorModule } from './modules/trackers/mirror/mirror.module';
 import { TrackersModule } from './modules/trackers/trackers.module';
 import { EmailOutboundModule } from './modules/email/outbound/outbound.module';
 import { EmailAttachmentsModule } from './modules/email/attachments/email-attachments.module';
+import { NotificationsModule } from './modules/notifications/notifications.module';
 import { QueueWorkers } from './modules/pipeline/queue-workers';
 import { OutboundProcessor } from './modules/email/outbound/outbound.processor';
 
@@ -26,6 +27,7 @@ import { OutboundProcessor } from './modules/email/outbound/outbound.processor';
     TrackersModule,
     MirrorModule,
     EmailOutboundModule,
+    NotificationsModule,
     // Hands the pipeline the signed links of a mail's images for its ticket.
     EmailAttachmentsModule,
   ],

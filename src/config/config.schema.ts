@@ -115,6 +115,8 @@ export const configSchema = z
     WIDGET_DIR: z.string().min(1).default(defaultWidgetDir),
     // The demo app at /demo (the widget installed, two deliberate bugs): on for trying Repro out.
     DEMO_ENABLED: bool.default(true),
+    // Outgoing webhooks may go to loopback, private and link-local addresses (SSRF guard off).
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: bool.default(false),
     TRUST_PROXY: z
       .string()
       .regex(

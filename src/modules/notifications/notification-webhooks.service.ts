@@ -24,9 +24,7 @@ const BATCH = 50;
 
 /** WEBHOOK_ALLOW_PRIVATE_TARGETS, false when the setting is absent. */
 export function allowPrivateTargets(config: AppConfig): boolean {
-  return (
-    (config as { WEBHOOK_ALLOW_PRIVATE_TARGETS?: boolean }).WEBHOOK_ALLOW_PRIVATE_TARGETS === true
-  );
+  return config.WEBHOOK_ALLOW_PRIVATE_TARGETS;
 }
 
 export interface CreatedEndpoint {
