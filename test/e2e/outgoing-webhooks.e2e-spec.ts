@@ -34,11 +34,11 @@ describe('Outgoing webhooks: signed, retried, once, and never to private address
     permissive = new NotificationWebhooksService(db, {
       ...config,
       WEBHOOK_ALLOW_PRIVATE_TARGETS: true,
-    } as AppConfig);
+    });
     strict = new NotificationWebhooksService(db, {
       ...config,
       WEBHOOK_ALLOW_PRIVATE_TARGETS: false,
-    } as AppConfig);
+    });
   });
 
   afterAll(async () => {
