@@ -8,6 +8,7 @@ import {
   type EmailUnknownSenders,
 } from '../modules/projects/entities/project.entity';
 import { DEFAULT_PROJECT_SLUG } from '../modules/projects/projects.service';
+import { checkStaffSenders } from '../modules/projects/settings/settings-input';
 import { commaList } from './options';
 import { withProjects } from './with-projects';
 import { hashApiKey } from '../modules/projects/api-key';
@@ -28,23 +29,19 @@ export interface EmailOptions {
   sendgridPublicKey?: string;
 }
 
-const ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const DOMAIN = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/;
 
 function refuse(field: string, message: string): never {
   throw new ValidationFailedError([{ field, message }], `${field}: ${message}`);
 }
 
-/** `a@x.com,@x.com` → the staff list (lower-cased); `none` clears it. */
+/** `a@x.com,@x.com` → the staff list (lower-cased); `none` clears it. The settings page's check. */
 function staffOption(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
   if (value.trim() === 'none') return [];
-  return commaList(value)!.map((entry) => {
-    const e = entry.toLowerCase();
-    const ok = e.startsWith('@') ? DOMAIN.test(e.slice(1)) : ADDRESS.test(e);
-    if (!ok) refuse('--staff', `"${entry}" is neither an address (a@x.com) nor a domain (@x.com)`);
-    return e;
-  });
+  const { value: staff, problems } = checkStaffSenders('--staff', commaList(value)!);
+  if (problems.length) refuse('--staff', problems[0].message);
+  return staff;
 }
 
 /** `customer.io=acct_42,other.com=acct_7` → the domain map; `none` clears it. */

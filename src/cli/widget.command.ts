@@ -2,7 +2,7 @@ import type { CliIo } from './io';
 import { ValidationFailedError } from '../common/errors';
 import { loadConfig } from '../config/config.schema';
 import { DEFAULT_PROJECT_SLUG } from '../modules/projects/projects.service';
-import { parseOrigins } from '../modules/widget/origins';
+import { parseOrigins } from '../common/origins';
 import { yesNo } from './options';
 import { withProjects } from './with-projects';
 

@@ -5,7 +5,7 @@ import { DomainError, ErrorCode } from '../../common/errors';
 import { RateLimits } from '../../common/rate-limit';
 import type { AppConfig } from '../../config/config.schema';
 import { InjectConfig } from '../../config/config.module';
-import { originAllowed } from './origins';
+import { originAllowed } from '../../common/origins';
 import type { WidgetRequest } from './widget-request';
 import { WidgetService } from './widget.service';
 

@@ -1,4 +1,5 @@
 import type { FieldProblem } from '../../../common/errors';
+import { normaliseOrigin } from '../../../common/origins';
 
 /**
  * Checks of the settings forms that class-validator cannot express, as pure functions. Each
@@ -9,29 +10,12 @@ export interface Checked<T> {
   problems: FieldProblem[];
 }
 
-/**
- * A page's origin as browsers send it, or null. The same rule as the widget's
- * `normaliseOrigin` (src/modules/widget/origins.ts, a layer above this one; a spec keeps them
- * equal): http or https, scheme, host and port only.
- */
-export function originOf(input: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(input.trim());
-  } catch {
-    return null;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
-  if (url.username || url.password || url.search || url.hash || url.pathname !== '/') return null;
-  return url.origin;
-}
-
 /** The widget's allowed origins, normalised and without repeats. */
 export function checkOrigins(field: string, entries: string[]): Checked<string[]> {
   const value: string[] = [];
   const problems: FieldProblem[] = [];
   entries.forEach((entry, i) => {
-    const origin = originOf(entry);
+    const origin = normaliseOrigin(entry);
     if (!origin) {
       problems.push({
         field: `${field}.${i}`,
